@@ -1,0 +1,306 @@
+"""The `logscan` command: options into a frozen Options, the pipeline, a report, an exit status."""
+
+from __future__ import annotations
+
+import locale
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from . import __version__, pipeline, prefilter, reporting, rulecheck, ruleset
+from .errors import ExitCode, LogscanError, UsageError
+from .models import Severity
+
+PROG = "logscan"
+SEVERITIES = [s.value for s in Severity]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """What the scan command was asked for."""
+
+    run: pipeline.Options
+    format: str
+    output: str
+    rule_paths: tuple[str, ...]
+    builtin_rules: bool
+    fail_on: str
+    lang: str
+    traceback: bool
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: dispatch to `rules ...` or to the scan, and turn every error into one line."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = rules_group if args[:1] == ["rules"] else scan
+    rest = args[1:] if command is rules_group else args
+    try:
+        result = command.main(
+            rest, prog_name=f"{PROG} rules" if command is rules_group else PROG, standalone_mode=False
+        )
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        return _fail(f"{exc.format_message()} (see '{PROG} --help')", ExitCode.USAGE)
+    except click.exceptions.Abort:
+        return _fail("interrupted", ExitCode.INTERRUPTED)
+    except LogscanError as exc:
+        if "--traceback" in args:
+            raise
+        return _fail(exc.line(), exc.exit_code)
+    except KeyboardInterrupt:
+        return _fail("interrupted", ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return ExitCode.OK
+    return int(result or 0)
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(f"{PROG}: error: {message}", err=True)
+    return code
+
+
+def _quiet_stdout() -> None:
+    # The reader went away (`logscan ... | head -1`): say nothing, and keep Python from complaining at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(reporting.FORMATS),
+    help="Report format [default: text on a terminal, md otherwise; with -o, from its suffix].",
+)
+@click.option("-o", "--output", default="", help="Write the report to this file instead of stdout.")
+@click.option("--rules", "rule_paths", multiple=True, help="Extra rule file or folder (repeatable).")
+@click.option("--no-builtin-rules", is_flag=True, help="Use only the rules given with --rules.")
+@click.option(
+    "--tz", default="", help="Zone of timestamps that carry none (IANA name, UTC or +09:00) [default: local]."
+)
+@click.option(
+    "--since", default="", help="Only events at or after: an ISO time, or a duration back from the last record (2h)."
+)
+@click.option(
+    "--until", default="", help="Only events at or before: an ISO time, or a duration back from the last record."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Exit 1 when an incident is at or above this severity.",
+)
+@click.option(
+    "--lang", type=click.Choice(["en", "ja"]), default=None, help="Report language [default: from the locale]."
+)
+@click.option("--engine", type=click.Choice(["auto", *prefilter.ENGINES]), default="auto", help="Prefilter engine.")
+@click.option("--no-redact", is_flag=True, help="Keep API keys, tokens, e-mails and card numbers in the report.")
+@click.option("--traceback", is_flag=True, help="Show a Python traceback on errors (for bug reports).")
+@click.version_option(__version__, prog_name=PROG)
+def scan(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    output: str,
+    rule_paths: tuple[str, ...],
+    no_builtin_rules: bool,
+    tz: str,
+    since: str,
+    until: str,
+    fail_on: str | None,
+    lang: str | None,
+    engine: str,
+    no_redact: bool,
+    traceback: bool,
+) -> int:
+    """Find why an application's OpenAI API calls failed, from its logs.
+
+    PATHS are files, folders (read recursively), globs or - for stdin; none reads stdin.
+    `logscan rules list|show ID|test` manages the rules.
+    """
+    zone = parse_zone(tz)
+    for name, value in (("--since", since), ("--until", until)):
+        check_time_option(name, value, zone)
+    options = ScanOptions(
+        run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact),
+        format=fmt or _default_format(output),
+        output=output,
+        rule_paths=rule_paths,
+        builtin_rules=not no_builtin_rules,
+        fail_on=fail_on or "",
+        lang=lang or default_lang(),
+        traceback=traceback,
+    )
+    return execute(options)
+
+
+def execute(options: ScanOptions) -> int:
+    """Run the pipeline, write the report, return the exit status."""
+    stdin = None if not options.run.paths and sys.stdin.isatty() else sys.stdin.buffer
+    if not options.run.paths and stdin is None:
+        raise UsageError("", "no input and stdin is a terminal", "pipe a log in, or name files: logscan app.log")
+    rules = ruleset.load(options.rule_paths, builtin=options.builtin_rules)
+    if not options.run.redact:
+        click.echo(f"{PROG}: warning: redaction is off: the report may contain API keys and personal data", err=True)
+    analysis = pipeline.run(options.run, rules, stdin)
+    for problem in analysis.problems:
+        click.echo(f"{PROG}: warning: {problem}", err=True)
+    report = reporting.build(analysis, options.lang, options.run.tz)
+    color = options.format == "text" and not options.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = reporting.render(report, options.format, color)
+    if options.output:
+        Path(options.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
+
+
+def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -> ExitCode:
+    """4 when input was partly unreadable, else 1 when an incident reaches --fail-on, else 0."""
+    if problems:
+        return ExitCode.INPUT
+    if fail_on and any(s.rank >= Severity(fail_on).rank for s in severities):
+        return ExitCode.INCIDENT
+    return ExitCode.OK
+
+
+def _default_format(output: str) -> str:
+    if output:
+        return reporting.SUFFIXES.get(Path(output).suffix.lower(), "md")
+    return "text" if sys.stdout.isatty() else "md"
+
+
+def default_lang() -> str:
+    """Japanese when the locale says so, else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    code = locale.getlocale()[0] or ""
+    return "ja" if code.lower().startswith("ja") else "en"
+
+
+def parse_zone(text: str) -> tzinfo:
+    """An IANA zone name, UTC, or a fixed offset like +09:00; empty means the local zone (TZ honoured)."""
+    if not text:
+        env = os.environ.get("TZ", "")
+        if env and not env.startswith(":"):
+            try:
+                return ZoneInfo(env)
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        return datetime.now().astimezone().tzinfo or UTC
+    if text.upper() in ("UTC", "Z"):
+        return UTC
+    if text[:1] in "+-" and len(text) in (3, 5, 6):
+        digits = text[1:].replace(":", "")
+        if digits.isdigit():
+            sign = -1 if text[0] == "-" else 1
+            return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0)))
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(  # noqa: B904 - the zoneinfo error says nothing the user needs
+            "--tz", f"unknown time zone '{text}'", "use an IANA name such as Asia/Tokyo, UTC or +09:00"
+        )
+
+
+def check_time_option(name: str, value: str, zone: tzinfo) -> None:
+    """Fail early, before reading anything, on a --since/--until that is neither a time nor a duration."""
+    if value and pipeline.parse_duration(value) is None:
+        pipeline.time_window(pipeline.Options((), zone, datetime.now(zone), since=value), None)
+
+
+# --- logscan rules ... ---------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def rules_group() -> None:
+    """List, show and test the rules."""
+
+
+_rules_option = click.option("--rules", "rule_paths", multiple=True, help="Extra rule file or folder (repeatable).")
+_builtin_option = click.option("--no-builtin-rules", is_flag=True, help="Only the rules given with --rules.")
+
+
+@rules_group.command("list")
+@_rules_option
+@_builtin_option
+def rules_list(rule_paths: tuple[str, ...], no_builtin_rules: bool) -> int:
+    """One line a rule: id, category, severity, retryable, examples."""
+    loaded = ruleset.load(rule_paths, builtin=not no_builtin_rules)
+    rows = [("ID", "CATEGORY", "SEVERITY", "RETRYABLE", "EXAMPLES")]
+    for rule in loaded.rules:
+        rows.append(
+            (
+                rule.id,
+                rule.category.value if rule.category else f"({rule.outcome.value})",
+                rule.severity.value,
+                "yes" if rule.retryable else "no",
+                str(len(rule.examples_match) + len(rule.examples_no_match)),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    _warn(loaded)
+    return ExitCode.OK
+
+
+@rules_group.command("show")
+@click.argument("rule_id")
+@_rules_option
+@_builtin_option
+def rules_show(rule_id: str, rule_paths: tuple[str, ...], no_builtin_rules: bool) -> int:
+    """Everything about one rule."""
+    loaded = ruleset.load(rule_paths, builtin=not no_builtin_rules)
+    rule = loaded.rule(rule_id)
+    if rule is None:
+        close = [r.id for r in loaded.rules if rule_id in r.id]
+        raise UsageError(rule_id, "no such rule", f"try {close[0]}" if close else f"see '{PROG} rules list'")
+    click.echo(f"id:          {rule.id}\ntitle:       {rule.title}\ndefined at:  {rule.location}")
+    click.echo(f"category:    {rule.category.value if rule.category else '-'}\noutcome:     {rule.outcome.value}")
+    click.echo(f"severity:    {rule.severity.value}\nretryable:   {'yes' if rule.retryable else 'no'}")
+    click.echo(f"confidence:  {rule.confidence}\npriority:    {rule.priority}\nprovider:    {rule.provider}")
+    click.echo(f"remediation: {rule.remediation or '-'}\nkeywords:    {', '.join(rule.keywords)}")
+    for label, patterns in (("pattern", rule.patterns), ("unless", rule.unless)):
+        for pattern in patterns:
+            click.echo(f"{label}:     {pattern.pattern}")
+    for label, examples in (("match", rule.examples_match), ("no match", rule.examples_no_match)):
+        for example in examples:
+            click.echo(f"{label}:  {example}")
+    return ExitCode.OK
+
+
+@rules_group.command("test")
+@click.argument("paths", nargs=-1)
+@_builtin_option
+def rules_test(paths: tuple[str, ...], no_builtin_rules: bool) -> int:
+    """Run every rule's examples (shipped rules, plus rule files or folders in PATHS)."""
+    loaded = ruleset.load(paths, builtin=not no_builtin_rules)
+    failures, count = rulecheck.check(loaded)
+    for failure in failures:
+        click.echo(f"FAIL {failure.line()}")
+    _warn(loaded)
+    click.echo(f"{count - len(failures)} passed, {len(failures)} failed ({len(loaded.rules)} rules)")
+    return ExitCode.INCIDENT if failures else ExitCode.OK
+
+
+def _warn(loaded: ruleset.RuleSet) -> None:
+    for warning in loaded.warnings:
+        click.echo(f"{PROG}: warning: {warning}", err=True)
+
+
+def entry_point() -> None:
+    """The console script."""
+    sys.exit(main())

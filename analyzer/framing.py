@@ -1,0 +1,312 @@
+"""Framing: byte blocks into records (a line with its traceback, an unwrapped CRI or Docker line).
+
+Two paths give the same records. The full path frames every line. The fast path asks a prefilter
+for the few lines that can matter (a rule keyword, or anything that could continue a record) and
+frames only the regions of complete records around them; every other line is, by construction of
+the triggers, a one-line record and is only counted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from .models import Record
+from .sources import SourceStats
+
+# Lines whose unwrapped text starts like this continue the record before them.
+_CHAIN_MARKERS = ("During handling of the above exception", "The above exception was the direct cause", "Caused by: ")
+_TB_START = "Traceback (most recent call last)"
+_MARKERS = "|".join(re.escape(m) for m in (_TB_START, *_CHAIN_MARKERS))
+
+# Any line that is not a plain one-line record has one of these at its start (multi-line mode).
+TRIGGERS = (
+    rb"^(?:[ \t]|\r?$|"
+    + _MARKERS.encode()
+    + rb"|\S+ (?:stdout|stderr) (?:P |F (?:[ \t]|\r?$|"
+    + _MARKERS.encode()
+    + rb"))"
+    + rb'|\{"log":"(?:[ \t]|\\[tnr]|'
+    + _MARKERS.encode()
+    + rb"))"
+)
+
+_CRI = re.compile(
+    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) (stdout|stderr) ([FP])(?: (.*)|$)", re.S
+)
+MAX_CARRY = 1 << 24  # 16 MiB of lines with no record boundary: frame what we have (counted as a split)
+
+
+class Prefilter(Protocol):
+    """Finds offsets in a buffer where a line may matter; ascending, at least one per such line."""
+
+    def hits(self, buffer: bytes) -> Iterator[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    text: str
+    wrapper: str = ""
+    time: str = ""
+    stream: str = ""
+    partial: bool = False
+
+
+HEAD, INDENT, BLANK, TB_START, CHAIN = range(5)
+
+
+def unwrap(line: str) -> _Line:
+    """Remove a Kubernetes CRI or Docker json-file wrapper, keeping its timestamp and stream."""
+    if line[:1].isdigit():
+        m = _CRI.match(line)
+        if m:
+            return _Line(m.group(4) or "", "cri", m.group(1), m.group(2), m.group(3) == "P")
+    elif line.startswith('{"log":'):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return _Line(line)
+        if isinstance(obj, dict) and isinstance(obj.get("log"), str):
+            text = obj["log"]
+            partial = not text.endswith("\n")
+            return _Line(text.rstrip("\r\n"), "docker", str(obj.get("time", "")), str(obj.get("stream", "")), partial)
+    return _Line(line)
+
+
+def kind(text: str) -> int:
+    """Classify unwrapped text: a record head, or one of the kinds that continue a record."""
+    if not text or text.isspace():
+        return BLANK
+    if text[0] in " \t":
+        return INDENT
+    if text.startswith(_TB_START):
+        return TB_START
+    if text.startswith(_CHAIN_MARKERS):
+        return CHAIN
+    return HEAD
+
+
+class _Framer:
+    """The full framing state machine over decoded lines of one region."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.parts: list[str] = []
+        self.first = self.last = 0
+        self.wrap = _Line("")
+        self.in_tb = False
+        self.prev_kind = HEAD
+        self.pending: list[str] = []
+        self.pending_start = self.pending_last = 0
+        self.pending_wrap = _Line("")
+
+    def feed(self, lineno: int, raw: str) -> Record | None:
+        """Take one line; return the record it completed, if any."""
+        line = unwrap(raw[:-1] if raw.endswith("\r") else raw)
+        if line.partial:
+            if not self.pending:
+                self.pending_start, self.pending_wrap = lineno, line
+            self.pending.append(line.text)
+            self.pending_last = lineno
+            return None
+        if self.pending:
+            text, start = "".join(self.pending) + line.text, self.pending_start
+            self.pending = []
+            return self._take(start, lineno, text, self.pending_wrap)
+        return self._take(lineno, lineno, line.text, line)
+
+    def finish(self) -> list[Record]:
+        """End of input: a dangling partial line counts as a line; return the records left."""
+        done: list[Record | None] = []
+        if self.pending:
+            text = "".join(self.pending)
+            self.pending = []
+            done.append(self._take(self.pending_start, self.pending_last, text, self.pending_wrap))
+        done.append(self._record())
+        return [rec for rec in done if rec is not None]
+
+    def _take(self, start: int, lineno: int, text: str, wrap: _Line) -> Record | None:
+        k = kind(text)
+        joins = bool(self.parts) and (k != HEAD or (self.in_tb and self.prev_kind == INDENT))
+        self.in_tb = k != HEAD and (self.in_tb or k == TB_START)
+        self.prev_kind = k
+        if joins:
+            self.parts.append(text)
+            self.last = lineno
+            return None
+        done = self._record()
+        self.parts, self.first, self.last, self.wrap = [text], start, lineno, wrap
+        return done
+
+    def _record(self) -> Record | None:
+        if not self.parts:
+            return None
+        rec = Record(
+            self.source,
+            self.first,
+            self.last,
+            "\n".join(self.parts),
+            self.wrap.wrapper,
+            self.wrap.time,
+            self.wrap.stream,
+        )
+        self.parts = []
+        return rec
+
+
+def frame_lines(lines: Iterable[str], source: str, first_line: int = 1) -> Iterator[Record]:
+    """Frame decoded lines (without their newlines) into records, the full path."""
+    framer = _Framer(source)
+    for lineno, raw in enumerate(lines, first_line):
+        rec = framer.feed(lineno, raw)
+        if rec is not None:
+            yield rec
+    yield from framer.finish()
+
+
+def split_lines(data: bytes) -> list[str]:
+    """Decode a run of whole lines (invalid UTF-8 replaced) and split on newlines only."""
+    text = data.decode("utf-8", "replace")
+    if text.endswith("\n"):
+        text = text[:-1]
+    return text.split("\n")
+
+
+def count_undecodable(data: bytes) -> int:
+    """How many lines of `data` are not valid UTF-8."""
+    if data.isascii():
+        return 0
+    try:
+        data.decode("utf-8")
+        return 0
+    except UnicodeDecodeError:
+        return sum(1 for line in data.split(b"\n") if not _decodes(line))
+
+
+def _decodes(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _is_boundary(buffer: bytes, start: int) -> bool:
+    """True when the line at `start` always begins a new record, whatever came before it."""
+    if start == 0:
+        return True
+    end = buffer.find(b"\n", start)
+    line = unwrap(_decode_line(buffer[start : end if end >= 0 else len(buffer)]))
+    if kind(line.text) != HEAD:
+        return False
+    prev_start = buffer.rfind(b"\n", 0, start - 1) + 1
+    prev = unwrap(_decode_line(buffer[prev_start : start - 1]))
+    return kind(prev.text) == HEAD and not prev.partial
+
+
+def _decode_line(data: bytes) -> str:
+    text = data.decode("utf-8", "replace")
+    return text[:-1] if text.endswith("\r") else text
+
+
+def frame_blocks(
+    blocks: Iterable[bytes], source: str, stats: SourceStats, prefilter: Prefilter | None = None
+) -> Iterator[Record]:
+    """Frame a source's blocks; with a prefilter, only the regions around its hits.
+
+    Counts every line and record into `stats`. The first and last line of the source are always
+    framed, so the report knows when the source starts and ends.
+    """
+    carry, line_no = b"", 1
+    first = True
+    for block in blocks:
+        buffer = carry + block if carry else block
+        cut = _last_boundary(buffer)
+        if cut == 0 and len(buffer) > MAX_CARRY:
+            cut = len(buffer)
+            stats.problems.append(
+                f"{source}: line {line_no}: over {MAX_CARRY >> 20} MiB without a record boundary; split"
+            )
+        if cut == 0:
+            carry = buffer
+            continue
+        yield from _frame_buffer(buffer[:cut], source, stats, prefilter, line_no, first, last=False)
+        line_no += buffer.count(b"\n", 0, cut)
+        carry, first = buffer[cut:], False
+    if carry:
+        yield from _frame_buffer(carry, source, stats, prefilter, line_no, first, last=True)
+
+
+def _last_boundary(buffer: bytes) -> int:
+    end = len(buffer) - 1 if buffer.endswith(b"\n") else len(buffer)
+    start = buffer.rfind(b"\n", 0, end) + 1
+    while start > 0 and not _is_boundary(buffer, start):
+        start = buffer.rfind(b"\n", 0, start - 1) + 1
+    return start
+
+
+def _frame_buffer(
+    buffer: bytes, source: str, stats: SourceStats, prefilter: Prefilter | None, line_no: int, first: bool, last: bool
+) -> Iterator[Record]:
+    stats.lines += buffer.count(b"\n") + (0 if buffer.endswith(b"\n") else 1)
+    stats.undecodable += count_undecodable(buffer)
+    if prefilter is None:
+        yield from _frame_region(buffer, source, stats, line_no)
+        return
+    pos = 0
+    for ls, le in _regions(buffer, prefilter, first, last):
+        skipped = buffer.count(b"\n", pos, ls)
+        stats.records += skipped
+        line_no += skipped
+        yield from _frame_region(buffer[ls:le], source, stats, line_no)
+        line_no += buffer.count(b"\n", ls, le)
+        pos = le
+    stats.records += buffer.count(b"\n", pos) + (0 if buffer.endswith(b"\n") or pos == len(buffer) else 1)
+
+
+def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) -> Iterator[Record]:
+    for rec in frame_lines(split_lines(data), source, line_no):
+        stats.records += 1
+        yield rec
+
+
+def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> Iterator[tuple[int, int]]:
+    """Spans [start, end) of complete records around each hit, in order, not overlapping."""
+    hits: Iterable[int] = prefilter.hits(buffer)
+    if first:
+        hits = _with(hits, 0)
+    end = 0
+    for hit in hits:
+        if hit < end or hit >= len(buffer):
+            continue
+        start = buffer.rfind(b"\n", 0, hit) + 1
+        while not _is_boundary(buffer, start):
+            start = buffer.rfind(b"\n", 0, start - 1) + 1
+        end = _region_end(buffer, hit)
+        yield start, end
+    if last and end < len(buffer):
+        tail = _last_line_start(buffer)
+        if tail >= end:
+            while not _is_boundary(buffer, tail):
+                tail = buffer.rfind(b"\n", 0, tail - 1) + 1
+            yield max(tail, end), len(buffer)
+
+
+def _with(hits: Iterable[int], offset: int) -> Iterator[int]:
+    yield offset
+    yield from hits
+
+
+def _region_end(buffer: bytes, hit: int) -> int:
+    end = buffer.find(b"\n", hit) + 1 or len(buffer)
+    while end < len(buffer) and not _is_boundary(buffer, end):
+        end = buffer.find(b"\n", end) + 1 or len(buffer)
+    return end
+
+
+def _last_line_start(buffer: bytes) -> int:
+    end = len(buffer) - 1 if buffer.endswith(b"\n") else len(buffer)
+    return buffer.rfind(b"\n", 0, end) + 1

@@ -1,0 +1,130 @@
+"""The items that cross stage boundaries: frozen, slotted dataclasses and fixed vocabularies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """Root-cause vocabulary of events and incidents (the JSON report's contract)."""
+
+    QUOTA = "quota"
+    BILLING_CARD = "billing_card"
+    RATE_LIMIT = "rate_limit"
+    AUTH = "auth"
+    PERMISSION_REGION = "permission_region"
+    SERVER_ERROR = "server_error"
+    OVERLOADED = "overloaded"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    CONTEXT_LENGTH = "context_length"
+    MODEL_NOT_FOUND = "model_not_found"
+    INVALID_REQUEST = "invalid_request"
+    CONTENT_FILTER = "content_filter"
+
+
+class Severity(StrEnum):
+    """Incident and event severity, worst first in RANK."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """4 for critical down to 0 for info, so max() picks the worst."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+
+
+class Outcome(StrEnum):
+    """What a matched record says about an API call or the account."""
+
+    FAILURE = "failure"  # a failed call, or part of one
+    SIGNAL = "signal"  # a billing or operator line that explains failures (auto-recharge triggered)
+    SUCCESS = "success"  # a successful call or a recovery (credit purchased)
+
+
+class Status(StrEnum):
+    """Whether an incident was still open when the input ended."""
+
+    RESOLVED = "resolved"
+    ONGOING = "ongoing"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One logical log record: a line, or a line with its traceback and continuations."""
+
+    source: str
+    line: int  # first input line, 1-based
+    end_line: int  # last input line, inclusive
+    text: str  # unwrapped text: CRI/Docker prefixes removed, partial lines joined
+    wrapper: str = ""  # "cri" or "docker" when the line was wrapped
+    wrapper_time: str = ""  # the wrapper's own timestamp, raw
+    stream: str = ""  # stdout or stderr, from the wrapper
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A parsed record: time, level, message and fields."""
+
+    record: Record
+    time: datetime | None
+    level: str  # normalised: debug, info, warning, error, critical, or ""
+    message: str
+    text: str  # what rules match: the message plus nested error text and traceback
+    format: str  # the detected format name (python, json, logfmt, syslog, ...)
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A record matched by a rule."""
+
+    rule: str
+    category: Category | None  # None for successes
+    outcome: Outcome
+    severity: Severity
+    retryable: bool
+    confidence: str  # high or low
+    time: datetime | None
+    source: str
+    line: int
+    end_line: int
+    text: str  # the evidence, already redacted
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """A window of trouble: the events grouped under one root cause."""
+
+    id: str
+    title: str
+    category: Category
+    categories: tuple[Category, ...]
+    severity: Severity
+    status: Status
+    start: datetime | None  # None only when the source has no timestamps at all
+    end: datetime | None
+    events: tuple[Event, ...]
+    rules: tuple[str, ...]
+    playbook: str  # the id of its remediation playbook
+    opened_because: str
+    closed_because: str
+    recovered_at: datetime | None = None
+    successes: int = 0  # successful calls seen while it lasted
+    actions: tuple[Event, ...] = ()  # recovery actions seen while it lasted (credit bought)
+
+    @property
+    def duration(self) -> timedelta | None:
+        """From the first to the last member event."""
+        return self.end - self.start if self.start and self.end else None

@@ -1,0 +1,252 @@
+"""Parsing: a record's time, level, message and fields, its format detected per record.
+
+Formats are tried in registry order; the first that accepts the text parses it. A wrapped record
+(CRI, Docker) is parsed by its inner text, and falls back to the wrapper's own timestamp.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from . import timestamps
+from .models import Entry, Record
+from .timestamps import Clock
+
+LEVELS = {
+    "trace": "debug",
+    "debug": "debug",
+    "verbose": "debug",
+    "info": "info",
+    "information": "info",
+    "notice": "info",
+    "warn": "warning",
+    "warning": "warning",
+    "error": "error",
+    "err": "error",
+    "critical": "critical",
+    "crit": "critical",
+    "fatal": "critical",
+    "severe": "error",
+    "emerg": "critical",
+    "alert": "critical",
+    "panic": "critical",
+}
+_PINO = {10: "debug", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
+_SYSLOG_PRIORITY = ["critical", "critical", "critical", "error", "warning", "info", "info", "debug"]
+_LEVEL_WORD = re.compile(
+    r"\b(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|CRIT|FATAL|SEVERE|EMERG|ALERT|"
+    r"Trace|Debug|Info|Notice|Warn|Warning|Error|Critical|Fatal|"
+    r"trace|debug|info|notice|warn|warning|error|critical|fatal)\b"
+)
+_LEVEL_SPAN = 48
+
+TIME_KEYS = ("ts", "time", "timestamp", "@timestamp", "__REALTIME_TIMESTAMP", "t", "date", "datetime", "asctime")
+LEVEL_KEYS = ("level", "lvl", "severity", "levelname", "log.level", "loglevel", "PRIORITY", "priority")
+MESSAGE_KEYS = ("msg", "message", "MESSAGE", "event", "log", "text")
+
+
+@dataclass(slots=True)
+class _Parsed:
+    format: str
+    time: datetime | None = None
+    level: str = ""
+    message: str = ""
+    extra: str = ""  # text that rules must see besides the message (nested errors, tracebacks)
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def parse(record: Record, clock: Clock) -> Entry:
+    """Parse one record; never raises on malformed text (it is parsed as plain text)."""
+    head, _, rest = record.text.partition("\n")
+    parsed = next(p for p in (fmt(head, clock) for fmt in FORMATS.values()) if p is not None)
+    if record.wrapper_time:  # the runtime's capture time: exact, and it always has a zone
+        parsed.time = timestamps.parse_value(record.wrapper_time, clock) or parsed.time
+    if record.wrapper:
+        parsed.fields.setdefault("stream", record.stream)
+    text = "\n".join(part for part in (parsed.message, parsed.extra, rest) if part)
+    name = f"{record.wrapper}+{parsed.format}" if record.wrapper else parsed.format
+    return Entry(record, parsed.time, parsed.level, parsed.message, text, name, parsed.fields)
+
+
+def level_of(value: object) -> str:
+    """Normalise a level name, pino/bunyan number or syslog priority."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _PINO.get(value, "")
+    text = str(value).strip()
+    if text.isdigit():
+        number = int(text)
+        return _SYSLOG_PRIORITY[number] if number < len(_SYSLOG_PRIORITY) else _PINO.get(number, "")
+    return LEVELS.get(text.lower(), "")
+
+
+def _level_in(text: str) -> str:
+    m = _LEVEL_WORD.search(text, 0, _LEVEL_SPAN)
+    return LEVELS[m.group(1).lower()] if m else ""
+
+
+# --- JSON lines ----------------------------------------------------------------------------------
+
+_ERROR_KEYS = ("err", "error", "exception", "exc_info", "exc", "stack", "stack_trace", "traceback", "cause")
+_MAX_DEPTH = 4
+
+
+def _json(text: str, clock: Clock) -> _Parsed | None:
+    if not text.startswith("{"):
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    fields: dict[str, str] = {}
+    _flatten(obj, "", fields, 0)
+    parsed = _Parsed("json", fields=fields)
+    parsed.time = _first(obj, TIME_KEYS, lambda v: timestamps.parse_value(v, clock))
+    parsed.level = _first(obj, LEVEL_KEYS, level_of) or ""
+    parsed.message = str(_first(obj, MESSAGE_KEYS, lambda v: v if isinstance(v, str) else None) or "")
+    parsed.extra = "\n".join(_error_text(obj))
+    if "__REALTIME_TIMESTAMP" in obj:
+        parsed.format = "journald"
+    return parsed
+
+
+def _first(obj: Mapping[str, Any], keys: tuple[str, ...], convert: Callable[[Any], Any]) -> Any:
+    for key in keys:
+        if key in obj and obj[key] not in (None, ""):
+            value = convert(obj[key])
+            if value not in (None, ""):
+                return value
+    return None
+
+
+def _flatten(obj: Any, prefix: str, out: dict[str, str], depth: int) -> None:
+    if isinstance(obj, dict) and depth < _MAX_DEPTH:
+        for key, value in obj.items():
+            _flatten(value, f"{prefix}{key}.", out, depth + 1)
+    elif prefix:
+        out[prefix[:-1]] = obj if isinstance(obj, str) else json.dumps(obj)
+
+
+def _error_text(obj: Mapping[str, Any]) -> list[str]:
+    """Every string inside the error-like values of a JSON record, in order."""
+    parts: list[str] = []
+    for key in _ERROR_KEYS:
+        if key in obj:
+            _strings(obj[key], parts, 0)
+    return parts
+
+
+def _strings(value: Any, out: list[str], depth: int) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict) and depth < _MAX_DEPTH:
+        for key, inner in value.items():
+            if isinstance(inner, str | int) and not isinstance(inner, bool) and key != "message":
+                out.append(f"{key}={inner}")
+            else:
+                _strings(inner, out, depth + 1)
+        if isinstance(value.get("message"), str):
+            out.append(value["message"])
+    elif isinstance(value, list) and depth < _MAX_DEPTH:
+        for inner in value:
+            _strings(inner, out, depth + 1)
+
+
+# --- syslog --------------------------------------------------------------------------------------
+
+_RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[.*?\])+) ?(.*)", re.S)
+_RFC3164 = re.compile(
+    r"(?:<(\d{1,3})>)?([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) ([^:\[\s]+)(?:\[(\d+)\])?: ?(.*)", re.S
+)
+
+
+def _rfc5424(text: str, clock: Clock) -> _Parsed | None:
+    m = _RFC5424.match(text)
+    if not m:
+        return None
+    fields = {"host": m.group(3), "app": m.group(4), "pid": m.group(5)}
+    level = _SYSLOG_PRIORITY[int(m.group(1)) % 8]
+    message = m.group(8)
+    return _Parsed(
+        "syslog", timestamps.parse_value(m.group(2), clock), _level_in(message) or level, message, fields=fields
+    )
+
+
+def _rfc3164(text: str, clock: Clock) -> _Parsed | None:
+    m = _RFC3164.match(text)
+    if not m:
+        return None
+    when, _ = timestamps.leading(m.group(2), clock)
+    fields = {"host": m.group(3), "app": m.group(4)}
+    if m.group(5):
+        fields["pid"] = m.group(5)
+    level = _SYSLOG_PRIORITY[int(m.group(1)) % 8] if m.group(1) else ""
+    message = m.group(6)
+    return _Parsed("syslog", when, _level_in(message) or level, message, fields=fields)
+
+
+# --- logfmt --------------------------------------------------------------------------------------
+
+_LOGFMT_PAIR = re.compile(r'([\w.@-]+)=("(?:[^"\\]|\\.)*"|\S*)')
+_LOGFMT_HEAD = re.compile(r"(?:ts|time|level|lvl|t|msg)=")
+
+
+def _logfmt(text: str, clock: Clock) -> _Parsed | None:
+    if not _LOGFMT_HEAD.match(text):
+        return None
+    pairs = {k: _unquote(v) for k, v in _LOGFMT_PAIR.findall(text)}
+    if len(pairs) < 2:
+        return None
+    parsed = _Parsed("logfmt", fields=pairs)
+    parsed.time = _first(pairs, TIME_KEYS, lambda v: timestamps.parse_value(v, clock))
+    parsed.level = _first(pairs, LEVEL_KEYS, level_of) or ""
+    parsed.message = text
+    return parsed
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return value
+
+
+# --- plain lines ---------------------------------------------------------------------------------
+
+_PY_BASIC = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL):([\w.<>-]*):(.*)", re.S)
+
+
+def _plain(text: str, clock: Clock) -> _Parsed | None:
+    when, end = timestamps.leading(text, clock)
+    if when is None:
+        return None
+    rest = text[end:].lstrip(" ,]-|")
+    return _Parsed("timestamped", when, _level_in(rest), text)
+
+
+def _python_basic(text: str, clock: Clock) -> _Parsed | None:
+    m = _PY_BASIC.match(text)
+    if not m:
+        return None
+    return _Parsed("python-basic", None, LEVELS[m.group(1).lower()], text, fields={"logger": m.group(2)})
+
+
+def _text(text: str, clock: Clock) -> _Parsed:
+    when, _ = timestamps.find(text, clock)
+    return _Parsed("text", when, _level_in(text), text)
+
+
+FORMATS: dict[str, Callable[[str, Clock], _Parsed | None]] = {
+    "json": _json,
+    "syslog5424": _rfc5424,
+    "syslog3164": _rfc3164,
+    "logfmt": _logfmt,
+    "timestamped": _plain,
+    "python-basic": _python_basic,
+    "text": _text,
+}

@@ -1,0 +1,162 @@
+"""The one module that knows the order of the stages: sources, framing, parsing, matching, correlation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import BinaryIO
+
+from . import prefilter, redaction, sources
+from .correlation import assemble_calls, correlate
+from .errors import UsageError
+from .framing import frame_blocks
+from .matching import Matcher, MatchStats, match
+from .models import Entry, Event, Incident, Outcome
+from .parsing import parse
+from .ruleset import RuleSet
+from .sources import SourceStats
+from .timestamps import Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Everything a run depends on; the CLI builds it, tests build it directly."""
+
+    paths: tuple[str, ...]
+    tz: tzinfo
+    now: datetime
+    since: str = ""
+    until: str = ""
+    engine: str = "auto"
+    redact: bool = True
+
+
+@dataclass
+class Analysis:
+    """What the pipeline found: the input to every report."""
+
+    sources: list[SourceStats]
+    events: list[Event]  # failures and signals, time-ordered
+    incidents: list[Incident]
+    successes: int
+    start: datetime | None
+    end: datetime | None
+    match_stats: MatchStats
+    ruleset: RuleSet
+    options: Options
+    window: tuple[datetime | None, datetime | None] = (None, None)
+    filtered_out: int = 0
+    success_times: list[datetime] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for s in self.sources for p in s.problems]
+
+    @property
+    def lines(self) -> int:
+        return sum(s.lines for s in self.sources)
+
+    @property
+    def records(self) -> int:
+        return sum(s.records for s in self.sources)
+
+    @property
+    def undecodable(self) -> int:
+        return sum(s.undecodable for s in self.sources)
+
+
+@dataclass
+class _Span:
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def add(self, when: datetime | None) -> None:
+        if when is None:
+            return
+        self.start = when if self.start is None or when < self.start else self.start
+        self.end = when if self.end is None or when > self.end else self.end
+
+
+def run(options: Options, ruleset: RuleSet, stdin: BinaryIO | None) -> Analysis:
+    """Read every input, match, correlate; the report writers take it from here."""
+    inputs = sources.resolve(options.paths, stdin)
+    clock = Clock(options.tz, options.now)
+    stats = MatchStats()
+    matcher = Matcher(ruleset, redaction.redact if options.redact else redaction.identity, stats)
+    engine = prefilter.build(options.engine, ruleset.keywords())
+    span = _Span()
+    all_stats: list[SourceStats] = []
+    found: list[Event] = []
+    for source in inputs:
+        source_stats = SourceStats(source.name)
+        all_stats.append(source_stats)
+        records = frame_blocks(sources.read_blocks(source, source_stats), source.name, source_stats, engine)
+        entries = _observed((parse(r, clock) for r in records), source_stats, span)
+        found.extend(match(entries, matcher))
+    found.sort(key=lambda e: (e.time is None, e.time or datetime.min.replace(tzinfo=options.tz)))
+    window = time_window(options, span.end)
+    kept = assemble_calls([e for e in found if _inside(e.time, window)])
+    successes = [e for e in kept if e.outcome is Outcome.SUCCESS and e.category is None]
+    events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
+    incidents = correlate(kept, ruleset, window[1] or span.end)
+    return Analysis(
+        all_stats,
+        events,
+        incidents,
+        len(successes),
+        span.start,
+        span.end,
+        stats,
+        ruleset,
+        options,
+        window,
+        len(found) - len(kept),
+        [e.time for e in successes if e.time],
+    )
+
+
+def _observed(entries: Iterable[Entry], stats: SourceStats, span: _Span) -> Iterator[Entry]:
+    for entry in entries:
+        stats.formats[entry.format] = stats.formats.get(entry.format, 0) + 1
+        span.add(entry.time)
+        yield entry
+
+
+def _inside(when: datetime | None, window: tuple[datetime | None, datetime | None]) -> bool:
+    if when is None:
+        return True
+    since, until = window
+    return (since is None or when >= since) and (until is None or when <= until)
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)", re.I)
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """`90s`, `15m`, `2h`, `1d`, `1h30m`; None when the text is not a duration."""
+    parts = _DURATION.findall(text)
+    if not parts or _DURATION.sub("", text).strip():
+        return None
+    return timedelta(seconds=sum(float(n) * _UNITS[u.lower()] for n, u in parts))
+
+
+def time_window(options: Options, last: datetime | None) -> tuple[datetime | None, datetime | None]:
+    """--since and --until as times: ISO times, or durations back from the last record."""
+    return _bound(options.since, "--since", options, last), _bound(options.until, "--until", options, last)
+
+
+def _bound(text: str, name: str, options: Options, last: datetime | None) -> datetime | None:
+    if not text:
+        return None
+    duration = parse_duration(text)
+    if duration is not None:
+        return (last or options.now) - duration
+    from .timestamps import parse_value
+
+    when = parse_value(text, Clock(options.tz, options.now))
+    if when is None:
+        raise UsageError(name, f"cannot read '{text}' as a time or a duration", "use 2026-03-14T09:00 or 2h")
+    return when

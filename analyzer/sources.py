@@ -1,0 +1,191 @@
+"""Reading: paths, globs, folders and stdin into byte blocks that end at line boundaries.
+
+Compression is detected by content (gzip, bzip2, xz; zstd when `zstandard` imports). A damaged
+or unreadable input is reported as a problem of its source; the readable part is still used.
+"""
+
+from __future__ import annotations
+
+import bz2
+import glob
+import gzip
+import io
+import lzma
+import os
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import UsageError
+
+BLOCK_SIZE = 1 << 22  # 4 MiB read at a time
+MAX_LINE = 1 << 25  # 32 MiB: a longer line is split (and counted) so memory stays bounded
+STDIN_NAME = "<stdin>"
+
+_MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+_GLOB_CHARS = set("*?[")
+
+
+@dataclass
+class SourceStats:
+    """What was read from one input: the accumulator the report's `sources` come from."""
+
+    name: str
+    compression: str = ""
+    lines: int = 0
+    records: int = 0
+    undecodable: int = 0
+    split_lines: int = 0
+    formats: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input, opened lazily: `open()` gives its bytes, decompressed."""
+
+    name: str
+    opener: Callable[[], BinaryIO]
+
+
+def resolve(paths: tuple[str, ...], stdin: BinaryIO | None) -> list[Source]:
+    """Expand paths, folders and globs into sources; a missing input is a UsageError."""
+    if not paths:
+        if stdin is None:
+            raise UsageError("", "no input", "pipe a log in, or name files: logscan app.log")
+        return [Source(STDIN_NAME, lambda: stdin)]
+    sources: list[Source] = []
+    for path in paths:
+        sources.extend(_expand(path, stdin))
+    return sources
+
+
+def _expand(path: str, stdin: BinaryIO | None) -> list[Source]:
+    if path == "-":
+        if stdin is None:
+            raise UsageError("-", "stdin is a terminal", "pipe a log in")
+        return [Source(STDIN_NAME, lambda: stdin)]
+    p = Path(path)
+    if p.is_dir():
+        return [_file_source(str(f)) for f in sorted(p.rglob("*")) if f.is_file()]
+    if p.exists():
+        return [_file_source(path)]
+    if _GLOB_CHARS & set(path):
+        matches = sorted(m for m in glob.glob(path, recursive=True) if os.path.isfile(m))
+        if matches:
+            return [_file_source(m) for m in matches]
+        raise UsageError(path, "no file matches this pattern", "check the glob")
+    raise UsageError(path, "no such file or directory", "check the path")
+
+
+def _file_source(path: str) -> Source:
+    return Source(path, lambda: open(path, "rb"))
+
+
+def read_blocks(source: Source, stats: SourceStats) -> Iterator[bytes]:
+    """Yield the source's bytes in blocks of whole lines; problems go to `stats.problems`."""
+    try:
+        raw = source.opener()
+    except OSError as exc:
+        stats.problems.append(f"{source.name}: cannot read: {exc.strerror or exc}")
+        return
+    try:
+        try:
+            stream, stats.compression = _decompressed(raw, source.name)
+        except OSError as exc:
+            stats.problems.append(f"{source.name}: {exc}")
+            return
+        yield from _line_blocks(stream, source.name, stats)
+    finally:
+        if source.name != STDIN_NAME:
+            raw.close()
+
+
+def _decompressed(raw: BinaryIO, name: str) -> tuple[BinaryIO, str]:
+    head = raw.read(6)
+    stream: BinaryIO = io.BufferedReader(_Prefixed(head, raw), BLOCK_SIZE)  # type: ignore[arg-type]
+    kind = next((k for magic, k in _MAGIC.items() if head.startswith(magic)), "")
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=stream), kind  # type: ignore[return-value]
+    if kind == "bzip2":
+        return bz2.BZ2File(stream), kind  # type: ignore[return-value]
+    if kind == "xz":
+        return lzma.LZMAFile(stream), kind  # type: ignore[return-value]
+    if kind == "zstd":
+        return _zstd_reader(stream, name), kind
+    return stream, kind
+
+
+def _zstd_reader(stream: BinaryIO, name: str) -> BinaryIO:
+    try:
+        import zstandard
+    except ImportError as exc:
+        raise OSError("zstd input needs the zstandard package (pip install 'logscan[zstd]')") from exc
+    return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)  # type: ignore[return-value]
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream that first returns bytes already read from it (the magic number)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+_READ_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error, ValueError)
+
+
+def _line_blocks(stream: BinaryIO, name: str, stats: SourceStats) -> Iterator[bytes]:
+    carry, first, cr_only, offset = b"", True, False, 0
+    while True:
+        try:
+            chunk = stream.read(BLOCK_SIZE)
+        except _READ_ERRORS as exc:
+            stats.problems.append(f"{name}: {_read_error(exc, stats.compression)} after {offset:,} bytes")
+            break
+        if not chunk:
+            break
+        offset += len(chunk)
+        if first:
+            chunk, cr_only, first = _first_chunk(chunk), b"\r" in chunk and b"\n" not in chunk, False
+        if cr_only:
+            chunk = chunk.replace(b"\r", b"\n")
+        data = carry + chunk if carry else chunk
+        cut = data.rfind(b"\n") + 1
+        if cut == 0 and len(data) > MAX_LINE:
+            stats.split_lines += 1
+            cut = len(data)
+        carry = data[cut:]
+        if cut:
+            yield data[:cut]
+    if carry:
+        yield carry
+
+
+def _first_chunk(chunk: bytes) -> bytes:
+    return chunk[3:] if chunk.startswith(b"\xef\xbb\xbf") else chunk
+
+
+def _read_error(exc: BaseException, compression: str) -> str:
+    kind = compression or "input"
+    if isinstance(exc, EOFError):
+        return f"truncated {kind} data"
+    return f"corrupt {kind} data ({exc})" if compression else f"read error ({exc})"

@@ -1,0 +1,209 @@
+"""Timestamps: fast paths for the common layouts, python-dateutil as the fallback.
+
+Every parser returns an aware datetime: a stamp without a zone takes the zone it is given, and a
+stamp without a year takes the latest year that does not put it in the future of `now`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+
+from dateutil import parser as dateutil_parser
+
+MONTHS = {
+    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
+_FRACTION_DIGITS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """What timestamps are read against: the zone of naive stamps and `now` for missing years."""
+
+    tz: tzinfo
+    now: datetime
+
+
+def _zone(text: str | None, clock: Clock) -> tzinfo:
+    if not text:
+        return clock.tz
+    if text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+
+
+def _micro(fraction: str | None) -> int:
+    return int((fraction or "0")[:_FRACTION_DIGITS].ljust(_FRACTION_DIGITS, "0"))
+
+
+def _guess_year(month: int, day: int, clock: Clock) -> int:
+    year = clock.now.year
+    return year - 1 if (month, day) > (clock.now.month, clock.now.day + 1) else year
+
+
+def _make(
+    clock: Clock,
+    year: int | None,
+    month: int,
+    day: int,
+    hms: tuple[int, int, int],
+    micro: int = 0,
+    zone: str | None = None,
+) -> datetime | None:
+    try:
+        year = year if year is not None else _guess_year(month, day, clock)
+        return datetime(year, month, day, *hms, micro, tzinfo=_zone(zone, clock))
+    except ValueError:
+        return None
+
+
+def _hms(m: re.Match[str], first: int = 4) -> tuple[int, int, int]:
+    return int(m.group(first)), int(m.group(first + 1)), int(m.group(first + 2))
+
+
+_ISO = re.compile(r"\[?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?\s?(Z|[+-]\d\d:?\d\d(?![\d:]))?")
+_ISO_DASHED = re.compile(r"(\d{4})-(\d\d)-(\d\d)-(\d\d)\.(\d\d)\.(\d\d)(?:\.(\d{1,9}))?")  # BGL
+_SLASHED = re.compile(r"(\d\d|\d{4})/(\d\d)/(\d\d)[ T:](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?")  # Spark
+_COMPACT = re.compile(r"(\d{4})(\d\d)(\d\d)-(\d{1,2}):(\d{1,2}):(\d{1,2})(?::(\d{1,3}))?")  # HealthApp
+_HDFS = re.compile(r"(\d\d)(\d\d)(\d\d) (\d\d)(\d\d)(\d\d)\b")
+_SYSLOG = re.compile(r"(?:<\d{1,3}>)?([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?\b")
+_CTIME = re.compile(r"\[?(?:[A-Z][a-z]{2} )([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))? (\d{4})")
+_MONTH_DAY = re.compile(r"\[?(\d\d)[-.](\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?")  # Android, Proxifier
+_EPOCH = re.compile(r"(?:- )?(1\d{9}|[2-3]\d{9})(?:\.(\d{1,9}))?\b")
+
+
+def _iso(m: re.Match[str], clock: Clock) -> datetime | None:
+    return _make(clock, int(m.group(1)), int(m.group(2)), int(m.group(3)), _hms(m), _micro(m.group(7)), m.group(8))
+
+
+def _dashed(m: re.Match[str], clock: Clock) -> datetime | None:
+    return _make(clock, int(m.group(1)), int(m.group(2)), int(m.group(3)), _hms(m), _micro(m.group(7)))
+
+
+def _compact(m: re.Match[str], clock: Clock) -> datetime | None:
+    millis = int(m.group(7) or 0)  # written without zero padding: "35:11" is 11 ms
+    return _make(clock, int(m.group(1)), int(m.group(2)), int(m.group(3)), _hms(m), millis * 1000)
+
+
+def _slashed(m: re.Match[str], clock: Clock) -> datetime | None:
+    year = int(m.group(1))
+    return _make(
+        clock, year + 2000 if year < 100 else year, int(m.group(2)), int(m.group(3)), _hms(m), _micro(m.group(7))
+    )
+
+
+def _hdfs(m: re.Match[str], clock: Clock) -> datetime | None:
+    return _make(clock, 2000 + int(m.group(1)), int(m.group(2)), int(m.group(3)), _hms(m))
+
+
+def _syslog(m: re.Match[str], clock: Clock) -> datetime | None:
+    month = MONTHS.get(m.group(1))
+    if month is None:
+        return None
+    return _make(clock, None, month, int(m.group(2)), _hms(m, 3), _micro(m.group(6)))
+
+
+def _ctime(m: re.Match[str], clock: Clock) -> datetime | None:
+    month = MONTHS.get(m.group(1))
+    if month is None:
+        return None
+    return _make(clock, int(m.group(7)), month, int(m.group(2)), _hms(m, 3), _micro(m.group(6)))
+
+
+def _month_day(m: re.Match[str], clock: Clock) -> datetime | None:
+    return _make(clock, None, int(m.group(1)), int(m.group(2)), _hms(m, 3), _micro(m.group(6)))
+
+
+def _epoch(m: re.Match[str], clock: Clock) -> datetime | None:
+    return from_epoch(float(m.group(1)))
+
+
+# Tried in order at the start of the text; the first that matches and converts wins.
+LEADING: list[tuple[str, re.Pattern[str], Callable[[re.Match[str], Clock], datetime | None]]] = [
+    ("iso", _ISO, _iso),
+    ("compact", _COMPACT, _compact),
+    ("slashed", _SLASHED, _slashed),
+    ("syslog", _SYSLOG, _syslog),
+    ("ctime", _CTIME, _ctime),
+    ("month-day", _MONTH_DAY, _month_day),
+    ("hdfs", _HDFS, _hdfs),
+    ("epoch", _EPOCH, _epoch),
+]
+# Searched within the first characters when nothing leads the line (a file-name prefix, BGL).
+_EMBEDDED = [(_ISO, _iso), (_ISO_DASHED, _dashed)]
+_SEARCH_SPAN = 120
+
+
+def leading(text: str, clock: Clock) -> tuple[datetime | None, int]:
+    """The timestamp that starts `text` and where it ends, or (None, 0)."""
+    for _name, pattern, convert in LEADING:
+        m = pattern.match(text)
+        if m:
+            when = convert(m, clock)
+            if when is not None:
+                return when, m.end()
+    return None, 0
+
+
+def find(text: str, clock: Clock) -> tuple[datetime | None, int]:
+    """A timestamp at the start of `text`, else near it, else whatever dateutil reads there."""
+    when, end = leading(text, clock)
+    if when is not None:
+        return when, end
+    head = text[:_SEARCH_SPAN]
+    for pattern, convert in _EMBEDDED:
+        m = pattern.search(head)
+        if m:
+            when = convert(m, clock)
+            if when is not None:
+                return when, m.end()
+    return _dateutil(head, clock)
+
+
+def _dateutil(head: str, clock: Clock) -> tuple[datetime | None, int]:
+    words = head.split(" ", 4)[:4]
+    for n in range(len(words), 0, -1):
+        candidate = " ".join(words[:n]).strip("[]")
+        if not any(ch.isdigit() for ch in candidate):
+            continue
+        try:
+            when = dateutil_parser.parse(candidate, default=clock.now.replace(tzinfo=None, microsecond=0))
+        except (ValueError, OverflowError):
+            continue
+        return (when if when.tzinfo else when.replace(tzinfo=clock.tz)), len(" ".join(words[:n]))
+    return None, 0
+
+
+def parse_value(value: object, clock: Clock) -> datetime | None:
+    """A timestamp held in a structured field: epoch s/ms/us/ns (number or digits) or text."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return from_epoch(value)
+    if isinstance(value, str):
+        if value.isdigit() or _is_float(value):
+            return from_epoch(float(value))
+        when, _ = find(value, clock)
+        return when
+    return None
+
+
+def _is_float(text: str) -> bool:
+    head, _, tail = text.partition(".")
+    return head.isdigit() and tail.isdigit()
+
+
+def from_epoch(value: float) -> datetime | None:
+    """Seconds, milliseconds, microseconds or nanoseconds since 1970, told apart by size."""
+    for scale in (1, 1e3, 1e6, 1e9):
+        if abs(value) < 1e11 * scale:
+            try:
+                return datetime.fromtimestamp(value / scale, UTC)
+            except (OverflowError, OSError, ValueError):
+                return None
+    return None
