@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from . import __version__, pipeline, prefilter, reporting, rulecheck, ruleset
-from .errors import ExitCode, LogscanError, UsageError
+from .errors import ExitCode, LogscanError, RuleSetError, UsageError
 from .models import Severity
 
 PROG = "logscan"
@@ -44,12 +44,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = command.main(
             rest, prog_name=f"{PROG} rules" if command is rules_group else PROG, standalone_mode=False
         )
+        if isinstance(result, ScanOptions):  # click only parsed: run and write outside its EPIPE handling
+            result = execute(result)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
         return _fail(f"{exc.format_message()} (see '{PROG} --help')", ExitCode.USAGE)
     except click.exceptions.Abort:
         return _fail("interrupted", ExitCode.INTERRUPTED)
+    except RuleSetError as exc:
+        for problem in exc.problems:  # every problem of every file, one line each
+            click.echo(f"{PROG}: error: {problem.line()}", err=True)
+        return exc.exit_code
     except LogscanError as exc:
         if "--traceback" in args:
             raise
@@ -121,7 +127,7 @@ def scan(
     engine: str,
     no_redact: bool,
     traceback: bool,
-) -> int:
+) -> ScanOptions:
     """Find why an application's OpenAI API calls failed, from its logs.
 
     PATHS are files, folders (read recursively), globs or - for stdin; none reads stdin.
@@ -140,7 +146,7 @@ def scan(
         lang=lang or default_lang(),
         traceback=traceback,
     )
-    return execute(options)
+    return options
 
 
 def execute(options: ScanOptions) -> int:

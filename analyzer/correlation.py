@@ -17,8 +17,14 @@ QUIET_GAP = timedelta(minutes=10)
 # Per-request errors recur at random; they are summed up over a longer window.
 PER_REQUEST_GAP = timedelta(hours=6)
 PER_REQUEST = {Category.CONTEXT_LENGTH, Category.MODEL_NOT_FOUND, Category.INVALID_REQUEST, Category.CONTENT_FILTER}
-# While one of these lasts every call fails, so the first successful call ends it.
-OUTAGES = {Category.QUOTA, Category.BILLING_CARD, Category.AUTH, Category.PERMISSION_REGION}
+# These never clear by themselves: a successful call with no failure of the key for CONFIRM after
+# it ends them (a failure within CONFIRM means the success was a fluke or another key: it goes on).
+# A quiet stretch may only mean no traffic, so only a long one ends them.
+OUTAGES = {Category.QUOTA, Category.AUTH, Category.PERMISSION_REGION}
+LONG_GAP = timedelta(hours=2)
+CONFIRM = timedelta(minutes=10)
+# Card declines explain the quota errors that follow; calls may still succeed until credit runs out.
+SLOW_BURN = {Category.BILLING_CARD}
 CHAIN_WINDOW = timedelta(minutes=30)  # a decline this close before quota errors explains them
 CHAIN_TITLE = "Card declined at auto-recharge, then credit exhausted"
 CALL_WINDOW = timedelta(seconds=90)  # an SDK's retries of one call fit in this (0.5 s to 60 s backoff)
@@ -82,7 +88,9 @@ def group_key(event: Event) -> tuple[str, str]:
 
 def gap_for(category: Category) -> timedelta:
     """How long without an event of its key closes an incident."""
-    return PER_REQUEST_GAP if category in PER_REQUEST else QUIET_GAP
+    if category in PER_REQUEST:
+        return PER_REQUEST_GAP
+    return LONG_GAP if category in OUTAGES | SLOW_BURN else QUIET_GAP
 
 
 @dataclass
@@ -109,30 +117,41 @@ class Correlator:
         if current is None:
             current = self.open[key] = _Open(key)
         current.events.append(event)
+        current.recovered_at = None  # failing again: whatever succeeded did not end it
 
     def _expire(self, now: datetime) -> None:
         for key, inc in list(self.open.items()):
             gap = gap_for(inc.category)
-            if now - inc.last > gap:
+            if inc.recovered_at is not None and now - inc.recovered_at > CONFIRM:
+                inc.closed_because = (
+                    f"first successful call at {inc.recovered_at:%Y-%m-%d %H:%M:%S %z}, "
+                    f"no failure for {_minutes(CONFIRM)} after it"
+                )
+                self.closed.append(self.open.pop(key))
+            elif now - inc.last > gap:
                 inc.closed_because = f"no {inc.category.value} event for {_minutes(gap)}"
+                inc.recovered_at = None
                 self.closed.append(self.open.pop(key))
 
     def _success(self, event: Event) -> None:
-        for key, inc in list(self.open.items()):
+        for inc in self.open.values():
             if event.category is not None:  # a recovery action, such as credit bought
                 inc.actions.append(event)
-            elif inc.category in OUTAGES:
+                continue
+            inc.successes += 1
+            if inc.category in OUTAGES and inc.recovered_at is None:
                 inc.recovered_at = event.time
-                inc.closed_because = f"first successful call at {event.time:%Y-%m-%d %H:%M:%S %z}"
-                self.closed.append(self.open.pop(key))
-            else:
-                inc.successes += 1
 
     def finish(self, end_of_input: datetime | None) -> list[_Open]:
         """Close what is still open: ongoing when the input ends inside its quiet gap."""
+        if end_of_input is not None:
+            self._expire(end_of_input)
         for inc in self.open.values():
-            if end_of_input is not None and end_of_input - inc.last > gap_for(inc.category):
-                inc.closed_because = f"no {inc.category.value} event for {_minutes(gap_for(inc.category))}"
+            if inc.recovered_at is not None:
+                inc.closed_because = (
+                    f"first successful call at {inc.recovered_at:%Y-%m-%d %H:%M:%S %z}; "
+                    "the input ended before it was confirmed"
+                )
             else:
                 inc.closed_because = "ongoing: the input ended inside it"
             self.closed.append(inc)
@@ -141,14 +160,14 @@ class Correlator:
 
 
 def correlate(events: Iterable[Event], ruleset: RuleSet, end_of_input: datetime | None) -> list[Incident]:
-    """Incidents of time-ordered events, worst and earliest first, chains merged."""
+    """Incidents of time-ordered events, worst first (then earliest), chains merged."""
     correlator = Correlator(ruleset)
     for event in events:
         correlator.feed(event)
     groups = _merge_chains(correlator.finish(end_of_input))
     incidents = [_incident(group, ruleset) for group in groups if _is_incident(group)]
     incidents += _undated(correlator.undated, ruleset)
-    incidents.sort(key=lambda i: (i.start is None, i.start or datetime.min, i.category.value))
+    incidents.sort(key=lambda i: (-i.severity.rank, i.start is None, i.start or datetime.min, i.category.value))
     return [replace(inc, id=f"INC-{n:03d}") for n, inc in enumerate(incidents, 1)]
 
 
@@ -158,35 +177,30 @@ def _is_incident(group: _Open) -> bool:
 
 
 def _merge_chains(groups: list[_Open]) -> list[_Open]:
-    """A card decline followed by quota errors is one incident whose root cause is the decline."""
+    """Card declines followed by quota errors are one incident whose root cause is the decline."""
     billing = [g for g in groups if g.category is Category.BILLING_CARD]
-    merged: list[_Open] = []
     absorbed: set[int] = set()
-    for group in groups:
-        if group.category is not Category.QUOTA:
+    merged: list[_Open] = []
+    for quota in (g for g in groups if g.category is Category.QUOTA):
+        causes = [b for b in billing if id(b) not in absorbed and _explains(b, quota)]
+        if not any(e.outcome is Outcome.FAILURE for b in causes for e in b.events):
             continue
-        cause = next((b for b in billing if id(b) not in absorbed and _explains(b, group)), None)
-        if cause is not None:
-            absorbed.add(id(cause))
-            cause.events = sorted(cause.events + group.events, key=lambda e: e.time)  # type: ignore[arg-type,return-value]
-            cause.actions += group.actions
-            cause.closed_because, cause.recovered_at = group.closed_because, group.recovered_at
-            absorbed.add(id(group))
-            merged.append(cause)
+        chain = _Open(causes[0].key, closed_because=quota.closed_because, recovered_at=quota.recovered_at)
+        for part in (*causes, quota):
+            absorbed.add(id(part))
+            chain.events += part.events
+            chain.actions += part.actions
+        chain.events.sort(key=lambda e: e.time)  # type: ignore[arg-type,return-value]
+        chain.successes = quota.successes
+        merged.append(chain)
     return merged + [g for g in groups if id(g) not in absorbed]
 
 
 def _explains(billing: _Open, quota: _Open) -> bool:
-    has_decline = any(e.outcome is Outcome.FAILURE for e in billing.events)
-    first_quota = quota.events[0].time
-    assert first_quota is not None
-    return (
-        has_decline
-        and billing.events[0].time <= first_quota + CHAIN_WINDOW
-        and (  # type: ignore[operator]
-            first_quota - billing.last <= CHAIN_WINDOW
-        )
-    )
+    """The billing lines come before the quota errors end, and no longer than CHAIN_WINDOW before they start."""
+    first, last = quota.events[0].time, quota.events[-1].time
+    assert first is not None and last is not None
+    return billing.events[0].time <= last and first - billing.last <= CHAIN_WINDOW  # type: ignore[operator]
 
 
 def _incident(group: _Open, ruleset: RuleSet) -> Incident:

@@ -241,10 +241,11 @@ def frame_blocks(
 
 
 def _last_boundary(buffer: bytes) -> int:
-    end = len(buffer) - 1 if buffer.endswith(b"\n") else len(buffer)
-    start = buffer.rfind(b"\n", 0, end) + 1
-    while start > 0 and not _is_boundary(buffer, start):
-        start = buffer.rfind(b"\n", 0, start - 1) + 1
+    """Where the carry to the next block starts: the last record, with the one before it when
+    the last has no timestamp (its event inherits the time of the record before)."""
+    start = _boundary_before(buffer, _last_line_start(buffer))
+    if start > 0 and buffer[start : start + 1] not in _STAMPED:
+        start = _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1)
     return start
 
 
@@ -282,17 +283,25 @@ def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> It
     for hit in hits:
         if hit < end or hit >= len(buffer):
             continue
-        start = buffer.rfind(b"\n", 0, hit) + 1
-        while not _is_boundary(buffer, start):
-            start = buffer.rfind(b"\n", 0, start - 1) + 1
+        start = _boundary_before(buffer, buffer.rfind(b"\n", 0, hit) + 1)
+        if start > end and buffer[start : start + 1] not in _STAMPED:
+            # No timestamp at its start: take the record before too, whose time the event inherits.
+            start = max(end, _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1))
         end = _region_end(buffer, hit)
         yield start, end
     if last and end < len(buffer):
         tail = _last_line_start(buffer)
         if tail >= end:
-            while not _is_boundary(buffer, tail):
-                tail = buffer.rfind(b"\n", 0, tail - 1) + 1
-            yield max(tail, end), len(buffer)
+            yield max(_boundary_before(buffer, tail), end), len(buffer)
+
+
+_STAMPED = {bytes([c]) for c in b"0123456789{[<"}
+
+
+def _boundary_before(buffer: bytes, start: int) -> int:
+    while start > 0 and not _is_boundary(buffer, start):
+        start = buffer.rfind(b"\n", 0, start - 1) + 1
+    return start
 
 
 def _with(hits: Iterable[int], offset: int) -> Iterator[int]:

@@ -154,9 +154,10 @@ def _bound(text: str, name: str, options: Options, last: datetime | None) -> dat
     duration = parse_duration(text)
     if duration is not None:
         return (last or options.now) - duration
-    from .timestamps import parse_value
-
-    when = parse_value(text, Clock(options.tz, options.now))
-    if when is None:
-        raise UsageError(name, f"cannot read '{text}' as a time or a duration", "use 2026-03-14T09:00 or 2h")
-    return when
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(  # noqa: B904 - the ValueError adds nothing
+            name, f"cannot read '{text}' as a time or a duration", "use 2026-03-14T09:00 or 2h"
+        )
+    return when if when.tzinfo else when.replace(tzinfo=options.tz)

@@ -1,0 +1,184 @@
+"""The command line contract: options, exit codes, one-line errors, stdout for the report only."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from analyzer import cli, pipeline
+from analyzer.errors import ExitCode
+
+QUOTA = ("2026-03-14 09:12:03,412 ERROR app.chat: completion failed\n"
+         "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please "
+         "check your plan and billing details.', 'type': 'insufficient_quota', 'param': None, "
+         "'code': 'insufficient_quota'}}\n")
+QUIET = "2026-03-14 09:12:03,412 INFO app.http: GET /healthz 200 in 3ms\n"
+
+
+class _Stdin(io.TextIOWrapper):
+    def isatty(self) -> bool:
+        return False
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str], stdin: bytes = b"",
+        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+    if monkeypatch is not None:
+        monkeypatch.setattr("sys.stdin", _Stdin(io.BytesIO(stdin)))
+    code = cli.main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def quota_log(tmp_path: Path) -> Path:
+    path = tmp_path / "app.log"
+    path.write_text(QUIET + QUOTA)
+    return path
+
+
+def test_ok_exit_and_report_on_stdout(quota_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["-f", "json", "--tz", "UTC", str(quota_log)], capsys)
+    assert code == ExitCode.OK
+    report = json.loads(out)
+    assert report["incidents"][0]["category"] == "quota"
+    assert err == ""
+
+
+def test_fail_on_reached_exits_1(quota_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["-f", "md", "--fail-on", "critical", str(quota_log)], capsys)[0] == ExitCode.INCIDENT
+
+
+def test_fail_on_not_reached_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "quiet.log"
+    path.write_text(QUIET)
+    assert run(["-f", "md", "--fail-on", "low", str(path)], capsys)[0] == ExitCode.OK
+
+
+def test_missing_file_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run([str(tmp_path / "nope.log")], capsys)
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("logscan: error: ") and "nope.log: no such file or directory" in err
+
+
+def test_bad_option_exits_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["--no-such-option"], capsys)
+    assert code == ExitCode.USAGE
+    assert err.count("\n") == 1 and "--no-such-option" in err
+
+
+@pytest.mark.parametrize("value", ["yesterday-ish", "5 parsecs"])
+def test_bad_since_exits_2(value: str, quota_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["--since", value, str(quota_log)], capsys)
+    assert code == ExitCode.USAGE and "--since" in err
+
+
+def test_unknown_zone_exits_2(quota_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["--tz", "Mars/Olympus", str(quota_log)], capsys)
+    assert code == ExitCode.USAGE and "Mars/Olympus" in err
+
+
+def test_invalid_rule_file_exits_3_with_location(tmp_path: Path, quota_log: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "bad.toml"
+    rules.write_text('[[rule]]\nid = "x"\ntitel = "typo"\n')
+    code, out, err = run(["--rules", str(rules), str(quota_log)], capsys)
+    assert code == ExitCode.RULES
+    assert out == ""
+    assert err.splitlines()[0] == f"logscan: error: {rules}:3: rule 'x': unknown key 'titel' (did you mean 'title'?)"
+    assert "Traceback" not in err
+
+
+def test_truncated_gzip_exits_4_and_still_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = gzip.compress((QUIET * 2000 + QUOTA).encode())
+    broken = tmp_path / "cut.log.gz"
+    broken.write_bytes(data[: len(data) // 2])
+    good = tmp_path / "good.log"
+    good.write_text(QUOTA)
+    code, out, err = run(["-f", "json", str(broken), str(good)], capsys)
+    assert code == ExitCode.INPUT
+    assert "cut.log.gz: truncated gzip data" in err
+    report = json.loads(out)
+    assert report["summary"]["incidents"] == 1
+    assert any("truncated" in p for p in report["summary"]["problems"])
+
+
+def test_ctrl_c_exits_130_without_traceback(quota_log: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "run", interrupted)
+    code, _, err = run([str(quota_log)], capsys)
+    assert code == ExitCode.INTERRUPTED
+    assert "Traceback" not in err and err.strip() == "logscan: error: interrupted"
+
+
+def test_stdin_terminal_without_paths_exits_2(capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", Tty())
+    code, _, err = run([], capsys)
+    assert code == ExitCode.USAGE and "pipe a log in" in err
+
+
+def test_reads_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(["-f", "json"], capsys, stdin=(QUIET + QUOTA).encode(), monkeypatch=monkeypatch)
+    assert code == ExitCode.OK
+    report = json.loads(out)
+    assert report["summary"]["sources"][0]["name"] == "<stdin>"
+    assert report["summary"]["lines"] == 3
+
+
+def test_format_from_output_suffix(tmp_path: Path, quota_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "report.json"
+    code, out, _ = run(["-o", str(target), str(quota_log)], capsys)
+    assert code == ExitCode.OK and out == ""
+    assert json.loads(target.read_text())["schema"] == "logscan.report/1"
+
+
+def test_since_duration_drops_earlier_events(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "two.log"
+    early = QUOTA.replace("09:12:03", "06:00:00")
+    path.write_text(early + QUIET.replace("09:12:03", "07:00:00") + QUOTA)
+    _, out, _ = run(["-f", "json", "--since", "1h", str(path)], capsys)
+    times = [e["time"] for e in json.loads(out)["events"]]
+    assert times and all(t.startswith("2026-03-14T09:12") for t in times)
+
+
+def test_tz_applies_to_naive_stamps(quota_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(["-f", "json", "--tz", "Asia/Tokyo", str(quota_log)], capsys)
+    assert json.loads(out)["events"][0]["time"] == "2026-03-14T09:12:03.412+09:00"
+
+
+def test_japanese_report(quota_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(["-f", "md", "--lang", "ja", str(quota_log)], capsys)
+    assert "## 概要" in out and "対処方法" in out
+
+
+def test_rules_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["rules", "list"], capsys)
+    assert code == ExitCode.OK and "openai.quota.insufficient_quota" in out
+    code, out, _ = run(["rules", "show", "openai.quota.insufficient_quota"], capsys)
+    assert code == ExitCode.OK and "category:    quota" in out
+    code, out, _ = run(["rules", "test"], capsys)
+    assert code == ExitCode.OK and ", 0 failed" in out
+
+
+def test_rules_test_names_a_failing_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "mine.toml"
+    rules.write_text(
+        '[[rule]]\nid = "mine.x"\ntitle = "x"\ncategory = "quota"\nseverity = "low"\nretryable = false\n'
+        'keywords = ["zorglub"]\npatterns = ["zorglub \\\\d+"]\nexamples.match = ["zorglub only"]\n'
+    )
+    code, out, _ = run(["rules", "test", "--no-builtin-rules", str(rules)], capsys)
+    assert code == 1
+    assert "FAIL" in out and "mine.x" in out and "zorglub only" in out

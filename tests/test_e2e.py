@@ -1,0 +1,122 @@
+"""End to end: the installed `logscan` command on real files, from a folder outside the checkout."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES, run_logscan
+
+SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if p.name != "README.md")
+
+
+def events_of(report: dict) -> list[tuple[str, int, str]]:
+    return [(e["rule"], e["line"], e["time"]) for e in report["events"]]
+
+
+@pytest.mark.parametrize("sample", SAMPLE_FILES, ids=lambda p: p.name)
+def test_every_sample_gives_a_valid_report_with_incidents(sample: Path, logscan_bin: str, tmp_path: Path) -> None:
+    done = run_logscan(logscan_bin, "-f", "json", "--tz", "Asia/Tokyo", str(sample), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["summary"]["lines"] == sample.read_bytes().count(b"\n")
+    assert report["incidents"], "every bundled sample tells an outage story"
+    assert done.stderr == b""
+
+
+def test_runs_from_another_folder_with_shipped_rules(logscan_bin: str, tmp_path: Path) -> None:
+    done = run_logscan(logscan_bin, "rules", "list", cwd=tmp_path)
+    assert done.returncode == 0
+    assert b"openai.quota.insufficient_quota" in done.stdout
+
+
+def test_stdin_and_gz_file_give_the_same_events(genlog_days: dict, logscan_bin: str, tmp_path: Path) -> None:
+    day, _ = genlog_days["python"]
+    packed = tmp_path / "day.log.gz"
+    packed.write_bytes(gzip.compress(day.read_bytes()))
+    piped = run_logscan(logscan_bin, "-f", "json", "--tz", "Asia/Tokyo", stdin=day.read_bytes(), cwd=tmp_path)
+    from_gz = run_logscan(logscan_bin, "-f", "json", "--tz", "Asia/Tokyo", str(packed), cwd=tmp_path)
+    assert piped.returncode == from_gz.returncode == 0
+    a, b = json.loads(piped.stdout), json.loads(from_gz.stdout)
+    assert events_of(a) and events_of(a) == events_of(b)
+    assert a["summary"]["lines"] == b["summary"]["lines"] == 20_000
+    assert b["summary"]["sources"][0]["compression"] == "gzip"
+
+
+def test_compressed_by_content_not_suffix(logscan_bin: str, tmp_path: Path) -> None:
+    import bz2
+    import lzma
+
+    text = (SAMPLES / "python_card_decline.log").read_bytes()
+    expected = None
+    for name, data in (("plain.log", text), ("bz.log", bz2.compress(text)), ("xz.txt", lzma.compress(text))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        done = run_logscan(logscan_bin, "-f", "json", str(path), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        got = events_of(json.loads(done.stdout))
+        expected = expected or got
+        assert got == expected
+
+
+def test_folder_and_glob_inputs(logscan_bin: str, tmp_path: Path) -> None:
+    folder = tmp_path / "logs" / "nested"
+    folder.mkdir(parents=True)
+    for sample in SAMPLE_FILES[:2]:
+        (folder / sample.name).write_bytes(sample.read_bytes())
+    by_folder = run_logscan(logscan_bin, "-f", "json", str(tmp_path / "logs"), cwd=tmp_path)
+    by_glob = run_logscan(logscan_bin, "-f", "json", str(tmp_path / "logs" / "**" / "*.log"), cwd=tmp_path)
+    names = lambda r: sorted(s["name"] for s in json.loads(r.stdout)["summary"]["sources"])  # noqa: E731
+    assert len(names(by_folder)) == 2
+    assert names(by_glob) == [n for n in names(by_folder) if n.endswith(".log")]
+
+
+def test_html_output_file(logscan_bin: str, tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    done = run_logscan(logscan_bin, str(SAMPLES / "python_card_decline.log"), "-o", str(target), cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == b""
+    page = target.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in page
+
+
+def test_markdown_is_default_when_piped(logscan_bin: str, tmp_path: Path) -> None:
+    done = run_logscan(logscan_bin, str(SAMPLES / "python_card_decline.log"), cwd=tmp_path)
+    assert done.stdout.startswith(b"# logscan report")
+
+
+def test_head_closing_the_pipe_is_quiet(logscan_bin: str, tmp_path: Path, genlog_days: dict) -> None:
+    day, _ = genlog_days["python"]
+    shell = f"'{logscan_bin}' -f json '{day}' | head -1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, cwd=tmp_path, timeout=120,
+                          check=False, env={"PATH": "/usr/bin:/bin", "TZ": "UTC"})
+    assert done.stdout == b"{\n"
+    assert done.stderr == b""
+    assert done.returncode == 0
+
+
+def test_no_traceback_on_missing_file(logscan_bin: str, tmp_path: Path) -> None:
+    done = run_logscan(logscan_bin, "missing.log", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == b"logscan: error: missing.log: no such file or directory (check the path)\n"
+
+
+def test_redacts_keys_by_default_and_not_with_no_redact(logscan_bin: str, tmp_path: Path) -> None:
+    key = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF"
+    log = tmp_path / "k.log"
+    log.write_text(
+        "2026-03-14 09:00:00,000 ERROR app: openai.AuthenticationError: Error code: 401 - {'error': {'message': "
+        f"'Incorrect API key provided: {key}. You can find your API key at "
+        "https://platform.openai.com/account/api-keys.', 'type': 'invalid_request_error', 'param': None, "
+        "'code': 'invalid_api_key'}}\n"
+    )
+    for fmt in ("json", "md", "html", "text"):
+        done = run_logscan(logscan_bin, "-f", fmt, str(log), cwd=tmp_path)
+        assert key.encode() not in done.stdout, fmt
+        assert b"sk-proj-***abcdEF"[:-2] in done.stdout or b"sk-proj-***" in done.stdout, fmt
+    raw = run_logscan(logscan_bin, "-f", "json", "--no-redact", str(log), cwd=tmp_path)
+    assert key.encode() in raw.stdout
+    assert b"redaction is off" in raw.stderr
