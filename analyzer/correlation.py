@@ -35,6 +35,7 @@ class _Open:
     key: tuple[str, str]
     events: list[Event] = field(default_factory=list)
     successes: int = 0
+    pending_successes: int = 0  # successes since the last failure: counted once a failure follows
     actions: list[Event] = field(default_factory=list)
     closed_because: str = ""
     recovered_at: datetime | None = None
@@ -118,6 +119,8 @@ class Correlator:
             current = self.open[key] = _Open(key)
         current.events.append(event)
         current.recovered_at = None  # failing again: whatever succeeded did not end it
+        current.successes += current.pending_successes
+        current.pending_successes = 0
 
     def _expire(self, now: datetime) -> None:
         for key, inc in list(self.open.items()):
@@ -138,7 +141,7 @@ class Correlator:
             if event.category is not None:  # a recovery action, such as credit bought
                 inc.actions.append(event)
                 continue
-            inc.successes += 1
+            inc.pending_successes += 1
             if inc.category in OUTAGES and inc.recovered_at is None:
                 inc.recovered_at = event.time
 
@@ -189,7 +192,7 @@ def _merge_chains(groups: list[_Open]) -> list[_Open]:
         for part in (*causes, quota):
             absorbed.add(id(part))
             chain.events += part.events
-            chain.actions += part.actions
+            chain.actions += [a for a in part.actions if a not in chain.actions]
         chain.events.sort(key=lambda e: e.time)  # type: ignore[arg-type,return-value]
         chain.successes = quota.successes
         merged.append(chain)

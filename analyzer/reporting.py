@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from . import __version__, resources
-from .models import Event, Incident, Outcome
+from .models import Category, Event, Incident, Outcome
 from .pipeline import Analysis
 from .ruleset import RuleSet
 
@@ -39,8 +39,9 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Impact:
-    failed_calls: int
+    failed_calls: int  # API calls that failed, however many attempts each took
     attempts: int
+    declined_payments: int  # card declines and failed payments (not API calls)
     successes: int
     failure_share: float | None
     models: tuple[str, ...]
@@ -244,7 +245,7 @@ def count_calls(events: tuple[Event, ...]) -> tuple[int, int]:
     calls = attempts = 0
     pending: dict[str, list[Event]] = {}
     for event in events:
-        if event.outcome is not Outcome.FAILURE:
+        if event.outcome is not Outcome.FAILURE or event.category is Category.BILLING_CARD:
             continue
         waiting = pending.setdefault(event.source, [])
         if event.confidence == "low":
@@ -263,6 +264,7 @@ def count_calls(events: tuple[Event, ...]) -> tuple[int, int]:
 def impact(inc: Incident, successes_visible: bool) -> Impact:
     """Failed calls and attempts, share failed, what was affected, how long, time to recovery."""
     calls, attempts = count_calls(inc.events)
+    declined = sum(1 for e in inc.events if e.outcome is Outcome.FAILURE and e.category is Category.BILLING_CARD)
     share = calls / (calls + inc.successes) if successes_visible and calls else None
     values = lambda name: tuple(sorted({e.fields[name] for e in inc.events if e.fields.get(name)}))  # noqa: E731
     services = tuple(sorted({e.fields.get("app") or e.fields.get("service") or "" for e in inc.events} - {""}))
@@ -271,6 +273,7 @@ def impact(inc: Incident, successes_visible: bool) -> Impact:
     return Impact(
         calls,
         attempts,
+        declined,
         inc.successes,
         share,
         values("model"),

@@ -155,9 +155,11 @@ _READ_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error, ValueError)
 
 def _line_blocks(stream: BinaryIO, name: str, stats: SourceStats) -> Iterator[bytes]:
     carry, first, cr_only, offset = b"", True, False, 0
+    # A decompressor's read() drops what it decoded when it then hits a truncation; read1() returns it first.
+    read = stream.read1 if stats.compression else stream.read  # type: ignore[attr-defined]
     while True:
         try:
-            chunk = stream.read(BLOCK_SIZE)
+            chunk = read(BLOCK_SIZE)
         except _READ_ERRORS as exc:
             stats.problems.append(f"{name}: {_read_error(exc, stats.compression)} after {offset:,} bytes")
             break

@@ -35,19 +35,42 @@ def logscan_bin() -> str:
     return found
 
 
-def run_logscan(binary: str, *args: str, stdin: bytes | None = None, cwd: Path | None = None,
-                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def run_logscan(
+    binary: str, *args: str, stdin: bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """Run the installed command with a fixed zone and language, from a neutral folder."""
     base = {"PATH": "/usr/bin:/bin", "TZ": "UTC", "LANG": "C.UTF-8", "NO_COLOR": "1"}
-    return subprocess.run([binary, *args], input=stdin, capture_output=True, cwd=cwd, env={**base, **(env or {})},
-                          timeout=300, check=False)
+    return subprocess.run(
+        [binary, *args],
+        input=stdin,
+        capture_output=True,
+        cwd=cwd,
+        env={**base, **(env or {})},
+        timeout=300,
+        check=False,
+    )
 
 
 def genlog(out: Path, lines: int, fmt: str = "python", seed: int = 7) -> tuple[Path, dict]:
     """A genlog day and its ground truth."""
     truth = out.with_suffix(".truth.json")
-    subprocess.run([sys.executable, str(GENLOG), "--lines", str(lines), "--format", fmt, "--seed", str(seed),
-                    "--out", str(out), "--truth", str(truth)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(GENLOG),
+            "--lines",
+            str(lines),
+            "--format",
+            fmt,
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            "--truth",
+            str(truth),
+        ],
+        check=True,
+    )
     return out, json.loads(truth.read_text())
 
 

@@ -12,10 +12,12 @@ import pytest
 from analyzer import cli, pipeline
 from analyzer.errors import ExitCode
 
-QUOTA = ("2026-03-14 09:12:03,412 ERROR app.chat: completion failed\n"
-         "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please "
-         "check your plan and billing details.', 'type': 'insufficient_quota', 'param': None, "
-         "'code': 'insufficient_quota'}}\n")
+QUOTA = (
+    "2026-03-14 09:12:03,412 ERROR app.chat: completion failed\n"
+    "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please "
+    "check your plan and billing details.', 'type': 'insufficient_quota', 'param': None, "
+    "'code': 'insufficient_quota'}}\n"
+)
 QUIET = "2026-03-14 09:12:03,412 INFO app.http: GET /healthz 200 in 3ms\n"
 
 
@@ -24,8 +26,12 @@ class _Stdin(io.TextIOWrapper):
         return False
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str], stdin: bytes = b"",
-        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+def run(
+    args: list[str],
+    capsys: pytest.CaptureFixture[str],
+    stdin: bytes = b"",
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> tuple[int, str, str]:
     if monkeypatch is not None:
         monkeypatch.setattr("sys.stdin", _Stdin(io.BytesIO(stdin)))
     code = cli.main(args)
@@ -83,8 +89,9 @@ def test_unknown_zone_exits_2(quota_log: Path, capsys: pytest.CaptureFixture[str
     assert code == ExitCode.USAGE and "Mars/Olympus" in err
 
 
-def test_invalid_rule_file_exits_3_with_location(tmp_path: Path, quota_log: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_rule_file_exits_3_with_location(
+    tmp_path: Path, quota_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rules = tmp_path / "bad.toml"
     rules.write_text('[[rule]]\nid = "x"\ntitel = "typo"\n')
     code, out, err = run(["--rules", str(rules), str(quota_log)], capsys)
@@ -108,8 +115,9 @@ def test_truncated_gzip_exits_4_and_still_reports(tmp_path: Path, capsys: pytest
     assert any("truncated" in p for p in report["summary"]["problems"])
 
 
-def test_ctrl_c_exits_130_without_traceback(quota_log: Path, capsys: pytest.CaptureFixture[str],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_exits_130_without_traceback(
+    quota_log: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
@@ -119,8 +127,9 @@ def test_ctrl_c_exits_130_without_traceback(quota_log: Path, capsys: pytest.Capt
     assert "Traceback" not in err and err.strip() == "logscan: error: interrupted"
 
 
-def test_stdin_terminal_without_paths_exits_2(capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stdin_terminal_without_paths_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     class Tty(io.StringIO):
         def isatty(self) -> bool:
             return True

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLES, run_logscan
 
 SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if p.name != "README.md")
@@ -91,8 +90,14 @@ def test_markdown_is_default_when_piped(logscan_bin: str, tmp_path: Path) -> Non
 def test_head_closing_the_pipe_is_quiet(logscan_bin: str, tmp_path: Path, genlog_days: dict) -> None:
     day, _ = genlog_days["python"]
     shell = f"'{logscan_bin}' -f json '{day}' | head -1"
-    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, cwd=tmp_path, timeout=120,
-                          check=False, env={"PATH": "/usr/bin:/bin", "TZ": "UTC"})
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", shell],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "TZ": "UTC"},
+    )
     assert done.stdout == b"{\n"
     assert done.stderr == b""
     assert done.returncode == 0

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import LOGHUB
 
 from analyzer import pipeline, ruleset
 from analyzer.framing import frame_lines, split_lines
 from analyzer.parsing import parse
 from analyzer.timestamps import Clock
-from conftest import LOGHUB
 
 LOGS = sorted(LOGHUB.glob("*.log"))
 CLOCK = Clock(UTC, datetime(2026, 11, 27, tzinfo=UTC))

@@ -1,0 +1,68 @@
+"""Rule files: every shipped example passes, and each invalid file gets its exact, located message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer import rulecheck, ruleset
+from analyzer.errors import RuleSetError
+from analyzer.models import Outcome
+
+INVALID = sorted((Path(__file__).parent / "invalid_rules").glob("*.toml"))
+
+
+def test_shipped_rules_load_without_warnings() -> None:
+    loaded = ruleset.load()
+    assert loaded.rules and not loaded.warnings
+
+
+def test_every_shipped_example_passes() -> None:
+    failures, count = rulecheck.check(ruleset.load())
+    assert count > 0
+    assert [f.line() for f in failures] == []
+
+
+def test_every_shipped_rule_has_examples_both_ways() -> None:
+    for rule in ruleset.load().rules:
+        assert rule.examples_match, rule.id
+        assert rule.examples_no_match, rule.id
+
+
+def test_every_failure_rule_has_a_remediation_in_both_languages() -> None:
+    loaded = ruleset.load()
+    for rule in loaded.rules:
+        if rule.outcome is Outcome.FAILURE:
+            playbook = loaded.playbooks[rule.remediation]
+            assert set(playbook.text) == {"en", "ja"} and playbook.checked, rule.id
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_rule_file_message_is_pinned(path: Path) -> None:
+    expected = path.read_text().splitlines()[0].removeprefix("# expect: ").format(file=path)
+    with pytest.raises(RuleSetError) as raised:
+        ruleset.load([path], builtin=False)
+    assert raised.value.problems[0].line() == expected
+
+
+def test_all_errors_are_collected_before_failing(tmp_path: Path) -> None:
+    for path in INVALID[:3]:
+        (tmp_path / path.name).write_text(path.read_text())
+    with pytest.raises(RuleSetError) as raised:
+        ruleset.load([tmp_path], builtin=False)
+    assert len({p.where.split(":")[0] for p in raised.value.problems}) == 3
+
+
+def test_a_user_rule_overrides_a_shipped_rule_by_id(tmp_path: Path) -> None:
+    shipped = ruleset.load().rule("openai.quota.insufficient_quota")
+    assert shipped is not None and shipped.severity.value == "critical"
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '[[rule]]\nid = "openai.quota.insufficient_quota"\ntitle = "Ours"\ncategory = "quota"\nseverity = "low"\n'
+        'retryable = false\nkeywords = ["insufficient_quota"]\npatterns = ["insufficient_quota"]\n'
+    )
+    loaded = ruleset.load([mine])
+    rule = loaded.rule("openai.quota.insufficient_quota")
+    assert rule is not None and rule.title == "Ours" and rule.severity.value == "low"
+    assert sum(1 for r in loaded.rules if r.id == rule.id) == 1
