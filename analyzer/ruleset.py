@@ -188,6 +188,10 @@ def load(paths: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:
     for path in files:
         _load_file(path, found, rules, extractors, playbooks)
     for rule in rules.values():
+        if not rule.examples_match:
+            found.warnings.append(
+                f"{rule.location}: rule '{rule.id}' has no examples.match ('rules test' cannot check it)"
+            )
         if rule.remediation and rule.remediation not in playbooks:
             found.error(
                 rule.location,

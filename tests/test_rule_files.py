@@ -66,3 +66,13 @@ def test_a_user_rule_overrides_a_shipped_rule_by_id(tmp_path: Path) -> None:
     rule = loaded.rule("openai.quota.insufficient_quota")
     assert rule is not None and rule.title == "Ours" and rule.severity.value == "low"
     assert sum(1 for r in loaded.rules if r.id == rule.id) == 1
+
+
+def test_a_rule_without_examples_is_warned_about(tmp_path: Path) -> None:
+    mine = tmp_path / "bare.toml"
+    mine.write_text(
+        '[[rule]]\nid = "mine.bare"\ntitle = "Bare"\ncategory = "quota"\nseverity = "low"\n'
+        'retryable = false\nkeywords = ["zorglub"]\npatterns = ["zorglub"]\n'
+    )
+    loaded = ruleset.load([mine], builtin=False)
+    assert loaded.warnings == (f"{mine}:1: rule 'mine.bare' has no examples.match ('rules test' cannot check it)",)
