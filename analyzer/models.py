@@ -123,6 +123,10 @@ class Incident:
     recovered_at: datetime | None = None
     successes: int = 0  # successful calls seen while it lasted
     actions: tuple[Event, ...] = ()  # recovery actions seen while it lasted (credit bought)
+    rule: str = ""  # the incident rule that made it
+    grouped_because: str = ""  # what it grouped, and by which key
+    group: Mapping[str, str] = field(default_factory=dict)  # the group-by fields and their values
+    figures: Mapping[str, str] = field(default_factory=dict)  # peak rate-limit figures (limit, used, requested)
 
     @property
     def duration(self) -> timedelta | None:

@@ -49,6 +49,7 @@ class Analysis:
     window: tuple[datetime | None, datetime | None] = (None, None)
     filtered_out: int = 0
     success_times: list[datetime] = field(default_factory=list)
+    undetermined: list[str] = field(default_factory=list)  # absence windows the input ended inside
 
     @property
     def problems(self) -> list[str]:
@@ -100,11 +101,11 @@ def run(options: Options, ruleset: RuleSet, stdin: BinaryIO | None) -> Analysis:
     kept = assemble_calls([e for e in found if _inside(e.time, window)])
     successes = [e for e in kept if e.outcome is Outcome.SUCCESS and e.category is None]
     events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
-    incidents = correlate(kept, ruleset, window[1] or span.end)
+    correlation = correlate(kept, ruleset, window[1] or span.end)
     return Analysis(
         all_stats,
         events,
-        incidents,
+        correlation.incidents,
         len(successes),
         span.start,
         span.end,
@@ -114,6 +115,7 @@ def run(options: Options, ruleset: RuleSet, stdin: BinaryIO | None) -> Analysis:
         window,
         len(found) - len(kept),
         [e.time for e in successes if e.time],
+        correlation.undetermined,
     )
 
 

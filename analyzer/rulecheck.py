@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from . import prefilter, redaction
+from .correlation import correlate
 from .framing import frame_lines
 from .matching import Matcher, MatchStats
+from .models import Event
 from .parsing import parse
-from .ruleset import Rule, RuleSet
+from .ruleset import IncidentRule, Rule, RuleSet
+from .ruleset.incidents import IncidentExample
 from .timestamps import Clock
 
 _CLOCK = Clock(UTC, datetime(2026, 1, 1, tzinfo=UTC))
@@ -37,7 +40,8 @@ def classify(text: str, matcher: Matcher, engine: prefilter.Prefilter) -> str | 
 
 
 def check(ruleset: RuleSet, engine_name: str = "auto") -> tuple[list[Failure], int]:
-    """(failures, examples run) over every rule's match and no_match examples."""
+    """(failures, examples run) over every rule's match and no_match examples and every incident rule's
+    timed event lists."""
     matcher = Matcher(ruleset, redaction.identity, MatchStats())
     engine = prefilter.build(engine_name, ruleset.keywords())
     failures: list[Failure] = []
@@ -45,7 +49,49 @@ def check(ruleset: RuleSet, engine_name: str = "auto") -> tuple[list[Failure], i
     for rule in ruleset.rules:
         count += len(rule.examples_match) + len(rule.examples_no_match)
         failures += _check_rule(rule, matcher, engine)
+    for incident in ruleset.incidents:
+        count += len(incident.examples)
+        failures += _check_incident(incident, ruleset)
     return failures, count
+
+
+def incidents_of(example: IncidentExample, ruleset: RuleSet) -> list[str]:
+    """The incident rule ids the example's timed events give, in order of start."""
+    events = []
+    for n, (offset, rule_id, fields) in enumerate(example.events, 1):
+        rule = ruleset.rule(rule_id)
+        assert rule is not None  # the loader checked every id
+        events.append(
+            Event(
+                rule.id,
+                rule.category,
+                rule.outcome,
+                rule.severity,
+                rule.retryable,
+                rule.confidence,
+                _CLOCK.now + offset,
+                "<example>",
+                n,
+                n,
+                rule_id,
+                {**rule.fields, **fields},
+            )
+        )
+    events.sort(key=lambda e: e.time)  # type: ignore[arg-type,return-value]
+    found = correlate(events, ruleset, events[-1].time if events else None).incidents
+    return [i.rule for i in sorted(found, key=lambda i: (i.start or _CLOCK.now, i.rule))]
+
+
+def _check_incident(incident: IncidentRule, ruleset: RuleSet) -> list[Failure]:
+    failures = []
+    for example in incident.examples:
+        got = incidents_of(example, ruleset)
+        if got != list(example.expect):
+            text = " ".join(f"+{int(o.total_seconds())}s {r}" for o, r, _ in example.events)
+            failures.append(
+                Failure(incident.id, incident.location, text, f"expected incidents {list(example.expect)}, got {got}")
+            )
+    return failures
 
 
 def _check_rule(rule: Rule, matcher: Matcher, engine: prefilter.Prefilter) -> list[Failure]:

@@ -1,0 +1,173 @@
+"""Correlation: events into incidents, by the incident rules of the rule set.
+
+Order: the window and absence rules see every event once, in time order; then each sequence rule
+(after the rules it chains) matches over events and their incidents. A group that a chain took in
+is not reported on its own, and an event belongs to one incident only: groups claim their events
+by priority (chains first), and a group left with no failure is not reported.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from ..models import Category, Event, Incident, Outcome, Status
+from ..ruleset import IncidentRule, RuleSet
+from . import sequences
+from .calls import CALL_WINDOW, assemble_calls
+from .detectors import Absence, Group, Windows
+
+__all__ = ["CALL_WINDOW", "Correlation", "assemble_calls", "correlate"]
+
+
+@dataclass
+class Correlation:
+    incidents: list[Incident]
+    undetermined: list[str] = field(default_factory=list)  # absence windows the input ended inside
+
+
+def correlate(events: Iterable[Event], ruleset: RuleSet, end_of_input: datetime | None) -> Correlation:
+    """Incidents of time-ordered events, worst first (then earliest)."""
+    events = list(events)
+    dated = [e for e in events if e.time is not None]
+    detectors = [
+        (Absence if r.type == "absence" else Windows)(r, ruleset.aliases)
+        for r in ruleset.incidents
+        if r.type != "sequence"
+    ]
+    for event in dated:
+        for detector in detectors:
+            detector.feed(event)
+    groups: dict[str, list[Group]] = {d.rule.id: d.finish(end_of_input) for d in detectors}
+    for rule in _chain_order([r for r in ruleset.incidents if r.type == "sequence"]):
+        chained = [g for step in rule.steps for rid in step.select.incidents for g in groups.get(rid, [])]
+        groups[rule.id] = sequences.match(rule, dated, chained, ruleset.aliases)
+    reported = _claim([g for found in groups.values() for g in found])
+    incidents = [build(g, ruleset) for g in reported] + _undated([e for e in events if e.time is None], ruleset)
+    incidents.sort(key=lambda i: (-i.severity.rank, i.start is None, i.start or datetime.min, i.category.value))
+    undetermined = [u for d in detectors if isinstance(d, Absence) for u in d.undetermined]
+    return Correlation([replace(inc, id=f"INC-{n:03d}") for n, inc in enumerate(incidents, 1)], undetermined)
+
+
+def _chain_order(rules: list[IncidentRule]) -> list[IncidentRule]:
+    """Sequence rules after the sequence rules they chain (the loader rejects unknown ones)."""
+    done: list[IncidentRule] = []
+    pending = list(rules)
+    while pending:
+        ready = [
+            r
+            for r in pending
+            if all(i not in {p.id for p in pending} or i == r.id for s in r.steps for i in s.select.incidents)
+        ]
+        done += ready or pending  # a cycle: keep file order
+        pending = [r for r in pending if r not in done]
+    return done
+
+
+def _claim(candidates: list[Group]) -> list[Group]:
+    taken_in = {id(part) for g in candidates if _has_failure(g.events) for part in g.parts}
+    ranked = sorted(
+        (g for g in candidates if id(g) not in taken_in),
+        key=lambda g: (-g.rule.priority, g.rule.type != "sequence", g.start),
+    )
+    claimed: set[tuple[str, int]] = set()
+    reported = []
+    for group in ranked:
+        group.events = [e for e in group.events if (e.source, e.line) not in claimed]
+        if not group.events or not (_has_failure(group.events) or group.rule.type == "absence"):
+            continue
+        claimed.update((e.source, e.line) for e in group.events)
+        reported.append(group)
+    return reported
+
+
+def _has_failure(events: list[Event]) -> bool:
+    return any(e.outcome is Outcome.FAILURE for e in events)
+
+
+def build(group: Group, ruleset: RuleSet) -> Incident:
+    """The incident of a group: its root cause, title, severity, remediation and reasons."""
+    rule, events = group.rule, tuple(group.events)
+    failures = [e for e in events if e.outcome is Outcome.FAILURE] or list(events)
+    specific = [e for e in failures if e.confidence == "high"] or failures
+    category = rule.category or Counter(e.category for e in specific if e.category).most_common(1)[0][0]
+    root = next((e for e in specific if e.category is category), specific[0])
+    root_rule = ruleset.rule(root.rule)
+    title = rule.title if rule.category or root_rule is None else f"{rule.title}: {root_rule.title}"
+    return Incident(
+        id="",
+        title=title,
+        category=category,
+        categories=tuple(dict.fromkeys(e.category for e in events if e.category is not None)),
+        severity=rule.severity or max((e.severity for e in failures), key=lambda s: s.rank),
+        status=Status.ONGOING if group.ongoing else Status.RESOLVED,
+        start=events[0].time,
+        end=events[-1].time,
+        events=events,
+        rules=tuple(dict.fromkeys(e.rule for e in events)),
+        playbook=rule.remediation or (root_rule.remediation if root_rule else ""),
+        opened_because=group.opened_because,
+        closed_because=group.closed_because,
+        recovered_at=group.recovered_at,
+        successes=group.successes,
+        actions=tuple(group.actions),
+        rule=rule.id,
+        grouped_because=_grouped(group, failures),
+        group=dict(zip(rule.group_by, group.key, strict=True)),
+        figures=peak_figures(events),
+    )
+
+
+def _grouped(group: Group, failures: list[Event]) -> str:
+    rules = Counter(e.rule for e in group.events)
+    text = f"{len(group.events)} events ({len(failures)} failures): " + ", ".join(
+        f"{n} {rule}" for rule, n in rules.most_common()
+    )
+    keys = [f"{k}={v or '(none)'}" for k, v in zip(group.rule.group_by, group.key, strict=True)]
+    if keys:
+        text += "; grouped by " + ", ".join(keys)
+    if group.parts:
+        text += "; took in " + ", ".join(dict.fromkeys(p.rule.id for p in group.parts))
+    return f"{text}; rule {group.rule.id} ({group.rule.location})"
+
+
+def peak_figures(events: Iterable[Event]) -> dict[str, str]:
+    """The rate-limit figures of the event that asked for the most: limit, used, requested, unit, model."""
+    numbers = [e for e in events if e.fields.get("limit", "").replace(".", "").isdigit()]
+    if not numbers:
+        return {}
+    top = max(numbers, key=lambda e: float(e.fields.get("used") or 0) + float(e.fields.get("requested") or 0))
+    keys = ("limit", "used", "requested", "limit_unit", "limit_kind", "model")
+    return {k: top.fields[k] for k in keys if top.fields.get(k)}
+
+
+def _undated(events: list[Event], ruleset: RuleSet) -> list[Incident]:
+    """Sources with no timestamps at all: one incident per category, as nothing orders them."""
+    by_category: dict[Category, list[Event]] = {}
+    for event in events:
+        if event.category is not None and event.outcome is Outcome.FAILURE:
+            by_category.setdefault(event.category, []).append(event)
+    incidents = []
+    for category, members in by_category.items():
+        rule = ruleset.rule(members[0].rule)
+        incidents.append(
+            Incident(
+                id="",
+                title=rule.title if rule else category.value,
+                category=category,
+                categories=(category,),
+                severity=max((e.severity for e in members), key=lambda s: s.rank),
+                status=Status.RESOLVED,
+                start=None,
+                end=None,
+                events=tuple(members),
+                rules=tuple(dict.fromkeys(e.rule for e in members)),
+                playbook=rule.remediation if rule else "",
+                opened_because="events without any timestamp in their source",
+                closed_because="grouped by category: the input has no times to order them",
+                grouped_because=f"{len(members)} events of category {category.value}",
+            )
+        )
+    return incidents

@@ -1,0 +1,48 @@
+"""One failed API call logs up to six lines: its transport lines are attempts of the exception that ends it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from ..models import Event, Outcome
+
+CALL_WINDOW = timedelta(seconds=90)  # an SDK's retries of one call fit in this (0.5 s to 60 s backoff)
+# Fields a transport line takes from the exception of its call, so both land in the same group.
+INHERITED = ("organization", "model", "limit_kind", "limit_unit", "limit_period", "deployment", "code", "type")
+
+
+def assemble_calls(events: list[Event]) -> list[Event]:
+    """Transport lines of one call take the category of the exception that ends it.
+
+    A low-confidence event (an HTTP status and nothing more) followed, in the same source and
+    within CALL_WINDOW, by a specific failure is an attempt of that failed call: it is relabelled
+    with the failure's category, severity and grouping fields, and its `call` field names the
+    failure's rule. Time-ordered in, time-ordered out.
+    """
+    out = list(events)
+    pending: dict[str, list[int]] = {}
+    for index, event in enumerate(out):
+        if event.outcome is not Outcome.FAILURE or event.time is None:
+            continue
+        waiting = pending.setdefault(event.source, [])
+        if event.confidence == "low":
+            waiting.append(index)
+            continue
+        for i in waiting:
+            low = out[i]
+            if low.time is not None and event.time - low.time <= CALL_WINDOW:
+                out[i] = _attempt_of(low, event)
+        waiting.clear()
+    return out
+
+
+def _attempt_of(low: Event, call: Event) -> Event:
+    inherited = {k: call.fields[k] for k in INHERITED if k in call.fields and k not in low.fields}
+    return replace(
+        low,
+        category=call.category,
+        severity=call.severity,
+        retryable=call.retryable,
+        fields={**low.fields, **inherited, "call": call.rule},
+    )

@@ -1,0 +1,216 @@
+"""The streaming detectors of incident rules: windows of counts and values, and absences.
+
+Each detector takes time-ordered events and keeps bounded state per group key: the events of the
+sliding window, the group open now, and the groups it closed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..models import Event, Outcome
+from ..ruleset import IncidentRule
+
+
+@dataclass
+class Group:
+    """An incident in the making: the events one rule grouped under one key."""
+
+    rule: IncidentRule
+    key: tuple[str, ...]
+    events: list[Event] = field(default_factory=list)
+    successes: int = 0
+    pending_successes: int = 0  # successes since the last failure: counted once a failure follows
+    actions: list[Event] = field(default_factory=list)
+    recovered_at: datetime | None = None
+    opened_because: str = ""
+    closed_because: str = ""
+    ongoing: bool = False
+    parts: list[Group] = field(default_factory=list)  # the groups a chain took in
+
+    @property
+    def start(self) -> datetime:
+        return self.events[0].time  # type: ignore[return-value]
+
+    @property
+    def last(self) -> datetime:
+        return self.events[-1].time  # type: ignore[return-value]
+
+    def add(self, event: Event) -> None:
+        self.events.append(event)
+        if event.outcome is Outcome.FAILURE:
+            self.recovered_at = None  # failing again: whatever succeeded did not end it
+            self.successes += self.pending_successes
+            self.pending_successes = 0
+
+
+def key_of(event: Event, group_by: tuple[str, ...], aliases: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The values of the group-by fields (by any of their names); `category` and `rule` are fields too."""
+    return tuple(_field(event, name, aliases) for name in group_by)
+
+
+def _field(event: Event, name: str, aliases: Mapping[str, tuple[str, ...]]) -> str:
+    if name == "category":
+        return event.category.value if event.category else ""
+    if name == "rule":
+        return event.rule
+    return next((event.fields[n] for n in (name, *aliases.get(name, ())) if event.fields.get(n)), "")
+
+
+def stamp(when: datetime) -> str:
+    return f"{when:%Y-%m-%d %H:%M:%S %z}"
+
+
+def span(gap: timedelta) -> str:
+    seconds = int(gap.total_seconds())
+    if seconds % 3600 == 0 and seconds >= 3600:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+
+
+def is_call_success(event: Event) -> bool:
+    return event.outcome is Outcome.SUCCESS and event.category is None
+
+
+class Windows:
+    """`event_count` and `value_count`: a group opens when its window meets the condition, and
+    stays open while its events keep coming within `gap`; with `recovery = "success"` it closes
+    at a successful call that no failure follows for `confirm`."""
+
+    def __init__(self, rule: IncidentRule, aliases: Mapping[str, tuple[str, ...]]) -> None:
+        self.rule, self.aliases = rule, aliases
+        self.window: dict[tuple[str, ...], deque[Event]] = {}
+        self.open: dict[tuple[str, ...], Group] = {}
+        self.closed: list[Group] = []
+
+    def feed(self, event: Event) -> None:
+        assert event.time is not None
+        self.expire(event.time)
+        if event.outcome is Outcome.SUCCESS:
+            self._success(event)
+        elif self.rule.select.event(event):
+            self._take(event)
+
+    def _take(self, event: Event) -> None:
+        key = key_of(event, self.rule.group_by, self.aliases)
+        group = self.open.get(key)
+        if group is not None:
+            group.add(event)
+            return
+        window = self.window.setdefault(key, deque())
+        window.append(event)
+        while event.time - window[0].time > self.rule.timespan:  # type: ignore[operator]
+            window.popleft()
+        measure = self._measure(window)
+        if self.rule.holds(measure):
+            self.open[key] = group = Group(self.rule, key)
+            for member in window:
+                group.add(member)
+            group.opened_because = self._why_opened(event, measure)
+            window.clear()
+
+    def _measure(self, window: deque[Event]) -> int:
+        # Failed calls: a transport line that is an attempt of a call (it has `call`) is not one more.
+        failures = [e for e in window if e.outcome is Outcome.FAILURE and "call" not in e.fields]
+        if self.rule.type == "value_count":
+            return len({e.fields.get(self.rule.field) for e in failures} - {None, ""})
+        return len(failures)
+
+    def _why_opened(self, event: Event, measure: int) -> str:
+        op, threshold = self.rule.condition
+        what = f"distinct {self.rule.field} values" if self.rule.type == "value_count" else "failures"
+        if self.rule.type == "event_count" and (op, threshold) in (("gte", 1), ("gt", 0)):
+            return f"first failure: {event.rule} at {stamp(event.time)} ({event.source}:{event.line})"  # type: ignore[arg-type]
+        return (
+            f"{measure} {what} within {span(self.rule.timespan)} ({op} {threshold}) at "
+            f"{stamp(event.time)} ({event.source}:{event.line})"
+        )  # type: ignore[arg-type]
+
+    def _success(self, event: Event) -> None:
+        for group in self.open.values():
+            if not is_call_success(event):  # a recovery action, such as credit bought
+                group.actions.append(event)
+                continue
+            group.pending_successes += 1
+            if self.rule.recovery and group.recovered_at is None:
+                group.recovered_at = event.time
+
+    def expire(self, now: datetime) -> None:
+        """Close the groups that `now` proves ended."""
+        for key, group in list(self.open.items()):
+            if group.recovered_at is not None and now - group.recovered_at > self.rule.confirm:
+                group.closed_because = (
+                    f"first successful call at {stamp(group.recovered_at)}, "
+                    f"no failure for {span(self.rule.confirm)} after it"
+                )
+            elif now - group.last > self.rule.gap:
+                group.closed_because = f"no failure for {span(self.rule.gap)} after the last one"
+                group.recovered_at = None
+            else:
+                continue
+            self.closed.append(self.open.pop(key))
+
+    def finish(self, end: datetime | None) -> list[Group]:
+        """End of input: what is still open is ongoing, or recovered but not yet confirmed."""
+        if end is not None:
+            self.expire(end)
+        for group in self.open.values():
+            if group.recovered_at is not None:
+                group.closed_because = (
+                    f"first successful call at {stamp(group.recovered_at)}; the input ended before it was confirmed"
+                )
+            else:
+                group.closed_because, group.ongoing = "ongoing: the input ended inside it", True
+            self.closed.append(group)
+        self.open = {}
+        return self.closed
+
+
+class Absence:
+    """`absence`: a selected event not followed by a `not_followed_by` event (same key) within
+    `within` fires; one whose window is still open when the input ends is undetermined, never fired."""
+
+    def __init__(self, rule: IncidentRule, aliases: Mapping[str, tuple[str, ...]]) -> None:
+        self.rule, self.aliases = rule, aliases
+        self.waiting: list[Event] = []
+        self.closed: list[Group] = []
+        self.undetermined: list[str] = []
+
+    def feed(self, event: Event) -> None:
+        assert event.time is not None
+        self.expire(event.time)
+        key = key_of(event, self.rule.group_by, self.aliases)
+        if self.rule.not_followed_by.event(event):
+            self.waiting = [
+                w
+                for w in self.waiting
+                if key_of(w, self.rule.group_by, self.aliases) != key or w.time > event.time + self.rule.tolerance
+            ]  # type: ignore[operator]
+        if self.rule.select.event(event):
+            self.waiting.append(event)
+
+    def expire(self, now: datetime) -> None:
+        for trigger in [w for w in self.waiting if now - w.time > self.rule.within]:  # type: ignore[operator]
+            self.waiting.remove(trigger)
+            group = Group(self.rule, key_of(trigger, self.rule.group_by, self.aliases))
+            group.add(trigger)
+            group.opened_because = (
+                f"{trigger.rule} at {stamp(trigger.time)} ({trigger.source}:{trigger.line}) "  # type: ignore[arg-type]
+                f"not followed by what was awaited within {span(self.rule.within)}"
+            )
+            group.closed_because = f"the {span(self.rule.within)} window ended with nothing awaited"
+            self.closed.append(group)
+
+    def finish(self, end: datetime | None) -> list[Group]:
+        if end is not None:
+            self.expire(end)
+        self.undetermined += [
+            f"{self.rule.id}: {w.rule} at {stamp(w.time)} ({w.source}:{w.line}): the input ended "  # type: ignore[arg-type]
+            f"before its {span(self.rule.within)} window did"
+            for w in self.waiting
+        ]
+        self.waiting = []
+        return self.closed

@@ -1,0 +1,195 @@
+"""Rule files: TOML parsed, validated and frozen in one pass, every problem located at file:line.
+
+A rule file holds any of these arrays of tables: `[[rule]]` (an error signature), `[[extractor]]`
+(fields read from every matched record), `[[playbook]]` (remediation, in English and Japanese) and
+`[[incident]]` (how events group into incidents). A later file's rule with the same id replaces the
+earlier one: that is how `--rules` overrides a shipped rule.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import resources
+from ..errors import RuleError, RuleSetError
+from .incidents import IncidentRule, Selector, Step, parse_incident
+from .schema import Collector, Locator, parse_duration, suggest, tables
+from .signatures import (
+    LANGUAGES,
+    MATCH_TIMEOUT,
+    Extractor,
+    Playbook,
+    PlaybookText,
+    Rule,
+    parse_extractor,
+    parse_playbook,
+    parse_rule,
+)
+
+__all__ = [
+    "LANGUAGES",
+    "MATCH_TIMEOUT",
+    "Extractor",
+    "IncidentRule",
+    "Playbook",
+    "PlaybookText",
+    "Rule",
+    "RuleSet",
+    "Selector",
+    "Step",
+    "load",
+    "parse_duration",
+]
+
+FILE_KEYS = {"rule", "extractor", "playbook", "incident", "aliases", "pack"}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    extractors: tuple[Extractor, ...]
+    playbooks: Mapping[str, Playbook]
+    incidents: tuple[IncidentRule, ...] = ()
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # group-by field -> its other names
+    warnings: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+    def keywords(self) -> set[str]:
+        """Every literal the prefilter must look for."""
+        return {k for rule in self.rules for k in rule.keywords}
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+@dataclass
+class _Loaded:
+    """What the files loaded so far define; a later definition of an id replaces the earlier."""
+
+    rules: dict[str, Rule] = field(default_factory=dict)
+    extractors: list[Extractor] = field(default_factory=list)
+    playbooks: dict[str, Playbook] = field(default_factory=dict)
+    incidents: dict[str, IncidentRule] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def load(paths: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:
+    """Load the shipped rules (unless `builtin` is False) and then `paths`, in order."""
+    files = (resources.rule_files() if builtin else []) + [f for p in paths for f in _rule_files(Path(p))]
+    found = Collector()
+    loaded = _Loaded()
+    for path in files:
+        _load_file(path, found, loaded)
+    _cross_check(loaded, found)
+    if found.errors:
+        raise RuleSetError(found.errors)
+    return RuleSet(
+        tuple(loaded.rules.values()),
+        tuple(loaded.extractors),
+        loaded.playbooks,
+        tuple(loaded.incidents.values()),
+        loaded.aliases,
+        tuple(found.warnings),
+        tuple(str(f) for f in files),
+    )
+
+
+def _cross_check(loaded: _Loaded, found: Collector) -> None:
+    """What refers to other definitions: remediations to playbooks, chained steps to incident rules."""
+    for rule in loaded.rules.values():
+        if not rule.examples_match:
+            found.warnings.append(
+                f"{rule.location}: rule '{rule.id}' has no examples.match ('rules test' cannot check it)"
+            )
+        _check_playbook(f"rule '{rule.id}'", rule.remediation, rule.location, loaded, found)
+    for inc in loaded.incidents.values():
+        _check_playbook(f"incident '{inc.id}'", inc.remediation, inc.location, loaded, found)
+        for example in inc.examples:
+            for _, rule_id, _ in example.events:
+                if rule_id not in loaded.rules:
+                    found.error(
+                        inc.location,
+                        f"incident '{inc.id}': example event names unknown rule '{rule_id}'",
+                        suggest(rule_id, loaded.rules) or "use a rule id from 'logscan rules list'",
+                    )
+        chained = [i for step in inc.steps for i in step.select.incidents]
+        for name in chained:
+            if name not in loaded.incidents or name == inc.id:
+                found.error(
+                    inc.location,
+                    f"incident '{inc.id}': step selects unknown incident rule '{name}'",
+                    suggest(name, loaded.incidents) or "chain only rules defined before or after it",
+                )
+
+
+def _check_playbook(label: str, playbook: str, location: str, loaded: _Loaded, found: Collector) -> None:
+    if playbook and playbook not in loaded.playbooks:
+        found.error(
+            location,
+            f"{label}: remediation '{playbook}' is no playbook",
+            suggest(playbook, loaded.playbooks) or "add a [[playbook]] with that id",
+        )
+
+
+def _rule_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(path.rglob("*.toml"))
+    if not path.exists():
+        raise RuleSetError([RuleError(str(path), "no such rule file or folder", "check --rules")])
+    return [path]
+
+
+def _load_file(path: Path, found: Collector, loaded: _Loaded) -> None:
+    name = resources.display_name(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        found.error(name, f"cannot read rule file: {exc}")
+        return
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"at line (\d+)", str(exc))
+        found.error(f"{name}:{line.group(1) if line else 1}", f"invalid TOML: {re.sub(r' [(]at line.*', '', str(exc))}")
+        return
+    where = Locator(name, text)
+    for key in data:
+        if key not in FILE_KEYS:
+            found.error(where.at(1), f"unknown table '{key}'", suggest(key, FILE_KEYS) or "use [[rule]]")
+    for index, table in enumerate(tables(data, "rule", where, found)):
+        rule = parse_rule(table, where, index, found)
+        if rule is not None:
+            _define(loaded.rules, rule.id, rule, rule.location, name, found)
+    for index, table in enumerate(tables(data, "extractor", where, found)):
+        extractor = parse_extractor(table, where, index, found)
+        if extractor is not None:
+            loaded.extractors.append(extractor)
+    for index, table in enumerate(tables(data, "playbook", where, found)):
+        playbook = parse_playbook(table, where, index, found)
+        if playbook is not None:
+            loaded.playbooks[playbook.id] = playbook
+    for index, table in enumerate(tables(data, "incident", where, found)):
+        incident = parse_incident(table, where, index, found)
+        if incident is not None:
+            _define(loaded.incidents, incident.id, incident, incident.location, name, found)
+    _aliases(data.get("aliases", {}), where, found, loaded)
+
+
+def _define(table: dict[str, Any], key: str, value: Any, location: str, file: str, found: Collector) -> None:
+    if key in table and table[key].location.split(":")[0] == file:
+        found.warnings.append(f"{location}: duplicate id '{key}' (the later one wins)")
+    table.pop(key, None)
+    table[key] = value
+
+
+def _aliases(value: Any, where: Locator, found: Collector, loaded: _Loaded) -> None:
+    """`[aliases] organization = ["org", "openai_organization"]`: other names of a group-by field."""
+    if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+        found.error(where.at(1), "'aliases' must map a field to a list of its other names")
+        return
+    for name, others in value.items():
+        loaded.aliases[name] = tuple(dict.fromkeys([*loaded.aliases.get(name, ()), *map(str, others)]))
