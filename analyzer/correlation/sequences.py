@@ -126,7 +126,7 @@ def _group(rule: IncidentRule, key: tuple[str, ...], chosen: list[Item], taken: 
     else:
         chain.closed_because = f"the sequence completed at {stamp(chosen[-1].end)}"
     chain.actions = list({(a.source, a.line): a for a in chain.actions}.values())
-    chain.opened_because = "sequence: " + " -> ".join(it.label for it in chosen)
+    chain.opened_because = "sequence: " + " → ".join(it.label for it in chosen)
     if not any(e.outcome is Outcome.FAILURE for e in events):
         chain.opened_because += " (no failure)"
     return chain
