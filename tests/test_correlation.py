@@ -1,0 +1,271 @@
+"""Semantics of the incident rule types, table-driven, on synthetic events and rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from analyzer import pipeline, ruleset
+from analyzer.correlation import correlate
+from analyzer.models import Category, Event, Outcome, Severity
+
+T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+SIGNATURES = """
+[[rule]]
+id = "t.a"
+title = "A"
+category = "quota"
+severity = "critical"
+retryable = false
+keywords = ["AAA"]
+patterns = ["AAA"]
+examples.match = ["AAA"]
+
+[[rule]]
+id = "t.b"
+title = "B"
+category = "billing_card"
+severity = "high"
+retryable = false
+keywords = ["BBB"]
+patterns = ["BBB"]
+examples.match = ["BBB"]
+
+[[rule]]
+id = "t.ok"
+title = "ok"
+outcome = "success"
+severity = "info"
+retryable = false
+keywords = ["OK200"]
+patterns = ["OK200"]
+examples.match = ["OK200"]
+"""
+KINDS = {
+    "a": ("t.a", Category.QUOTA, Outcome.FAILURE),
+    "b": ("t.b", Category.BILLING_CARD, Outcome.FAILURE),
+    "ok": ("t.ok", None, Outcome.SUCCESS),
+}
+
+
+def rules(tmp_path: Path, incidents: str) -> ruleset.RuleSet:
+    path = tmp_path / "rules.toml"
+    path.write_text(SIGNATURES + incidents)
+    return ruleset.load([path], builtin=False)
+
+
+def events(spec: str) -> list[Event]:
+    """'a@0 b@90 ok@300 a@400:org=x' -> events at those seconds after T0, time-ordered."""
+    out = []
+    for n, word in enumerate(spec.split(), 1):
+        kind, _, rest = word.partition("@")
+        seconds, _, fields = rest.partition(":")
+        rule, category, outcome = KINDS[kind]
+        extra = dict(f.split("=") for f in fields.split(",")) if fields else {}
+        out.append(
+            Event(
+                rule,
+                category,
+                outcome,
+                Severity.HIGH,
+                False,
+                "high",
+                T0 + timedelta(seconds=float(seconds)),
+                "src",
+                n,
+                n,
+                word,
+                extra,
+            )
+        )
+    return sorted(out, key=lambda e: e.time)  # type: ignore[arg-type,return-value]
+
+
+def found(tmp_path: Path, incidents: str, spec: str, end: float | None = None) -> list[tuple[str, int]]:
+    rs = rules(tmp_path, incidents)
+    evs = events(spec)
+    stop = T0 + timedelta(seconds=end) if end is not None else evs[-1].time
+    result = correlate(evs, rs, stop)
+    return sorted((i.rule, len(i.events)) for i in result.incidents)
+
+
+SEQUENCE = """
+[[incident]]
+id = "i.seq"
+title = "A then B"
+type = "sequence"
+group_by = ["org"]
+maxspan = "1h"
+tolerance = "5s"
+category = "billing_card"
+[[incident.steps]]
+select = { rule = ["t.a"] }
+[[incident.steps]]
+select = { rule = ["t.b"] }
+within = "10m"
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("a@0 b@60", [("i.seq", 2)]),  # in order
+        ("b@0 a@60", []),  # order enforced
+        ("a@0 b@700", []),  # B later than 'within'
+        ("a@0 b@-3", [("i.seq", 2)]),  # slightly out of order: inside the tolerance
+        ("a@0 b@-30", []),  # out of order beyond the tolerance
+        ("a@0:org=x b@60:org=y", []),  # group keys respected
+        ("a@0:org=x b@60:org=y b@90:org=x", [("i.seq", 2)]),
+        ("a@0 b@60 a@100 b@160", [("i.seq", 2), ("i.seq", 2)]),  # an item is used by one match only
+    ],
+)
+def test_sequence(tmp_path: Path, spec: str, expected: list) -> None:
+    assert found(tmp_path, SEQUENCE, spec) == expected
+
+
+COUNT = """
+[[incident]]
+id = "i.count"
+title = "three A in ten minutes"
+type = "event_count"
+select = { rule = ["t.a"] }
+condition = { gte = 3 }
+timespan = "10m"
+gap = "10m"
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("a@0 a@300 a@600", [("i.count", 3)]),  # the boundary is inside the window
+        ("a@0 a@300 a@601", []),  # one second past it
+        ("a@0 a@300 a@600 a@1000 a@1500", [("i.count", 5)]),  # open while events keep within the gap
+        ("a@0 a@300 a@600 a@1300 a@1310 a@1320", [("i.count", 3), ("i.count", 3)]),  # a gap splits
+    ],
+)
+def test_event_count_threshold(tmp_path: Path, spec: str, expected: list) -> None:
+    assert found(tmp_path, COUNT, spec) == expected
+
+
+VALUES = """
+[[incident]]
+id = "i.values"
+title = "three models failing"
+type = "value_count"
+select = { rule = ["t.a"] }
+field = "model"
+condition = { gte = 3 }
+timespan = "10m"
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("a@0:model=m1 a@10:model=m2 a@20:model=m3", [("i.values", 3)]),
+        ("a@0:model=m1 a@10:model=m1 a@20:model=m2 a@30:model=m2", []),
+    ],
+)
+def test_value_count(tmp_path: Path, spec: str, expected: list) -> None:
+    assert found(tmp_path, VALUES, spec) == expected
+
+
+ABSENCE = """
+[[incident]]
+id = "i.absent"
+title = "B without OK"
+type = "absence"
+select = { rule = ["t.b"] }
+not_followed_by = { rule = ["t.ok"] }
+within = "30m"
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec", "end", "expected", "undetermined"),
+    [
+        ("b@0 a@2400", None, [("i.absent", 1)], 0),  # the window passed with nothing awaited
+        ("b@0 ok@600 a@2400", None, [], 0),  # it came
+        ("b@0 a@600", 600, [], 1),  # the input ended inside the window: undetermined, never fired
+    ],
+)
+def test_absence(tmp_path: Path, spec: str, end: float | None, expected: list, undetermined: int) -> None:
+    rs = rules(tmp_path, ABSENCE)
+    evs = events(spec)
+    result = correlate(evs, rs, T0 + timedelta(seconds=end) if end is not None else evs[-1].time)
+    assert sorted((i.rule, len(i.events)) for i in result.incidents) == expected
+    assert len(result.undetermined) == undetermined
+
+
+CHAIN = (
+    COUNT.replace("i.count", "i.burst").replace("gte = 3", "gte = 1")
+    + """
+[[incident]]
+id = "i.chain"
+title = "B, then a burst of A"
+type = "sequence"
+category = "billing_card"
+priority = 90
+[[incident.steps]]
+select = { rule = ["t.b"] }
+[[incident.steps]]
+select = { incident = ["i.burst"] }
+within = "30m"
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("b@0 a@60 a@120 a@180", [("i.chain", 4)]),  # the burst is taken in, not reported again
+        ("a@0 a@60 b@4000", [("i.burst", 2)]),  # the burst came first: no chain, B alone is no incident
+        ("b@0 a@3000 a@3060", [("i.burst", 2)]),  # the burst came too late after B
+    ],
+)
+def test_chaining(tmp_path: Path, spec: str, expected: list) -> None:
+    assert found(tmp_path, CHAIN, spec) == expected
+
+
+RECOVERY = """
+[[incident]]
+id = "i.outage"
+title = "A outage"
+type = "event_count"
+select = { rule = ["t.a"] }
+gap = "2h"
+recovery = "success"
+confirm = "10m"
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec", "end", "status", "count"),
+    [
+        ("a@0 a@60 ok@120 ok@1000", None, "resolved", 1),  # a success that holds ends it
+        ("a@0 ok@60 a@120 ok@1000", None, "resolved", 1),  # a lone success between failures does not
+        ("a@0 a@60", 3000, "ongoing", 1),  # no success: still open at the end of input
+        ("a@0 a@60 ok@120", 300, "resolved", 1),  # recovered, not yet confirmed when the input ended
+    ],
+)
+def test_recovery(tmp_path: Path, spec: str, end: float | None, status: str, count: int) -> None:
+    rs = rules(tmp_path, RECOVERY)
+    evs = events(spec)
+    result = correlate(evs, rs, T0 + timedelta(seconds=end) if end is not None else evs[-1].time)
+    assert len(result.incidents) == count
+    assert result.incidents[0].status.value == status
+
+
+def test_several_files_are_merged_by_time(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.log", tmp_path / "two.log"
+    one.write_text("2026-03-14 09:00:00,000 ERROR x: AAA\n2026-03-14 09:02:00,000 ERROR x: AAA\n")
+    two.write_text("2026-03-14 09:01:00,000 ERROR y: AAA\n2026-03-14 09:03:00,000 ERROR y: BBB\n")
+    rs = rules(tmp_path, COUNT)
+    analysis = pipeline.run(pipeline.Options((str(one), str(two)), UTC, T0), rs, None)
+    times = [e.time for e in analysis.events]
+    assert times == sorted(times)
+    assert [(e.source[-7:], e.line) for e in analysis.events[:3]] == [("one.log", 1), ("two.log", 1), ("one.log", 2)]
+    assert [(i.rule, len(i.events)) for i in analysis.incidents] == [("i.count", 3)]
