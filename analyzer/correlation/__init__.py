@@ -93,7 +93,9 @@ def build(group: Group, ruleset: RuleSet) -> Incident:
     failures = [e for e in events if e.outcome is Outcome.FAILURE] or list(events)
     specific = [e for e in failures if e.confidence == "high"] or failures
     category = rule.category or Counter(e.category for e in specific if e.category).most_common(1)[0][0]
-    root = next((e for e in specific if e.category is category), specific[0])
+    of_root = [e for e in specific if e.category is category] or specific
+    top_rule = Counter(e.rule for e in of_root).most_common(1)[0][0]  # ties: the earliest (Counter keeps order)
+    root = next(e for e in of_root if e.rule == top_rule)
     root_rule = ruleset.rule(root.rule)
     title = rule.title if rule.category or root_rule is None else f"{rule.title}: {root_rule.title}"
     return Incident(

@@ -15,8 +15,8 @@ INHERITED = ("organization", "model", "limit_kind", "limit_unit", "limit_period"
 def assemble_calls(events: list[Event]) -> list[Event]:
     """Transport lines of one call take the category of the exception that ends it.
 
-    A low-confidence event (an HTTP status and nothing more) followed, in the same source and
-    within CALL_WINDOW, by a specific failure is an attempt of that failed call: it is relabelled
+    An attempt (an HTTP status line, or a retry notice) followed, in the same source and within
+    CALL_WINDOW, by a failure that is not an attempt is an attempt of that failed call: it is relabelled
     with the failure's category, severity and grouping fields, and its `call` field names the
     failure's rule. Time-ordered in, time-ordered out.
     """
@@ -26,7 +26,7 @@ def assemble_calls(events: list[Event]) -> list[Event]:
         if event.outcome is not Outcome.FAILURE or event.time is None:
             continue
         waiting = pending.setdefault(event.source, [])
-        if event.confidence == "low":
+        if is_attempt(event):
             waiting.append(index)
             continue
         for i in waiting:
@@ -35,6 +35,11 @@ def assemble_calls(events: list[Event]) -> list[Event]:
                 out[i] = _attempt_of(low, event)
         waiting.clear()
     return out
+
+
+def is_attempt(event: Event) -> bool:
+    """A transport line (an HTTP status only) or a retry notice: one try of a call, not its outcome."""
+    return event.confidence == "low" or "retrying" in event.fields
 
 
 def _attempt_of(low: Event, call: Event) -> Event:
