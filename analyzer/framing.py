@@ -67,7 +67,7 @@ def unwrap(line: str) -> _Line:
     elif line.startswith('{"log":'):
         try:
             obj = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # a line nested ~1000 deep is data too
             return _Line(line)
         if isinstance(obj, dict) and isinstance(obj.get("log"), str):
             text = obj["log"]
@@ -78,7 +78,7 @@ def unwrap(line: str) -> _Line:
 
 def kind(text: str) -> int:
     """Classify unwrapped text: a record head, or one of the kinds that continue a record."""
-    if not text or text.isspace():
+    if not text.strip(" \t"):  # only what TRIGGERS can see as blank: not "\f" or U+3000, which are heads
         return BLANK
     if text[0] in " \t":
         return INDENT
@@ -204,7 +204,13 @@ def _is_boundary(buffer: bytes, start: int) -> bool:
         return False
     prev_start = buffer.rfind(b"\n", 0, start - 1) + 1
     prev = unwrap(_decode_line(buffer[prev_start : start - 1]))
-    return kind(prev.text) == HEAD and not prev.partial
+    if kind(prev.text) != HEAD or prev.partial:
+        return False
+    if prev_start == 0:
+        return True
+    # prev may end a run of partial lines, whose joined text ("  File ..." + "...") is not a head
+    before = buffer[buffer.rfind(b"\n", 0, prev_start - 1) + 1 : prev_start - 1]
+    return not unwrap(_decode_line(before)).partial
 
 
 def _decode_line(data: bytes) -> str:

@@ -78,7 +78,7 @@ def level_of(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return _PINO.get(value, "")
     text = str(value).strip()
-    if text.isdigit():
+    if text.isdecimal():  # not isdigit(): int("²") raises
         number = int(text)
         return _SYSLOG_PRIORITY[number] if number < len(_SYSLOG_PRIORITY) else _PINO.get(number, "")
     return LEVELS.get(text.lower(), "")
@@ -100,7 +100,7 @@ def _json(text: str, clock: Clock) -> _Parsed | None:
         return None
     try:
         obj = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # a line nested ~1000 deep is data too
         return None
     if not isinstance(obj, dict):
         return None

@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 _OPENAI_KEY = re.compile(r"\b(sk-(?:proj-|svcacct-|admin-|None-)?)([A-Za-z0-9_-]{16,})([A-Za-z0-9]{4})\b")
 _BEARER = re.compile(r"(?i)\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 _AUTH_HEADER = re.compile(
-    r"(?i)(\b(?:Authorization|Proxy-Authorization)['\"]?\s*[:=]\s*['\"]?)(?!Bearer\b)([^\s'\",}]{8,})"
+    r"(?i)(\b(?:Authorization|Proxy-Authorization)['\"]?\s*[:=]\s*['\"]?(?:(?:Basic|Digest|Token|Negotiate|NTLM)\s+)?)"
+    r"(?!Bearer\b)([^\s'\",}]{8,})"
 )
 _API_KEY = re.compile(
-    r"(?i)(\b(?:api[-_]?key|x-api-key|ocp-apim-subscription-key)['\"]?\s*[:=]\s*['\"]?)([^\s'\",}]{8,})"
+    r"(?i)((?<![a-z0-9])(?:api[-_]?key|x-api-key|ocp-apim-subscription-key)['\"]?\s*[:=]\s*['\"]?)([^\s'\",}]{8,})"
 )
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}\b")
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")

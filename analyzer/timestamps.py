@@ -42,8 +42,8 @@ def _micro(fraction: str | None) -> int:
 
 
 def _guess_year(month: int, day: int, clock: Clock) -> int:
-    year = clock.now.year
-    return year - 1 if (month, day) > (clock.now.month, clock.now.day + 1) else year
+    tomorrow = clock.now + timedelta(days=1)  # a day of slack, also across a month or year end
+    return tomorrow.year - 1 if (month, day) > (tomorrow.month, tomorrow.day) else tomorrow.year
 
 
 def _make(
@@ -186,7 +186,7 @@ def parse_value(value: object, clock: Clock) -> datetime | None:
     if isinstance(value, int | float):
         return from_epoch(value)
     if isinstance(value, str):
-        if value.isdigit() or _is_float(value):
+        if value.isdecimal() or _is_float(value):  # not isdigit(): float("²") raises
             return from_epoch(float(value))
         when, _ = find(value, clock)
         return when
@@ -195,7 +195,7 @@ def parse_value(value: object, clock: Clock) -> datetime | None:
 
 def _is_float(text: str) -> bool:
     head, _, tail = text.partition(".")
-    return head.isdigit() and tail.isdigit()
+    return head.isdecimal() and tail.isdecimal()
 
 
 def from_epoch(value: float) -> datetime | None:
