@@ -32,6 +32,24 @@ _STRUCTURED_FIELDS = {
 }
 
 
+EVIDENCE_HEAD = 300  # characters kept from the start of a long record
+EVIDENCE_AROUND = 1100  # and around where its rule matched (the report shows 1,500 at most)
+MAX_FIELD = 500
+
+
+def evidence_window(text: str, at: int) -> str:
+    """A long record cut to its start and the part where the rule matched (a 20 MB line ends in an
+    error): bounded memory, and the evidence shows what matters. The cuts are marked."""
+    if len(text) <= EVIDENCE_HEAD + EVIDENCE_AROUND:
+        return text
+    start = max(EVIDENCE_HEAD, at - EVIDENCE_AROUND // 4)
+    end = min(len(text), start + EVIDENCE_AROUND)
+    head = text[:EVIDENCE_HEAD]
+    middle = f" [... {start - EVIDENCE_HEAD:,} characters ...] " if start > EVIDENCE_HEAD else ""
+    tail = f" [... {len(text) - end:,} characters ...]" if end < len(text) else ""
+    return head + middle + text[start:end] + tail
+
+
 @dataclass
 class MatchStats:
     """Per-run counters of the matcher, kept apart from the frozen rules."""
@@ -65,19 +83,20 @@ class Matcher:
     def match(self, entry: Entry) -> Event | None:
         """The event this entry is, or None."""
         for rule in self.candidates(entry.text):
-            groups = self._try(rule, entry.text)
-            if groups is not None:
-                return self._event(rule, entry, groups)
+            found = self._try(rule, entry.text)
+            if found is not None:
+                return self._event(rule, entry, *found)
         return None
 
-    def _try(self, rule: Rule, text: str) -> dict[str, str] | None:
+    def _try(self, rule: Rule, text: str) -> tuple[dict[str, str], int] | None:
+        """The named groups and the start of the first pattern that matches, unless vetoed."""
         for pattern in rule.unless:
             if self._search(rule, pattern, text) is not None:
                 return None
         for pattern in rule.patterns:
             m = self._search(rule, pattern, text)
             if m is not None:
-                return {k: v for k, v in m.groupdict().items() if v is not None}
+                return {k: v for k, v in m.groupdict().items() if v is not None}, m.start()
         return None
 
     def _search(self, rule: Rule, pattern: regex.Pattern[str], text: str) -> regex.Match[str] | None:
@@ -88,7 +107,7 @@ class Matcher:
             self.stats.timed_out[rule.id] = self.stats.timed_out.get(rule.id, 0) + 1
             return None
 
-    def _event(self, rule: Rule, entry: Entry, groups: dict[str, str]) -> Event:
+    def _event(self, rule: Rule, entry: Entry, groups: dict[str, str], at: int) -> Event:
         fields = self._fields(entry)
         fields.update(rule.fields)
         fields.update(groups)
@@ -104,8 +123,8 @@ class Matcher:
             source=record.source,
             line=record.line,
             end_line=record.end_line,
-            text=self.redact(entry.text),
-            fields={k: self.redact(v) for k, v in fields.items()},
+            text=self.redact(evidence_window(entry.text, at)),
+            fields={k: self.redact(v[:MAX_FIELD]) for k, v in fields.items()},
         )
 
     def _fields(self, entry: Entry) -> dict[str, str]:

@@ -1,0 +1,71 @@
+"""Matching: the best rule names the event; a long record keeps its start and the matched part."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from analyzer import redaction, ruleset
+from analyzer.matching import EVIDENCE_AROUND, EVIDENCE_HEAD, Matcher, MatchStats, evidence_window
+from analyzer.models import Record
+from analyzer.parsing import parse
+from analyzer.timestamps import Clock
+
+CLOCK = Clock(UTC, datetime(2026, 3, 14, tzinfo=UTC))
+QUOTA = (
+    "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please "
+    "check your plan and billing details.', 'type': 'insufficient_quota', 'param': None, "
+    "'code': 'insufficient_quota'}}"
+)
+
+
+def matcher() -> Matcher:
+    return Matcher(ruleset.load(), redaction.redact, MatchStats())
+
+
+def test_short_text_is_kept_whole() -> None:
+    assert evidence_window("abc", 1) == "abc"
+
+
+def test_long_text_keeps_head_and_match_and_marks_the_cuts() -> None:
+    text = "H" * 1000 + "x" * 50_000 + "NEEDLE" + "y" * 50_000
+    at = text.index("NEEDLE")
+    window = evidence_window(text, at)
+    assert window.startswith("H" * EVIDENCE_HEAD)
+    assert "NEEDLE" in window
+    assert "characters ...]" in window
+    assert len(window) < EVIDENCE_HEAD + EVIDENCE_AROUND + 100
+
+
+def test_error_at_the_end_of_a_giant_line_is_the_evidence() -> None:
+    text = "2026-03-14 09:00:00,000 ERROR app: " + "x" * 2_000_000 + " " + QUOTA
+    event = matcher().match(parse(Record("s", 1, 1, text), CLOCK))
+    assert event is not None and event.rule == "openai.quota.insufficient_quota"
+    assert "You exceeded your current quota" in event.text
+    assert len(event.text) < 2000
+
+
+def test_specific_rule_beats_the_transport_status() -> None:
+    text = 'HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 Too Many Requests" ' + QUOTA
+    event = matcher().match(parse(Record("s", 1, 1, text), CLOCK))
+    assert event is not None and event.rule == "openai.quota.insufficient_quota" and event.confidence == "high"
+
+
+def test_fields_are_extracted_and_keys_redacted() -> None:
+    text = (
+        "openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o in "
+        "organization org-9fQmZ3xLwq8TnB2Kc7Vd1RyE on tokens per min (TPM): Limit 30000, Used 29120, Requested "
+        "2310. Please try again in 3.26s. Visit https://platform.openai.com/account/rate-limits to learn more.', "
+        "'type': 'tokens', 'param': None, 'code': 'rate_limit_exceeded'}} key=sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234"
+    )
+    event = matcher().match(parse(Record("s", 1, 1, text), CLOCK))
+    assert event is not None
+    assert {k: event.fields[k] for k in ("status", "model", "limit", "used", "requested", "limit_unit")} == {
+        "status": "429",
+        "model": "gpt-4o",
+        "limit": "30000",
+        "used": "29120",
+        "requested": "2310",
+        "limit_unit": "TPM",
+    }
+    assert event.fields["retry_after"] == "3.26s"
+    assert "AbCdEfGhIjKlMnOpQrStUvWx" not in event.text
