@@ -1,24 +1,20 @@
-"""Reporting: the analysis into a view-model, then into JSON, Markdown, HTML or a terminal summary.
+"""The view-model of a report: the analysis as frozen dataclasses, times as ISO strings in the report's zone.
 
-Templates get a `Report` (never the raw analysis) through one jinja2 Environment: StrictUndefined,
-autoescape for HTML. JSON is written with json.dumps, never a template.
+Every writer (writers.py) renders a `Report`, never the raw analysis.
 """
 
 from __future__ import annotations
 
-import json
-import tomllib
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-import jinja2
-
-from . import __version__, resources
-from .models import Category, Event, Incident, Outcome
-from .pipeline import Analysis
-from .ruleset import RuleSet
+from .. import __version__
+from ..models import Category, Event, Incident, Outcome, Severity
+from ..pipeline import Analysis
+from ..ruleset import RuleSet
+from . import i18n
+from .timeline import Moment, Span, Stamp, Timeline, build_timeline, moments, spans
 
 SCHEMA = "logscan.report/1"
 EVIDENCE_PER_INCIDENT = 6
@@ -80,6 +76,12 @@ class IncidentView:
     opened_because: str
     closed_because: str
     actions: tuple[Evidence, ...]
+    # view only, not in the JSON:
+    display_title: str  # in the report's language (the JSON keeps the English title)
+    opened_text: str  # opened_because and closed_because in the report's language
+    closed_text: str
+    moments: tuple[Moment, ...]
+    spans: tuple[Span, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,7 @@ class Summary:
     undecodable: int
     regex_timeouts: int
     filtered_out: int
+    unparsed: int  # records no format recognised (parsed as plain text)
     sources: tuple[SourceView, ...]
     problems: tuple[str, ...]
 
@@ -121,7 +124,16 @@ class Report:
     incidents: tuple[IncidentView, ...]
     events: tuple[dict[str, Any], ...]
     redacted: bool
+    # view only, not in the JSON:
     text: dict[str, Any]  # the labels of the chosen language
+    headline: str
+    timeline: Timeline | None
+    categories: tuple[str, ...]  # of the incidents, for the HTML filter
+    severities: tuple[str, ...]
+
+
+VIEW_ONLY = {"version", "lang", "text", "headline", "timeline", "categories", "severities"}
+INCIDENT_VIEW_ONLY = {"display_title", "opened_text", "closed_text", "moments", "spans"}
 
 
 def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
@@ -129,13 +141,43 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
     at = lambda when: _iso(when, tz)  # noqa: E731
     visible = bool(analysis.success_times)
     incidents = tuple(_incident(i, analysis.ruleset, lang, at, visible) for i in analysis.incidents)
+    summary = _summary(analysis, len(incidents), at, tz)
+    text = i18n.messages(lang)
+    return Report(
+        schema=SCHEMA,
+        version=__version__,
+        lang=lang,
+        summary=summary,
+        incidents=incidents,
+        events=_events(analysis, at),
+        redacted=analysis.options.redact,
+        text=text,
+        headline=headline(incidents, text, lang),
+        timeline=build_timeline(analysis.incidents, analysis.success_times, _covered(analysis), tz),
+        categories=tuple(sorted({i.category for i in incidents})),
+        severities=tuple(s.value for s in Severity if any(i.severity == s.value for i in incidents)),
+    )
+
+
+def _covered(analysis: Analysis) -> tuple[datetime | None, datetime | None]:
+    """The time the timeline spans: the records read, narrowed by --since/--until."""
+    since, until = analysis.window
+    start = max(since, analysis.start) if since and analysis.start else analysis.start
+    end = min(until, analysis.end) if until and analysis.end else analysis.end
+    return start, end
+
+
+def _events(analysis: Analysis, at: Stamp) -> tuple[dict[str, Any], ...]:
     member_of = {(e.source, e.line): inc.id for inc in analysis.incidents for e in inc.events}
-    events = tuple(_event(e, at, member_of.get((e.source, e.line))) for e in analysis.events)
-    summary = Summary(
+    return tuple(_event(e, at, member_of.get((e.source, e.line))) for e in analysis.events)
+
+
+def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summary:
+    return Summary(
         lines=analysis.lines,
         records=analysis.records,
         events=len(analysis.events),
-        incidents=len(incidents),
+        incidents=incidents,
         successes=analysis.successes,
         start=at(analysis.start),
         end=at(analysis.end),
@@ -143,10 +185,29 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
         undecodable=analysis.undecodable,
         regex_timeouts=analysis.match_stats.timeouts,
         filtered_out=analysis.filtered_out,
+        unparsed=sum(s.formats.get("text", 0) for s in analysis.sources),
         sources=tuple(_source(s) for s in analysis.sources),
         problems=tuple(analysis.problems),
     )
-    return Report(SCHEMA, __version__, lang, summary, incidents, events, analysis.options.redact, messages(lang))
+
+
+def headline(incidents: tuple[IncidentView, ...], text: dict[str, Any], lang: str) -> str:
+    """One line: how many incidents, and the worst: what, how bad, since when, how long, how many calls failed."""
+    if not incidents:
+        return str(text["headline_none"])
+    worst = incidents[0]
+    return str(
+        text["headline"].format(
+            count=len(incidents),
+            id=worst.id,
+            title=worst.display_title,
+            severity=text["severity_names"][worst.severity],
+            status=text[worst.status],
+            start=i18n.when(worst.start, lang),
+            duration=i18n.duration(worst.impact.duration_seconds, lang),
+            failed=i18n.number(worst.impact.failed_calls),
+        )
+    )
 
 
 def _iso(when: datetime | None, tz: tzinfo) -> str | None:
@@ -164,7 +225,7 @@ def _source(stats: Any) -> SourceView:
     )
 
 
-def _event(event: Event, at: Callable[[datetime | None], str | None], incident: str | None) -> dict[str, Any]:
+def _event(event: Event, at: Stamp, incident: str | None) -> dict[str, Any]:
     return {
         "rule": event.rule,
         "category": event.category.value if event.category else None,
@@ -181,12 +242,15 @@ def _event(event: Event, at: Callable[[datetime | None], str | None], incident: 
     }
 
 
-def _incident(
-    inc: Incident, ruleset: RuleSet, lang: str, at: Callable[[datetime | None], str | None], successes_visible: bool
-) -> IncidentView:
+def _incident(inc: Incident, ruleset: RuleSet, lang: str, at: Stamp, successes_visible: bool) -> IncidentView:
     return IncidentView(
         id=inc.id,
         title=inc.title,
+        display_title=i18n.local_title(inc, lang),
+        opened_text=i18n.reason(inc.opened_because, lang),
+        closed_text=i18n.reason(inc.closed_because, lang),
+        moments=moments(inc, at),
+        spans=spans(inc, at),
         category=inc.category.value,
         categories=tuple(c.value for c in inc.categories),
         severity=inc.severity.value,
@@ -226,7 +290,7 @@ def pick_evidence(inc: Incident) -> list[Event]:
     return picked[:EVIDENCE_PER_INCIDENT]
 
 
-def _evidence(event: Event, at: Callable[[datetime | None], str | None]) -> Evidence:
+def _evidence(event: Event, at: Stamp) -> Evidence:
     text = event.text
     cut = max(0, len(text) - EVIDENCE_CHARS)
     return Evidence(
@@ -283,96 +347,3 @@ def impact(inc: Incident, successes_visible: bool) -> Impact:
         duration,
         recovery,
     )
-
-
-def messages(lang: str) -> dict[str, Any]:
-    """The labels of one language, from report_templates/messages.toml."""
-    with open(resources.templates_dir() / "messages.toml", "rb") as f:
-        return dict(tomllib.load(f)[lang])
-
-
-# --- writers -------------------------------------------------------------------------------------
-
-
-def to_json(report: Report) -> str:
-    """The JSON report (schema logscan.report/1)."""
-    data = asdict(report)
-    data.pop("text")
-    data.pop("version")
-    data.pop("lang")
-    data["generator"] = {"name": "logscan", "version": report.version}
-    for inc in data["incidents"]:
-        inc["evidence"] = [_evidence_json(e) for e in inc["evidence"]]
-        inc["actions"] = [_evidence_json(e) for e in inc["actions"]]
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-def _evidence_json(evidence: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in evidence.items() if k != "truncated" or v}
-
-
-def environment() -> jinja2.Environment:
-    """The one jinja2 environment of every template."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(fence=fence, md_cell=md_cell, duration=human_duration, percent=percent)
-    return env
-
-
-def fence(text: str, info: str = "text") -> str:
-    """A fenced code block that no backtick run inside `text` can close."""
-    longest = max((len(run) for run in _backtick_runs(text)), default=0)
-    marker = "`" * max(3, longest + 1)
-    return f"{marker}{info}\n{text}\n{marker}"
-
-
-def _backtick_runs(text: str) -> list[str]:
-    runs, current = [], ""
-    for ch in text:
-        if ch == "`":
-            current += ch
-        elif current:
-            runs.append(current)
-            current = ""
-    return runs + ([current] if current else [])
-
-
-def md_cell(value: object) -> str:
-    """A value safe inside a Markdown table cell: pipes escaped, no line breaks, no HTML."""
-    text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def human_duration(seconds: float | None) -> str:
-    """`1 h 02 min`, `4 min 10 s`, `12 s`."""
-    if seconds is None:
-        return "-"
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
-
-
-def percent(share: float | None) -> str:
-    return "-" if share is None else f"{share:.0%}"
-
-
-def render(report: Report, fmt: str, color: bool = False) -> str:
-    """The report in one format."""
-    if fmt == "json":
-        return to_json(report)
-    template = environment().get_template(TEMPLATES[fmt])
-    return template.render(report=report, t=report.text, color=color)
-
-
-TEMPLATES = {"md": "report.md.j2", "text": "report.txt.j2", "html": "report.html.j2"}
-FORMATS = ("text", "md", "html", "json")
-SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".txt": "text"}

@@ -1,0 +1,221 @@
+"""The timeline of a report: events per minute in one lane per incident, successes, axis ticks, key moments.
+
+Everything is computed here, in Python, so the HTML draws it as plain SVG (no script needed) and the
+Markdown writes it as a mermaid gantt and a table. Positions are in units of a 1000-wide plot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from ..models import Category, Event, Incident, Outcome
+
+WIDTH = 1000.0
+LANE_HEIGHT = 28.0
+MINUTE = timedelta(minutes=1)
+TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)  # minutes
+MAX_TICKS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """The events of one minute in one lane."""
+
+    x: float
+    width: float
+    height: float
+    count: int
+    minute: str  # ISO start of the minute
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    x: float
+    kind: str  # action or recovered (the keys of a Moment's kind)
+    time: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    incident: str
+    severity: str
+    category: str
+    x: float  # the incident's window
+    width: float
+    peak: int  # most events in one minute
+    bars: tuple[Bar, ...]
+    marks: tuple[Mark, ...] = ()  # recovery actions and the first successful call
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    x: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    start_ms: int
+    end_ms: int
+    offset_minutes: int  # of the report's zone at the start, for the script's tick labels
+    minute_width: float
+    lanes: tuple[Lane, ...]
+    successes: int
+    success_path: str  # one SVG path: a bar a minute with a successful call
+    success_peak: int
+    ticks: tuple[Tick, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A key moment of an incident, for its timeline table."""
+
+    time: str
+    kind: str  # opened, first_failure, action, recovered, last_failure
+    rule: str
+    where: str  # source:line, or empty
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """From the first to the last event of one category of an incident."""
+
+    category: str
+    start: str
+    end: str
+
+
+Stamp = Callable[[datetime | None], str | None]
+
+
+def build_timeline(
+    incidents: Iterable[Incident], successes: list[datetime], span: tuple[datetime | None, datetime | None], tz: tzinfo
+) -> Timeline | None:
+    """Lanes over the covered time, minute buckets; None when nothing has a time."""
+    start, end = span
+    if start is None or end is None:
+        return None
+    t0 = start.astimezone(tz).replace(second=0, microsecond=0)
+    t1 = max(end.astimezone(tz).replace(second=0, microsecond=0) + MINUTE, t0 + MINUTE)
+    scale = WIDTH / (t1 - t0).total_seconds()
+    x = lambda when: round((when - t0).total_seconds() * scale, 3)  # noqa: E731
+    lanes = tuple(_lane(inc, x, t0, scale) for inc in incidents if inc.start is not None)
+    counts = _per_minute(successes, t0)
+    peak = max(counts.values(), default=0)
+    offset = t0.utcoffset() or timedelta(0)
+    return Timeline(
+        start_ms=int(t0.timestamp() * 1000),
+        end_ms=int(t1.timestamp() * 1000),
+        offset_minutes=int(offset.total_seconds() // 60),
+        minute_width=round(60 * scale, 3),
+        lanes=lanes,
+        successes=len(successes),
+        success_path=_path(counts, t0, x, 60 * scale, peak),
+        success_peak=peak,
+        ticks=ticks(t0, t1, x),
+    )
+
+
+def _per_minute(times: Iterable[datetime | None], t0: datetime) -> Counter[int]:
+    return Counter(int((t - t0).total_seconds() // 60) for t in times if t is not None)
+
+
+def _lane(inc: Incident, x: Callable[[datetime], float], t0: datetime, scale: float) -> Lane:
+    counts = _per_minute((e.time for e in inc.events), t0)
+    peak = max(counts.values(), default=1)
+    bar_width = round(60 * scale, 3)
+    bars = tuple(
+        Bar(
+            x=x(t0 + minute * MINUTE),
+            width=bar_width,
+            height=round(max(3.0, (LANE_HEIGHT - 4) * n / peak), 2),
+            count=n,
+            minute=(t0 + minute * MINUTE).isoformat(timespec="minutes"),
+        )
+        for minute, n in sorted(counts.items())
+    )
+    assert inc.start is not None and inc.end is not None
+    left = x(inc.start)
+    points = [(a.time, "action") for a in inc.actions if a.time is not None]
+    points += [(inc.recovered_at, "recovered")] if inc.recovered_at is not None else []
+    marks = tuple(Mark(x(when), kind, f"{when.astimezone(t0.tzinfo):%H:%M:%S}") for when, kind in points)
+    width = round(x(inc.end) - left, 3)
+    return Lane(inc.id, inc.severity.value, inc.category.value, left, width, peak, bars, marks)
+
+
+def _path(counts: Counter[int], t0: datetime, x: Callable[[datetime], float], width: float, peak: int) -> str:
+    parts = []
+    for minute, n in sorted(counts.items()):
+        height = max(2.0, (LANE_HEIGHT - 4) * n / peak)
+        parts.append(f"M{x(t0 + minute * MINUTE):g} {LANE_HEIGHT:g}v-{height:.1f}h{width:g}v{height:.1f}z")
+    return "".join(parts)
+
+
+def ticks(t0: datetime, t1: datetime, x: Callable[[datetime], float]) -> tuple[Tick, ...]:
+    """Round times across the span, at most MAX_TICKS; the date shown where the day changes."""
+    minutes = (t1 - t0).total_seconds() / 60
+    step = next((s for s in TICK_STEPS if minutes / s <= MAX_TICKS), TICK_STEPS[-1])
+    local_midnight = t0.replace(hour=0, minute=0)
+    first = local_midnight + ((t0 - local_midnight) // (step * MINUTE) + 1) * step * MINUTE
+    out, when, day = [], first, t0.date()
+    while when < t1:
+        label = f"{when:%H:%M}" if when.date() == day else f"{when:%m-%d %H:%M}"
+        day = when.date()
+        out.append(Tick(x(when), label))
+        when += step * MINUTE
+    return tuple(out)
+
+
+def moments(inc: Incident, at: Stamp) -> tuple[Moment, ...]:
+    """Opened, the first failure of each rule, recovery actions, recovered, the last failure; in time order."""
+    found: list[tuple[datetime | None, int, Moment]] = []
+
+    def add(event: Event, kind: str, order: int) -> None:
+        found.append((event.time, order, Moment(at(event.time) or "", kind, event.rule, _where(event))))
+
+    first = inc.events[0]
+    add(first, "opened", 0)
+    seen = {first.rule}
+    failures = [e for e in inc.events if e.outcome is Outcome.FAILURE]
+    for event in failures:
+        if event.rule not in seen:
+            seen.add(event.rule)
+            add(event, "first_failure", 1)
+    for action in inc.actions:
+        add(action, "action", 2)
+    if inc.recovered_at is not None:
+        found.append((inc.recovered_at, 3, Moment(at(inc.recovered_at) or "", "recovered", "", "")))
+    if failures and failures[-1] is not first:
+        add(failures[-1], "last_failure", 4)
+    found.sort(key=lambda m: (m[0] is None, m[0] or datetime.min, m[1]))
+    return tuple(m for _, _, m in found)
+
+
+def spans(inc: Incident, at: Stamp) -> tuple[Span, ...]:
+    """Per member category, its first and last event (for the gantt chart)."""
+    out: dict[Category, list[datetime]] = {}
+    for event in inc.events:
+        if event.category is not None and event.time is not None:
+            out.setdefault(event.category, []).append(event.time)
+    return tuple(Span(c.value, at(min(ts)) or "", at(max(ts)) or "") for c, ts in out.items())
+
+
+def _where(event: Event) -> str:
+    return f"{event.source}:{event.line}"
+
+
+_MERMAID_UNSAFE = re.compile(r"[^\w .,()/+\-]")
+
+
+def mermaid_label(text: str) -> str:
+    """A label mermaid cannot misread: no colons, semicolons, #, quotes, backticks, brackets or newlines."""
+    return " ".join(_MERMAID_UNSAFE.sub(" ", str(text)).split())[:60] or "-"
+
+
+def mermaid_time(iso: str) -> str:
+    """Wall-clock time of an ISO stamp, as the gantt's dateFormat reads it."""
+    return iso[:19].replace("T", " ")

@@ -1,0 +1,154 @@
+"""The writers: JSON with json.dumps, Markdown, HTML and text through one jinja2 Environment.
+
+The environment has StrictUndefined and autoescape for HTML. The HTML page inlines its stylesheet and
+its one static script; the script's sha256 goes into the page's Content-Security-Policy, and the only
+data the script reads is a JSON block (`type="application/json"`) with `<`, `>` and `&` escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import asdict
+from functools import cache
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .. import resources
+from . import i18n
+from .model import INCIDENT_VIEW_ONLY, VIEW_ONLY, Report
+from .timeline import mermaid_label, mermaid_time
+
+TEMPLATES = {"md": "report.md.j2", "text": "report.txt.j2", "html": "report.html.j2"}
+CSP = (
+    "default-src 'none'; script-src {script}; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
+def to_json(report: Report) -> str:
+    """The JSON report (schema logscan.report/1): the view-model without its view-only parts."""
+    data = asdict(report)
+    for key in VIEW_ONLY:
+        data.pop(key)
+    data["generator"] = {"name": "logscan", "version": report.version}
+    for inc in data["incidents"]:
+        for key in INCIDENT_VIEW_ONLY:
+            inc.pop(key)
+        inc["evidence"] = [_evidence_json(e) for e in inc["evidence"]]
+        inc["actions"] = [_evidence_json(e) for e in inc["actions"]]
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _evidence_json(evidence: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in evidence.items() if k != "truncated" or v}
+
+
+def render(report: Report, fmt: str, color: bool = False) -> str:
+    """The report in one format."""
+    if fmt == "json":
+        return to_json(report)
+    template = environment().get_template(TEMPLATES[fmt])
+    extra = html_assets(report) if fmt == "html" else {}
+    return template.render(report=report, t=report.text, color=color, **extra)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The one jinja2 environment of every template."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        fence=fence,
+        md_cell=md_cell,
+        percent=i18n.percent,
+        num=i18n.number,
+        clock=i18n.clock,
+        mlabel=mermaid_label,
+        mtime=mermaid_time,
+        duration=_in_lang(i18n.duration),
+        when=_in_lang(i18n.when),
+    )
+    return env
+
+
+def _in_lang(func: Any) -> Any:
+    """A filter that formats for the language of the report being rendered."""
+
+    @jinja2.pass_context
+    def filter_(context: jinja2.runtime.Context, value: Any) -> str:
+        return str(func(value, context["report"].lang))
+
+    return filter_
+
+
+def fence(text: str, info: str = "text") -> str:
+    """A fenced code block that no backtick run inside `text` can close."""
+    longest = max((len(run) for run in _backtick_runs(text)), default=0)
+    marker = "`" * max(3, longest + 1)
+    return f"{marker}{info}\n{text}\n{marker}"
+
+
+def _backtick_runs(text: str) -> list[str]:
+    runs, current = [], ""
+    for ch in text:
+        if ch == "`":
+            current += ch
+        elif current:
+            runs.append(current)
+            current = ""
+    return runs + ([current] if current else [])
+
+
+def md_cell(value: object) -> str:
+    """A value safe inside a Markdown table cell: pipes escaped, no line breaks, no HTML."""
+    text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+
+@cache
+def _asset(name: str) -> str:
+    return (resources.templates_dir() / name).read_text(encoding="utf-8")
+
+
+def script_hash(script: str) -> str:
+    """The CSP source of an inline script: `'sha256-<base64 of its digest>'`."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def json_block(data: Any) -> Markup:
+    """JSON for a `<script type="application/json">` block: no `</script>`, no `<!--`, inside."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    escaped = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(escaped.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def html_assets(report: Report) -> dict[str, Any]:
+    """The inline stylesheet and script, the CSP that allows exactly that script, and the script's data."""
+    script = _asset("report.js")
+    timeline = report.timeline
+    data = {
+        "start_ms": timeline.start_ms if timeline else 0,
+        "end_ms": timeline.end_ms if timeline else 0,
+        "offset_minutes": timeline.offset_minutes if timeline else 0,
+        "labels": {k: report.text[k] for k in ("shown", "reset_zoom", "zoom_hint")},
+    }
+    return {
+        "style": Markup(_asset("report.css")),
+        "script": Markup(script),
+        "csp": CSP.format(script=script_hash(script)),
+        "page_data": json_block(data),
+    }

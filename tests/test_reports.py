@@ -1,0 +1,200 @@
+"""Report writers, unit by unit: escaping, mermaid labels, headline, languages, CSP, size of a day's page."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import GENLOG, SAMPLES, genlog
+
+from analyzer import cli, reporting, resources
+from analyzer.models import Category
+from analyzer.reporting import i18n
+from analyzer.reporting.timeline import mermaid_label
+from analyzer.reporting.writers import json_block, script_hash
+
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(2)> ``` `x` | a;b # c: \"d\" 'e'"
+MiB = 1024 * 1024
+
+
+def hostile_log(folder: Path) -> Path:
+    log = folder / "app.log"
+    log.write_text(
+        "2026-03-14 09:00:00,000 INFO app: started\n"
+        "2026-03-14 09:01:00,000 ERROR app.chat: openai.AuthenticationError: Error code: 401 - {'error': "
+        f"{{'message': 'Incorrect API key provided: {HOSTILE}', 'type': 'invalid_request_error', "
+        "'code': 'invalid_api_key'}}\n"
+        "2026-03-14 09:02:00,000 INFO app: done\n"
+    )
+    return log
+
+
+def scan(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cwd: Path) -> str:
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    code = cli.main([*args, "--tz", "Asia/Tokyo"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+@pytest.fixture
+def hostile_html(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
+    return scan(["-f", "html", str(hostile_log(tmp_path))], capsys, monkeypatch, tmp_path)
+
+
+def test_mermaid_labels_lose_every_character_mermaid_reads() -> None:
+    label = mermaid_label("INC-001: a;b #c \"d\" 'e' `f`\nnext {g} [h] <i> %%j")
+    assert not set(label) & set(":;#\"'`\n{}[]<>%")
+    assert label.startswith("INC-001 a b c d e f next")
+    assert mermaid_label(":::") == "-"
+
+
+def test_markdown_keeps_log_text_inside_fences_and_out_of_mermaid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    md = scan(["-f", "md", str(hostile_log(tmp_path))], capsys, monkeypatch, tmp_path)
+    gantt = md.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
+    assert "alert" not in gantt and "<" not in gantt
+    for line in gantt.splitlines()[5:]:
+        label = line.split(" :", 1)[0]
+        assert not set(label) & set(":;#\"'`"), line
+    fence = "````text\n"  # the message holds a run of three backticks: the fence is one longer
+    assert fence in md and HOSTILE in md.split(fence, 1)[1]
+    assert "- [ ] " in md
+
+
+def test_markdown_headline_says_what_since_when_and_how_badly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    md = scan(["-f", "md", str(SAMPLES / "python_card_decline.log")], capsys, monkeypatch, tmp_path)
+    first = md.splitlines()[0]
+    assert first == (
+        "# logscan report: 1 incident(s); worst: Card declined at auto-recharge, then credit exhausted "
+        "(critical, resolved) since 2026-03-14 09:41:07 (+09:00), lasting 1 h 06 min, 11 failed calls"
+    )
+
+
+def test_html_escapes_log_text_and_allows_only_its_own_script(hostile_html: str) -> None:
+    assert "<script>alert" not in hostile_html and "<img" not in hostile_html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile_html
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", hostile_html, re.S)
+    assert [attrs for attrs, _ in scripts] == [' type="application/json" id="report-data"', ""]
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', hostile_html)
+    assert csp
+    policy = dict(part.strip().split(" ", 1) for part in html.unescape(csp.group(1)).split(";"))
+    assert policy["default-src"] == "'none'"
+    digest = base64.b64encode(hashlib.sha256(scripts[1][1].encode()).digest()).decode()
+    assert policy["script-src"] == f"'sha256-{digest}'"
+    assert "unsafe-inline" not in policy["script-src"]
+    assert not re.search(r"<[^>]*\son\w+=", hostile_html)  # no inline event handler anywhere
+
+
+def test_html_data_block_cannot_close_its_script() -> None:
+    text = str(json_block({"a": "</script><!-- & \u2028"}))
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"a": "</script><!-- & \u2028"}
+    assert script_hash("x") == f"'sha256-{base64.b64encode(hashlib.sha256(b'x').digest()).decode()}'"
+
+
+def test_html_page_without_script_still_shows_everything(hostile_html: str) -> None:
+    assert '<form class="filters" id="filters" hidden>' in hostile_html  # the script reveals the filters
+    assert '<details class="incident' in hostile_html and " open>" in hostile_html
+    assert "<svg" in hostile_html and '<g class="lane' in hostile_html
+
+
+def test_json_has_no_view_only_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = json.loads(scan(["-f", "json", str(SAMPLES / "python_card_decline.log")], capsys, monkeypatch, tmp_path))
+    assert set(data) == {"schema", "summary", "incidents", "events", "redacted", "generator"}
+    assert data["incidents"][0]["title"] == "Card declined at auto-recharge, then credit exhausted"
+    assert not {"display_title", "moments", "spans", "opened_text"} & set(data["incidents"][0])
+
+
+def test_japanese_report_uses_japanese_titles_and_durations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    md = scan(["-f", "md", "--lang", "ja", str(SAMPLES / "python_card_decline.log")], capsys, monkeypatch, tmp_path)
+    first = md.splitlines()[0]
+    assert first.startswith("# logscan レポート: 障害 1 件。最も深刻なもの: 自動チャージでカードが拒否され")
+    assert "2026年3月14日 09:41:07 (+09:00)" in md and "1時間06分" in md
+    assert "カード会社に電話して" in md  # the shipped playbook, in Japanese
+    assert "Card declined" not in md
+
+
+def test_every_language_has_the_same_labels_and_a_title_per_category() -> None:
+    with open(resources.templates_dir() / "messages.toml", "rb") as f:
+        catalogue = tomllib.load(f)
+    assert set(catalogue) == set(i18n.LANGUAGES)
+    keys = {lang: _keys(table) for lang, table in catalogue.items()}
+    assert keys["en"] == keys["ja"]
+    for table in catalogue.values():
+        assert set(table["titles"]) == {c.value for c in Category} | {i18n.CHAIN_KEY}
+
+
+def _keys(table: dict, prefix: str = "") -> set[str]:
+    out = set()
+    for key, value in table.items():
+        out |= _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key}
+    return out
+
+
+@pytest.mark.parametrize(
+    ("seconds", "en", "ja"),
+    [(3780, "1 h 03 min", "1時間03分"), (250, "4 min 10 s", "4分10秒"), (12, "12 s", "12秒"), (None, "-", "-")],
+)
+def test_durations(seconds: float | None, en: str, ja: str) -> None:
+    assert i18n.duration(seconds, "en") == en
+    assert i18n.duration(seconds, "ja") == ja
+
+
+def test_dates_in_prose() -> None:
+    assert i18n.when("2026-03-14T09:41:07.088+09:00", "en") == "2026-03-14 09:41:07 (+09:00)"
+    assert i18n.when("2026-03-14T09:41:07.088+09:00", "ja") == "2026年3月14日 09:41:07 (+09:00)"
+    assert i18n.when(None, "ja") == "-"
+
+
+def test_reasons_in_japanese_and_unknown_wordings_kept() -> None:
+    text = "first successful call at 2026-03-14 10:49:38 +0900, no failure for 10 min after it"
+    assert i18n.reason(text, "ja") == "2026-03-14 10:49:38 +0900 に最初の呼び出し成功。その後 10分 失敗なし"
+    assert i18n.reason(text, "en") == text
+    assert i18n.reason("something new", "ja") == "something new"
+
+
+def test_text_is_plain_without_colour_and_coloured_with_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = scan(["-f", "text", str(SAMPLES / "python_card_decline.log")], capsys, monkeypatch, tmp_path)
+    assert "\x1b[" not in plain and plain.startswith("logscan report: 1 incident(s)")
+    report = reporting.build(_analysis(), "en", _analysis().options.tz)
+    assert "\x1b[1;31m" in reporting.render(report, "text", color=True)
+
+
+def _analysis():  # type: ignore[no-untyped-def]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from analyzer import pipeline, ruleset
+
+    zone = ZoneInfo("Asia/Tokyo")
+    options = pipeline.Options((str(SAMPLES / "python_card_decline.log"),), zone, datetime(2026, 3, 15, tzinfo=zone))
+    return pipeline.run(options, ruleset.load(()), None)
+
+
+@pytest.mark.skipif(not GENLOG.exists(), reason="the shared genlog generator is missing")
+def test_a_genlog_day_page_stays_under_one_mebibyte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day, _ = genlog(tmp_path / "day.log", 100_000)
+    page = scan(["-f", "html", str(day)], capsys, monkeypatch, tmp_path)
+    assert len(page.encode()) < MiB
+    lanes = re.findall(r'<g class="lane [^"]*" data-incident="(INC-\d+)"', page)
+    incidents = re.findall(r'<details class="incident [^"]*" id="(INC-\d+)"', page)
+    assert lanes == incidents and len(incidents) >= 3
