@@ -361,3 +361,23 @@ def test_look_alikes_are_no_match_examples(rules: ruleset.RuleSet) -> None:
 def test_every_category_has_a_rule(rules: ruleset.RuleSet) -> None:
     covered = {rule.category for rule in rules.rules}
     assert [c.value for c in Category if c not in covered] == []
+
+
+# Lines of the catalogue's section 2 code blocks that are not error signatures: response headers,
+# and a second retry notice identical in form to the first.
+NOT_SIGNATURES = ("x-ratelimit-", "INFO:openai._base_client:Retrying request to /chat/completions in 0.836628")
+
+
+def test_every_logged_line_quoted_in_section_2_is_an_example() -> None:
+    text = CATALOGUE.read_text()
+    section = text[text.index("## 2. How SDKs") : text.index("## 3. Billing")]
+    examples = [x for r in ruleset.load().rules for x in (*r.examples_match, *r.examples_no_match)]
+    quoted = [
+        line.strip()
+        for block in re.findall(r"```\n(.*?)```", section, re.S)
+        for line in block.splitlines()
+        if line.strip() and not line.startswith(("#", "  ", "Traceback"))
+    ]
+    assert len(quoted) > 10
+    missing = [q for q in quoted if not q.startswith(NOT_SIGNATURES) and not any(q in e for e in examples)]
+    assert missing == []

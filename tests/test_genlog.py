@@ -69,3 +69,17 @@ def test_no_outage_incident_outside_the_truth(day_report: tuple) -> None:
             continue
         start, end = datetime.fromisoformat(inc["start"]), datetime.fromisoformat(inc["end"])
         assert any(start <= b and end >= a for a, b in windows), inc["id"]
+
+
+HARD_NEGATIVES = ("ops.disk", "app.payments", "app.auth", "maps.example.net", "user asked")
+
+
+def test_no_event_from_the_hard_negatives(truth_days: dict, day_report: tuple) -> None:
+    report, truth = day_report
+    path, _ = truth_days[truth["format"]]
+    lines = path.read_text().splitlines()
+    hits = [
+        lines[e["line"] - 1][:120] for e in report["events"] if any(n in lines[e["line"] - 1] for n in HARD_NEGATIVES)
+    ]
+    assert hits == []
+    assert sum(1 for line in lines if any(n in line for n in HARD_NEGATIVES)) > 100  # they are there
