@@ -16,15 +16,42 @@ CHAIN_KEY = "chain_billing_card_quota"
 
 # What correlation says about an incident (English), and the message key of its translation.
 _REASONS = (
+    (re.compile(r"first failure: (?P<rule>\S+) at (?P<time>.+?) \((?P<where>.+)\)"), "first_failure"),
+    (
+        re.compile(
+            r"(?P<count>\d+) (?:failures|distinct (?P<field>\S+) values) within (?P<gap>.+?) "
+            r"\((?P<op>\S+) (?P<threshold>\S+)\) at (?P<time>.+?) \((?P<where>.+)\)"
+        ),
+        "threshold",
+    ),
+    (
+        re.compile(
+            r"(?P<rule>\S+) at (?P<time>.+?) \((?P<where>.+?)\) not followed by what was awaited within (?P<gap>.+)"
+        ),
+        "absence",
+    ),
+    (
+        re.compile(
+            r"(?P<id>\S+): (?P<rule>\S+) at (?P<time>.+?) \((?P<where>.+?)\): the input ended before its (?P<gap>.+) "
+            r"window did"
+        ),
+        "absence_open",
+    ),
+    (re.compile(r"(?P<count>\d+) events \((?P<failures>\d+) failures\): (?P<rest>.+)"), "grouped"),
+    (re.compile(r"sequence: (?P<steps>.+)"), "sequence"),
+    (re.compile(r"the sequence completed at (?P<time>.+)"), "sequence_done"),
+    (re.compile(r"the (?P<gap>.+) window ended with nothing awaited"), "absence_done"),
     (re.compile(r"(?P<rule>\S+) at (?P<time>.+?) \((?P<where>.+)\)"), "opened_at"),
     (re.compile(r"first successful call at (?P<time>.+), no failure for (?P<gap>.+) after it"), "recovered_confirmed"),
     (re.compile(r"first successful call at (?P<time>.+); the input ended before it was confirmed"), "recovered_early"),
+    (re.compile(r"no failure for (?P<gap>.+) after the last one"), "quiet"),
     (re.compile(r"no (?P<category>\S+) event for (?P<gap>.+)"), "quiet_gap"),
     (re.compile(r"ongoing: the input ended inside it"), "ongoing_at_end"),
     (re.compile(r"events without any timestamp in their source"), "undated_opened"),
     (re.compile(r"grouped by category: the input has no times to order them"), "undated_closed"),
 )
-_GAP = re.compile(r"(\d+) (h|min)")
+_STEP_WORDS = re.compile(r"\b(incident|from|at)\b ")
+_GAP = re.compile(r"(\d+) (h|min|s)\b")
 
 
 @cache
@@ -60,7 +87,10 @@ def reason(text: str, lang: str) -> str:
     for pattern, key in _REASONS:
         found = pattern.fullmatch(text)
         if found:
-            parts = {k: _gap(v, lang) if k == "gap" else v for k, v in found.groupdict().items()}
+            parts = {k: v or "" for k, v in found.groupdict().items()}
+            parts["gap"] = _gap(parts.get("gap", ""), lang)
+            parts["steps"] = _STEP_WORDS.sub(lambda m: table["words"][m.group(1)], parts.get("steps", ""))
+            key = "threshold_values" if key == "threshold" and parts["field"] else key
             return str(table[key].format(**parts))
     return text
 

@@ -80,6 +80,7 @@ class IncidentView:
     display_title: str  # in the report's language (the JSON keeps the English title)
     opened_text: str  # opened_because and closed_because in the report's language
     closed_text: str
+    grouped_text: str
     moments: tuple[Moment, ...]
     spans: tuple[Span, ...]
 
@@ -133,7 +134,7 @@ class Report:
 
 
 VIEW_ONLY = {"version", "lang", "text", "headline", "timeline", "categories", "severities"}
-INCIDENT_VIEW_ONLY = {"display_title", "opened_text", "closed_text", "moments", "spans"}
+INCIDENT_VIEW_ONLY = {"display_title", "opened_text", "closed_text", "grouped_text", "moments", "spans"}
 
 
 def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
@@ -249,6 +250,7 @@ def _incident(inc: Incident, ruleset: RuleSet, lang: str, at: Stamp, successes_v
         display_title=i18n.local_title(inc, lang),
         opened_text=i18n.reason(inc.opened_because, lang),
         closed_text=i18n.reason(inc.closed_because, lang),
+        grouped_text=i18n.reason(inc.grouped_because, lang),
         moments=moments(inc, at),
         spans=spans(inc, at),
         category=inc.category.value,
