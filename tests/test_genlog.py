@@ -83,3 +83,14 @@ def test_no_event_from_the_hard_negatives(truth_days: dict, day_report: tuple) -
     ]
     assert hits == []
     assert sum(1 for line in lines if any(n in line for n in HARD_NEGATIVES)) > 100  # they are there
+
+
+def test_rate_limit_storm_has_its_limit_kind_and_peak_figures(day_report: tuple) -> None:
+    report, _ = day_report
+    storm = next(i for i in report["incidents"] if i["category"] == "rate_limit")
+    assert storm["rule"] == "incident.rate_limit_storm"
+    assert storm["group"] == {"limit_unit": "TPM"}
+    figures = storm["figures"]
+    assert figures["limit"] == "30000" and figures["limit_unit"] == "TPM"
+    assert 27000 <= int(figures["used"]) <= 29990 and 900 <= int(figures["requested"]) <= 4000  # genlog's ranges
+    assert "limit_unit=TPM" in storm["grouped_because"]

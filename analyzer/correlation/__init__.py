@@ -16,10 +16,10 @@ from datetime import datetime
 from ..models import Category, Event, Incident, Outcome, Status
 from ..ruleset import IncidentRule, RuleSet
 from . import sequences
-from .calls import CALL_WINDOW, assemble_calls
+from .calls import CALL_WINDOW, assemble_calls, count_calls
 from .detectors import Absence, Group, Windows
 
-__all__ = ["CALL_WINDOW", "Correlation", "assemble_calls", "correlate"]
+__all__ = ["CALL_WINDOW", "Correlation", "assemble_calls", "correlate", "count_calls"]
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from ..models import Event, Outcome
+from ..models import Category, Event, Outcome
 
 CALL_WINDOW = timedelta(seconds=90)  # an SDK's retries of one call fit in this (0.5 s to 60 s backoff)
 # Fields a transport line takes from the exception of its call, so both land in the same group.
@@ -51,3 +51,27 @@ def _attempt_of(low: Event, call: Event) -> Event:
         retryable=call.retryable,
         fields={**low.fields, **inherited, "call": call.rule},
     )
+
+
+def count_calls(events: tuple[Event, ...] | list[Event]) -> tuple[int, int]:
+    """(failed API calls, attempts). Attempts (transport lines, retry notices) just before a failure are
+    that call's tries: n status lines are n tries, n retry notices are n + 1; attempts with no failure
+    after them within CALL_WINDOW count as calls of their own. Card declines are not API calls."""
+    calls = attempts = 0
+    pending: dict[str, list[Event]] = {}
+    for event in events:
+        if event.outcome is not Outcome.FAILURE or event.category is Category.BILLING_CARD:
+            continue
+        waiting = pending.setdefault(event.source, [])
+        if is_attempt(event):
+            waiting.append(event)
+            continue
+        recent = [w for w in waiting if event.time is None or w.time is None or event.time - w.time <= CALL_WINDOW]
+        stale = len(waiting) - len(recent)
+        statuses = sum(1 for w in recent if w.confidence == "low")
+        notices = len(recent) - statuses
+        calls += 1 + stale
+        attempts += max(1, statuses, notices + 1) + stale
+        waiting.clear()
+    leftover = sum(len(w) for w in pending.values())
+    return calls + leftover, attempts + leftover

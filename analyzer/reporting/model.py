@@ -6,10 +6,11 @@ Every writer (writers.py) renders a `Report`, never the raw analysis.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from .. import __version__
+from ..correlation import count_calls
 from ..models import Category, Event, Incident, Outcome, Severity
 from ..pipeline import Analysis
 from ..ruleset import RuleSet
@@ -19,7 +20,6 @@ from .timeline import Moment, Span, Stamp, Timeline, build_timeline, moments, sp
 SCHEMA = "logscan.report/1"
 EVIDENCE_PER_INCIDENT = 6
 EVIDENCE_CHARS = 1500
-CALL_WINDOW = timedelta(seconds=90)  # transport lines this close before an exception are its attempts
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,10 @@ class IncidentView:
     impact: Impact
     opened_because: str
     closed_because: str
+    grouped_because: str
+    rule: str  # the incident rule that made it
+    group: dict[str, str]  # its group-by fields and their values
+    figures: dict[str, str]  # peak rate-limit figures: limit, used, requested, limit_unit, model
     actions: tuple[Evidence, ...]
     # view only, not in the JSON:
     display_title: str  # in the report's language (the JSON keeps the English title)
@@ -112,6 +116,7 @@ class Summary:
     unparsed: int  # records no format recognised (parsed as plain text)
     sources: tuple[SourceView, ...]
     problems: tuple[str, ...]
+    undetermined: tuple[str, ...]  # absence windows the input ended inside: neither fired nor cleared
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +194,7 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         unparsed=sum(s.formats.get("text", 0) for s in analysis.sources),
         sources=tuple(_source(s) for s in analysis.sources),
         problems=tuple(analysis.problems),
+        undetermined=tuple(analysis.undetermined),
     )
 
 
@@ -267,6 +273,10 @@ def _incident(inc: Incident, ruleset: RuleSet, lang: str, at: Stamp, successes_v
         impact=impact(inc, successes_visible),
         opened_because=inc.opened_because,
         closed_because=inc.closed_because,
+        grouped_because=inc.grouped_because,
+        rule=inc.rule,
+        group=dict(inc.group),
+        figures=dict(inc.figures),
         actions=tuple(_evidence(e, at) for e in inc.actions),
     )
 
@@ -304,27 +314,6 @@ def _evidence(event: Event, at: Stamp) -> Evidence:
         text[:EVIDENCE_CHARS] if cut else text,
         cut,
     )
-
-
-def count_calls(events: tuple[Event, ...]) -> tuple[int, int]:
-    """(failed calls, attempts): transport lines just before an exception are that call's attempts."""
-    calls = attempts = 0
-    pending: dict[str, list[Event]] = {}
-    for event in events:
-        if event.outcome is not Outcome.FAILURE or event.category is Category.BILLING_CARD:
-            continue
-        waiting = pending.setdefault(event.source, [])
-        if event.confidence == "low":
-            waiting.append(event)
-            continue
-        recent = [w for w in waiting if event.time is None or w.time is None or event.time - w.time <= CALL_WINDOW]
-        calls += 1
-        attempts += max(1, len(recent))
-        calls += len(waiting) - len(recent)
-        attempts += len(waiting) - len(recent)
-        waiting.clear()
-    leftover = sum(len(w) for w in pending.values())
-    return calls + leftover, attempts + leftover
 
 
 def impact(inc: Incident, successes_visible: bool) -> Impact:

@@ -78,7 +78,20 @@ def environment() -> jinja2.Environment:
         duration=_in_lang(i18n.duration),
         when=_in_lang(i18n.when),
     )
+    env.globals["peak"] = peak
     return env
+
+
+def peak(figures: dict[str, str], text: dict[str, Any]) -> str:
+    """Peak rate-limit figures in words: `TPM: limit 30000, used 29990, requested 4000 (gpt-4o)`."""
+    unit = figures.get("limit_unit") or figures.get("limit_kind") or ""
+    return str(text["peak_format"]).format(
+        unit=f"{unit}: " if unit else "",
+        limit=figures.get("limit", "-"),
+        used=figures.get("used", "-"),
+        requested=figures.get("requested", "-"),
+        model=f" ({figures['model']})" if figures.get("model") else "",
+    )
 
 
 def _in_lang(func: Any) -> Any:
