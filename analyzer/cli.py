@@ -243,24 +243,30 @@ _builtin_option = click.option("--no-builtin-rules", is_flag=True, help="Only th
 @_rules_option
 @_builtin_option
 def rules_list(rule_paths: tuple[str, ...], no_builtin_rules: bool) -> int:
-    """One line a rule: id, category, severity, retryable, examples."""
+    """One line a rule: id, category, severity, retryable, examples; then the incident rules."""
     loaded = ruleset.load(rule_paths, builtin=not no_builtin_rules)
     rows = [("ID", "CATEGORY", "SEVERITY", "RETRYABLE", "EXAMPLES")]
     for rule in loaded.rules:
-        rows.append(
-            (
-                rule.id,
-                rule.category.value if rule.category else f"({rule.outcome.value})",
-                rule.severity.value,
-                "yes" if rule.retryable else "no",
-                str(len(rule.examples_match) + len(rule.examples_no_match)),
-            )
-        )
+        category = rule.category.value if rule.category else f"({rule.outcome.value})"
+        examples = str(len(rule.examples_match) + len(rule.examples_no_match))
+        rows.append((rule.id, category, rule.severity.value, "yes" if rule.retryable else "no", examples))
+    _table(rows)
+    if loaded.incidents:
+        click.echo()
+        incidents = [("INCIDENT RULE", "TYPE", "ROOT CAUSE", "SEVERITY", "EXAMPLES")]
+        for inc in loaded.incidents:
+            root = inc.category.value if inc.category else "(from events)"
+            severity = inc.severity.value if inc.severity else "(worst event)"
+            incidents.append((inc.id, inc.type, root, severity, str(len(inc.examples))))
+        _table(incidents)
+    _warn(loaded)
+    return ExitCode.OK
+
+
+def _table(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    _warn(loaded)
-    return ExitCode.OK
 
 
 @rules_group.command("show")
@@ -270,9 +276,13 @@ def rules_list(rule_paths: tuple[str, ...], no_builtin_rules: bool) -> int:
 def rules_show(rule_id: str, rule_paths: tuple[str, ...], no_builtin_rules: bool) -> int:
     """Everything about one rule."""
     loaded = ruleset.load(rule_paths, builtin=not no_builtin_rules)
+    incident = next((i for i in loaded.incidents if i.id == rule_id), None)
+    if incident is not None:
+        _show_incident(incident)
+        return ExitCode.OK
     rule = loaded.rule(rule_id)
     if rule is None:
-        close = [r.id for r in loaded.rules if rule_id in r.id]
+        close = [r.id for r in (*loaded.rules, *loaded.incidents) if rule_id in r.id]
         raise UsageError(rule_id, "no such rule", f"try {close[0]}" if close else f"see '{PROG} rules list'")
     click.echo(f"id:          {rule.id}\ntitle:       {rule.title}\ndefined at:  {rule.location}")
     click.echo(f"category:    {rule.category.value if rule.category else '-'}\noutcome:     {rule.outcome.value}")
@@ -288,6 +298,49 @@ def rules_show(rule_id: str, rule_paths: tuple[str, ...], no_builtin_rules: bool
     return ExitCode.OK
 
 
+def _show_incident(inc: ruleset.IncidentRule) -> None:
+    click.echo(f"id:          {inc.id}\ntitle:       {inc.title}\ndefined at:  {inc.location}\ntype:        {inc.type}")
+    click.echo(f"root cause:  {inc.category.value if inc.category else '(the most frequent of its events)'}")
+    click.echo(f"severity:    {inc.severity.value if inc.severity else '(the worst of its events)'}")
+    click.echo(f"priority:    {inc.priority}\nremediation: {inc.remediation or '(that of its root rule)'}")
+    click.echo(f"group by:    {', '.join(inc.group_by) or '-'}")
+    if inc.type == "sequence":
+        for n, step in enumerate(inc.steps, 1):
+            within = f" within {step.within}" if step.within else ""
+            click.echo(f"step {n}:      {_selection(step.select)}{within}{' (optional)' if step.optional else ''}")
+        click.echo(f"maxspan:     {inc.maxspan}\ntolerance:   {inc.tolerance}")
+    else:
+        click.echo(f"select:      {_selection(inc.select)}")
+    if inc.type in ("event_count", "value_count"):
+        op, threshold = inc.condition
+        click.echo(
+            f"condition:   {inc.field + ' distinct ' if inc.field else ''}{op} {threshold} within {inc.timespan}"
+        )
+        recovery = f"; ends at a success held for {inc.confirm}" if inc.recovery else ""
+        click.echo(f"closes:      after {inc.gap} without an event{recovery}")
+    if inc.type == "absence":
+        click.echo(f"awaits:      {_selection(inc.not_followed_by)} within {inc.within}")
+    for example in inc.examples:
+        events = ", ".join(f"+{int(o.total_seconds())}s {r}" for o, r, _ in example.events)
+        click.echo(f"example:     {events} => {list(example.expect)}")
+
+
+def _selection(select: ruleset.Selector) -> str:
+    parts = [
+        f"{name} {', '.join(str(getattr(v, 'value', v)) for v in values)}"
+        for name, values in (
+            ("rule", select.rules),
+            ("category", select.categories),
+            ("outcome", select.outcomes),
+            ("incident", select.incidents),
+        )
+        if values
+    ]
+    parts += [f"{k}={'|'.join(v)}" for k, v in dict(select.fields).items()]
+    parts += [f"{k}!={'|'.join(v)}" for k, v in dict(select.not_fields).items()]
+    return "; ".join(parts) or "-"
+
+
 @rules_group.command("test")
 @click.argument("paths", nargs=-1)
 @_builtin_option
@@ -298,7 +351,10 @@ def rules_test(paths: tuple[str, ...], no_builtin_rules: bool) -> int:
     for failure in failures:
         click.echo(f"FAIL {failure.line()}")
     _warn(loaded)
-    click.echo(f"{count - len(failures)} passed, {len(failures)} failed ({len(loaded.rules)} rules)")
+    click.echo(
+        f"{count - len(failures)} passed, {len(failures)} failed "
+        f"({len(loaded.rules)} rules, {len(loaded.incidents)} incident rules)"
+    )
     return ExitCode.INCIDENT if failures else ExitCode.OK
 
 

@@ -191,3 +191,13 @@ def test_rules_test_names_a_failing_example(tmp_path: Path, capsys: pytest.Captu
     code, out, _ = run(["rules", "test", "--no-builtin-rules", str(rules)], capsys)
     assert code == 1
     assert "FAIL" in out and "mine.x" in out and "zorglub only" in out
+
+
+def test_rules_list_and_show_cover_incident_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["rules", "list"], capsys)
+    assert code == ExitCode.OK
+    incidents = out.split("INCIDENT RULE", 1)[1]
+    assert "incident.card_chain" in incidents and "sequence" in incidents
+    code, out, _ = run(["rules", "show", "incident.card_chain"], capsys)
+    assert code == ExitCode.OK
+    assert "type:        sequence" in out and "step 2:      incident incident.quota_outage within 1:00:00" in out
