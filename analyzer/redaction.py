@@ -9,19 +9,31 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-_OPENAI_KEY = re.compile(r"\b(sk-(?:proj-|svcacct-|admin-|None-)?)([A-Za-z0-9_-]{16,})([A-Za-z0-9]{4})\b")
+_KEY_CHAR = r"[A-Za-z0-9_-]"
+_OPENAI_KEY = re.compile(
+    rf"(?<!{_KEY_CHAR})(sk-(?:proj-|svcacct-|admin-|None-)?|sess-)({_KEY_CHAR}{{16,}})({_KEY_CHAR}{{4}})(?!{_KEY_CHAR})"
+)
 _BEARER = re.compile(r"(?i)\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+# A header name, its quotes (backslash-escaped too, as in a JSON string inside a log line) and separator.
+_QUOTE = r"(?:\\{0,2}['\"])?"
 _AUTH_HEADER = re.compile(
-    r"(?i)(\b(?:Authorization|Proxy-Authorization)['\"]?\s*[:=]\s*['\"]?(?:(?:Basic|Digest|Token|Negotiate|NTLM)\s+)?)"
-    r"(?!Bearer\b)([^\s'\",}]{8,})"
+    rf"(?i)(\b(?:Authorization|Proxy-Authorization){_QUOTE}\s*[:=]\s*{_QUOTE}"
+    r"(?:(?:Basic|Digest|Token|Negotiate|NTLM)\s+)?)"
+    r"(?!Bearer\b)([^\s'\",}\\]{8,})"
 )
 _API_KEY = re.compile(
-    r"(?i)((?<![a-z0-9])(?:api[-_]?key|x-api-key|ocp-apim-subscription-key)['\"]?\s*[:=]\s*['\"]?)([^\s'\",}]{8,})"
+    rf"(?i)((?<![a-z0-9])(?:api[-_]?key|x-api-key|ocp-apim-subscription-key){_QUOTE}\s*[:=]\s*{_QUOTE})"
+    r"([^\s'\",}\\]{8,})"
 )
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}\b")
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+# A run of digit groups joined by single spaces or dashes; `_card` decides which part of it is a card.
+_DIGIT_RUN = re.compile(r"(?<![\d-])\d+(?:[ -]\d+)*(?![\d-])")
+_GROUP = re.compile(r"\d+")
+_CARD_DIGITS = range(13, 20)
+_MIN_GROUP = 3  # digits of a card written in groups: 4-4-4-4, 4-6-5, 4-6-4; "1 2 3 ..." is a list, not a card
 
 REDACTED = "[REDACTED]"
+CARD = "[CARD]"
 
 
 def _key(m: re.Match[str]) -> str:
@@ -29,8 +41,38 @@ def _key(m: re.Match[str]) -> str:
 
 
 def _card(m: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", m.group(0))
-    return "[CARD]" if 13 <= len(digits) <= 19 and luhn_valid(digits) else m.group(0)
+    run = m.group(0)
+    digits = re.sub(r"\D", "", run)
+    if len(digits) in _CARD_DIGITS and luhn_valid(digits):
+        return CARD
+    for start, end in reversed(_cards_in_groups(run)):
+        run = run[:start] + CARD + run[end:]
+    return run
+
+
+def _cards_in_groups(run: str) -> list[tuple[int, int]]:
+    """The stretches of whole digit groups that are card numbers, overlapping ones merged
+    (`4242 4242 4242 4242 12/29` joins `12` to the card's run; `qty 2 4111 1111 1111 1111` puts `2`
+    before it). Where two readings overlap, both go: redacting a few digits too many leaks nothing."""
+    groups = [g.span() for g in _GROUP.finditer(run)]
+    spans: list[tuple[int, int]] = []
+    for first in range(len(groups)):
+        digits = ""
+        for last in range(first, len(groups)):
+            start, end = groups[last]
+            if end - start < _MIN_GROUP or len(digits) + end - start > max(_CARD_DIGITS):
+                break
+            digits += run[start:end]
+            if len(digits) in _CARD_DIGITS and luhn_valid(digits):
+                span = (groups[first][0], end)
+                spans[-1:] = _merge(spans[-1:], span)
+    return spans
+
+
+def _merge(last: list[tuple[int, int]], span: tuple[int, int]) -> list[tuple[int, int]]:
+    if last and span[0] <= last[0][1]:
+        return [(last[0][0], max(last[0][1], span[1]))]
+    return [*last, span]
 
 
 def luhn_valid(digits: str) -> bool:
@@ -48,7 +90,7 @@ _STEPS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str] | str]] = [
     (_AUTH_HEADER, rf"\g<1>{REDACTED}"),
     (_API_KEY, rf"\g<1>{REDACTED}"),
     (_EMAIL, "[EMAIL]"),
-    (_CARD, _card),
+    (_DIGIT_RUN, _card),
 ]
 
 
