@@ -1,12 +1,13 @@
 """Matching: parsed records against the rules, into events with their fields.
 
 Only rules whose keywords occur in a record are tried; of those that match, the one with the
-highest priority (then the earliest loaded) names the event. Every pattern runs with a time limit.
+highest priority (then the earliest loaded) names the event. Every pattern runs with a time limit,
+and all the patterns tried on one record share a budget, so fifty slow rules cannot add up.
 """
 
 from __future__ import annotations
 
-import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -32,22 +33,37 @@ _STRUCTURED_FIELDS = {
 }
 
 
+RECORD_BUDGET = 8 * MATCH_TIMEOUT  # seconds all the patterns tried on one record may take together
 EVIDENCE_HEAD = 300  # characters kept from the start of a long record
 EVIDENCE_AROUND = 1100  # and around where its rule matched (the report shows 1,500 at most)
 MAX_FIELD = 500
+# Redaction sees this much more text than is kept on each side of a cut, so a secret across the cut
+# is recognised whole; it also bounds the text redacted per event (a 20 MB record is not redacted whole).
+REDACT_MARGIN = 4096
+LONG_RECORD = 1 << 18  # characters: a longer record is matched only around its keywords
+FOCUS = 1 << 14  # characters searched on each side of a keyword in a long record
 
 
-def evidence_window(text: str, at: int) -> str:
+def evidence_window(text: str, at: int, redact: Callable[[str], str] = str) -> str:
     """A long record cut to its start and the part where the rule matched (a 20 MB line ends in an
-    error): bounded memory, and the evidence shows what matters. The cuts are marked."""
+    error): bounded memory, and the evidence shows what matters. The cuts are marked. Each kept part
+    is redacted with its surroundings, so a secret that a cut splits is still recognised whole."""
     if len(text) <= EVIDENCE_HEAD + EVIDENCE_AROUND:
-        return text
+        return redact(text)
     start = max(EVIDENCE_HEAD, at - EVIDENCE_AROUND // 4)
     end = min(len(text), start + EVIDENCE_AROUND)
-    head = text[:EVIDENCE_HEAD]
+    head = _redacted_slice(text, 0, EVIDENCE_HEAD, redact)
     middle = f" [... {start - EVIDENCE_HEAD:,} characters ...] " if start > EVIDENCE_HEAD else ""
     tail = f" [... {len(text) - end:,} characters ...]" if end < len(text) else ""
-    return head + middle + text[start:end] + tail
+    return head + middle + _redacted_slice(text, start, end, redact) + tail
+
+
+def _redacted_slice(text: str, start: int, end: int, redact: Callable[[str], str]) -> str:
+    """text[start:end] redacted as part of REDACT_MARGIN characters around it. Where a secret crosses
+    a cut, the offsets into the redacted text are approximate, but every character is redacted."""
+    lo = max(0, start - REDACT_MARGIN)
+    region = redact(text[lo : end + REDACT_MARGIN])
+    return region[len(redact(text[lo:start])) : len(redact(text[lo:end]))]
 
 
 @dataclass
@@ -55,7 +71,7 @@ class MatchStats:
     """Per-run counters of the matcher, kept apart from the frozen rules."""
 
     records: int = 0
-    timeouts: int = 0
+    timeouts: int = 0  # patterns stopped by their time limit, or not tried once the record's budget was spent
     timed_out: dict[str, int] = field(default_factory=dict)
 
 
@@ -68,21 +84,21 @@ class Matcher:
         for rule in ruleset.rules:
             for word in rule.keywords:
                 self.by_keyword.setdefault(word, []).append(rule)
-        order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
-        self.order = order
-        words = sorted(self.by_keyword, key=len, reverse=True)
-        self.find_keywords = re.compile("|".join(map(re.escape, words))).findall if words else None
+        self.order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+        self.deadline = 0.0  # of the record being matched (time.monotonic)
+        self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
 
     def candidates(self, text: str) -> list[Rule]:
-        """Rules one of whose keywords is in `text`, best first."""
-        if self.find_keywords is None:
-            return []
-        rules = {r.id: r for word in set(self.find_keywords(text)) for r in self.by_keyword[word]}
+        """Rules one of whose keywords is in `text` (overlapping keywords too), best first."""
+        rules = {r.id: r for word, found in self.by_keyword.items() if word in text for r in found}
         return sorted(rules.values(), key=lambda r: (-r.priority, self.order[r.id]))
 
     def match(self, entry: Entry) -> Event | None:
         """The event this entry is, or None."""
-        for rule in self.candidates(entry.text):
+        rules = self.candidates(entry.text)
+        self.spans = focus(entry.text, [w for r in rules for w in r.keywords])
+        self.deadline = time.monotonic() + RECORD_BUDGET
+        for rule in rules:
             found = self._try(rule, entry.text)
             if found is not None:
                 return self._event(rule, entry, *found)
@@ -91,21 +107,29 @@ class Matcher:
     def _try(self, rule: Rule, text: str) -> tuple[dict[str, str], int] | None:
         """The named groups and the start of the first pattern that matches, unless vetoed."""
         for pattern in rule.unless:
-            if self._search(rule, pattern, text) is not None:
+            if self._search(rule.id, pattern, text) is not None:
                 return None
         for pattern in rule.patterns:
-            m = self._search(rule, pattern, text)
+            m = self._search(rule.id, pattern, text)
             if m is not None:
                 return {k: v for k, v in m.groupdict().items() if v is not None}, m.start()
         return None
 
-    def _search(self, rule: Rule, pattern: regex.Pattern[str], text: str) -> regex.Match[str] | None:
+    def _search(self, name: str, pattern: regex.Pattern[str], text: str) -> regex.Match[str] | None:
+        """The first match in the record's spans, within the pattern's time limit and the record's
+        budget; else None, a timeout counted."""
         try:
-            return pattern.search(text, timeout=MATCH_TIMEOUT)
+            for start, end in self.spans:
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                m = pattern.search(text, start, end, timeout=min(MATCH_TIMEOUT, left))
+                if m is not None:
+                    return m
         except TimeoutError:
             self.stats.timeouts += 1
-            self.stats.timed_out[rule.id] = self.stats.timed_out.get(rule.id, 0) + 1
-            return None
+            self.stats.timed_out[name] = self.stats.timed_out.get(name, 0) + 1
+        return None
 
     def _event(self, rule: Rule, entry: Entry, groups: dict[str, str], at: int) -> Event:
         fields = self._fields(entry)
@@ -123,8 +147,8 @@ class Matcher:
             source=record.source,
             line=record.line,
             end_line=record.end_line,
-            text=self.redact(evidence_window(entry.text, at)),
-            fields={k: self.redact(v[:MAX_FIELD]) for k, v in fields.items()},
+            text=evidence_window(entry.text, at, self.redact),
+            fields={k: self.redact(v[: MAX_FIELD + REDACT_MARGIN])[:MAX_FIELD] for k, v in fields.items()},
         )
 
     def _fields(self, entry: Entry) -> dict[str, str]:
@@ -133,15 +157,44 @@ class Matcher:
         }
         for extractor in self.ruleset.extractors:
             for pattern in extractor.patterns:
-                try:
-                    m = pattern.search(entry.text, timeout=MATCH_TIMEOUT)
-                except TimeoutError:
-                    self.stats.timeouts += 1
-                    continue
+                m = self._search(f"extractor '{extractor.name}'", pattern, entry.text)
                 if m is not None:
                     fields.update({k: v for k, v in m.groupdict().items() if v is not None and k not in fields})
                     break
         return fields
+
+
+def focus(text: str, keywords: Iterable[str]) -> list[tuple[int, int]]:
+    """Where patterns are searched: the whole text, or in a record over LONG_RECORD characters, the
+    FOCUS characters around the first and last few occurrences of each keyword (merged). A length
+    bound on top of the time limit: a 20 MB line is matched where its keywords are."""
+    if len(text) <= LONG_RECORD:
+        return [(0, len(text))]
+    spans: list[tuple[int, int]] = []
+    for at in sorted({p for word in set(keywords) for p in _occurrences(text, word)}):
+        start, end = max(0, at - FOCUS), min(len(text), at + FOCUS)
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _occurrences(text: str, word: str, each_end: int = 4) -> set[int]:
+    found: set[int] = set()
+    at = -1
+    for _ in range(each_end):
+        at = text.find(word, at + 1)
+        if at < 0:
+            return found
+        found.add(at)
+    at = len(text)
+    for _ in range(each_end):
+        at = text.rfind(word, 0, at)
+        if at < 0:
+            break
+        found.add(at)
+    return found
 
 
 def match(entries: Iterable[Entry], matcher: Matcher) -> Iterator[Event]:
