@@ -7,6 +7,7 @@ stamp without a year takes the latest year that does not put it in the future of
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -172,8 +173,10 @@ def _dateutil(head: str, clock: Clock) -> tuple[datetime | None, int]:
         if not any(ch.isdigit() for ch in candidate):
             continue
         try:
-            when = dateutil_parser.parse(candidate, default=clock.now.replace(tzinfo=None, microsecond=0))
-        except (ValueError, OverflowError):
+            with warnings.catch_warnings():  # "tzname INFO identified but not understood" is no news for the user
+                warnings.simplefilter("ignore")
+                when = dateutil_parser.parse(candidate, default=clock.now.replace(tzinfo=None, microsecond=0))
+        except (ValueError, ArithmeticError):  # ArithmeticError: OverflowError, decimal.InvalidOperation
             continue
         return (when if when.tzinfo else when.replace(tzinfo=clock.tz)), len(" ".join(words[:n]))
     return None, 0
