@@ -76,3 +76,9 @@ def test_a_rule_without_examples_is_warned_about(tmp_path: Path) -> None:
     )
     loaded = ruleset.load([mine], builtin=False)
     assert loaded.warnings == (f"{mine}:1: rule 'mine.bare' has no examples.match ('rules test' cannot check it)",)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent / "invalid_rules" / "warnings").glob("*.toml")))
+def test_rule_file_warning_is_pinned(path: Path) -> None:
+    expected = path.read_text().splitlines()[0].removeprefix("# warn: ").format(file=path)
+    assert ruleset.load([path], builtin=False).warnings == (expected,)
