@@ -38,8 +38,13 @@ def assemble_calls(events: list[Event]) -> list[Event]:
 
 
 def is_attempt(event: Event) -> bool:
-    """A transport line (an HTTP status only) or a retry notice: one try of a call, not its outcome."""
-    return event.confidence == "low" or "retrying" in event.fields
+    """A transport line (an HTTP status only), a per-attempt SDK line or a retry notice: one try of a
+    call, not its outcome."""
+    return event.confidence == "low" or "retrying" in event.fields or "attempt_response" in event.fields
+
+
+def _per_try(event: Event) -> bool:
+    return event.confidence == "low" or "attempt_response" in event.fields
 
 
 def _attempt_of(low: Event, call: Event) -> Event:
@@ -68,7 +73,7 @@ def count_calls(events: tuple[Event, ...] | list[Event]) -> tuple[int, int]:
             continue
         recent = [w for w in waiting if event.time is None or w.time is None or event.time - w.time <= CALL_WINDOW]
         stale = len(waiting) - len(recent)
-        statuses = sum(1 for w in recent if w.confidence == "low")
+        statuses = sum(1 for w in recent if _per_try(w))
         notices = len(recent) - statuses
         calls += 1 + stale
         attempts += max(1, statuses, notices + 1) + stale
