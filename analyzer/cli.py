@@ -109,7 +109,7 @@ def _quiet_stdout() -> None:
 @click.option(
     "--lang", type=click.Choice(["en", "ja"]), default=None, help="Report language [default: from the locale]."
 )
-@click.option("--engine", type=click.Choice(["auto", *prefilter.ENGINES]), default="auto", help="Prefilter engine.")
+@click.option("--engine", type=click.Choice(prefilter.ENGINE_NAMES), default="auto", help="Prefilter engine.")
 @click.option("--no-redact", is_flag=True, help="Keep API keys, tokens, e-mails and card numbers in the report.")
 @click.option("--traceback", is_flag=True, help="Show a Python traceback on errors (for bug reports).")
 @click.version_option(__version__, prog_name=PROG)

@@ -194,10 +194,35 @@ def _decodes(line: bytes) -> bool:
         return False
 
 
+# Fast paths on raw bytes, for the lines nearly every log is made of. Each one only ever answers
+# what the full path (decode, unwrap, kind) would; where it cannot tell, the full path decides.
+_PLAIN_DATED = re.compile(rb"\d{4}-\d\d-\d\d ")  # a space, not the "T" every CRI line has there
+_CRI_HEAD = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d) std(?:out|err) F \d")
+# First bytes of wrappers, continuations and markers; and of non-ASCII text, where "\\d" sees more digits.
+_NEEDS_LOOK = frozenset(b" \t\r\n{0123456789TDC") | frozenset(range(0x80, 0x100))
+
+
+def _simple_head(buffer: bytes, start: int) -> bool:
+    """True when the line at `start` is surely a complete record head (not a partial wrapped line,
+    not a continuation); False when the full path must decide."""
+    first = buffer[start] if start < len(buffer) else 10
+    if first not in _NEEDS_LOOK:
+        return True
+    if first == 123:  # "{": JSON, a head unless it is a Docker wrapper
+        return not buffer.startswith(b'{"log":', start)
+    return _PLAIN_DATED.match(buffer, start) is not None or _CRI_HEAD.match(buffer, start) is not None
+
+
 def _is_boundary(buffer: bytes, start: int) -> bool:
     """True when the line at `start` always begins a new record, whatever came before it."""
     if start == 0:
         return True
+    if _simple_head(buffer, start):
+        prev_start = buffer.rfind(b"\n", 0, start - 1) + 1
+        if _simple_head(buffer, prev_start) and (
+            prev_start == 0 or _simple_head(buffer, _line_before(buffer, prev_start))
+        ):
+            return True
     end = buffer.find(b"\n", start)
     line = unwrap(_decode_line(buffer[start : end if end >= 0 else len(buffer)]))
     if kind(line.text) != HEAD:
@@ -211,6 +236,10 @@ def _is_boundary(buffer: bytes, start: int) -> bool:
     # prev may end a run of partial lines, whose joined text ("  File ..." + "...") is not a head
     before = buffer[buffer.rfind(b"\n", 0, prev_start - 1) + 1 : prev_start - 1]
     return not unwrap(_decode_line(before)).partial
+
+
+def _line_before(buffer: bytes, start: int) -> int:
+    return buffer.rfind(b"\n", 0, start - 1) + 1
 
 
 def _decode_line(data: bytes) -> str:
@@ -275,9 +304,20 @@ def _frame_buffer(
 
 
 def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) -> Iterator[Record]:
+    newline = data.find(b"\n")
+    if newline < 0 or newline == len(data) - 1:  # one line: one record, whatever kind of line it is
+        stats.records += 1
+        yield _one_line_record(data[:newline] if newline >= 0 else data, source, line_no)
+        return
     for rec in frame_lines(split_lines(data), source, line_no):
         stats.records += 1
         yield rec
+
+
+def _one_line_record(data: bytes, source: str, line_no: int) -> Record:
+    """What the full framer makes of a region of one line, partial or not, continuation or head."""
+    line = unwrap(_decode_line(data))
+    return Record(source, line_no, line_no, line.text, line.wrapper, line.time, line.stream)
 
 
 def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> Iterator[tuple[int, int]]:

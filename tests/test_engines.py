@@ -1,0 +1,88 @@
+"""The prefilter engines agree: the same lines of a buffer, the same events from every log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import LOGHUB, SAMPLES
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analyzer import pipeline, prefilter, ruleset
+from analyzer.errors import UsageError
+from analyzer.models import Event
+
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+RULES = ruleset.load()
+needs_hyperscan = pytest.mark.skipif("hyperscan" not in prefilter.ENGINES, reason="hyperscan is not installed")
+
+
+def events(path: Path, engine: str) -> list[Event]:
+    return pipeline.run(pipeline.Options((str(path),), UTC, NOW, engine=engine), RULES, None).events
+
+
+def hit_lines(engine: str, buffer: bytes) -> set[int]:
+    hits = prefilter.build(engine, RULES.keywords()).hits(buffer)
+    return {buffer.rfind(b"\n", 0, hit) + 1 for hit in hits if hit < len(buffer)}
+
+
+@needs_hyperscan
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.*")), ids=lambda p: p.name)
+def test_engines_give_the_same_events_on_samples(path: Path) -> None:
+    assert events(path, "hyperscan") == events(path, "regex")
+
+
+@needs_hyperscan
+@pytest.mark.parametrize("path", sorted(LOGHUB.glob("*.log")), ids=lambda p: p.name)
+def test_engines_give_the_same_events_on_loghub(path: Path) -> None:
+    assert events(path, "hyperscan") == events(path, "regex")
+
+
+@needs_hyperscan
+@pytest.mark.parametrize("fmt", ["python", "json", "cri"])
+def test_engines_give_the_same_events_on_genlog_days(genlog_days: dict[str, tuple[Path, dict]], fmt: str) -> None:
+    path, _ = genlog_days[fmt]
+    found = events(path, "hyperscan")
+    assert found == events(path, "regex")
+    assert any(e.category is not None for e in found)
+
+
+LINE = st.sampled_from(
+    [
+        "2026-03-14 09:12:03,412 ERROR app: insufficient_quota",
+        "2026-03-14 09:12:03,412 INFO app: fine",
+        "Traceback (most recent call last):",
+        '  File "x.py", line 1',
+        "\tat tab",
+        "",
+        "\r",
+        "2026-03-14T03:01:02Z stdout P part",
+        "2026-03-14T03:01:02Z stderr F   indented",
+        "2026-03-14T03:01:02Z stdout F ",
+        '{"log":"\\tat x\\n","stream":"stderr"}',
+        '{"log":"Caused by: y\\n"}',
+        "x HTTP/1.1 200 OK declined reload",
+    ]
+)
+
+
+@needs_hyperscan
+@settings(max_examples=200, deadline=None)
+@given(st.lists(LINE, max_size=30), st.booleans())
+def test_engines_find_the_same_lines(lines: list[str], newline_at_end: bool) -> None:
+    buffer = ("\n".join(lines) + ("\n" if newline_at_end and lines else "")).encode()
+    assert hit_lines("hyperscan", buffer) == hit_lines("regex", buffer)
+
+
+def test_auto_takes_the_first_registered_engine() -> None:
+    assert prefilter.available("auto") == next(iter(prefilter.ENGINES))
+    assert prefilter.available("regex") == "regex"
+
+
+def test_a_missing_engine_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prefilter, "ENGINES", {"regex": prefilter.RegexPrefilter})
+    assert prefilter.available("auto") == "regex"
+    with pytest.raises(UsageError, match="hyperscan"):
+        prefilter.available("hyperscan")
