@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from . import __version__, pipeline, prefilter, reporting, rulecheck, ruleset
+from . import __version__, parallel, pipeline, prefilter, reporting, rulecheck, ruleset
 from .errors import ExitCode, LogscanError, RuleSetError, UsageError
 from .models import Severity
 
@@ -110,6 +110,13 @@ def _quiet_stdout() -> None:
     "--lang", type=click.Choice(["en", "ja"]), default=None, help="Report language [default: from the locale]."
 )
 @click.option("--engine", type=click.Choice(prefilter.ENGINE_NAMES), default="auto", help="Prefilter engine.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Processes per large file [default: 0, the CPU count for files over 64 MiB, else 1].",
+)
 @click.option("--no-redact", is_flag=True, help="Keep API keys, tokens, e-mails and card numbers in the report.")
 @click.option("--traceback", is_flag=True, help="Show a Python traceback on errors (for bug reports).")
 @click.version_option(__version__, prog_name=PROG)
@@ -125,6 +132,7 @@ def scan(
     fail_on: str | None,
     lang: str | None,
     engine: str,
+    jobs: int,
     no_redact: bool,
     traceback: bool,
 ) -> ScanOptions:
@@ -137,7 +145,7 @@ def scan(
     for name, value in (("--since", since), ("--until", until)):
         check_time_option(name, value, zone)
     options = ScanOptions(
-        run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact),
+        run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs),
         format=fmt or _default_format(output),
         output=output,
         rule_paths=rule_paths,
@@ -157,7 +165,12 @@ def execute(options: ScanOptions) -> int:
     rules = ruleset.load(options.rule_paths, builtin=options.builtin_rules)
     if not options.run.redact:
         click.echo(f"{PROG}: warning: redaction is off: the report may contain API keys and personal data", err=True)
-    analysis = pipeline.run(options.run, rules, stdin)
+    progress = parallel.Progress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        analysis = pipeline.run(options.run, rules, stdin, progress)
+    finally:
+        if progress is not None:
+            progress.close()
     for problem in analysis.problems:
         click.echo(f"{PROG}: warning: {problem}", err=True)
     report = reporting.build(analysis, options.lang, options.run.tz)

@@ -248,18 +248,25 @@ def _decode_line(data: bytes) -> str:
 
 
 def frame_blocks(
-    blocks: Iterable[bytes], source: str, stats: SourceStats, prefilter: Prefilter | None = None
+    blocks: Iterable[bytes],
+    source: str,
+    stats: SourceStats,
+    prefilter: Prefilter | None = None,
+    first_line: int = 1,
+    edges: tuple[bool, bool] = (True, True),
 ) -> Iterator[Record]:
     """Frame a source's blocks; with a prefilter, only the regions around its hits.
 
     Counts every line and record into `stats`. The first and last line of the source are always
-    framed, so the report knows when the source starts and ends.
+    framed, so the report knows when the source starts and ends. A part of a source (a byte range
+    cut at `last_boundary`) gives its first line number and whether it holds the source's start
+    and end in `edges`.
     """
-    carry, line_no = b"", 1
-    first = True
+    carry, line_no = b"", first_line
+    first = edges[0]
     for block in blocks:
         buffer = carry + block if carry else block
-        cut = _last_boundary(buffer)
+        cut = last_boundary(buffer)
         if cut == 0 and len(buffer) > MAX_CARRY:
             cut = len(buffer)
             stats.problems.append(
@@ -272,12 +279,13 @@ def frame_blocks(
         line_no += buffer.count(b"\n", 0, cut)
         carry, first = buffer[cut:], False
     if carry:
-        yield from _frame_buffer(carry, source, stats, prefilter, line_no, first, last=True)
+        yield from _frame_buffer(carry, source, stats, prefilter, line_no, first, last=edges[1])
 
 
-def _last_boundary(buffer: bytes) -> int:
+def last_boundary(buffer: bytes) -> int:
     """Where the carry to the next block starts: the last record, with the one before it when
-    the last has no timestamp (its event inherits the time of the record before)."""
+    the last has no timestamp (its event inherits the time of the record before). 0 when the
+    buffer, whose start is taken as a boundary, has no other."""
     start = _boundary_before(buffer, _last_line_start(buffer))
     if start > 0 and buffer[start : start + 1] not in _STAMPED:
         start = _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import BinaryIO
 
-from . import prefilter, redaction, sources
+from . import parallel, prefilter, redaction, sources
 from .correlation import assemble_calls, correlate
 from .errors import UsageError
-from .framing import frame_blocks
+from .framing import Prefilter, frame_blocks
 from .matching import Matcher, MatchStats, match
 from .models import Entry, Event, Incident, Outcome
 from .parsing import parse
@@ -31,6 +32,7 @@ class Options:
     until: str = ""
     engine: str = "auto"
     redact: bool = True
+    jobs: int = 0  # processes per large file; 0: the CPU count for files over parallel.MIN_SIZE
 
 
 @dataclass
@@ -72,30 +74,47 @@ class Analysis:
 class _Span:
     start: datetime | None = None
     end: datetime | None = None
+    latest: datetime | None = None  # of the last record that had a time
 
     def add(self, when: datetime | None) -> None:
         if when is None:
             return
+        self.latest = when
         self.start = when if self.start is None or when < self.start else self.start
         self.end = when if self.end is None or when > self.end else self.end
 
 
-def run(options: Options, ruleset: RuleSet, stdin: BinaryIO | None) -> Analysis:
+def run(
+    options: Options, ruleset: RuleSet, stdin: BinaryIO | None, progress: parallel.Progress | None = None
+) -> Analysis:
     """Read every input, match, correlate; the report writers take it from here."""
     inputs = sources.resolve(options.paths, stdin)
-    clock = Clock(options.tz, options.now)
+    redact = redaction.redact if options.redact else redaction.identity
+    scanner = _Scanner(
+        prefilter.build(options.engine, ruleset.keywords()), Clock(options.tz, options.now), ruleset, redact
+    )
     stats = MatchStats()
-    matcher = Matcher(ruleset, redaction.redact if options.redact else redaction.identity, stats)
-    engine = prefilter.build(options.engine, ruleset.keywords())
+    matcher = Matcher(ruleset, redact, stats)
     span = _Span()
     all_stats: list[SourceStats] = []
     found: list[Event] = []
     for source in inputs:
         source_stats = SourceStats(source.name)
         all_stats.append(source_stats)
-        records = frame_blocks(sources.read_blocks(source, source_stats), source.name, source_stats, engine)
-        entries = _observed((parse(r, clock) for r in records), source_stats, span)
-        found.extend(match(entries, matcher))
+        jobs = parallel.jobs_for(source, options.jobs)
+        chunks = parallel.plan(source, jobs) if jobs > 1 else []
+        if len(chunks) > 1:
+            parts = parallel.scan(chunks, jobs, functools.partial(scanner.chunk, source.name), progress)
+            events, done = parallel.merge(parts, source_stats, stats)
+            for part in done:
+                span.add(part.first_time)
+                span.add(part.last_time)
+            found.extend(events)
+            continue
+        blocks = sources.read_blocks(source, source_stats)
+        if progress is not None:
+            blocks = _progressed(blocks, progress)
+        found.extend(scanner.events(blocks, source.name, source_stats, matcher, span))
     found.sort(key=lambda e: (e.time is None, e.time or datetime.min.replace(tzinfo=options.tz)))
     window = time_window(options, span.end)
     kept = assemble_calls([e for e in found if _inside(e.time, window)])
@@ -117,6 +136,45 @@ def run(options: Options, ruleset: RuleSet, stdin: BinaryIO | None) -> Analysis:
         [e.time for e in successes if e.time],
         correlation.undetermined,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Scanner:
+    """The per-source stages of a run: framing with the prefilter, parsing, matching."""
+
+    engine: Prefilter
+    clock: Clock
+    ruleset: RuleSet
+    redact: Callable[[str], str]
+
+    def events(
+        self,
+        blocks: Iterable[bytes],
+        name: str,
+        stats: SourceStats,
+        matcher: Matcher,
+        span: _Span,
+        chunk: parallel.Chunk | None = None,
+    ) -> Iterator[Event]:
+        """The events of one source, or of one byte range of it."""
+        first_line, edges = (chunk.first_line, (chunk.first, chunk.last)) if chunk else (1, (True, True))
+        records = frame_blocks(blocks, name, stats, self.engine, first_line, edges)
+        entries = _observed((parse(r, self.clock) for r in records), stats, span)
+        return match(entries, matcher)
+
+    def chunk(self, name: str, chunk: parallel.Chunk) -> parallel.Part:
+        """Scan one byte range of a file (in a worker process)."""
+        stats, match_stats, span = SourceStats(name), MatchStats(), _Span()
+        matcher = Matcher(self.ruleset, self.redact, match_stats)
+        blocks = sources.read_range(chunk.path, chunk.start, chunk.end, stats)
+        events = list(self.events(blocks, name, stats, matcher, span, chunk))
+        return parallel.Part(events, stats, match_stats, span.start, span.end, span.latest, chunk.end - chunk.start)
+
+
+def _progressed(blocks: Iterable[bytes], progress: parallel.Progress) -> Iterator[bytes]:
+    for block in blocks:
+        yield block
+        progress.advance(len(block), block.count(b"\n"), 0)
 
 
 def _observed(entries: Iterable[Entry], stats: SourceStats, span: _Span) -> Iterator[Entry]:

@@ -53,6 +53,7 @@ class Source:
 
     name: str
     opener: Callable[[], BinaryIO]
+    path: str = ""  # a regular file's path: it can be read in byte ranges (see `read_range`)
 
 
 def resolve(paths: tuple[str, ...], stdin: BinaryIO | None) -> list[Source]:
@@ -86,7 +87,33 @@ def _expand(path: str, stdin: BinaryIO | None) -> list[Source]:
 
 
 def _file_source(path: str) -> Source:
-    return Source(path, lambda: open(path, "rb"))
+    return Source(path, lambda: open(path, "rb"), path)
+
+
+def plain_head(source: Source) -> bytes:
+    """The first block of an uncompressed file with newlines, else b"" (not to be cut in ranges)."""
+    if not source.path:
+        return b""
+    try:
+        with open(source.path, "rb") as f:
+            head = f.read(BLOCK_SIZE)
+    except OSError:
+        return b""
+    if any(head.startswith(magic) for magic in _MAGIC) or b"\n" not in head:
+        return b""
+    return head
+
+
+def read_range(path: str, start: int, end: int, stats: SourceStats) -> Iterator[bytes]:
+    """Blocks of whole lines of bytes [start, end) of an uncompressed file that `plain_head` accepted."""
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the with below, once it opened
+    except OSError as exc:
+        stats.problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+        return
+    with raw:
+        raw.seek(start)
+        yield from _line_blocks(_Range(raw, end - start), path, stats, first=start == 0)
 
 
 def read_blocks(source: Source, stats: SourceStats) -> Iterator[bytes]:
@@ -153,8 +180,20 @@ class _Prefixed(io.RawIOBase):
 _READ_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error, ValueError)
 
 
-def _line_blocks(stream: BinaryIO, name: str, stats: SourceStats) -> Iterator[bytes]:
-    carry, first, cr_only, offset = b"", True, False, 0
+class _Range(io.RawIOBase):
+    """At most `left` bytes of a stream."""
+
+    def __init__(self, stream: BinaryIO, left: int) -> None:
+        self._stream, self._left = stream, left
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        data = self._stream.read(min(size, self._left) if size >= 0 else self._left)
+        self._left -= len(data)
+        return data
+
+
+def _line_blocks(stream: BinaryIO, name: str, stats: SourceStats, first: bool = True) -> Iterator[bytes]:
+    carry, cr_only, offset = b"", False, 0
     # A decompressor's read() drops what it decoded when it then hits a truncation; read1() returns it first.
     read = stream.read1 if stats.compression else stream.read  # type: ignore[attr-defined]
     while True:

@@ -1,0 +1,220 @@
+"""Parallel scanning: a large file cut into byte ranges at record boundaries, each range scanned in
+a worker process, the results merged in input order.
+
+Cuts are placed where the framer itself would cut a block (`framing.last_boundary`), so a range
+frames into exactly the records the whole file gives there. Each range is scanned knowing its first
+line number (counted first, in the workers too), so line numbers stay those of the file. An event
+without a time in a range inherits the last time of the ranges before it, as in one process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TextIO
+
+from .framing import last_boundary
+from .matching import MatchStats
+from .models import Event
+from .sources import Source, SourceStats, plain_head
+
+MIN_SIZE = 64 << 20  # smaller files take one process unless --jobs says otherwise
+MIN_CHUNK = 16 << 20
+CHUNKS_PER_JOB = 4  # several ranges a worker: the last ones finish together, and results stay small
+WINDOW = 1 << 20  # bytes read before a nominal cut to find a record boundary
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One byte range of a file and where it sits in it."""
+
+    path: str
+    start: int
+    end: int
+    first_line: int = 1
+    first: bool = True  # holds the file's first line
+    last: bool = True  # holds the file's last line
+
+
+@dataclass
+class Part:
+    """What scanning one range found: its events and the counters to add up."""
+
+    events: list[Event]
+    stats: SourceStats
+    match_stats: MatchStats
+    first_time: datetime | None = None  # earliest and latest record time seen
+    last_time: datetime | None = None
+    latest: datetime | None = None  # the time of its last timed record, which later events inherit
+    size: int = 0
+
+
+ScanChunk = Callable[[Chunk], Part]
+
+
+def jobs_for(source: Source, jobs: int) -> int:
+    """How many processes scan this source: --jobs, or (0) the CPU count for a large file."""
+    if not source.path or jobs == 1:
+        return 1
+    if jobs == 0:
+        if _size(source.path) < MIN_SIZE:
+            return 1
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return jobs if "fork" in multiprocessing.get_all_start_methods() else 1
+
+
+def plan(source: Source, jobs: int) -> list[Chunk]:
+    """Byte ranges of the source for `jobs` processes; one range when it cannot or need not be cut."""
+    size = _size(source.path)
+    whole = [Chunk(source.path, 0, size)]
+    if jobs <= 1 or not plain_head(source):
+        return whole
+    count = max(1, min(jobs * CHUNKS_PER_JOB, size // MIN_CHUNK))
+    cuts: list[int] = []
+    with open(source.path, "rb") as f:
+        for i in range(1, count):
+            cut = _cut_near(f, size * i // count)
+            if cut is not None and cut > (cuts[-1] if cuts else 0):
+                cuts.append(cut)
+    edges = [0, *cuts, size]
+    return [Chunk(source.path, a, b, first=a == 0, last=b == size) for a, b in itertools.pairwise(edges)]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _cut_near(f: Any, offset: int) -> int | None:
+    """A record boundary shortly before `offset`, as the framer would choose it; None if none is found."""
+    start = max(0, offset - WINDOW)
+    f.seek(start)
+    window = f.read(offset - start)
+    begin = window.find(b"\n") + 1 if start else 0  # the first line may be cut: skip it
+    end = window.rfind(b"\n") + 1
+    if (begin == 0 and start) or end <= begin:
+        return None
+    lines = window[begin:end]
+    cut = last_boundary(lines)
+    # The window's start is no real boundary: trust only a cut whose two lines before are inside it.
+    third = lines.find(b"\n", lines.find(b"\n") + 1) + 1
+    if cut == 0 or third == 0 or cut < third:
+        return None
+    return start + begin + cut
+
+
+def scan(chunks: list[Chunk], jobs: int, scan_chunk: ScanChunk, progress: Progress | None = None) -> Iterator[Part]:
+    """Each range's Part, in order, scanned in `jobs` forked processes; line numbers counted first."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_init, initargs=(scan_chunk,)) as pool:
+        counts = pool.map(_count_lines, chunks)
+        numbered, line = [], 1
+        for chunk, count in zip(chunks, counts, strict=True):
+            numbered.append(dataclasses.replace(chunk, first_line=line))
+            line += count
+        for part in pool.imap(_run, numbered):
+            if progress is not None:
+                progress.advance(part.size, part.stats.lines, len(part.events))
+            yield part
+
+
+def merge(parts: Iterator[Part], stats: SourceStats, match_stats: MatchStats) -> tuple[list[Event], list[Part]]:
+    """The parts' events in order, times inherited across ranges; their counters added to the totals."""
+    events: list[Event] = []
+    done: list[Part] = []
+    latest: datetime | None = None
+    for part in parts:
+        if latest is not None:
+            events.extend(e if e.time is not None else dataclasses.replace(e, time=latest) for e in part.events)
+        else:
+            events.extend(part.events)
+        latest = part.latest or latest
+        add_up(stats, part.stats)
+        add_up(match_stats, part.match_stats)
+        part.events = []
+        done.append(part)
+    return events, done
+
+
+def add_up(total: Any, part: Any) -> None:
+    """Add one counter dataclass to another: numbers summed, dicts summed by key, lists joined."""
+    for f in dataclasses.fields(total):
+        mine, theirs = getattr(total, f.name), getattr(part, f.name)
+        if isinstance(mine, bool | str):
+            continue
+        if isinstance(mine, int | float):
+            setattr(total, f.name, mine + theirs)
+        elif isinstance(mine, dict):
+            for key, value in theirs.items():
+                mine[key] = mine.get(key, 0) + value
+        elif isinstance(mine, list):
+            mine.extend(theirs)
+
+
+_WORKER: list[ScanChunk] = []  # the scan function of this worker process, set once when it starts
+
+
+def _init(scan_chunk: ScanChunk) -> None:
+    _WORKER[:] = [scan_chunk]
+
+
+def _run(chunk: Chunk) -> Part:
+    return _WORKER[0](chunk)
+
+
+def _count_lines(chunk: Chunk) -> int:
+    count, left = 0, chunk.end - chunk.start
+    with open(chunk.path, "rb") as f:
+        f.seek(chunk.start)
+        while left > 0:
+            data = f.read(min(left, 1 << 23))
+            if not data:
+                break
+            count += data.count(b"\n")
+            left -= len(data)
+    return count
+
+
+class Progress:
+    """A progress line on a terminal's stderr for long scans: MB/s, lines/s, events so far."""
+
+    DELAY = 2.0  # seconds before the first line: short scans show nothing
+    EVERY = 0.5
+
+    def __init__(self, stream: TextIO = sys.stderr, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream, self.clock = stream, clock
+        self.started = self.shown = clock()
+        self.bytes = self.lines = self.events = 0
+        self.visible = False
+
+    def advance(self, nbytes: int, lines: int, events: int) -> None:
+        """Add what was scanned since the last call; redraw at most twice a second."""
+        self.bytes, self.lines, self.events = self.bytes + nbytes, self.lines + lines, self.events + events
+        now = self.clock()
+        if now - self.started >= self.DELAY and now - self.shown >= self.EVERY:
+            self.shown, self.visible = now, True
+            self.stream.write("\r\x1b[K" + self.line(now - self.started))
+            self.stream.flush()
+
+    def line(self, elapsed: float) -> str:
+        """The text of the progress line."""
+        rate = max(elapsed, 1e-9)
+        return (
+            f"logscan: {self.bytes / 1e6:,.0f} MB, {self.bytes / 1e6 / rate:,.0f} MB/s, "
+            f"{self.lines / rate:,.0f} lines/s, {self.events:,} events"
+        )
+
+    def close(self) -> None:
+        """Clear the line, so the report and warnings start on a clean one."""
+        if self.visible:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

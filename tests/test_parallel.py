@@ -1,0 +1,141 @@
+"""--jobs: a file scanned in byte ranges by worker processes gives the report of one process."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLES
+
+from analyzer import cli, parallel, pipeline, reporting, ruleset
+from analyzer.sources import Source, SourceStats, read_range
+
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+RULES = ruleset.load()
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut even small files into many ranges (the forked workers inherit the patch)."""
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 16)
+    monkeypatch.setattr(parallel, "WINDOW", 1 << 13)
+
+
+def analyse(path: Path, jobs: int) -> pipeline.Analysis:
+    return pipeline.run(pipeline.Options((str(path),), UTC, NOW, jobs=jobs), RULES, None)
+
+
+def json_report(path: Path, jobs: int) -> dict:
+    return json.loads(reporting.render(reporting.build(analyse(path, jobs), "en", UTC), "json", False))
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("fmt", ["python", "json", "cri"])
+def test_two_jobs_give_the_report_of_one(genlog_days: dict[str, tuple[Path, dict]], fmt: str) -> None:
+    path, _ = genlog_days[fmt]
+    source = Source(str(path), lambda: io.BytesIO(), str(path))
+    assert len(parallel.plan(source, 2)) > 4  # really cut
+    one, two = json_report(path, 1), json_report(path, 2)
+    assert two == one
+    assert one["events"], "the day has events to compare"
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_line_numbers_stay_those_of_the_file(genlog_days: dict[str, tuple[Path, dict]]) -> None:
+    path, _ = genlog_days["python"]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    analysis = analyse(path, 3)
+    assert analysis.lines == len(lines) - 1
+    late = [e for e in analysis.events if e.line > len(lines) // 2]
+    assert late, "events in the later ranges"
+    for event in late:
+        assert event.text[:23] == lines[event.line - 1][:23]  # the record's own timestamp, at its line
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_cuts_fall_on_record_boundaries_and_ranges_cover_the_file(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    pieces = [
+        "2026-03-14 09:12:03,412 ERROR app.chat: completion failed\nTraceback (most recent call last):\n"
+        '  File "x.py", line 1, in f\nopenai.RateLimitError: insufficient_quota\n',
+        "2026-03-14 09:12:04,001 INFO app.http: GET /healthz 200 in 3ms\n",
+        "continuation without a timestamp\n",
+        "    indented line\n",
+        "\n",
+    ]
+    path = tmp_path / "mixed.log"
+    path.write_text("".join(rng.choice(pieces) for _ in range(20_000)), encoding="utf-8")
+    source = Source(str(path), lambda: io.BytesIO(), str(path))
+    chunks = parallel.plan(source, 3)
+    data = path.read_bytes()
+    assert len(chunks) > 3
+    assert [c.start for c in chunks[1:]] == [c.end for c in chunks[:-1]]
+    assert (chunks[0].start, chunks[-1].end) == (0, len(data))
+    for chunk in chunks[1:]:
+        assert data[chunk.start - 1 : chunk.start] == b"\n"
+        assert data[chunk.start : chunk.start + 1] not in (b" ", b"\n", b"T")  # a record head, not inside one
+    one, three = analyse(path, 1), analyse(path, 3)
+    assert three.events == one.events
+    assert three.sources == one.sources
+    assert three.match_stats == one.match_stats
+
+
+def test_small_files_stdin_and_compressed_files_take_one_process(tmp_path: Path) -> None:
+    small = Source(
+        str(SAMPLES / "python_card_decline.log"), lambda: io.BytesIO(), str(SAMPLES / "python_card_decline.log")
+    )
+    assert parallel.jobs_for(small, 0) == 1
+    assert parallel.jobs_for(Source("<stdin>", lambda: io.BytesIO()), 4) == 1
+    gz = tmp_path / "a.log.gz"
+    gz.write_bytes(b"\x1f\x8b" + b"\n" * 100)
+    assert len(parallel.plan(Source(str(gz), lambda: io.BytesIO(), str(gz)), 4)) == 1
+
+
+def test_read_range_gives_whole_lines_of_the_range(tmp_path: Path) -> None:
+    path = tmp_path / "a.log"
+    path.write_bytes(b"\xef\xbb\xbfone\ntwo\nthree\n")
+    stats = SourceStats("a.log")
+    assert b"".join(read_range(str(path), 0, 11, stats)) == b"one\ntwo\n"  # the BOM goes, as in read_blocks
+    assert b"".join(read_range(str(path), 11, 17, stats)) == b"three\n"
+
+
+def test_jobs_option_reaches_the_pipeline_and_keeps_the_report(tmp_path: Path) -> None:
+    log = SAMPLES / "python_card_decline.log"
+    runner = CliRunner()
+    one = runner.invoke(cli.scan, ["-f", "json", "--tz", "UTC", "--jobs", "1", str(log)], standalone_mode=False)
+    two = runner.invoke(cli.scan, ["-f", "json", "--tz", "UTC", "--jobs", "2", str(log)], standalone_mode=False)
+    assert one.exit_code == two.exit_code == 0
+    assert one.return_value.run.jobs == 1 and two.return_value.run.jobs == 2
+    bad = runner.invoke(cli.scan, ["--jobs", "-1", str(log)])
+    assert bad.exit_code == 2
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_line_waits_then_shows_rates_and_clears() -> None:
+    out, clock = io.StringIO(), FakeClock()
+    progress = parallel.Progress(out, clock)
+    progress.advance(50_000_000, 500_000, 3)
+    assert out.getvalue() == ""  # a short scan shows nothing
+    clock.now += 2.5
+    progress.advance(50_000_000, 500_000, 4)
+    assert out.getvalue().endswith("logscan: 100 MB, 40 MB/s, 400,000 lines/s, 7 events")
+    progress.close()
+    assert out.getvalue().endswith("\r\x1b[K")
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report.json"
+    assert cli.main(["--tz", "UTC", "-o", str(out), str(SAMPLES / "python_card_decline.log")]) == 0
+    assert capsys.readouterr().err == ""
