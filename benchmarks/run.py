@@ -1,0 +1,153 @@
+"""Benchmark logscan against grep, lnav and a naive every-rule-on-every-line loop (issue 6).
+
+    .venv/bin/python benchmarks/run.py [--lines 5000000] [--quick] [--repeat 3]
+
+Builds the inputs into benchmarks/data/ (kept between runs): a python-format genlog day of --lines
+lines, 1-million-line python, json and cri days. Measures wall time and peak RSS of each command
+with /usr/bin/time, repeats each --repeat times and prints the medians and the ratios the issue
+sets as targets. The naive loop runs on a slice of the file and is extrapolated linearly.
+--quick: fewer lines (1,000,000), one run each, no regex-engine run on the large file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+GENLOG = HERE.parents[1] / "shared" / "bench" / "genlog.py"
+BIN = Path(sys.executable).parent / "logscan"
+LNAV_QUERY = ";SELECT count(*) FROM all_logs WHERE log_level = 'error'"
+NAIVE_SLICE = 50_000
+
+
+def build(lines: int, fmt: str = "python") -> Path:
+    out = DATA / f"{fmt}-{lines}.log"
+    if not out.exists():
+        DATA.mkdir(exist_ok=True)
+        print(f"building {out.name} ...", file=sys.stderr)
+        tmp = out.with_suffix(".tmp")
+        cmd = [sys.executable, str(GENLOG), "--lines", str(lines), "--format", fmt, "--out", str(tmp)]
+        subprocess.run(cmd, check=True)
+        tmp.rename(out)
+    return out
+
+
+def signatures() -> Path:
+    """One distinctive literal per shipped rule family (a root-cause category, or success): the
+    first keyword of the first rule of each."""
+    from analyzer import ruleset
+
+    first: dict[str, str] = {}
+    for rule in ruleset.load().rules:
+        first.setdefault(rule.category.value if rule.category else "success", rule.keywords[0])
+    path = DATA / "SIGNATURES"
+    path.write_text("\n".join(first.values()) + "\n", encoding="utf-8")
+    return path
+
+
+def measure(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Median wall seconds and median peak RSS (MB) over `repeat` runs."""
+    walls, rss = [], []
+    for _ in range(repeat):
+        # stdout goes to a real file: GNU grep stops at its first match when it writes to /dev/null
+        with tempfile.NamedTemporaryFile("r") as stats, tempfile.TemporaryFile() as out:
+            full = ["/usr/bin/time", "-f", "%e %M", "-o", stats.name, *cmd]
+            subprocess.run(full, stdout=out, stderr=subprocess.DEVNULL, env=env, check=False)
+            wall, kb = stats.read().split()[-2:]
+        walls.append(float(wall))
+        rss.append(int(kb) / 1024)
+    return statistics.median(walls), statistics.median(rss)
+
+
+def naive(path: Path, total_lines: int, repeat: int) -> tuple[float, float]:
+    """Every pattern of every rule on every line, on the first NAIVE_SLICE lines, extrapolated."""
+    from analyzer import ruleset
+
+    patterns = [p for rule in ruleset.load().rules for p in rule.patterns]
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = [line for _, line in zip(range(NAIVE_SLICE), f, strict=False)]
+    walls = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        hits = 0
+        for line in lines:
+            for pattern in patterns:
+                if pattern.search(line):
+                    hits += 1
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls) * total_lines / len(lines), 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=5_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    lines, repeat = (1_000_000, 1) if args.quick else (args.lines, args.repeat)
+    jobs = len(os.sched_getaffinity(0))
+    big, small = build(lines), build(1_000_000)
+    days = {fmt: build(1_000_000, fmt) for fmt in ("json", "cri")}
+    sig = signatures()
+    lnav_home = tempfile.mkdtemp(prefix="lnav-home-")
+    lnav_env = {**os.environ, "HOME": lnav_home}
+    scan = [str(BIN), "-f", "json", "--tz", "UTC"]
+    rows: list[tuple[str, float, float]] = []
+
+    def row(name: str, cmd: list[str], times: int = repeat, env: dict[str, str] | None = None) -> None:
+        wall, rss = measure(cmd, times, env)
+        rows.append((name, wall, rss))
+        print(f"  {name}: {wall:.2f} s, {rss:.0f} MB", file=sys.stderr)
+
+    size = big.stat().st_size / 1e6
+    row("grep -c -F -f SIGNATURES", ["grep", "-c", "-F", "-f", str(sig), str(big)])
+    row(f"logscan hyperscan --jobs {jobs}", [*scan, "--engine", "hyperscan", "--jobs", str(jobs), str(big)])
+    row("logscan hyperscan --jobs 1", [*scan, "--engine", "hyperscan", "--jobs", "1", str(big)])
+    if not args.quick:
+        row(f"logscan regex --jobs {jobs} (1 run)", [*scan, "--engine", "regex", "--jobs", str(jobs), str(big)], 1)
+    row("lnav count(error)", ["lnav", "-n", "-c", LNAV_QUERY, str(big)], env=lnav_env)
+    wall, _ = naive(big, lines, repeat)
+    rows.append((f"naive loop (x{lines // NAIVE_SLICE} of {NAIVE_SLICE:,} lines)", wall, 0.0))
+    row(f"logscan 1M python --jobs {jobs}", [*scan, "--jobs", str(jobs), str(small)])
+    row("logscan 1M python --jobs 1", [*scan, "--jobs", "1", str(small)])
+    for fmt, path in days.items():
+        row(f"logscan 1M {fmt} --jobs {jobs}", [*scan, "--jobs", str(jobs), str(path)])
+        if not args.quick:
+            row(f"logscan 1M {fmt} regex --jobs {jobs}", [*scan, "--engine", "regex", "--jobs", str(jobs), str(path)])
+    report(rows, lines, size, jobs, repeat)
+
+
+def report(rows: list[tuple[str, float, float]], lines: int, size: float, jobs: int, repeat: int) -> None:
+    by = {name: (wall, rss) for name, wall, rss in rows}
+    print(f"\ninput: {lines:,} lines, {size:,.0f} MB; medians of {repeat}; nproc {jobs}\n")
+    print("| command | wall s | peak RSS MB |\n| --- | ---: | ---: |")
+    for name, wall, rss in rows:
+        print(f"| {name} | {wall:.2f} | {rss:.0f} |" if rss else f"| {name} | {wall:.2f} | - |")
+    best = by[f"logscan hyperscan --jobs {jobs}"][0]
+    grep = by["grep -c -F -f SIGNATURES"][0]
+    lnav = by["lnav count(error)"][0]
+    naive_wall = next(wall for name, wall, _ in rows if name.startswith("naive"))
+    one_m = by.get(f"logscan 1M python --jobs {jobs}", (0.0, 0.0))[0]
+    peak = max(rss for name, _, rss in rows if name.startswith("logscan"))
+    print("\n| target | measured | met |\n| --- | --- | --- |")
+    print(f"| wall <= 2x grep | {best / grep:.1f}x grep | {'yes' if best <= 2 * grep else 'no'} |")
+    print(f"| peak RSS <= 150 MB | {peak:.0f} MB | {'yes' if peak <= 150 else 'no'} |")
+    if one_m and lines != 1_000_000:
+        ratio = best / one_m
+        print(f"| linear ({lines // 1_000_000}M vs 1M) | {ratio:.1f}x time for {lines / 1e6:.0f}x lines | - |")
+    print(f"| >= 5x faster than lnav | {lnav / best:.1f}x | {'yes' if lnav >= 5 * best else 'no'} |")
+    print(
+        f"| >= 10x faster than naive loop | {naive_wall / best:.1f}x | {'yes' if naive_wall >= 10 * best else 'no'} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
