@@ -14,7 +14,7 @@ from datetime import datetime
 
 import regex
 
-from .models import Entry, Event
+from .models import Entry, Event, Outcome
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 
 # Fields of structured records worth keeping on an event, by the last part of their key.
@@ -85,12 +85,19 @@ class Matcher:
             for word in rule.keywords:
                 self.by_keyword.setdefault(word, []).append(rule)
         self.order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+        words = sorted(self.by_keyword, key=lambda w: (-len(w), w))
+        self.find_keywords = regex.compile("|".join(map(regex.escape, words))).findall if words else None
+        # A keyword in the text brings every keyword inside it (the longest one wins at a position).
+        self.implied = {w: [v for v in words if v in w] for w in words}
         self.deadline = 0.0  # of the record being matched (time.monotonic)
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
 
     def candidates(self, text: str) -> list[Rule]:
         """Rules one of whose keywords is in `text` (overlapping keywords too), best first."""
-        rules = {r.id: r for word, found in self.by_keyword.items() if word in text for r in found}
+        if self.find_keywords is None:
+            return []
+        present = {v for w in set(self.find_keywords(text, overlapped=True)) for v in self.implied[w]}
+        rules = {r.id: r for word in present for r in self.by_keyword[word]}
         return sorted(rules.values(), key=lambda r: (-r.priority, self.order[r.id]))
 
     def match(self, entry: Entry) -> Event | None:
@@ -132,6 +139,8 @@ class Matcher:
         return None
 
     def _event(self, rule: Rule, entry: Entry, groups: dict[str, str], at: int) -> Event:
+        if rule.outcome is Outcome.SUCCESS and rule.category is None:
+            return self._success(rule, entry)
         fields = self._fields(entry)
         fields.update(rule.fields)
         fields.update(groups)
@@ -149,6 +158,25 @@ class Matcher:
             end_line=record.end_line,
             text=evidence_window(entry.text, at, self.redact),
             fields={k: self.redact(v[: MAX_FIELD + REDACT_MARGIN])[:MAX_FIELD] for k, v in fields.items()},
+        )
+
+    def _success(self, rule: Rule, entry: Entry) -> Event:
+        """A successful call: only its time and place matter (recovery, share of calls failed), so no
+        fields, no text and no redaction; most matched records of a healthy day are these."""
+        record = entry.record
+        return Event(
+            rule.id,
+            None,
+            Outcome.SUCCESS,
+            rule.severity,
+            rule.retryable,
+            rule.confidence,
+            entry.time,
+            record.source,
+            record.line,
+            record.end_line,
+            "",
+            {},
         )
 
     def _fields(self, entry: Entry) -> dict[str, str]:
