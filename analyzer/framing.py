@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .models import Record
-from .sources import SourceStats
+from .sources import BLOCK_SIZE, MAX_LINE, SourceStats
 
 # Lines whose unwrapped text starts like this continue the record before them.
 _CHAIN_MARKERS = ("During handling of the above exception", "The above exception was the direct cause", "Caused by: ")
@@ -37,7 +37,9 @@ TRIGGERS = (
 _CRI = re.compile(
     r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) (stdout|stderr) ([FP])(?: (.*)|$)", re.S
 )
-MAX_CARRY = 1 << 24  # 16 MiB of lines with no record boundary: frame what we have (counted as a split)
+# Lines with no record boundary: frame what we have (counted as a split) past this, which is more
+# than the longest line sources.py yields whole, so one giant line is never split here.
+MAX_CARRY = MAX_LINE + BLOCK_SIZE
 
 
 class Prefilter(Protocol):
@@ -315,10 +317,12 @@ def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) ->
     newline = data.find(b"\n")
     if newline < 0 or newline == len(data) - 1:  # one line: one record, whatever kind of line it is
         stats.records += 1
+        stats.framed += 1
         yield _one_line_record(data[:newline] if newline >= 0 else data, source, line_no)
         return
     for rec in frame_lines(split_lines(data), source, line_no):
         stats.records += 1
+        stats.framed += 1
         yield rec
 
 

@@ -41,6 +41,7 @@ class SourceStats:
     compression: str = ""
     lines: int = 0
     records: int = 0
+    framed: int = 0  # records framed and parsed; the others held no keyword and could match no rule
     undecodable: int = 0
     split_lines: int = 0
     formats: dict[str, int] = field(default_factory=dict)

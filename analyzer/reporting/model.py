@@ -114,6 +114,7 @@ class Summary:
     regex_timeouts: int
     filtered_out: int
     unparsed: int  # records no format recognised (parsed as plain text)
+    skipped: int  # records with no rule keyword: counted, but neither framed nor parsed
     sources: tuple[SourceView, ...]
     problems: tuple[str, ...]
     undetermined: tuple[str, ...]  # absence windows the input ended inside: neither fired nor cleared
@@ -192,6 +193,7 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         regex_timeouts=analysis.match_stats.timeouts,
         filtered_out=analysis.filtered_out,
         unparsed=sum(s.formats.get("text", 0) for s in analysis.sources),
+        skipped=sum(s.records - s.framed for s in analysis.sources),
         sources=tuple(_source(s) for s in analysis.sources),
         problems=tuple(analysis.problems),
         undetermined=tuple(analysis.undetermined),
