@@ -86,3 +86,11 @@ def truth_days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path
     """100,000-line genlog days: dense enough that each outage's first minutes have failed calls."""
     folder = tmp_path_factory.mktemp("truth")
     return {fmt: genlog(folder / f"day.{fmt}.log", 100_000, fmt) for fmt in ("python", "json", "cri")}
+
+
+def input_lines(data: bytes) -> int:
+    """Lines as the report must count them: a BOM is no line; CR-only input has CR line ends."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if b"\n" not in data and b"\r" in data:
+        data = data.replace(b"\r", b"\n")
+    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)

@@ -7,6 +7,7 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from conftest import input_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,13 +18,6 @@ RULES = ruleset.load()
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
 QUOTA = b"2026-03-14 09:12:03,412 ERROR app: Error code: 429 - {'code': 'insufficient_quota'}\n"
-
-
-def expected_lines(data: bytes) -> int:
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    if b"\n" not in data and b"\r" in data:
-        data = data.replace(b"\r", b"\n")
-    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
 
 
 def scan(data: bytes, tmp_path_factory: pytest.TempPathFactory | None = None) -> pipeline.Analysis:
@@ -54,7 +48,7 @@ def test_pipeline_never_raises_and_counts_every_line(data: bytes, tmp_path_facto
     analysis = scan(data, tmp_path_factory)
     assert analysis.records <= analysis.lines
     if not data.startswith(MAGIC):  # else it is read (and maybe found truncated) as an archive
-        assert analysis.lines == expected_lines(data)
+        assert analysis.lines == input_lines(data)
         assert not analysis.problems
 
 
@@ -67,7 +61,7 @@ CRASHES = [
 
 @pytest.mark.parametrize(("data", "raised"), CRASHES, ids=[c[1] for c in CRASHES])
 def test_fuzz_crash_is_fixed(data: bytes, raised: str) -> None:
-    assert scan(data).lines == expected_lines(data)
+    assert scan(data).lines == input_lines(data)
 
 
 def test_dateutil_warnings_stay_out_of_stderr() -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_logscan
+from conftest import input_lines, run_logscan
 
 HOSTILE = Path(__file__).parent / "hostile"
 QUOTA_RULE = "openai.quota.insufficient_quota"
@@ -30,14 +30,6 @@ QUOTA = (
     b"'param': None, 'code': 'insufficient_quota'}}"
 )
 QUIET = b"2026-03-14 09:00:00,000 INFO app.http: GET /healthz 200 in 3ms\n"
-
-
-def input_lines(data: bytes) -> int:
-    """Lines as the report must count them: a BOM is no line; CR-only input has CR line ends."""
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    if b"\n" not in data and b"\r" in data:
-        data = data.replace(b"\r", b"\n")
-    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
 
 
 def undecodable_lines(data: bytes) -> int:
