@@ -235,7 +235,8 @@ def test_timeline_has_one_lane_per_incident_and_zooms(browser: Browser) -> None:
     assert lanes == incidents
     assert browser.evaluate("document.querySelectorAll('svg g.lane rect.bar title').length") > len(lanes)
     box = browser.evaluate(
-        "(() => { const r = document.querySelector('.tl-row.lane .tl-plot').getBoundingClientRect();"
+        "(() => { const plot = document.querySelector('.tl-row.lane .tl-plot');"
+        " plot.scrollIntoView({block: 'center'}); const r = plot.getBoundingClientRect();"
         " return [r.left, r.top + r.height / 2, r.width]; })()"
     )
     left, y, width = box
