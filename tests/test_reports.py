@@ -77,7 +77,7 @@ def test_markdown_headline_says_what_since_when_and_how_badly(
     first = md.splitlines()[0]
     assert first == (
         "# logscan report: 1 incident(s); worst: Card declined at auto-recharge, then credit exhausted "
-        "(critical, resolved) since 2026-03-14 09:41:07 (+09:00), lasting 1 h 06 min, 11 failed calls"
+        "(critical, resolved) since 2026-03-14 09:41:07 (+09:00), lasting 1 h 06 min, failed calls: 11"
     )
 
 
