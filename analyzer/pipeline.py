@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import BinaryIO
 
-from . import parallel, prefilter, redaction, sources
+from . import parallel, prefilter, redaction, sources, timestamps
 from .correlation import assemble_calls, correlate
+from .correlation.detectors import is_call_success
 from .errors import UsageError
 from .framing import Prefilter, frame_blocks
 from .matching import Matcher, MatchStats, match
@@ -118,7 +118,7 @@ def run(
     found.sort(key=lambda e: (e.time is None, e.time or datetime.min.replace(tzinfo=options.tz)))
     window = time_window(options, span.end)
     kept = assemble_calls([e for e in found if _inside(e.time, window)])
-    successes = [e for e in kept if e.outcome is Outcome.SUCCESS and e.category is None]
+    successes = [e for e in kept if is_call_success(e)]
     events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
     correlation = correlate(kept, ruleset, window[1] or span.end)
     return Analysis(
@@ -191,16 +191,9 @@ def _inside(when: datetime | None, window: tuple[datetime | None, datetime | Non
     return (since is None or when >= since) and (until is None or when <= until)
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)", re.I)
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
 def parse_duration(text: str) -> timedelta | None:
-    """`90s`, `15m`, `2h`, `1d`, `1h30m`; None when the text is not a duration."""
-    parts = _DURATION.findall(text)
-    if not parts or _DURATION.sub("", text).strip():
-        return None
-    return timedelta(seconds=sum(float(n) * _UNITS[u.lower()] for n, u in parts))
+    """A --since/--until duration: `90s`, `15m`, `2h`, `1d`, `1w`, `1h30m`, any case; None when it is not one."""
+    return timestamps.parse_duration(text, timestamps.OPTION_UNITS, ignore_case=True)
 
 
 def time_window(options: Options, last: datetime | None) -> tuple[datetime | None, datetime | None]:

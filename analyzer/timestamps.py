@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import cache
 
 from dateutil import parser as dateutil_parser
 
@@ -210,3 +211,24 @@ def from_epoch(value: float) -> datetime | None:
             except (OverflowError, OSError, ValueError):
                 return None
     return None
+
+
+_DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+RULE_UNITS = ("ms", "s", "m", "h", "d")  # in rule files: case as written
+OPTION_UNITS = ("s", "m", "h", "d", "w")  # in --since/--until: any case
+
+
+@cache
+def _duration_pattern(units: tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
+    longest_first = sorted(units, key=len, reverse=True)
+    return re.compile(r"(\d+(?:\.\d+)?)(" + "|".join(longest_first) + ")", re.I if ignore_case else 0)
+
+
+def parse_duration(text: str, units: tuple[str, ...] = RULE_UNITS, ignore_case: bool = False) -> timedelta | None:
+    """`500ms`, `90s`, `15m`, `2h`, `1d`, `1h30m` (spaces ignored); None when the text is not one."""
+    pattern = _duration_pattern(units, ignore_case)
+    compact = text.replace(" ", "")
+    parts = pattern.findall(compact)
+    if not parts or pattern.sub("", compact):
+        return None
+    return timedelta(seconds=sum(float(n) * _DURATION_SECONDS[u.lower()] for n, u in parts))

@@ -17,8 +17,9 @@ from typing import Any
 
 from .. import resources
 from ..errors import RuleError, RuleSetError
+from ..timestamps import parse_duration
 from .incidents import IncidentRule, Selector, Step, parse_incident
-from .schema import Collector, Locator, parse_duration, suggest, tables
+from .schema import Collector, Locator, suggest, tables
 from .signatures import (
     LANGUAGES,
     MATCH_TIMEOUT,

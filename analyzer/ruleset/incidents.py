@@ -16,7 +16,8 @@ from datetime import timedelta
 from typing import Any
 
 from ..models import Category, Event, Outcome, Severity
-from .schema import Collector, Key, Locator, check, parse_duration, strings, suggest, table_at
+from ..timestamps import parse_duration
+from .schema import Collector, Key, Locator, check, strings, suggest, table_at
 
 TYPES = ("event_count", "value_count", "sequence", "absence")
 OPERATORS = {"gte": int.__ge__, "gt": int.__gt__, "lte": int.__le__, "lt": int.__lt__, "eq": int.__eq__}

@@ -6,7 +6,6 @@ import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import regex
@@ -127,18 +126,6 @@ def type_name(kind: type | tuple[type, ...]) -> str:
     names = {str: "a string", bool: "true or false", int: "a whole number", list: "a list", dict: "a table"}
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> timedelta | None:
-    """`500ms`, `90s`, `15m`, `2h`, `1d`, `1h30m`; None when the text is not one."""
-    parts = _DURATION.findall(text.replace(" ", ""))
-    if not parts or _DURATION.sub("", text.replace(" ", "")):
-        return None
-    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
 
 
 def table_at(where: Locator, kind: str, index: int) -> Callable[[str], str]:
