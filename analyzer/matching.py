@@ -15,6 +15,7 @@ from datetime import datetime
 import regex
 
 from .models import Entry, Event, Outcome
+from .prefilter import KeywordSet
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 
 # Fields of structured records worth keeping on an event, by the last part of their key.
@@ -78,26 +79,20 @@ class MatchStats:
 class Matcher:
     """Matches one entry at a time against a rule set."""
 
-    def __init__(self, ruleset: RuleSet, redact: Callable[[str], str], stats: MatchStats) -> None:
+    def __init__(self, ruleset: RuleSet, redact: Callable[[str], str], stats: MatchStats, engine: str = "auto") -> None:
         self.ruleset, self.redact, self.stats = ruleset, redact, stats
         self.by_keyword: dict[str, list[Rule]] = {}
         for rule in ruleset.rules:
             for word in rule.keywords:
                 self.by_keyword.setdefault(word, []).append(rule)
         self.order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
-        words = sorted(self.by_keyword, key=lambda w: (-len(w), w))
-        self.find_keywords = regex.compile("|".join(map(regex.escape, words))).findall if words else None
-        # A keyword in the text brings every keyword inside it (the longest one wins at a position).
-        self.implied = {w: [v for v in words if v in w] for w in words}
+        self.keywords = KeywordSet(self.by_keyword, engine)
         self.deadline = 0.0  # of the record being matched (time.monotonic)
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
 
     def candidates(self, text: str) -> list[Rule]:
         """Rules one of whose keywords is in `text` (overlapping keywords too), best first."""
-        if self.find_keywords is None:
-            return []
-        present = {v for w in set(self.find_keywords(text, overlapped=True)) for v in self.implied[w]}
-        rules = {r.id: r for word in present for r in self.by_keyword[word]}
+        rules = {r.id: r for word in self.keywords.find(text) for r in self.by_keyword[word]}
         return sorted(rules.values(), key=lambda r: (-r.priority, self.order[r.id]))
 
     def match(self, entry: Entry) -> Event | None:

@@ -91,10 +91,14 @@ def run(
     inputs = sources.resolve(options.paths, stdin)
     redact = redaction.redact if options.redact else redaction.identity
     scanner = _Scanner(
-        prefilter.build(options.engine, ruleset.keywords()), Clock(options.tz, options.now), ruleset, redact
+        prefilter.build(options.engine, ruleset.keywords()),
+        Clock(options.tz, options.now),
+        ruleset,
+        redact,
+        options.engine,
     )
     stats = MatchStats()
-    matcher = Matcher(ruleset, redact, stats)
+    matcher = scanner.matcher(stats)
     span = _Span()
     all_stats: list[SourceStats] = []
     found: list[Event] = []
@@ -146,6 +150,10 @@ class _Scanner:
     clock: Clock
     ruleset: RuleSet
     redact: Callable[[str], str]
+    engine_name: str = "auto"
+
+    def matcher(self, stats: MatchStats) -> Matcher:
+        return Matcher(self.ruleset, self.redact, stats, self.engine_name)
 
     def events(
         self,
@@ -165,7 +173,7 @@ class _Scanner:
     def chunk(self, name: str, chunk: parallel.Chunk) -> parallel.Part:
         """Scan one byte range of a file (in a worker process)."""
         stats, match_stats, span = SourceStats(name), MatchStats(), _Span()
-        matcher = Matcher(self.ruleset, self.redact, match_stats)
+        matcher = self.matcher(match_stats)
         blocks = sources.read_range(chunk.path, chunk.start, chunk.end, stats)
         events = list(self.events(blocks, name, stats, matcher, span, chunk))
         return parallel.Part(events, stats, match_stats, span.start, span.end, span.latest, chunk.end - chunk.start)

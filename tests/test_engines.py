@@ -86,3 +86,19 @@ def test_a_missing_engine_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> N
     assert prefilter.available("auto") == "regex"
     with pytest.raises(UsageError, match="hyperscan"):
         prefilter.available("hyperscan")
+
+
+KEYWORD_TEXT = st.lists(
+    st.sampled_from([*sorted(RULES.keywords())[:40], "quota", "é", "\ud800", "\n", " ", "429", "HTTP/1.1 2"]),
+    max_size=12,
+).map("".join)
+
+
+@needs_hyperscan
+@settings(max_examples=300, deadline=None)
+@given(KEYWORD_TEXT)
+def test_keyword_sets_agree_with_a_substring_search(text: str) -> None:
+    words = RULES.keywords()
+    expected = {w for w in words if w in text}
+    assert prefilter.KeywordSet(words, "hyperscan").find(text) == expected
+    assert prefilter.KeywordSet(words, "regex").find(text) == expected
