@@ -14,7 +14,7 @@ from datetime import datetime
 
 import regex
 
-from .models import Entry, Event, Outcome
+from .models import Entry, Event, Outcome, Successes
 from .prefilter import KeywordSet
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 
@@ -87,6 +87,8 @@ class Matcher:
                 self.by_keyword.setdefault(word, []).append(rule)
         self.order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
         self.keywords = KeywordSet(self.by_keyword, engine)
+        self.successes = Successes()  # the successful calls matched, kept apart from the events
+        self.last_time: dict[str, datetime] = {}  # of each source's last record that had one
         self.deadline = 0.0  # of the record being matched (time.monotonic)
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
 
@@ -221,8 +223,9 @@ def _occurrences(text: str, word: str, each_end: int = 4) -> set[int]:
 
 
 def match(entries: Iterable[Entry], matcher: Matcher) -> Iterator[Event]:
-    """Events of the entries, in input order; an entry without a time takes its source's last one."""
-    last_time: dict[str, datetime] = {}
+    """Events of the entries, in input order; an entry without a time takes its source's last one.
+    Successful calls go to `matcher.successes` instead."""
+    last_time = matcher.last_time
     for entry in entries:
         matcher.stats.records += 1
         event = matcher.match(entry)
@@ -232,4 +235,7 @@ def match(entries: Iterable[Entry], matcher: Matcher) -> Iterator[Event]:
             continue
         if event.time is None and entry.record.source in last_time:
             event = replace(event, time=last_time[entry.record.source])
+        if event.call_success:
+            matcher.successes.add(event.rule, event.time, event.source, event.line, event.end_line)
+            continue
         yield event

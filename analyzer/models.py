@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -101,6 +102,71 @@ class Event:
     end_line: int
     text: str  # the evidence, already redacted
     fields: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def call_success(self) -> bool:
+        """A successful API call, not a success of another kind (a recovery action such as credit bought)."""
+        return self.outcome is Outcome.SUCCESS and self.category is None
+
+
+@dataclass(slots=True)
+class Successes:
+    """Successful API calls, as columns: a healthy day's log is mostly these, and each one matters
+    only by its rule, time and place (recovery, the share of calls that failed, the timeline). An
+    Event of one is made where it is needed. Append-only; kept in input order until sorted."""
+
+    rules: list[str] = field(default_factory=list)
+    times: list[datetime | None] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    lines: array[int] = field(default_factory=lambda: array("q"))
+    end_lines: array[int] = field(default_factory=lambda: array("q"))
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def add(self, rule: str, time: datetime | None, source: str, line: int, end_line: int) -> None:
+        self.rules.append(rule)
+        self.times.append(time)
+        self.sources.append(source)
+        self.lines.append(line)
+        self.end_lines.append(end_line)
+
+    def extend(self, other: Successes, time: datetime | None = None) -> None:
+        """Append another's successes; those without a time take `time` (what came before them)."""
+        self.rules += other.rules
+        self.times += other.times if time is None else [t or time for t in other.times]
+        self.sources += other.sources
+        self.lines += other.lines
+        self.end_lines += other.end_lines
+
+    def select(self, indices: list[int]) -> Successes:
+        """The successes at these indices, in that order."""
+        return Successes(
+            [self.rules[i] for i in indices],
+            [self.times[i] for i in indices],
+            [self.sources[i] for i in indices],
+            array("q", [self.lines[i] for i in indices]),
+            array("q", [self.end_lines[i] for i in indices]),
+        )
+
+    def events(self, model: Mapping[str, Event]) -> Iterator[Event]:
+        """Each success as an Event, made from `model`, the Event of its rule."""
+        columns = zip(self.rules, self.times, self.sources, self.lines, self.end_lines, strict=True)
+        for rule, time, source, line, end_line in columns:
+            base = model[rule]
+            yield Event(
+                rule,
+                None,
+                Outcome.SUCCESS,
+                base.severity,
+                base.retryable,
+                base.confidence,
+                time,
+                source,
+                line,
+                end_line,
+                "",
+            )
 
 
 @dataclass(frozen=True, slots=True)

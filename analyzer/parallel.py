@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from .framing import last_boundary
 from .matching import MatchStats
-from .models import Event
+from .models import Event, Successes
 from .sources import Source, SourceStats, plain_head
 
 MIN_SIZE = 64 << 20  # smaller files take one process unless --jobs says otherwise
@@ -54,6 +54,7 @@ class Part:
     last_time: datetime | None = None
     latest: datetime | None = None  # the time of its last timed record, which later events inherit
     size: int = 0
+    successes: Successes = dataclasses.field(default_factory=Successes)
 
 
 ScanChunk = Callable[[Chunk], Part]
@@ -127,8 +128,11 @@ def scan(chunks: list[Chunk], jobs: int, scan_chunk: ScanChunk, progress: Progre
             yield part
 
 
-def merge(parts: Iterator[Part], stats: SourceStats, match_stats: MatchStats) -> tuple[list[Event], list[Part]]:
-    """The parts' events in order, times inherited across ranges; their counters added to the totals."""
+def merge(
+    parts: Iterator[Part], stats: SourceStats, match_stats: MatchStats, successes: Successes
+) -> tuple[list[Event], list[Part]]:
+    """The parts' events in order, times inherited across ranges; their counters added to the totals,
+    their successful calls to `successes`."""
     events: list[Event] = []
     done: list[Part] = []
     latest: datetime | None = None
@@ -137,10 +141,11 @@ def merge(parts: Iterator[Part], stats: SourceStats, match_stats: MatchStats) ->
             events.extend(e if e.time is not None else dataclasses.replace(e, time=latest) for e in part.events)
         else:
             events.extend(part.events)
+        successes.extend(part.successes, latest)
         latest = part.latest or latest
         add_up(stats, part.stats)
         add_up(match_stats, part.match_stats)
-        part.events = []
+        part.events, part.successes = [], Successes()
         done.append(part)
     return events, done
 

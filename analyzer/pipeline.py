@@ -9,8 +9,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import BinaryIO
 
 from . import parallel, prefilter, redaction, sources, timestamps
-from .correlation import assemble_calls, correlate
-from .correlation.detectors import is_call_success
+from .correlation import assemble_calls, correlate, input_order
 from .errors import UsageError
 from .framing import Prefilter, frame_blocks
 from .matching import Matcher, MatchStats, match
@@ -99,6 +98,7 @@ def run(
     )
     stats = MatchStats()
     matcher = scanner.matcher(stats)
+    calls = matcher.successes  # every source's successful calls, in input order
     span = _Span()
     all_stats: list[SourceStats] = []
     found: list[Event] = []
@@ -109,7 +109,7 @@ def run(
         chunks = parallel.plan(source, jobs) if jobs > 1 else []
         if len(chunks) > 1:
             parts = parallel.scan(chunks, jobs, functools.partial(scanner.chunk, source.name), progress)
-            events, done = parallel.merge(parts, source_stats, stats)
+            events, done = parallel.merge(parts, source_stats, stats, calls)
             for part in done:
                 span.add(part.first_time)
                 span.add(part.last_time)
@@ -119,12 +119,15 @@ def run(
         if progress is not None:
             blocks = _progressed(blocks, progress)
         found.extend(scanner.events(blocks, source.name, source_stats, matcher, span))
-    found.sort(key=lambda e: (e.time is None, e.time or datetime.min.replace(tzinfo=options.tz)))
+    order = input_order(s.name for s in all_stats)
+    found.sort(key=lambda e: order(e.time, e.source, e.line))
     window = time_window(options, span.end)
     kept = assemble_calls([e for e in found if _inside(e.time, window)])
-    successes = [e for e in kept if is_call_success(e)]
+    inside = [i for i, t in enumerate(calls.times) if _inside(t, window)]
+    inside.sort(key=lambda i: order(calls.times[i], calls.sources[i], calls.lines[i]))
+    successes = calls.select(inside)
     events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
-    correlation = correlate(kept, ruleset, window[1] or span.end)
+    correlation = correlate(kept, ruleset, window[1] or span.end, successes, order)
     return Analysis(
         all_stats,
         events,
@@ -136,8 +139,8 @@ def run(
         ruleset,
         options,
         window,
-        len(found) - len(kept),
-        [e.time for e in successes if e.time],
+        len(found) - len(kept) + len(calls) - len(successes),
+        [t for t in successes.times if t],
         correlation.undetermined,
     )
 
@@ -176,7 +179,16 @@ class _Scanner:
         matcher = self.matcher(match_stats)
         blocks = sources.read_range(chunk.path, chunk.start, chunk.end, stats)
         events = list(self.events(blocks, name, stats, matcher, span, chunk))
-        return parallel.Part(events, stats, match_stats, span.start, span.end, span.latest, chunk.end - chunk.start)
+        return parallel.Part(
+            events,
+            stats,
+            match_stats,
+            span.start,
+            span.end,
+            span.latest,
+            chunk.end - chunk.start,
+            matcher.successes,
+        )
 
 
 def _progressed(blocks: Iterable[bytes], progress: parallel.Progress) -> Iterator[bytes]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from analyzer import pipeline, ruleset
-from analyzer.correlation import correlate
-from analyzer.models import Category, Event, Outcome, Severity
+from analyzer.correlation import Correlation, correlate, input_order
+from analyzer.models import Category, Event, Outcome, Severity, Successes
 
 T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
 SIGNATURES = """
@@ -76,18 +76,31 @@ def events(spec: str) -> list[Event]:
                 "src",
                 n,
                 n,
-                word,
+                "" if kind == "ok" else word,  # as a successful call's event is made: no text
                 extra,
             )
         )
     return sorted(out, key=lambda e: e.time)  # type: ignore[arg-type,return-value]
 
 
+def correlated(evs: list[Event], rs: ruleset.RuleSet, stop: datetime | None) -> Correlation:
+    """Incidents of the events, asserted the same whether successful calls come among the events
+    or apart, as columns (as the pipeline gives them)."""
+    inline = correlate(evs, rs, stop)
+    calls = Successes()
+    for e in evs:
+        if e.call_success:
+            calls.add(e.rule, e.time, e.source, e.line, e.end_line)
+    apart = correlate([e for e in evs if not e.call_success], rs, stop, calls, input_order(["src"]))
+    assert apart == inline
+    return inline
+
+
 def found(tmp_path: Path, incidents: str, spec: str, end: float | None = None) -> list[tuple[str, int]]:
     rs = rules(tmp_path, incidents)
     evs = events(spec)
     stop = T0 + timedelta(seconds=end) if end is not None else evs[-1].time
-    result = correlate(evs, rs, stop)
+    result = correlated(evs, rs, stop)
     return sorted((i.rule, len(i.events)) for i in result.incidents)
 
 
@@ -195,7 +208,7 @@ within = "30m"
 def test_absence(tmp_path: Path, spec: str, end: float | None, expected: list, undetermined: int) -> None:
     rs = rules(tmp_path, ABSENCE)
     evs = events(spec)
-    result = correlate(evs, rs, T0 + timedelta(seconds=end) if end is not None else evs[-1].time)
+    result = correlated(evs, rs, T0 + timedelta(seconds=end) if end is not None else evs[-1].time)
     assert sorted((i.rule, len(i.events)) for i in result.incidents) == expected
     assert len(result.undetermined) == undetermined
 
@@ -254,7 +267,7 @@ confirm = "10m"
 def test_recovery(tmp_path: Path, spec: str, end: float | None, status: str, count: int) -> None:
     rs = rules(tmp_path, RECOVERY)
     evs = events(spec)
-    result = correlate(evs, rs, T0 + timedelta(seconds=end) if end is not None else evs[-1].time)
+    result = correlated(evs, rs, T0 + timedelta(seconds=end) if end is not None else evs[-1].time)
     assert len(result.incidents) == count
     assert result.incidents[0].status.value == status
 

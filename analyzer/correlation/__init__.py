@@ -8,12 +8,13 @@ by priority (chains first), and a group left with no failure is not reported.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ..models import Category, Event, Incident, Outcome, Status
+from ..models import Category, Event, Incident, Outcome, Status, Successes
 from ..ruleset import IncidentRule, RuleSet
 from . import sequences
 from .calls import CALL_WINDOW, assemble_calls, count_calls
@@ -28,27 +29,108 @@ class Correlation:
     undetermined: list[str] = field(default_factory=list)  # absence windows the input ended inside
 
 
-def correlate(events: Iterable[Event], ruleset: RuleSet, end_of_input: datetime | None) -> Correlation:
-    """Incidents of time-ordered events, worst first (then earliest)."""
+# The order of events and successes: time (none last), then input order (source, line).
+Order = Callable[[datetime | None, str, int], tuple]
+
+
+def input_order(sources: Iterable[str]) -> Order:
+    """Time, then the rank of the source in the input, then the line."""
+    rank = {name: i for i, name in reversed(list(enumerate(sources)))}
+    return lambda time, source, line: (time is None, time or _NEVER, rank.get(source, len(rank)), line)
+
+
+_NEVER = datetime.min
+
+
+def correlate(
+    events: Iterable[Event],
+    ruleset: RuleSet,
+    end_of_input: datetime | None,
+    successes: Successes | None = None,
+    order: Order | None = None,
+) -> Correlation:
+    """Incidents of time-ordered events, worst first (then earliest). `successes`, in `order` as the
+    events are, are successful calls kept apart: a detector sees them only while one matters to it."""
     events = list(events)
     dated = [e for e in events if e.time is not None]
+    calls = successes if successes is not None else Successes()
+    order = order or input_order([])
+    model = success_models(ruleset)
     detectors = [
         (Absence if r.type == "absence" else Windows)(r, ruleset.aliases)
         for r in ruleset.incidents
         if r.type != "sequence"
     ]
-    for event in dated:
-        for detector in detectors:
-            detector.feed(event)
+    _feed(dated, calls, detectors, model, order)
     groups: dict[str, list[Group]] = {d.rule.id: d.finish(end_of_input) for d in detectors}
     for rule in _chain_order([r for r in ruleset.incidents if r.type == "sequence"]):
         chained = [g for step in rule.steps for rid in step.select.incidents for g in groups.get(rid, [])]
-        groups[rule.id] = sequences.match(rule, dated, chained, ruleset.aliases)
+        selected = [e for e in model.values() if any(step.select.event(e) for step in rule.steps)]
+        items = _with_calls(dated, calls, {e.rule for e in selected}, model, order)
+        groups[rule.id] = sequences.match(rule, items, chained, ruleset.aliases)
     reported = _claim([g for found in groups.values() for g in found])
     incidents = [build(g, ruleset) for g in reported] + _undated([e for e in events if e.time is None], ruleset)
     incidents.sort(key=lambda i: (-i.severity.rank, i.start is None, i.start or datetime.min, i.category.value))
     undetermined = [u for d in detectors if isinstance(d, Absence) for u in d.undetermined]
     return Correlation([replace(inc, id=f"INC-{n:03d}") for n, inc in enumerate(incidents, 1)], undetermined)
+
+
+def success_models(ruleset: RuleSet) -> dict[str, Event]:
+    """The Event of a successful call of each success rule, with no time or place."""
+    return {
+        r.id: Event(r.id, None, Outcome.SUCCESS, r.severity, r.retryable, r.confidence, None, "", 0, 0, "")
+        for r in ruleset.rules
+        if r.outcome is Outcome.SUCCESS and r.category is None
+    }
+
+
+def _feed(
+    dated: list[Event], calls: Successes, detectors: list[Windows | Absence], model: dict[str, Event], order: Order
+) -> None:
+    """Every event to every detector in order; the successes between two events only to the detectors
+    they can change: a window with an open group, an absence rule that selects successful calls."""
+    eager: list[Windows | Absence] = [
+        d for d in detectors if isinstance(d, Absence) and any(d.selects(e) for e in model.values())
+    ]
+    done, count = 0, sum(1 for t in calls.times if t is not None)
+
+    def key(i: int) -> tuple:
+        return order(calls.times[i], calls.sources[i], calls.lines[i])
+
+    for event in dated:
+        upto = bisect_left(range(count), order(event.time, event.source, event.line), done, count, key=key)
+        _feed_calls(calls, done, upto, detectors, eager, model)
+        done = upto
+        for detector in detectors:
+            detector.feed(event)
+    _feed_calls(calls, done, count, detectors, eager, model)
+
+
+def _feed_calls(
+    calls: Successes,
+    start: int,
+    end: int,
+    detectors: list[Windows | Absence],
+    eager: list[Windows | Absence],
+    model: dict[str, Event],
+) -> None:
+    wanting = [d for d in detectors if d in eager or (isinstance(d, Windows) and d.open)]
+    if not wanting or start == end:
+        return
+    for event in calls.select(list(range(start, end))).events(model):
+        for detector in wanting:
+            detector.feed(event)
+
+
+def _with_calls(
+    dated: list[Event], calls: Successes, rules: set[str], model: dict[str, Event], order: Order
+) -> list[Event]:
+    """The dated events, with the successful calls of these rules among them (a sequence step selects them)."""
+    if not rules:
+        return dated
+    picked = [i for i, (rule, time) in enumerate(zip(calls.rules, calls.times, strict=True)) if rule in rules and time]
+    merged = dated + list(calls.select(picked).events(model))
+    return sorted(merged, key=lambda e: order(e.time, e.source, e.line))
 
 
 def _chain_order(rules: list[IncidentRule]) -> list[IncidentRule]:

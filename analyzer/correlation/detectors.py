@@ -71,10 +71,6 @@ def span(gap: timedelta) -> str:
     return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
-def is_call_success(event: Event) -> bool:
-    return event.outcome is Outcome.SUCCESS and event.category is None
-
-
 class Windows:
     """`event_count` and `value_count`: a group opens when its window meets the condition, and
     stays open while its events keep coming within `gap`; with `recovery = "success"` it closes
@@ -131,7 +127,7 @@ class Windows:
 
     def _success(self, event: Event) -> None:
         for group in self.open.values():
-            if not is_call_success(event):  # a recovery action, such as credit bought
+            if not event.call_success:  # a recovery action, such as credit bought
                 group.actions.append(event)
                 continue
             group.pending_successes += 1
@@ -178,6 +174,10 @@ class Absence:
         self.waiting: list[Event] = []
         self.closed: list[Group] = []
         self.undetermined: list[str] = []
+
+    def selects(self, event: Event) -> bool:
+        """True when the event is one this rule waits for or on."""
+        return self.rule.select.event(event) or self.rule.not_followed_by.event(event)
 
     def feed(self, event: Event) -> None:
         assert event.time is not None
