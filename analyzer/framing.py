@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -249,6 +249,10 @@ def _decode_line(data: bytes) -> str:
     return text[:-1] if text.endswith("\r") else text
 
 
+# Takes a one-line record and handles it (True), or leaves it to be yielded.
+Shortcut = Callable[[Record], bool]
+
+
 def frame_blocks(
     blocks: Iterable[bytes],
     source: str,
@@ -256,13 +260,15 @@ def frame_blocks(
     prefilter: Prefilter | None = None,
     first_line: int = 1,
     edges: tuple[bool, bool] = (True, True),
+    shortcut: Shortcut | None = None,
 ) -> Iterator[Record]:
     """Frame a source's blocks; with a prefilter, only the regions around its hits.
 
     Counts every line and record into `stats`. The first and last line of the source are always
     framed, so the report knows when the source starts and ends. A part of a source (a byte range
     cut at `last_boundary`) gives its first line number and whether it holds the source's start
-    and end in `edges`.
+    and end in `edges`. A region of one line is first offered to `shortcut`; a record it handles is
+    counted, not yielded.
     """
     carry, line_no = b"", first_line
     first = edges[0]
@@ -277,11 +283,11 @@ def frame_blocks(
         if cut == 0:
             carry = buffer
             continue
-        yield from _frame_buffer(buffer[:cut], source, stats, prefilter, line_no, first, last=False)
+        yield from _frame_buffer(buffer[:cut], source, stats, (prefilter, shortcut), line_no, first, last=False)
         line_no += buffer.count(b"\n", 0, cut)
         carry, first = buffer[cut:], False
     if carry:
-        yield from _frame_buffer(carry, source, stats, prefilter, line_no, first, last=edges[1])
+        yield from _frame_buffer(carry, source, stats, (prefilter, shortcut), line_no, first, last=edges[1])
 
 
 def last_boundary(buffer: bytes) -> int:
@@ -295,8 +301,15 @@ def last_boundary(buffer: bytes) -> int:
 
 
 def _frame_buffer(
-    buffer: bytes, source: str, stats: SourceStats, prefilter: Prefilter | None, line_no: int, first: bool, last: bool
+    buffer: bytes,
+    source: str,
+    stats: SourceStats,
+    engines: tuple[Prefilter | None, Shortcut | None],
+    line_no: int,
+    first: bool,
+    last: bool,
 ) -> Iterator[Record]:
+    prefilter, shortcut = engines
     stats.lines += buffer.count(b"\n") + (0 if buffer.endswith(b"\n") else 1)
     stats.undecodable += count_undecodable(buffer)
     if prefilter is None:
@@ -307,18 +320,22 @@ def _frame_buffer(
         skipped = buffer.count(b"\n", pos, ls)
         stats.records += skipped
         line_no += skipped
-        yield from _frame_region(buffer[ls:le], source, stats, line_no)
+        yield from _frame_region(buffer[ls:le], source, stats, line_no, shortcut)
         line_no += buffer.count(b"\n", ls, le)
         pos = le
     stats.records += buffer.count(b"\n", pos) + (0 if buffer.endswith(b"\n") or pos == len(buffer) else 1)
 
 
-def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) -> Iterator[Record]:
+def _frame_region(
+    data: bytes, source: str, stats: SourceStats, line_no: int, shortcut: Shortcut | None = None
+) -> Iterator[Record]:
     newline = data.find(b"\n")
     if newline < 0 or newline == len(data) - 1:  # one line: one record, whatever kind of line it is
         stats.records += 1
         stats.framed += 1
-        yield _one_line_record(data[:newline] if newline >= 0 else data, source, line_no)
+        record = _one_line_record(data[:newline] if newline >= 0 else data, source, line_no)
+        if shortcut is None or not shortcut(record):
+            yield record
         return
     for rec in frame_lines(split_lines(data), source, line_no):
         stats.records += 1

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import regex
 
-from .models import Entry, Event, Outcome, Successes
+from .models import Entry, Event, Outcome, Record, Successes
 from .prefilter import KeywordSet
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 
@@ -99,14 +99,32 @@ class Matcher:
 
     def match(self, entry: Entry) -> Event | None:
         """The event this entry is, or None."""
-        rules = self.candidates(entry.text)
-        self.spans = focus(entry.text, [w for r in rules for w in r.keywords])
+        found = self.first(self.candidates(entry.text), entry.text)
+        return self._event(*found, entry) if found is not None else None
+
+    def first(self, rules: list[Rule], text: str) -> tuple[Rule, dict[str, str], int] | None:
+        """The first of the rules that matches the text, its named groups and where it matched."""
+        self.spans = focus(text, [w for r in rules for w in r.keywords])
         self.deadline = time.monotonic() + RECORD_BUDGET
         for rule in rules:
-            found = self._try(rule, entry.text)
+            found = self._try(rule, text)
             if found is not None:
-                return self._event(rule, entry, *found)
+                return rule, *found
         return None
+
+    def only_successes(self, text: str) -> list[Rule] | None:
+        """The candidate rules of the text when all of them are successful-call rules, else None."""
+        rules = self.candidates(text)
+        return rules if all(r.outcome is Outcome.SUCCESS and r.category is None for r in rules) else None
+
+    def take_success(self, rules: list[Rule], text: str, record: Record, when: datetime) -> None:
+        """What `match` does with a one-line record whose candidates are all successful-call rules,
+        its time known: a successful call when one matches, and the source's last time."""
+        self.stats.records += 1
+        self.last_time[record.source] = when
+        found = self.first(rules, text)
+        if found is not None:
+            self.successes.add(found[0].id, when, record.source, record.line, record.end_line)
 
     def _try(self, rule: Rule, text: str) -> tuple[dict[str, str], int] | None:
         """The named groups and the start of the first pattern that matches, unless vetoed."""
@@ -135,7 +153,7 @@ class Matcher:
             self.stats.timed_out[name] = self.stats.timed_out.get(name, 0) + 1
         return None
 
-    def _event(self, rule: Rule, entry: Entry, groups: dict[str, str], at: int) -> Event:
+    def _event(self, rule: Rule, groups: dict[str, str], at: int, entry: Entry) -> Event:
         if rule.outcome is Outcome.SUCCESS and rule.category is None:
             return self._success(rule, entry)
         fields = self._fields(entry)

@@ -42,6 +42,8 @@ def _key(m: re.Match[str]) -> str:
 
 def _card(m: re.Match[str]) -> str:
     run = m.group(0)
+    if len(run) - run.count(" ") - run.count("-") < min(_CARD_DIGITS):  # too few digits: no card in it
+        return run
     digits = re.sub(r"\D", "", run)
     if len(digits) in _CARD_DIGITS and luhn_valid(digits):
         return CARD

@@ -262,6 +262,9 @@ confirm = "10m"
         ("a@0 ok@60 a@120 ok@1000", None, "resolved", 1),  # a lone success between failures does not
         ("a@0 a@60", 3000, "ongoing", 1),  # no success: still open at the end of input
         ("a@0 a@60 ok@120", 300, "resolved", 1),  # recovered, not yet confirmed when the input ended
+        ("a@0 ok@10 ok@20 ok@700 ok@800 a@900", None, "resolved", 2),  # confirmed at ok@700; a@900 is new
+        ("a@0 ok@10 ok@20 a@30 ok@40 ok@9000", None, "resolved", 1),  # a failure among them: recovery restarts
+        ("a@0 ok@0 a@0 ok@0", 0, "resolved", 1),  # same second: input order decides
     ],
 )
 def test_recovery(tmp_path: Path, spec: str, end: float | None, status: str, count: int) -> None:

@@ -102,3 +102,68 @@ def test_keyword_sets_agree_with_a_substring_search(text: str) -> None:
     expected = {w for w in words if w in text}
     assert prefilter.KeywordSet(words, "hyperscan").find(text) == expected
     assert prefilter.KeywordSet(words, "regex").find(text) == expected
+
+
+def analysed(path: Path, engine: str = "auto") -> tuple:
+    """Everything a report shows of a run, but the rule set and options."""
+    a = pipeline.run(pipeline.Options((str(path),), UTC, NOW, engine=engine, jobs=1), RULES, None)
+    return (a.sources, a.events, a.incidents, a.successes, a.success_times, a.start, a.end, a.match_stats)
+
+
+def without_shortcut(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple:
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "_successes_shortcut", lambda *args: None)
+        return analysed(path)
+
+
+@pytest.mark.parametrize(
+    "path", [*sorted(SAMPLES.glob("*.*")), *sorted(LOGHUB.glob("*.log"))[:4]], ids=lambda p: p.name
+)
+def test_the_successes_shortcut_changes_nothing(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    assert analysed(path) == without_shortcut(monkeypatch, path)
+
+
+@pytest.mark.parametrize("fmt", ["python", "json", "cri"])
+def test_the_successes_shortcut_changes_nothing_on_genlog_days(
+    monkeypatch: pytest.MonkeyPatch, genlog_days: dict[str, tuple[Path, dict]], fmt: str
+) -> None:
+    path, _ = genlog_days[fmt]
+    found = analysed(path)
+    assert found[3] > 0  # successful calls were seen
+    assert found == without_shortcut(monkeypatch, path)
+
+
+SUCCESS_LINE = st.sampled_from(
+    [
+        '2026-03-14 09:12:03,412 INFO httpx: HTTP Request: POST https://api.openai.com/v1/chat "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:03 INFO httpx: HTTP Request: POST https://api.openai.com/v1/x "HTTP/1.1 200 OK"\r',
+        '2026-03-14T09:12:04.5+09:00 POST https://x.openai.azure.com/openai/y "HTTP/2 200"',
+        '2026-13-14 09:12:05 INFO httpx: POST https://api.openai.com/v1/chat "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:06 INFO GET https://maps.example.net/geo "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:07 POST https://api.openai.com/v1/chat "HTTP/1.1 200 OK" insufficient_quota',
+        '2026-03-14T00:12:08.123456789Z stdout F 2026-03-14 09:12:08 POST https://api.openai.com/v1 "HTTP/1.1 200 OK"',
+        '2026-03-14T00:12:09Z stdout F INFO POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
+        '2026-03-14T00:12:10Z stdout P 2026-03-14 09:12:10 POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
+        '{"log":"2026-03-14 09:12:11 POST https://api.openai.com/ \\"HTTP/2 200\\"\\n","time":"2026-03-14T00:12:11Z"}',
+        '{"ts": "2026-03-14T09:12:12Z", "msg": "POST https://api.openai.com/v1/c \\"HTTP/1.1 200 OK\\""}',
+        "2026-03-14 09:12:13,000 ERROR app: Error code: 429 - insufficient_quota",
+        'POST https://api.openai.com/v1/chat "HTTP/1.1 200 OK" (no time)',
+        "Traceback (most recent call last):",
+        '  File "x.py", line 1',
+        '２026-03-14 09:12:14 POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
+        "",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(SUCCESS_LINE, max_size=25))
+def test_the_successes_shortcut_changes_nothing_on_mixed_lines(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str]
+) -> None:
+    path = tmp_path_factory.mktemp("mixed") / "mixed.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="")
+    with pytest.MonkeyPatch.context() as m:
+        shortcut = analysed(path)
+        m.setattr(pipeline, "_successes_shortcut", lambda *args: None)
+        assert shortcut == analysed(path)

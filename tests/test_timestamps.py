@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from analyzer.timestamps import LEADING, MONTHS, Clock, find, from_epoch, leading, parse_value
+from analyzer.timestamps import LEADING, MONTHS, Clock, IsoStart, find, from_epoch, leading, parse_value
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=JST)
@@ -198,3 +198,22 @@ def test_iso_round_trip(when: datetime, sep: str) -> None:
     assert parsed == when
     assert end == len(text)
     assert parse_value(text, CLOCK) == when
+
+
+ISO_PIECE = st.sampled_from(["2026", "1999", "-", "03", "13", "14", "31", "T", " ", "09", "24", ":", "60", ",", "."])
+ISO_TAIL = st.sampled_from(["", "412", "123456789", "Z", "+09:00", "-0500", "+0900:", " x", "]"])
+
+
+@settings(max_examples=500)
+@given(st.lists(ISO_PIECE, max_size=14).map("".join), ISO_TAIL, ISO_TAIL)
+@example("2026-03-14 09:12:03", ",412", " x")
+@example("2026-03-14T03:01:02", ".123456789Z", "")
+def test_the_iso_memo_answers_as_leading_does(stamp: str, tail: str, rest: str) -> None:
+    iso = IsoStart(CLOCK)
+    text = stamp + tail + rest
+    for _ in range(2):  # the second answer comes from the memo
+        when = iso(text)
+        assert when is None or when == leading(text, CLOCK)[0]
+        assert when is None or when.utcoffset() == leading(text, CLOCK)[0].utcoffset()
+    if text.startswith("2026-03-14 09:12:03"):
+        assert when is not None

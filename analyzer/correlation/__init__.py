@@ -87,39 +87,33 @@ def success_models(ruleset: RuleSet) -> dict[str, Event]:
 def _feed(
     dated: list[Event], calls: Successes, detectors: list[Windows | Absence], model: dict[str, Event], order: Order
 ) -> None:
-    """Every event to every detector in order; the successes between two events only to the detectors
-    they can change: a window with an open group, an absence rule that selects successful calls."""
-    eager: list[Windows | Absence] = [
-        d for d in detectors if isinstance(d, Absence) and any(d.selects(e) for e in model.values())
-    ]
-    done, count = 0, sum(1 for t in calls.times if t is not None)
+    """Every event to every detector in order; the successful calls between two events to the window
+    detectors in bulk, and one by one only to an absence rule that selects them."""
+    eager = [d for d in detectors if isinstance(d, Absence) and any(d.selects(e) for e in model.values())]
+    windows = [d for d in detectors if isinstance(d, Windows)]
+    times = calls.times
+    done, count = 0, sum(1 for t in times if t is not None)
 
     def key(i: int) -> tuple:
-        return order(calls.times[i], calls.sources[i], calls.lines[i])
+        return order(times[i], calls.sources[i], calls.lines[i])
 
-    for event in dated:
-        upto = bisect_left(range(count), order(event.time, event.source, event.line), done, count, key=key)
-        _feed_calls(calls, done, upto, detectors, eager, model)
+    for event in [*dated, None]:
+        upto = (
+            count
+            if event is None
+            else bisect_left(range(count), order(event.time, event.source, event.line), done, count, key=key)
+        )
+        if upto > done:
+            for window in windows:
+                if window.open:
+                    window.successes(times, done, upto)  # type: ignore[arg-type]
+            for success in calls.select(list(range(done, upto))).events(model) if eager else ():
+                for detector in eager:
+                    detector.feed(success)
         done = upto
-        for detector in detectors:
-            detector.feed(event)
-    _feed_calls(calls, done, count, detectors, eager, model)
-
-
-def _feed_calls(
-    calls: Successes,
-    start: int,
-    end: int,
-    detectors: list[Windows | Absence],
-    eager: list[Windows | Absence],
-    model: dict[str, Event],
-) -> None:
-    wanting = [d for d in detectors if d in eager or (isinstance(d, Windows) and d.open)]
-    if not wanting or start == end:
-        return
-    for event in calls.select(list(range(start, end))).events(model):
-        for detector in wanting:
-            detector.feed(event)
+        if event is not None:
+            for detector in detectors:
+                detector.feed(event)
 
 
 def _with_calls(

@@ -6,8 +6,9 @@ sliding window, the group open now, and the groups it closed.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -134,20 +135,46 @@ class Windows:
             if self.rule.recovery and group.recovered_at is None:
                 group.recovered_at = event.time
 
+    def successes(self, times: Sequence[datetime], lo: int, hi: int) -> None:
+        """What feeding the successful calls at times[lo:hi] (in order, no event among them) one by
+        one would do, in a few bisections: each open group counts the calls before it closes, the
+        first one starts its recovery, and it closes at the first call past its confirm or its gap."""
+        closing: list[tuple[int, int, tuple[str, ...]]] = []
+        for order, (key, group) in enumerate(self.open.items()):
+            gap_at = bisect_right(times, group.last + self.rule.gap, lo, hi)
+            if group.recovered_at is None and self.rule.recovery and lo < gap_at:
+                group.recovered_at = times[lo]
+            confirm_at = hi
+            if group.recovered_at is not None:
+                confirm_at = bisect_right(times, group.recovered_at + self.rule.confirm, lo, hi)
+            at = min(gap_at, confirm_at)
+            group.pending_successes += at - lo
+            if at < hi:
+                closing.append((at, order, key))
+        for at, _order, key in sorted(closing):
+            ended = self._ended(self.open[key], times[at])
+            assert ended, "a group closes at the call that proves it ended"
+            self.closed.append(self.open.pop(key))
+
     def expire(self, now: datetime) -> None:
         """Close the groups that `now` proves ended."""
         for key, group in list(self.open.items()):
-            if group.recovered_at is not None and now - group.recovered_at > self.rule.confirm:
-                group.closed_because = (
-                    f"first successful call at {stamp(group.recovered_at)}, "
-                    f"no failure for {span(self.rule.confirm)} after it"
-                )
-            elif now - group.last > self.rule.gap:
-                group.closed_because = f"no failure for {span(self.rule.gap)} after the last one"
-                group.recovered_at = None
-            else:
-                continue
-            self.closed.append(self.open.pop(key))
+            if self._ended(group, now):
+                self.closed.append(self.open.pop(key))
+
+    def _ended(self, group: Group, now: datetime) -> bool:
+        """True, with the reason written on the group, when `now` proves it ended."""
+        if group.recovered_at is not None and now - group.recovered_at > self.rule.confirm:
+            confirm = span(self.rule.confirm)
+            group.closed_because = (
+                f"first successful call at {stamp(group.recovered_at)}, no failure for {confirm} after it"
+            )
+        elif now - group.last > self.rule.gap:
+            group.closed_because = f"no failure for {span(self.rule.gap)} after the last one"
+            group.recovered_at = None
+        else:
+            return False
+        return True
 
     def finish(self, end: datetime | None) -> list[Group]:
         """End of input: what is still open is ongoing, or recovered but not yet confirmed."""
