@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from functools import cache
 from typing import Any
 
@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from .. import resources
 from . import i18n
-from .model import INCIDENT_VIEW_ONLY, VIEW_ONLY, Report
+from .model import INCIDENT_VIEW_ONLY, VIEW_ONLY, IncidentView, Report
 from .timeline import mermaid_label, mermaid_time
 
 TEMPLATES = {"md": "report.md.j2", "text": "report.txt.j2", "html": "report.html.j2"}
@@ -31,16 +31,33 @@ CSP = (
 
 def to_json(report: Report) -> str:
     """The JSON report (schema logscan.report/1): the view-model without its view-only parts."""
-    data = asdict(report)
-    for key in VIEW_ONLY:
-        data.pop(key)
+    data = _plain(report)
     data["generator"] = {"name": "logscan", "version": report.version}
     for inc in data["incidents"]:
-        for key in INCIDENT_VIEW_ONLY:
-            inc.pop(key)
         inc["evidence"] = [_evidence_json(e) for e in inc["evidence"]]
         inc["actions"] = [_evidence_json(e) for e in inc["actions"]]
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+_LEFT_OUT = {Report: VIEW_ONLY, IncidentView: INCIDENT_VIEW_ONLY}
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses as dicts, tuples as lists, all the way down, without the view-only fields: what
+    dataclasses.asdict gives, without its deep copies of every leaf (seconds for a big report)."""
+    if hasattr(type(value), "__dataclass_fields__"):
+        left_out = _LEFT_OUT.get(type(value), ())
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value)) if name not in left_out}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def _evidence_json(evidence: dict[str, Any]) -> dict[str, Any]:
