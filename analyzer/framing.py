@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -283,8 +283,7 @@ def frame_blocks(
         if cut == 0:
             carry = buffer
             continue
-        yield from _frame_buffer(buffer[:cut], source, stats, (prefilter, shortcut), line_no, first, last=False)
-        line_no += buffer.count(b"\n", 0, cut)
+        line_no += yield from _frame_buffer(buffer[:cut], source, stats, (prefilter, shortcut), line_no, first, False)
         carry, first = buffer[cut:], False
     if carry:
         yield from _frame_buffer(carry, source, stats, (prefilter, shortcut), line_no, first, last=edges[1])
@@ -308,14 +307,17 @@ def _frame_buffer(
     line_no: int,
     first: bool,
     last: bool,
-) -> Iterator[Record]:
+) -> Generator[Record, None, int]:
+    """Frame one buffer of whole records; return how many newlines it has (each byte is counted once)."""
     prefilter, shortcut = engines
-    stats.lines += buffer.count(b"\n") + (0 if buffer.endswith(b"\n") else 1)
     stats.undecodable += count_undecodable(buffer)
+    unended = 0 if buffer.endswith(b"\n") else 1
     if prefilter is None:
+        newlines = buffer.count(b"\n")
+        stats.lines += newlines + unended
         yield from _frame_region(buffer, source, stats, line_no)
-        return
-    pos = 0
+        return newlines
+    pos, start_no = 0, line_no
     for ls, le in _regions(buffer, prefilter, first, last):
         skipped = buffer.count(b"\n", pos, ls)
         stats.records += skipped
@@ -323,7 +325,10 @@ def _frame_buffer(
         yield from _frame_region(buffer[ls:le], source, stats, line_no, shortcut)
         line_no += buffer.count(b"\n", ls, le)
         pos = le
-    stats.records += buffer.count(b"\n", pos) + (0 if buffer.endswith(b"\n") or pos == len(buffer) else 1)
+    rest = buffer.count(b"\n", pos)
+    stats.records += rest + (0 if unended == 0 or pos == len(buffer) else 1)
+    stats.lines += line_no - start_no + rest + unended
+    return line_no - start_no + rest
 
 
 def _frame_region(
@@ -358,7 +363,13 @@ def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> It
     for hit in hits:
         if hit < end or hit >= len(buffer):
             continue
-        start = _boundary_before(buffer, buffer.rfind(b"\n", 0, hit) + 1)
+        line_start = buffer.rfind(b"\n", 0, hit) + 1
+        line_end = buffer.find(b"\n", hit) + 1 or len(buffer)
+        if _one_line_region(buffer, line_start, line_end):
+            end = line_end
+            yield line_start, line_end
+            continue
+        start = _boundary_before(buffer, line_start)
         if start > end and buffer[start : start + 1] not in _STAMPED:
             # No timestamp at its start: take the record before too, whose time the event inherits.
             start = max(end, _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1))
@@ -371,6 +382,18 @@ def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> It
 
 
 _STAMPED = {bytes([c]) for c in b"0123456789{[<"}
+
+
+def _one_line_region(buffer: bytes, start: int, end: int) -> bool:
+    """True when the line [start, end) is surely a region of its own, as `_regions` would find: a
+    stamped head among simple heads (the line before it, the one before that, and the next). The
+    common case, decided with four looks at line starts; False leaves it to the general path."""
+    if start == 0 or buffer[start : start + 1] not in _STAMPED or not _simple_head(buffer, start):
+        return False
+    before = buffer.rfind(b"\n", 0, start - 1) + 1
+    if not _simple_head(buffer, before) or (before > 0 and not _simple_head(buffer, _line_before(buffer, before))):
+        return False
+    return end == len(buffer) or _simple_head(buffer, end)
 
 
 def _boundary_before(buffer: bytes, start: int) -> int:

@@ -91,11 +91,24 @@ class Matcher:
         self.last_time: dict[str, datetime] = {}  # of each source's last record that had one
         self.deadline = 0.0  # of the record being matched (time.monotonic)
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
+        self._ranked: dict[frozenset[str], tuple[list[Rule], bool]] = {}  # by the keywords found
 
     def candidates(self, text: str) -> list[Rule]:
         """Rules one of whose keywords is in `text` (overlapping keywords too), best first."""
-        rules = {r.id: r for word in self.keywords.find(text) for r in self.by_keyword[word]}
-        return sorted(rules.values(), key=lambda r: (-r.priority, self.order[r.id]))
+        return self._rank(self.keywords.find(text))[0]
+
+    def _rank(self, words: frozenset[str]) -> tuple[list[Rule], bool]:
+        """The rules of these keywords, best first, and whether all are successful-call rules.
+        Memoised: a log has few combinations of keywords."""
+        known = self._ranked.get(words)
+        if known is None:
+            rules = sorted(
+                {r.id: r for word in words for r in self.by_keyword[word]}.values(),
+                key=lambda r: (-r.priority, self.order[r.id]),
+            )
+            calls = all(r.outcome is Outcome.SUCCESS and r.category is None for r in rules)
+            known = self._ranked[words] = (rules, calls)
+        return known
 
     def match(self, entry: Entry) -> Event | None:
         """The event this entry is, or None."""
@@ -104,7 +117,9 @@ class Matcher:
 
     def first(self, rules: list[Rule], text: str) -> tuple[Rule, dict[str, str], int] | None:
         """The first of the rules that matches the text, its named groups and where it matched."""
-        self.spans = focus(text, [w for r in rules for w in r.keywords])
+        self.spans = (
+            [(0, len(text))] if len(text) <= LONG_RECORD else focus(text, [w for r in rules for w in r.keywords])
+        )
         self.deadline = time.monotonic() + RECORD_BUDGET
         for rule in rules:
             found = self._try(rule, text)
@@ -114,8 +129,8 @@ class Matcher:
 
     def only_successes(self, text: str) -> list[Rule] | None:
         """The candidate rules of the text when all of them are successful-call rules, else None."""
-        rules = self.candidates(text)
-        return rules if all(r.outcome is Outcome.SUCCESS and r.category is None for r in rules) else None
+        rules, calls = self._rank(self.keywords.find(text))
+        return rules if calls else None
 
     def take_success(self, rules: list[Rule], text: str, record: Record, when: datetime) -> None:
         """What `match` does with a one-line record whose candidates are all successful-call rules,

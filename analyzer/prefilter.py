@@ -98,10 +98,10 @@ class KeywordSet:
                 elements=len(self.words),
             )
 
-    def find(self, text: str) -> set[str]:
+    def find(self, text: str) -> frozenset[str]:
         """The keywords that occur in `text`, overlapping ones included."""
         if self._db is None:
-            return {w for w in self.words if w in text}
+            return frozenset(w for w in self.words if w in text)
         found: set[int] = set()
         add = found.add
 
@@ -110,7 +110,7 @@ class KeywordSet:
 
         # surrogatepass: text from JSON may hold a lone surrogate; UTF-8 keeps keywords at character edges
         self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
-        return {self.words[i] for i in found}
+        return frozenset(self.words[i] for i in found)
 
 
 ENGINES: dict[str, Callable[[Iterable[str]], Prefilter]] = {"regex": RegexPrefilter}
