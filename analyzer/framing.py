@@ -62,7 +62,7 @@ HEAD, INDENT, BLANK, TB_START, CHAIN = range(5)
 
 def unwrap(line: str) -> _Line:
     """Remove a Kubernetes CRI or Docker json-file wrapper, keeping its timestamp and stream."""
-    if line[:1].isdigit():
+    if line[:1].isdigit() and line[10:11] == "T":  # the CRI stamp's "T": most dated lines are not wrapped
         m = _CRI.match(line)
         if m:
             return _Line(m.group(4) or "", "cri", m.group(1), m.group(2), m.group(3) == "P")
@@ -322,8 +322,17 @@ def _frame_buffer(
         skipped = buffer.count(b"\n", pos, ls)
         stats.records += skipped
         line_no += skipped
-        yield from _frame_region(buffer[ls:le], source, stats, line_no, shortcut)
-        line_no += buffer.count(b"\n", ls, le)
+        newline = buffer.find(b"\n", ls, le)
+        if newline < 0 or newline == le - 1:  # one line: one record, whatever kind of line it is
+            stats.records += 1
+            stats.framed += 1
+            record = _one_line_record(buffer[ls : le if newline < 0 else newline], source, line_no)
+            if shortcut is None or not shortcut(record):
+                yield record
+            line_no += 1 if newline >= 0 else 0
+        else:
+            yield from _frame_region(buffer[ls:le], source, stats, line_no)
+            line_no += buffer.count(b"\n", ls, le)
         pos = le
     rest = buffer.count(b"\n", pos)
     stats.records += rest + (0 if unended == 0 or pos == len(buffer) else 1)
@@ -331,16 +340,12 @@ def _frame_buffer(
     return line_no - start_no + rest
 
 
-def _frame_region(
-    data: bytes, source: str, stats: SourceStats, line_no: int, shortcut: Shortcut | None = None
-) -> Iterator[Record]:
+def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) -> Iterator[Record]:
     newline = data.find(b"\n")
     if newline < 0 or newline == len(data) - 1:  # one line: one record, whatever kind of line it is
         stats.records += 1
         stats.framed += 1
-        record = _one_line_record(data[:newline] if newline >= 0 else data, source, line_no)
-        if shortcut is None or not shortcut(record):
-            yield record
+        yield _one_line_record(data[:newline] if newline >= 0 else data, source, line_no)
         return
     for rec in frame_lines(split_lines(data), source, line_no):
         stats.records += 1

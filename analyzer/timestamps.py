@@ -153,11 +153,11 @@ def leading(text: str, clock: Clock) -> tuple[datetime | None, int]:
 
 
 class IsoStart:
-    """`leading` for text that starts with an ISO 8601 stamp, memoised by the stamp's second and zone:
-    a log has few distinct seconds and many lines in each. None where `leading` would not answer
+    """`leading` for text that starts with an ISO 8601 stamp, memoised by the stamp's minute and zone:
+    a log has few distinct minutes and many lines in each. None where `leading` would not answer
     with an ISO stamp (the caller asks `leading`)."""
 
-    LIMIT = 1 << 16  # seconds remembered; then the memo starts over
+    LIMIT = 1 << 14  # minutes remembered; then the memo starts over
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -167,14 +167,20 @@ class IsoStart:
         m = _ISO.match(text)
         if m is None:
             return None
-        key = m.group(1, 2, 3, 4, 5, 6, 8)
-        when = self.memo.get(key, False)
-        if when is False:
+        key = m.group(1, 2, 3, 4, 5, 8)
+        minute = self.memo.get(key, False)
+        if minute is False:
             if len(self.memo) >= self.LIMIT:
                 self.memo.clear()
-            when = self.memo[key] = _make(self.clock, int(key[0]), int(key[1]), int(key[2]), _hms(m), 0, key[6])
-        fraction = m.group(7)
-        return when.replace(microsecond=_micro(fraction)) if when is not None and fraction else when
+            minute = self.memo[key] = _make(
+                self.clock, int(key[0]), int(key[1]), int(key[2]), (int(key[3]), int(key[4]), 0), 0, key[5]
+            )
+        if minute is None:
+            return None
+        try:
+            return minute.replace(second=int(m.group(6)), microsecond=_micro(m.group(7)))
+        except ValueError:  # second 60: leading() reads no ISO stamp there either
+            return None
 
 
 def find(text: str, clock: Clock) -> tuple[datetime | None, int]:
