@@ -96,8 +96,16 @@ _STEPS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str] | str]] = [
 ]
 
 
+# What each step needs to find anything: a text with none of these is returned as it is, after one
+# search instead of six (most evidence lines hold no secret). 13 digits with single separators
+# between them is the least a card number of `_card` takes.
+_MAYBE = re.compile(r"sk-|sess-|(?i:bearer|authorization|api[-_]?key|ocp-apim)|@|\d(?:[ -]?\d){12}")
+
+
 def redact(text: str) -> str:
     """The text with every secret and personal datum replaced."""
+    if _MAYBE.search(text) is None:
+        return text
     for pattern, replacement in _STEPS:
         text = pattern.sub(replacement, text)
     return text

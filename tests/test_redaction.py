@@ -6,6 +6,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from analyzer import redaction
 from analyzer.redaction import REDACTED, identity, luhn_valid, redact, redact_fields
 
 BODY = "T3BlbkFJa1b2C3d4E5f6G7h8I9j0K_L-mNoPqRsTuV"  # 42 key characters, "_" and "-" included
@@ -220,3 +221,42 @@ def test_redaction_removes_every_secret_and_is_idempotent(parts: list[tuple[str,
 def test_redact_is_idempotent_on_any_text(text: str) -> None:
     once = redact(text)
     assert redact(once) == once
+
+
+SECRETISH = st.lists(
+    st.sampled_from(
+        [
+            "sk-",
+            "proj-",
+            "sess-",
+            "Bearer ",
+            "bEaReR\t",
+            "Authorization: ",
+            "api_key=",
+            "X-API-KEY:",
+            "ocp-apim",
+            "@",
+            "a@b.co",
+            "4242",
+            " ",
+            "-",
+            "4",
+            "1",
+            '\\"',
+            "'",
+            "abcdefghijklmnopqrstuvwxyz",
+            "ABCD1234",
+            "é",
+        ]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=500)
+@given(SECRETISH)
+def test_the_quick_check_never_skips_a_redaction(text: str) -> None:
+    every_step = text
+    for pattern, replacement in redaction._STEPS:
+        every_step = pattern.sub(replacement, every_step)
+    assert redact(text) == every_step
