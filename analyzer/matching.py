@@ -11,11 +11,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import accumulate
 
 import regex
 
 from .models import Entry, Event, Outcome, Record, Successes
-from .prefilter import KeywordSet
+from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 
 # Fields of structured records worth keeping on an event, by the last part of their key.
@@ -92,6 +93,12 @@ class Matcher:
         self.deadline = 0.0  # of the record being matched (time.monotonic)
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
         self._ranked: dict[frozenset[str], tuple[list[Rule], bool]] = {}  # by the keywords found
+        patterns = [p for x in ruleset.extractors for p in x.patterns]
+        self.extractor_gate = PatternGate(patterns, engine)  # skips the patterns that cannot match
+        ends = list(accumulate(len(x.patterns) for x in ruleset.extractors))
+        self.extractor_indices = [
+            range(end - len(x.patterns), end) for x, end in zip(ruleset.extractors, ends, strict=True)
+        ]
 
     def candidates(self, text: str) -> list[Rule]:
         """Rules one of whose keywords is in `text` (overlapping keywords too), best first."""
@@ -226,8 +233,11 @@ class Matcher:
         fields = {
             k.rsplit(".", 1)[-1]: v for k, v in entry.fields.items() if k.rsplit(".", 1)[-1] in _STRUCTURED_FIELDS and v
         }
-        for extractor in self.ruleset.extractors:
-            for pattern in extractor.patterns:
+        possible = self.extractor_gate.possible(entry.text)
+        for extractor, indices in zip(self.ruleset.extractors, self.extractor_indices, strict=True):
+            for index, pattern in zip(indices, extractor.patterns, strict=True):
+                if index not in possible:
+                    continue
                 m = self._search(f"extractor '{extractor.name}'", pattern, entry.text)
                 if m is not None:
                     fields.update({k: v for k, v in m.groupdict().items() if v is not None and k not in fields})

@@ -9,7 +9,9 @@ package imports) and `regex` (the standard library's `re`, always there). Both g
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+import regex
 
 from .errors import UsageError
 from .framing import TRIGGERS, Prefilter
@@ -111,6 +113,77 @@ class KeywordSet:
         # surrogatepass: text from JSON may hold a lone surrogate; UTF-8 keeps keywords at character edges
         self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
         return frozenset(self.words[i] for i in found)
+
+
+class PatternGate:
+    """Which of a list of regex patterns can match a text: Hyperscan's prefilter mode, a superset
+    (it may say yes where the pattern fails, never the reverse), one pass for all of them.
+
+    Hyperscan reads bytes, so its classes are ASCII ones; on ASCII text they are Python's but for
+    `\\s`, which in Python also takes the separators U+001C..U+001F. Texts with anything else, patterns
+    Hyperscan cannot compile, and the `regex` engine: every pattern. Compiled when first asked."""
+
+    _FLAGS = (("IGNORECASE", "HS_FLAG_CASELESS"), ("DOTALL", "HS_FLAG_DOTALL"), ("MULTILINE", "HS_FLAG_MULTILINE"))
+    _NOT_ASCII_SPACE = re.compile("[\x1c-\x1f]")
+
+    def __init__(self, patterns: Sequence[regex.Pattern[str]], engine: str = "auto") -> None:
+        self.patterns = list(patterns)
+        self.every = frozenset(range(len(self.patterns)))
+        self.always: frozenset[int] = self.every
+        self._db = None
+        self._pending = bool(self.patterns) and available(engine) == "hyperscan"
+
+    def _compile(self) -> None:
+        self._pending = False
+        flags = [self._flags(p) for p in self.patterns]
+        try:
+            self._db = self._database(range(len(self.patterns)), flags)
+            self.always = frozenset()
+        except hyperscan.error:  # one of them is too large or uses syntax Hyperscan lacks: find which
+            good = [i for i in sorted(self.every) if self._compiles(i, flags)]
+            self.always = self.every - set(good)
+            self._db = self._database(good, flags) if good else None
+
+    def _database(self, indices: Iterable[int], flags: list[int]) -> hyperscan.Database:
+        chosen = list(indices)
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(
+            expressions=[self.patterns[i].pattern.encode() for i in chosen],
+            ids=chosen,
+            elements=len(chosen),
+            flags=[flags[i] for i in chosen],
+        )
+        return db
+
+    def _compiles(self, index: int, flags: list[int]) -> bool:
+        try:
+            self._database([index], flags)
+        except hyperscan.error:
+            return False
+        return True
+
+    @classmethod
+    def _flags(cls, pattern: regex.Pattern[str]) -> int:
+        flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
+        for ours, theirs in cls._FLAGS:
+            if pattern.flags & getattr(regex, ours):
+                flags |= getattr(hyperscan, theirs)
+        return flags
+
+    def possible(self, text: str) -> frozenset[int] | set[int]:
+        """The indices of the patterns that may match `text`."""
+        if self._pending:
+            self._compile()
+        if self._db is None or not text.isascii() or self._NOT_ASCII_SPACE.search(text):
+            return self.every
+        found = set(self.always)
+        add = found.add
+
+        def on_match(index: int, _start: int, _end: int, _flags: int, _context: object) -> None:
+            add(index)
+
+        self._db.scan(text.encode("ascii"), match_event_handler=on_match)
+        return found
 
 
 ENGINES: dict[str, Callable[[Iterable[str]], Prefilter]] = {"regex": RegexPrefilter}

@@ -167,3 +167,44 @@ def test_the_successes_shortcut_changes_nothing_on_mixed_lines(
         shortcut = analysed(path)
         m.setattr(pipeline, "_successes_shortcut", lambda *args: None)
         assert shortcut == analysed(path)
+
+
+EXTRACTOR_PATTERNS = [p for x in RULES.extractors for p in x.patterns]
+FIELD_TEXT = st.lists(
+    st.sampled_from(
+        [
+            '"type": "insufficient_quota"',
+            "code=rate_limit_exceeded",
+            "org-9fQmZ3xLwq8TnB2Kc7Vd1RyE",
+            "Limit 30000, Used 29000, Requested 1500",
+            "on tokens per min (TPM)",
+            "req_0123456789abcdef0123",
+            "Retrying request to /chat/completions in 0.48 seconds",
+            "model 'gpt-4o'",
+            "HTTP/1.1 429",
+            "https://x.openai.azure.com/",
+            "Please try again in 20s",
+            " ",
+            "\x1c",
+            "\t",
+            "é",
+            "K",
+            "TYPE",
+            ":",
+            "'",
+        ]
+    ),
+    max_size=10,
+).map("".join)
+
+
+GATE = prefilter.PatternGate(EXTRACTOR_PATTERNS, "hyperscan" if "hyperscan" in prefilter.ENGINES else "regex")
+
+
+@needs_hyperscan
+@settings(max_examples=300, deadline=None)
+@given(FIELD_TEXT)
+def test_the_extractor_gate_never_hides_a_pattern_that_matches(text: str) -> None:
+    possible = GATE.possible(text)
+    assert {i for i, p in enumerate(EXTRACTOR_PATTERNS) if p.search(text)} <= possible
+    assert prefilter.PatternGate(EXTRACTOR_PATTERNS, "regex").possible(text) == set(range(len(EXTRACTOR_PATTERNS)))
