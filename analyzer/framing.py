@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -249,8 +249,16 @@ def _decode_line(data: bytes) -> str:
     return text[:-1] if text.endswith("\r") else text
 
 
-# Takes a one-line record and handles it (True), or leaves it to be yielded.
-Shortcut = Callable[[Record], bool]
+class Shortcut(Protocol):
+    """Takes a one-line record and handles it (True), or leaves it to be yielded (False)."""
+
+    def line(self, text: str, line_no: int) -> bool:
+        """A record of one unwrapped line: its text, before any Record is made of it."""
+        ...
+
+    def record(self, record: Record) -> bool:
+        """A record of one wrapped line (CRI, Docker), or one `line` left."""
+        ...
 
 
 def frame_blocks(
@@ -326,9 +334,11 @@ def _frame_buffer(
         if newline < 0 or newline == le - 1:  # one line: one record, whatever kind of line it is
             stats.records += 1
             stats.framed += 1
-            record = _one_line_record(buffer[ls : le if newline < 0 else newline], source, line_no)
-            if shortcut is None or not shortcut(record):
-                yield record
+            data = buffer[ls : le if newline < 0 else newline]
+            if shortcut is None:
+                yield _one_line_record(data, source, line_no)
+            else:
+                yield from _offer(shortcut, data, source, line_no)
             line_no += 1 if newline >= 0 else 0
         else:
             yield from _frame_region(buffer[ls:le], source, stats, line_no)
@@ -351,6 +361,19 @@ def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) ->
         stats.records += 1
         stats.framed += 1
         yield rec
+
+
+def _offer(shortcut: Shortcut, data: bytes, source: str, line_no: int) -> Iterator[Record]:
+    """The record of one line, unless the shortcut takes it (as text when unwrap would keep it whole)."""
+    text = _decode_line(data)
+    if not (text[:1].isdigit() and text[10:11] == "T") and not text.startswith('{"log":'):  # no wrapper
+        if not shortcut.line(text, line_no):
+            yield Record(source, line_no, line_no, text)
+        return
+    line = unwrap(text)
+    record = Record(source, line_no, line_no, line.text, line.wrapper, line.time, line.stream)
+    if not shortcut.record(record):
+        yield record
 
 
 def _one_line_record(data: bytes, source: str, line_no: int) -> Record:

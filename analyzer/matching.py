@@ -15,7 +15,7 @@ from itertools import accumulate
 
 import regex
 
-from .models import Entry, Event, Outcome, Record, Successes
+from .models import Entry, Event, Outcome, Successes
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 
@@ -139,17 +139,17 @@ class Matcher:
         rules, calls = self._rank(self.keywords.find(text))
         return rules if calls else None
 
-    def take_success(self, rules: list[Rule], text: str, record: Record, when: datetime) -> None:
+    def take_success(self, rules: list[Rule], text: str, source: str, line: int, when: datetime) -> None:
         """What `match` does with a one-line record whose candidates are all successful-call rules,
         its time known: a successful call when one matches, and the source's last time."""
         self.stats.records += 1
-        self.last_time[record.source] = when
+        self.last_time[source] = when
         if len(rules) == 1 and len(rules[0].patterns) == 1 and not rules[0].unless and len(text) <= LONG_RECORD:
             found = self._single(rules[0], text)  # the usual case: one rule of one pattern
         else:
             found = self.first(rules, text)
         if found is not None:
-            self.successes.add(found[0].id, when, record.source, record.line, record.end_line)
+            self.successes.add(found[0].id, when, source, line, line)
 
     def _single(self, rule: Rule, text: str) -> tuple[Rule, dict[str, str], int] | None:
         """`first` for one rule of one pattern and no `unless`, on a short text: one timed search."""

@@ -73,21 +73,22 @@ def parse(record: Record, clock: Clock) -> Entry:
     return Entry(record, parsed.time, parsed.level, parsed.message, text, name, parsed.fields)
 
 
-def shortcut_time(record: Record, iso: timestamps.IsoStart) -> tuple[datetime, str] | None:
+def shortcut_time(
+    text: str, iso: timestamps.IsoStart, wrapper: str = "", wrapper_time: str = ""
+) -> tuple[datetime, str] | None:
     """parse()'s time and format name for a one-line record whose text starts with a digit and an
     ISO stamp (and whose wrapper's stamp, if any, is ISO too): the common case, read without trying
     each format. None where parse() must decide. The text is then its own message (`Entry.text`)."""
-    text = record.text
     if not text[:1].isdigit():  # JSON, syslog and logfmt start otherwise; they are tried first
         return None
     when = iso(text)
     if when is None:
         return None
-    if record.wrapper_time:
-        when = iso(record.wrapper_time)
+    if wrapper_time:
+        when = iso(wrapper_time)
         if when is None:
             return None
-    return when, (f"{record.wrapper}+timestamped" if record.wrapper else "timestamped")
+    return when, (f"{wrapper}+timestamped" if wrapper else "timestamped")
 
 
 def level_of(value: object) -> str:

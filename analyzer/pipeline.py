@@ -11,7 +11,7 @@ from typing import BinaryIO
 from . import parallel, prefilter, redaction, sources, timestamps
 from .correlation import assemble_calls, correlate, input_order
 from .errors import UsageError
-from .framing import Prefilter, Shortcut, frame_blocks
+from .framing import Prefilter, frame_blocks
 from .matching import Matcher, MatchStats, match
 from .models import Entry, Event, Incident, Outcome, Record
 from .parsing import parse, shortcut_time
@@ -169,7 +169,7 @@ class _Scanner:
     ) -> Iterator[Event]:
         """The events of one source, or of one byte range of it."""
         first_line, edges = (chunk.first_line, (chunk.first, chunk.last)) if chunk else (1, (True, True))
-        shortcut = _successes_shortcut(self.clock, stats, matcher, span)
+        shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name)
         records = frame_blocks(blocks, name, stats, self.engine, first_line, edges, shortcut)
         entries = _observed((parse(r, self.clock) for r in records), stats, span)
         return match(entries, matcher)
@@ -192,26 +192,33 @@ class _Scanner:
         )
 
 
-def _successes_shortcut(clock: Clock, stats: SourceStats, matcher: Matcher, span: _Span) -> Shortcut | None:
+class _SuccessesShortcut:
     """The stages after framing in one step, for a one-line record whose only rule keywords are those
     of successful calls, with an ISO time: most matched records of a healthy day. It does what
     parse, _observed and match would do with it, and leaves every other record to them."""
-    iso = timestamps.IsoStart(clock)
 
-    def take(record: Record) -> bool:
-        known = shortcut_time(record, iso)
+    def __init__(self, clock: Clock, stats: SourceStats, matcher: Matcher, span: _Span, source: str) -> None:
+        self.iso = timestamps.IsoStart(clock)
+        self.stats, self.matcher, self.span, self.source = stats, matcher, span, source
+
+    def line(self, text: str, line_no: int) -> bool:
+        return self._take(text, line_no, shortcut_time(text, self.iso))
+
+    def record(self, record: Record) -> bool:
+        known = shortcut_time(record.text, self.iso, record.wrapper, record.wrapper_time)
+        return self._take(record.text, record.line, known)
+
+    def _take(self, text: str, line_no: int, known: tuple[datetime, str] | None) -> bool:
         if known is None:
             return False
-        rules = matcher.only_successes(record.text)
+        rules = self.matcher.only_successes(text)
         if rules is None:
             return False
         when, name = known
-        stats.formats[name] = stats.formats.get(name, 0) + 1
-        span.add(when)
-        matcher.take_success(rules, record.text, record, when)
+        self.stats.formats[name] = self.stats.formats.get(name, 0) + 1
+        self.span.add(when)
+        self.matcher.take_success(rules, text, self.source, line_no, when)
         return True
-
-    return take
 
 
 def _progressed(blocks: Iterable[bytes], progress: parallel.Progress) -> Iterator[bytes]:
