@@ -46,6 +46,11 @@ LONG_RECORD = 1 << 18  # characters: a longer record is matched only around its 
 FOCUS = 1 << 14  # characters searched on each side of a keyword in a long record
 
 
+def extractor_gate(ruleset: RuleSet, engine: str = "auto") -> PatternGate:
+    """The gate of the rule set's field extractors (one for many matchers: it compiles once)."""
+    return PatternGate([p for x in ruleset.extractors for p in x.patterns], engine)
+
+
 def evidence_window(text: str, at: int, redact: Callable[[str], str] = str) -> str:
     """A long record cut to its start and the part where the rule matched (a 20 MB line ends in an
     error): bounded memory, and the evidence shows what matters. The cuts are marked. Each kept part
@@ -80,7 +85,14 @@ class MatchStats:
 class Matcher:
     """Matches one entry at a time against a rule set."""
 
-    def __init__(self, ruleset: RuleSet, redact: Callable[[str], str], stats: MatchStats, engine: str = "auto") -> None:
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        redact: Callable[[str], str],
+        stats: MatchStats,
+        engine: str = "auto",
+        gate: PatternGate | None = None,
+    ) -> None:
         self.ruleset, self.redact, self.stats = ruleset, redact, stats
         self.by_keyword: dict[str, list[Rule]] = {}
         for rule in ruleset.rules:
@@ -93,8 +105,7 @@ class Matcher:
         self.deadline = 0.0  # of the record being matched (time.monotonic)
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
         self._ranked: dict[frozenset[str], tuple[list[Rule], bool]] = {}  # by the keywords found
-        patterns = [p for x in ruleset.extractors for p in x.patterns]
-        self.extractor_gate = PatternGate(patterns, engine)  # skips the patterns that cannot match
+        self.extractor_gate = gate or extractor_gate(ruleset, engine)  # skips the patterns that cannot match
         ends = list(accumulate(len(x.patterns) for x in ruleset.extractors))
         self.extractor_indices = [
             range(end - len(x.patterns), end) for x, end in zip(ruleset.extractors, ends, strict=True)

@@ -12,9 +12,10 @@ from . import parallel, prefilter, redaction, sources, timestamps
 from .correlation import assemble_calls, correlate, input_order
 from .errors import UsageError
 from .framing import Prefilter, frame_blocks
-from .matching import Matcher, MatchStats, match
+from .matching import Matcher, MatchStats, extractor_gate, match
 from .models import Entry, Event, Incident, Outcome, Record
 from .parsing import parse, shortcut_time
+from .prefilter import PatternGate
 from .ruleset import RuleSet
 from .sources import SourceStats
 from .timestamps import Clock
@@ -95,6 +96,7 @@ def run(
         ruleset,
         redact,
         options.engine,
+        extractor_gate(ruleset, options.engine),
     )
     stats = MatchStats()
     matcher = scanner.matcher(stats)
@@ -108,6 +110,8 @@ def run(
         jobs = parallel.jobs_for(source, options.jobs)
         chunks = parallel.plan(source, jobs) if jobs > 1 else []
         if len(chunks) > 1:
+            if scanner.gate is not None:
+                scanner.gate.prepare()  # once here, not in each worker
             parts = parallel.scan(chunks, jobs, functools.partial(scanner.chunk, source.name), progress)
             events, done = parallel.merge(parts, source_stats, stats, calls)
             for part in done:
@@ -154,9 +158,10 @@ class _Scanner:
     ruleset: RuleSet
     redact: Callable[[str], str]
     engine_name: str = "auto"
+    gate: PatternGate | None = None  # the extractors' gate, shared by the matchers of every part
 
     def matcher(self, stats: MatchStats) -> Matcher:
-        return Matcher(self.ruleset, self.redact, stats, self.engine_name)
+        return Matcher(self.ruleset, self.redact, stats, self.engine_name, self.gate)
 
     def events(
         self,

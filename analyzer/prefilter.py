@@ -133,6 +133,11 @@ class PatternGate:
         self._db = None
         self._pending = bool(self.patterns) and available(engine) == "hyperscan"
 
+    def prepare(self) -> None:
+        """Compile now (before forking workers, which then share it), not when first asked."""
+        if self._pending:
+            self._compile()
+
     def _compile(self) -> None:
         self._pending = False
         flags = [self._flags(p) for p in self.patterns]
