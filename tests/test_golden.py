@@ -33,6 +33,8 @@ def test_golden(
 ) -> None:
     monkeypatch.setenv("LANG", "C.UTF-8")
     out = render(case, OUTPUTS[name], capsys, monkeypatch)
+    if name.endswith(".json"):  # written compact; kept indented here, so that a change reads as a diff
+        out = json.dumps(json.loads(out), ensure_ascii=False, indent=2) + "\n"
     expected = case / name
     if update_golden:
         expected.write_text(out, encoding="utf-8")

@@ -36,7 +36,7 @@ def to_json(report: Report) -> str:
     for inc in data["incidents"]:
         inc["evidence"] = [_evidence_json(e) for e in inc["evidence"]]
         inc["actions"] = [_evidence_json(e) for e in inc["actions"]]
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"  # compact: the C encoder
 
 
 _LEFT_OUT = {Report: VIEW_ONLY, IncidentView: INCIDENT_VIEW_ONLY}
