@@ -6,14 +6,15 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from itertools import pairwise
 from typing import BinaryIO
 
 from . import parallel, prefilter, redaction, sources, timestamps
-from .correlation import assemble_calls, correlate, input_order
+from .correlation import Order, assemble_calls, correlate, input_order
 from .errors import UsageError
 from .framing import Prefilter, frame_blocks
 from .matching import Matcher, MatchStats, extractor_gate, match
-from .models import Entry, Event, Incident, Outcome, Record
+from .models import Entry, Event, Incident, Outcome, Record, Successes
 from .parsing import parse, shortcut_time
 from .prefilter import PatternGate
 from .ruleset import RuleSet
@@ -127,9 +128,7 @@ def run(
     found.sort(key=lambda e: order(e.time, e.source, e.line))
     window = time_window(options, span.end)
     kept = assemble_calls([e for e in found if _inside(e.time, window)])
-    inside = [i for i, t in enumerate(calls.times) if _inside(t, window)]
-    inside.sort(key=lambda i: order(calls.times[i], calls.sources[i], calls.lines[i]))
-    successes = calls.select(inside)
+    successes = _in_order(calls, window, order)
     events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
     correlation = correlate(kept, ruleset, window[1] or span.end, successes, order)
     return Analysis(
@@ -224,6 +223,19 @@ class _SuccessesShortcut:
         self.span.add(when)
         self.matcher.take_success(rules, text, self.source, line_no, when)
         return True
+
+
+def _in_order(calls: Successes, window: tuple[datetime | None, datetime | None], order: Order) -> Successes:
+    """The successful calls inside the window, in `order`; as they are when they already are (one
+    source, times never going back: the usual log)."""
+    if window == (None, None):
+        inside: list[int] | range = range(len(calls))
+    else:
+        inside = [i for i, t in enumerate(calls.times) if _inside(t, window)]
+    times = calls.times
+    if len(set(calls.sources)) <= 1 and None not in times and all(a <= b for a, b in pairwise(times)):  # type: ignore[operator]
+        return calls if isinstance(inside, range) else calls.select(inside)
+    return calls.select(sorted(inside, key=lambda i: order(times[i], calls.sources[i], calls.lines[i])))
 
 
 def _progressed(blocks: Iterable[bytes], progress: parallel.Progress) -> Iterator[bytes]:

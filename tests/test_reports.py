@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import GENLOG, SAMPLES, genlog
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer import cli, reporting, resources
 from analyzer.models import Category
@@ -198,3 +200,16 @@ def test_a_genlog_day_page_stays_under_one_mebibyte(
     lanes = re.findall(r'<g class="lane [^"]*" data-incident="(INC-\d+)"', page)
     incidents = re.findall(r'<details class="incident [^"]*" id="(INC-\d+)"', page)
     assert lanes == incidents and len(incidents) >= 3
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(min_value=0, max_value=6 * 3600), max_size=60))
+def test_successes_per_minute_by_bisection_count_as_one_look_at_each(seconds: list[int]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from analyzer.reporting import timeline
+
+    t0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+    times = sorted(t0 + timedelta(seconds=s, microseconds=s % 7) for s in seconds)
+    t1 = t0 + timedelta(hours=6, minutes=1)
+    assert timeline._per_minute_sorted(times, t0, t1) == timeline._per_minute(times, t0)

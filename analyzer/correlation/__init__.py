@@ -94,15 +94,8 @@ def _feed(
     times = calls.times
     done, count = 0, sum(1 for t in times if t is not None)
 
-    def key(i: int) -> tuple:
-        return order(times[i], calls.sources[i], calls.lines[i])
-
     for event in [*dated, None]:
-        upto = (
-            count
-            if event is None
-            else bisect_left(range(count), order(event.time, event.source, event.line), done, count, key=key)
-        )
+        upto = count if event is None else _before(calls, count, done, event, order)
         if upto > done:
             for window in windows:
                 if window.open:
@@ -114,6 +107,20 @@ def _feed(
         if event is not None:
             for detector in detectors:
                 detector.feed(event)
+
+
+def _before(calls: Successes, count: int, lo: int, event: Event, order: Order) -> int:
+    """How many of the first `count` successful calls (dated, in order) come before the event: a
+    bisection on times, then input order among the calls of the event's very time."""
+    at = bisect_left(calls.times, event.time, lo, count)  # type: ignore[arg-type]
+    mine = order(event.time, event.source, event.line)
+    while (
+        at < count
+        and calls.times[at] == event.time
+        and order(calls.times[at], calls.sources[at], calls.lines[at]) < mine
+    ):
+        at += 1
+    return at
 
 
 def _with_calls(

@@ -7,6 +7,7 @@ Markdown writes it as a mermaid gantt and a table. Positions are in units of a 1
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ def build_timeline(
     scale = WIDTH / (t1 - t0).total_seconds()
     x = lambda when: round((when - t0).total_seconds() * scale, 3)  # noqa: E731
     lanes = tuple(_lane(inc, x, t0, scale) for inc in incidents if inc.start is not None)
-    counts = _per_minute(successes, t0)
+    counts = _per_minute_sorted(successes, t0, t1)
     peak = max(counts.values(), default=0)
     offset = t0.utcoffset() or timedelta(0)
     return Timeline(
@@ -118,6 +119,19 @@ def build_timeline(
         success_peak=peak,
         ticks=ticks(t0, t1, x),
     )
+
+
+def _per_minute_sorted(times: list[datetime], t0: datetime, t1: datetime) -> Counter[int]:
+    """`_per_minute` of sorted times in [t0, t1): two bisections a minute, not a look at each time."""
+    counts: Counter[int] = Counter()
+    minutes = int((t1 - t0).total_seconds() // 60)
+    low = bisect_left(times, t0)
+    for minute in range(minutes):
+        high = bisect_left(times, t0 + (minute + 1) * MINUTE, low)
+        if high > low:
+            counts[minute] = high - low
+        low = high
+    return counts
 
 
 def _per_minute(times: Iterable[datetime | None], t0: datetime) -> Counter[int]:
