@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .models import Record
-from .sources import BLOCK_SIZE, MAX_LINE, SourceStats
+from .sources import MAX_CARRY, SourceStats
 
 # Lines whose unwrapped text starts like this continue the record before them.
 _CHAIN_MARKERS = ("During handling of the above exception", "The above exception was the direct cause", "Caused by: ")
@@ -37,9 +37,6 @@ TRIGGERS = (
 _CRI = re.compile(
     r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) (stdout|stderr) ([FP])(?: (.*)|$)", re.S
 )
-# Lines with no record boundary: frame what we have (counted as a split) past this, which is more
-# than the longest line sources.py yields whole, so one giant line is never split here.
-MAX_CARRY = MAX_LINE + BLOCK_SIZE
 
 
 class Prefilter(Protocol):
@@ -285,9 +282,7 @@ def frame_blocks(
         cut = last_boundary(buffer)
         if cut == 0 and len(buffer) > MAX_CARRY:
             cut = len(buffer)
-            stats.problems.append(
-                f"{source}: line {line_no}: over {MAX_CARRY >> 20} MiB without a record boundary; split"
-            )
+            stats.splits.append(line_no)
         if cut == 0:
             carry = buffer
             continue

@@ -2,9 +2,9 @@
 a worker process, the results merged in input order.
 
 Cuts are placed where the framer itself would cut a block (`framing.last_boundary`), so a range
-frames into exactly the records the whole file gives there. Each range is scanned knowing its first
-line number (counted first, in the workers too), so line numbers stay those of the file. An event
-without a time in a range inherits the last time of the ranges before it, as in one process.
+frames into exactly the records the whole file gives there. Each range numbers its lines from 1; the
+merge moves them down by the lines of the ranges before it, so line numbers are those of the file.
+An event without a time in a range inherits the last time of the ranges before it, as in one process.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import sys
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +39,6 @@ class Chunk:
     path: str
     start: int
     end: int
-    first_line: int = 1
     first: bool = True  # holds the file's first line
     last: bool = True  # holds the file's last line
 
@@ -114,15 +114,11 @@ def _cut_near(f: Any, offset: int) -> int | None:
 
 
 def scan(chunks: list[Chunk], jobs: int, scan_chunk: ScanChunk, progress: Progress | None = None) -> Iterator[Part]:
-    """Each range's Part, in order, scanned in `jobs` forked processes; line numbers counted first."""
+    """Each range's Part, in order, scanned in `jobs` forked processes. A part numbers its lines from
+    1; `merge` moves them to where the range starts, once the ranges before it are counted."""
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_init, initargs=(scan_chunk,)) as pool:
-        counts = pool.map(_count_lines, chunks)
-        numbered, line = [], 1
-        for chunk, count in zip(chunks, counts, strict=True):
-            numbered.append(dataclasses.replace(chunk, first_line=line))
-            line += count
-        for part in pool.imap(_run, numbered):
+        for part in pool.imap(_run, chunks):
             if progress is not None:
                 progress.advance(part.size, part.stats.lines, len(part.events))
             yield part
@@ -131,23 +127,32 @@ def scan(chunks: list[Chunk], jobs: int, scan_chunk: ScanChunk, progress: Progre
 def merge(
     parts: Iterator[Part], stats: SourceStats, match_stats: MatchStats, successes: Successes
 ) -> tuple[list[Event], list[Part]]:
-    """The parts' events in order, times inherited across ranges; their counters added to the totals,
-    their successful calls to `successes`."""
+    """The parts' events in order, line numbers those of the file, times inherited across ranges;
+    their counters added to the totals, their successful calls to `successes`."""
     events: list[Event] = []
     done: list[Part] = []
     latest: datetime | None = None
+    before = 0  # lines in the ranges before this one
     for part in parts:
-        if latest is not None:
-            events.extend(e if e.time is not None else dataclasses.replace(e, time=latest) for e in part.events)
-        else:
-            events.extend(part.events)
+        events.extend(_moved(e, before, latest) for e in part.events)
+        part.successes.lines = array("q", [n + before for n in part.successes.lines])
+        part.successes.end_lines = array("q", [n + before for n in part.successes.end_lines])
+        part.stats.splits = [n + before for n in part.stats.splits]
         successes.extend(part.successes, latest)
         latest = part.latest or latest
+        before += part.stats.lines
         add_up(stats, part.stats)
         add_up(match_stats, part.match_stats)
         part.events, part.successes = [], Successes()
         done.append(part)
     return events, done
+
+
+def _moved(event: Event, lines: int, time: datetime | None) -> Event:
+    """The event `lines` lines further down, with `time` if it had none."""
+    if not lines and (event.time is not None or time is None):
+        return event
+    return dataclasses.replace(event, line=event.line + lines, end_line=event.end_line + lines, time=event.time or time)
 
 
 def add_up(total: Any, part: Any) -> None:
@@ -174,19 +179,6 @@ def _init(scan_chunk: ScanChunk) -> None:
 
 def _run(chunk: Chunk) -> Part:
     return _WORKER[0](chunk)
-
-
-def _count_lines(chunk: Chunk) -> int:
-    count, left = 0, chunk.end - chunk.start
-    with open(chunk.path, "rb") as f:
-        f.seek(chunk.start)
-        while left > 0:
-            data = f.read(min(left, 1 << 23))
-            if not data:
-                break
-            count += data.count(b"\n")
-            left -= len(data)
-    return count
 
 
 class Progress:

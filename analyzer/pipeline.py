@@ -56,7 +56,7 @@ class Analysis:
 
     @property
     def problems(self) -> list[str]:
-        return [p for s in self.sources for p in s.problems]
+        return [p for s in self.sources for p in s.messages()]
 
     @property
     def lines(self) -> int:
@@ -172,9 +172,9 @@ class _Scanner:
         chunk: parallel.Chunk | None = None,
     ) -> Iterator[Event]:
         """The events of one source, or of one byte range of it."""
-        first_line, edges = (chunk.first_line, (chunk.first, chunk.last)) if chunk else (1, (True, True))
+        edges = (chunk.first, chunk.last) if chunk else (True, True)
         shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name)
-        records = frame_blocks(blocks, name, stats, self.engine, first_line, edges, shortcut)
+        records = frame_blocks(blocks, name, stats, self.engine, 1, edges, shortcut)
         entries = _observed((parse(r, self.clock) for r in records), stats, span)
         return match(entries, matcher)
 

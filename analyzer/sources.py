@@ -22,6 +22,9 @@ from .errors import UsageError
 
 BLOCK_SIZE = 1 << 22  # 4 MiB read at a time
 MAX_LINE = 1 << 25  # 32 MiB: a longer line is split (and counted) so memory stays bounded
+# Lines with no record boundary: framing frames what it has (counted as a split) past this, which is
+# more than the longest line read whole, so one giant line is never split there.
+MAX_CARRY = MAX_LINE + BLOCK_SIZE
 STDIN_NAME = "<stdin>"
 
 _MAGIC = {
@@ -46,6 +49,12 @@ class SourceStats:
     split_lines: int = 0
     formats: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    splits: list[int] = field(default_factory=list)  # lines where framing cut a record with no boundary
+
+    def messages(self) -> list[str]:
+        """Every problem, one line each: the read problems, then the records framing had to cut."""
+        cut = f"over {MAX_CARRY >> 20} MiB without a record boundary; split"
+        return self.problems + [f"{self.name}: line {line}: {cut}" for line in self.splits]
 
 
 @dataclass(frozen=True, slots=True)

@@ -230,7 +230,7 @@ def _zone_name(tz: tzinfo) -> str:
 def _source(stats: Any) -> SourceView:
     formats = tuple(sorted(stats.formats, key=lambda f: (-stats.formats[f], f)))
     return SourceView(
-        stats.name, stats.lines, stats.records, formats, stats.undecodable, stats.compression, tuple(stats.problems)
+        stats.name, stats.lines, stats.records, formats, stats.undecodable, stats.compression, tuple(stats.messages())
     )
 
 
