@@ -221,3 +221,28 @@ def test_the_extractor_gate_never_hides_a_pattern_that_matches(text: str) -> Non
     possible = GATE.possible(text)
     assert {i for i, p in enumerate(EXTRACTOR_PATTERNS) if p.search(text)} <= possible
     assert prefilter.PatternGate(EXTRACTOR_PATTERNS, "regex").possible(text) == set(range(len(EXTRACTOR_PATTERNS)))
+
+
+@needs_hyperscan
+def test_compiled_databases_are_cached_and_a_bad_cache_file_is_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", str(tmp_path))
+    buffer = b"2026-03-14 09:00:00 ERROR insufficient_quota\nok\n\tat x\n"
+    fresh = hit_lines("hyperscan", buffer)
+    files = list(tmp_path.glob("hs-*.db"))
+    assert len(files) == 1
+    assert hit_lines("hyperscan", buffer) == fresh  # read back from the cache
+    files[0].write_bytes(b"not a database")
+    assert hit_lines("hyperscan", buffer) == fresh  # compiled again, and cached again
+    assert files[0].read_bytes() != b"not a database"
+    assert fresh == {0, len(b"2026-03-14 09:00:00 ERROR insufficient_quota\nok\n")}
+
+
+@needs_hyperscan
+def test_an_empty_cache_dir_setting_caches_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert prefilter.cache_dir() is None
+    hit_lines("hyperscan", b"insufficient_quota\n")
+    assert not list(tmp_path.rglob("*"))
