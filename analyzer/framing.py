@@ -330,10 +330,11 @@ def _frame_buffer(
             stats.records += 1
             stats.framed += 1
             data = buffer[ls : le if newline < 0 else newline]
-            if shortcut is None:
-                yield _one_line_record(data, source, line_no)
-            else:
-                yield from _offer(shortcut, data, source, line_no)
+            record = (
+                _one_line_record(data, source, line_no) if shortcut is None else _offer(shortcut, data, source, line_no)
+            )
+            if record is not None:
+                yield record
             line_no += 1 if newline >= 0 else 0
         else:
             yield from _frame_region(buffer[ls:le], source, stats, line_no)
@@ -358,17 +359,14 @@ def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) ->
         yield rec
 
 
-def _offer(shortcut: Shortcut, data: bytes, source: str, line_no: int) -> Iterator[Record]:
-    """The record of one line, unless the shortcut takes it (as text when unwrap would keep it whole)."""
+def _offer(shortcut: Shortcut, data: bytes, source: str, line_no: int) -> Record | None:
+    """The record of one line, or None when the shortcut takes it (as text when unwrap would keep it whole)."""
     text = _decode_line(data)
     if not (text[:1].isdigit() and text[10:11] == "T") and not text.startswith('{"log":'):  # no wrapper
-        if not shortcut.line(text, line_no):
-            yield Record(source, line_no, line_no, text)
-        return
+        return None if shortcut.line(text, line_no) else Record(source, line_no, line_no, text)
     line = unwrap(text)
     record = Record(source, line_no, line_no, line.text, line.wrapper, line.time, line.stream)
-    if not shortcut.record(record):
-        yield record
+    return None if shortcut.record(record) else record
 
 
 def _one_line_record(data: bytes, source: str, line_no: int) -> Record:
