@@ -161,26 +161,57 @@ class IsoStart:
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.memo: dict[tuple[str | None, ...], datetime | None] = {}
+        self.memo: dict[object, tuple | None] = {}  # a minute's fields and zone, None if no such minute
 
     def __call__(self, text: str) -> datetime | None:
+        head = text[:19]
+        if _PLAIN_ISO.match(head) is None or not head.isascii():
+            return self._matched(text)
+        end = 19
+        if text[19:20] in _FRACTION_MARKS:
+            while end < 28 and "0" <= text[end + 1 : end + 2] <= "9":
+                end += 1
+        fraction = text[20 : end + 1] if end > 19 else ""
+        after = end + 1 if fraction else 19
+        if text[after : after + 1] in _ZONE_STARTS or text[after + 1 : after + 2] in _ZONE_STARTS:
+            return self._matched(text)  # perhaps a zone: the full pattern decides
+        return self._at(
+            head[:16], (head[:4], head[5:7], head[8:10], head[11:13], head[14:16], None), head[17:19], fraction
+        )
+
+    def _matched(self, text: str) -> datetime | None:
         m = _ISO.match(text)
         if m is None:
             return None
-        key = m.group(1, 2, 3, 4, 5, 8)
-        minute = self.memo.get(key, False)
+        return self._at(None, m.group(1, 2, 3, 4, 5, 8), m.group(6), m.group(7))
+
+    def _at(self, key: str | None, parts: tuple[str | None, ...], second: str, fraction: str | None) -> datetime | None:
+        memo_key = key if key is not None else parts
+        minute = self.memo.get(memo_key, False)
         if minute is False:
             if len(self.memo) >= self.LIMIT:
                 self.memo.clear()
-            minute = self.memo[key] = _make(
-                self.clock, int(key[0]), int(key[1]), int(key[2]), (int(key[3]), int(key[4]), 0), 0, key[5]
+            year, month, day, hour, mins, zone = parts
+            when = _make(self.clock, int(year), int(month), int(day), (int(hour), int(mins), 0), 0, zone)  # type: ignore[arg-type]
+            minute = self.memo[memo_key] = when and (
+                when.year,
+                when.month,
+                when.day,
+                when.hour,
+                when.minute,
+                when.tzinfo,
             )
         if minute is None:
             return None
-        try:
-            return minute.replace(second=int(m.group(6)), microsecond=_micro(m.group(7)))
+        try:  # positional: datetime() with keywords, or replace(), costs twice as much
+            return datetime(*minute[:5], int(second), _micro(fraction), minute[5])
         except ValueError:  # second 60: leading() reads no ISO stamp there either
             return None
+
+
+_PLAIN_ISO = re.compile(r"\d\d\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d")  # and nothing before it: no "[", no zone yet
+_FRACTION_MARKS = {",", "."}
+_ZONE_STARTS = {"Z", "+", "-"}
 
 
 def find(text: str, clock: Clock) -> tuple[datetime | None, int]:
