@@ -20,7 +20,8 @@ from .sources import MAX_CARRY, SourceStats
 # Lines whose unwrapped text starts like this continue the record before them.
 _CHAIN_MARKERS = ("During handling of the above exception", "The above exception was the direct cause", "Caused by: ")
 _TB_START = "Traceback (most recent call last)"
-_MARKERS = "|".join(re.escape(m) for m in (_TB_START, *_CHAIN_MARKERS))
+MARKERS = (_TB_START, *_CHAIN_MARKERS)  # a line that starts so continues the record before it
+_MARKERS = "|".join(re.escape(m) for m in MARKERS)
 
 # Any line that is not a plain one-line record has one of these at its start (multi-line mode).
 TRIGGERS = (
