@@ -32,7 +32,10 @@ TRIGGERS = (
     + rb"))"
     + rb'|\{"log":"(?:[ \t]|\\[tnr]|'
     + _MARKERS.encode()
-    + rb"))"
+    + rb")"
+    # a Docker line whose log value does not end in \n: split, the rest of it on the next line
+    + rb'|\{"log":"(?:(?:[^"\\\n]|\\.)*(?:[^"\\\n]|\\[^n]))?"'
+    + rb")"
 )
 
 _CRI = re.compile(

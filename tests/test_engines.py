@@ -63,6 +63,8 @@ LINE = st.sampled_from(
         "2026-03-14T03:01:02Z stdout F ",
         '{"log":"\\tat x\\n","stream":"stderr"}',
         '{"log":"Caused by: y\\n"}',
+        '{"log":"2026-03-14 09:12:05 INFO first half, ","stream":"stdout"}',
+        '{"log":"second half\\n","stream":"stdout"}',
         "x HTTP/1.1 200 OK declined reload",
     ]
 )
