@@ -91,6 +91,15 @@ def shortcut_time(
     return when, (f"{wrapper}+timestamped" if wrapper else "timestamped")
 
 
+def shortcut_json(text: str, clock: Clock) -> tuple[datetime, str, str] | None:
+    """parse()'s time, format name and Entry.text for an unwrapped one-line record that is a JSON
+    object with a time (JSON is the first format parse() tries); None where parse() must decide."""
+    parsed = _json(text, clock)
+    if parsed is None or parsed.time is None:
+        return None
+    return parsed.time, parsed.format, "\n".join(part for part in (parsed.message, parsed.extra) if part)
+
+
 def level_of(value: object) -> str:
     """Normalise a level name, pino/bunyan number or syslog priority."""
     if isinstance(value, int) and not isinstance(value, bool):

@@ -15,7 +15,7 @@ from .errors import UsageError
 from .framing import Prefilter, frame_blocks
 from .matching import Matcher, MatchStats, extractor_gate, match
 from .models import Entry, Event, Incident, Outcome, Record, Successes
-from .parsing import parse, shortcut_time
+from .parsing import parse, shortcut_json, shortcut_time
 from .prefilter import PatternGate
 from .ruleset import RuleSet
 from .sources import SourceStats
@@ -198,14 +198,18 @@ class _Scanner:
 
 class _SuccessesShortcut:
     """The stages after framing in one step, for a one-line record whose only rule keywords are those
-    of successful calls, with an ISO time: most matched records of a healthy day. It does what
-    parse, _observed and match would do with it, and leaves every other record to them."""
+    of successful calls, with a time: most matched records of a healthy day. It does what parse,
+    _observed and match would do with it, and leaves every other record to them. Plain lines are
+    read for an ISO time only; JSON lines by parse()'s own JSON reader."""
 
     def __init__(self, clock: Clock, stats: SourceStats, matcher: Matcher, span: _Span, source: str) -> None:
-        self.iso = timestamps.IsoStart(clock)
+        self.clock, self.iso = clock, timestamps.IsoStart(clock)
         self.stats, self.matcher, self.span, self.source = stats, matcher, span, source
 
     def line(self, text: str, line_no: int) -> bool:
+        if text[:1] == "{":
+            known = shortcut_json(text, self.clock)
+            return known is not None and self._take(known[2], line_no, known[:2])
         return self._take(text, line_no, shortcut_time(text, self.iso))
 
     def record(self, record: Record) -> bool:
@@ -213,6 +217,7 @@ class _SuccessesShortcut:
         return self._take(record.text, record.line, known)
 
     def _take(self, text: str, line_no: int, known: tuple[datetime, str] | None) -> bool:
+        """`text`: what rules match (a JSON record's message and error text)."""
         if known is None:
             return False
         rules = self.matcher.only_successes(text)
