@@ -7,6 +7,7 @@ lines, 1-million-line python, json and cri days. Measures wall time and peak RSS
 with /usr/bin/time, repeats each --repeat times and prints the medians and the ratios the issue
 sets as targets. The naive loop runs on a slice of the file and is extrapolated linearly.
 --quick: fewer lines (1,000,000), one run each, no regex-engine run on the large file.
+--extra-lines N: one more run, on an N-line day, to see how peak memory grows with the input.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=5_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--extra-lines", type=int, default=0, help="also one run on a day this long (memory)")
     args = parser.parse_args()
     lines, repeat = (1_000_000, 1) if args.quick else (args.lines, args.repeat)
     jobs = len(os.sched_getaffinity(0))
@@ -122,6 +124,9 @@ def main() -> None:
         row(f"logscan 1M {fmt} --jobs {jobs}", [*scan, "--jobs", str(jobs), str(path)])
         if not args.quick:
             row(f"logscan 1M {fmt} regex --jobs {jobs}", [*scan, "--engine", "regex", "--jobs", str(jobs), str(path)])
+    if args.extra_lines:
+        extra = build(args.extra_lines)
+        row(f"logscan {args.extra_lines / 1e6:g}M python --jobs {jobs} (1 run)", [*scan, str(extra)], 1)
     report(rows, lines, size, jobs, repeat)
 
 
