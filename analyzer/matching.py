@@ -124,7 +124,7 @@ class Matcher:
                 {r.id: r for word in words for r in self.by_keyword[word]}.values(),
                 key=lambda r: (-r.priority, self.order[r.id]),
             )
-            calls = all(r.outcome is Outcome.SUCCESS and r.category is None for r in rules)
+            calls = all(r.call_success for r in rules)
             known = self._ranked[words] = (rules, calls)
         return known
 
@@ -167,8 +167,7 @@ class Matcher:
         try:
             m = rule.patterns[0].search(text, 0, len(text), None, False, MATCH_TIMEOUT)
         except TimeoutError:
-            self.stats.timeouts += 1
-            self.stats.timed_out[rule.id] = self.stats.timed_out.get(rule.id, 0) + 1
+            self._timed_out(rule.id)
             return None
         return None if m is None else (rule, {}, m.start())
 
@@ -195,12 +194,15 @@ class Matcher:
                 if m is not None:
                     return m
         except TimeoutError:
-            self.stats.timeouts += 1
-            self.stats.timed_out[name] = self.stats.timed_out.get(name, 0) + 1
+            self._timed_out(name)
         return None
 
+    def _timed_out(self, name: str) -> None:
+        self.stats.timeouts += 1
+        self.stats.timed_out[name] = self.stats.timed_out.get(name, 0) + 1
+
     def _event(self, rule: Rule, groups: dict[str, str], at: int, entry: Entry) -> Event:
-        if rule.outcome is Outcome.SUCCESS and rule.category is None:
+        if rule.call_success:
             return self._success(rule, entry)
         fields = self._fields(entry)
         fields.update(rule.fields)

@@ -80,7 +80,7 @@ def success_models(ruleset: RuleSet) -> dict[str, Event]:
     return {
         r.id: Event(r.id, None, Outcome.SUCCESS, r.severity, r.retryable, r.confidence, None, "", 0, 0, "")
         for r in ruleset.rules
-        if r.outcome is Outcome.SUCCESS and r.category is None
+        if r.call_success
     }
 
 

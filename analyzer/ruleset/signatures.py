@@ -37,6 +37,11 @@ class Rule:
     examples_no_match: tuple[str, ...]
     location: str  # file:line of its [[rule]] header
 
+    @property
+    def call_success(self) -> bool:
+        """Its records are successful API calls (a success with a category, such as credit bought, is not)."""
+        return self.outcome is Outcome.SUCCESS and self.category is None
+
 
 @dataclass(frozen=True, slots=True)
 class Extractor:
