@@ -213,3 +213,6 @@ def test_successes_per_minute_by_bisection_count_as_one_look_at_each(seconds: li
     times = sorted(t0 + timedelta(seconds=s, microseconds=s % 7) for s in seconds)
     t1 = t0 + timedelta(hours=6, minutes=1)
     assert timeline._per_minute_sorted(times, t0, t1) == timeline._per_minute(times, t0)
+    # a span of decades (a stray epoch stamp): only the minutes that have calls are visited
+    far = [datetime(1970, 1, 1, tzinfo=UTC), *times]
+    assert timeline._per_minute_sorted(far, far[0], t1) == timeline._per_minute(far, far[0])
