@@ -46,6 +46,7 @@ def compiled(expressions: list[bytes], ids: list[int], flags: list[int]) -> hype
         try:
             db = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
             db.scratch = hyperscan.Scratch(db)
+            db.scan(b"\n", match_event_handler=_ignore)  # one built for CPU features this one lacks fails here
             return db
         except (OSError, hyperscan.error):  # none yet, unreadable, or built for another CPU
             pass
@@ -60,6 +61,10 @@ def compiled(expressions: list[bytes], ids: list[int], flags: list[int]) -> hype
         except OSError:
             pass
     return db
+
+
+def _ignore(*_args: object) -> None:
+    return None
 
 
 def _literals(keywords: Iterable[str]) -> list[bytes]:
