@@ -267,7 +267,6 @@ def frame_blocks(
     source: str,
     stats: SourceStats,
     prefilter: Prefilter | None = None,
-    first_line: int = 1,
     edges: tuple[bool, bool] = (True, True),
     shortcut: Shortcut | None = None,
 ) -> Iterator[Record]:
@@ -275,11 +274,11 @@ def frame_blocks(
 
     Counts every line and record into `stats`. The first and last line of the source are always
     framed, so the report knows when the source starts and ends. A part of a source (a byte range
-    cut at `last_boundary`) gives its first line number and whether it holds the source's start
-    and end in `edges`. A region of one line is first offered to `shortcut`; a record it handles is
+    cut at `last_boundary`) numbers its lines from 1 too and tells whether it holds the source's
+    start and end in `edges`. A region of one line is first offered to `shortcut`; a record it handles is
     counted, not yielded.
     """
-    carry, line_no = b"", first_line
+    carry, line_no = b"", 1
     first = edges[0]
     for block in blocks:
         buffer = carry + block if carry else block

@@ -174,7 +174,7 @@ class _Scanner:
         """The events of one source, or of one byte range of it."""
         edges = (chunk.first, chunk.last) if chunk else (True, True)
         shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name)
-        records = frame_blocks(blocks, name, stats, self.engine, 1, edges, shortcut)
+        records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut)
         entries = _observed((parse(r, self.clock) for r in records), stats, span)
         return match(entries, matcher)
 
