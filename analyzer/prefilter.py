@@ -197,7 +197,7 @@ class PatternGate:
         self.patterns = list(patterns)
         self.every = frozenset(range(len(self.patterns)))
         self.always: frozenset[int] = self.every
-        self._db = None
+        self._db: hyperscan.Database | None = None
         self._pending = bool(self.patterns) and available(engine) == "hyperscan"
 
     def prepare(self) -> None:

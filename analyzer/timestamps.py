@@ -161,7 +161,8 @@ class IsoStart:
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.memo: dict[object, tuple | None] = {}  # a minute's fields and zone, None if no such minute
+        # a minute's fields and zone, by its text; None if there is no such minute
+        self.memo: dict[object, tuple[int, int, int, int, int, tzinfo | None] | None] = {}
 
     def __call__(self, text: str) -> datetime | None:
         head = text[:19]
@@ -187,24 +188,19 @@ class IsoStart:
 
     def _at(self, key: str | None, parts: tuple[str | None, ...], second: str, fraction: str | None) -> datetime | None:
         memo_key = key if key is not None else parts
-        minute = self.memo.get(memo_key, False)
-        if minute is False:
+        if memo_key not in self.memo:
             if len(self.memo) >= self.LIMIT:
                 self.memo.clear()
-            year, month, day, hour, mins, zone = parts
-            when = _make(self.clock, int(year), int(month), int(day), (int(hour), int(mins), 0), 0, zone)  # type: ignore[arg-type]
-            minute = self.memo[memo_key] = when and (
-                when.year,
-                when.month,
-                when.day,
-                when.hour,
-                when.minute,
-                when.tzinfo,
-            )
+            y, mo, d, h, mi, zone = parts
+            when = _make(self.clock, int(y), int(mo), int(d), (int(h), int(mi), 0), 0, zone)  # type: ignore[arg-type]
+            fields = None if when is None else (when.year, when.month, when.day, when.hour, when.minute, when.tzinfo)
+            self.memo[memo_key] = fields
+        minute = self.memo[memo_key]
         if minute is None:
             return None
+        year, month, day, hour, mins, tz = minute
         try:  # positional: datetime() with keywords, or replace(), costs twice as much
-            return datetime(*minute[:5], int(second), _micro(fraction), minute[5])
+            return datetime(year, month, day, hour, mins, int(second), _micro(fraction), tz)
         except ValueError:  # second 60: leading() reads no ISO stamp there either
             return None
 

@@ -91,6 +91,7 @@ def _feed(
     detectors in bulk, and one by one only to an absence rule that selects them."""
     eager = [d for d in detectors if isinstance(d, Absence) and any(d.selects(e) for e in model.values())]
     windows = [d for d in detectors if isinstance(d, Windows)]
+    detector: Windows | Absence
     times = calls.times
     done, count = 0, sum(1 for t in times if t is not None)
 
@@ -112,7 +113,7 @@ def _feed(
 def _before(calls: Successes, count: int, lo: int, event: Event, order: Order) -> int:
     """How many of the first `count` successful calls (dated, in order) come before the event: a
     bisection on times, then input order among the calls of the event's very time."""
-    at = bisect_left(calls.times, event.time, lo, count)  # type: ignore[arg-type]
+    at = bisect_left(calls.times, event.time, lo, count)  # type: ignore[arg-type,type-var]
     mine = order(event.time, event.source, event.line)
     while (
         at < count
