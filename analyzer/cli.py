@@ -276,7 +276,7 @@ def rules_list(rule_paths: tuple[str, ...], no_builtin_rules: bool) -> int:
     return ExitCode.OK
 
 
-def _table(rows: list[tuple[str, ...]]) -> None:
+def _table(rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -295,7 +295,7 @@ def rules_show(rule_id: str, rule_paths: tuple[str, ...], no_builtin_rules: bool
         return ExitCode.OK
     rule = loaded.rule(rule_id)
     if rule is None:
-        close = [r.id for r in (*loaded.rules, *loaded.incidents) if rule_id in r.id]
+        close = [r for r in (*(x.id for x in loaded.rules), *(x.id for x in loaded.incidents)) if rule_id in r]
         raise UsageError(rule_id, "no such rule", f"try {close[0]}" if close else f"see '{PROG} rules list'")
     click.echo(f"id:          {rule.id}\ntitle:       {rule.title}\ndefined at:  {rule.location}")
     click.echo(f"category:    {rule.category.value if rule.category else '-'}\noutcome:     {rule.outcome.value}")

@@ -23,7 +23,7 @@ from .framing import MARKERS, TRIGGERS, Prefilter
 try:
     import hyperscan
 except ImportError:  # no wheel for this platform: the regex engine does the work
-    hyperscan = None
+    hyperscan = None  # type: ignore[assignment]
 
 
 def cache_dir() -> Path | None:

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from .errors import UsageError
 
@@ -123,7 +123,7 @@ def read_range(path: str, start: int, end: int, stats: SourceStats) -> Iterator[
         return
     with raw:
         raw.seek(start)
-        yield from _line_blocks(_Range(raw, end - start), path, stats, first=start == 0)
+        yield from _line_blocks(cast(BinaryIO, _Range(raw, end - start)), path, stats, first=start == 0)
 
 
 def read_blocks(source: Source, stats: SourceStats) -> Iterator[bytes]:
@@ -147,7 +147,7 @@ def read_blocks(source: Source, stats: SourceStats) -> Iterator[bytes]:
 
 def _decompressed(raw: BinaryIO, name: str) -> tuple[BinaryIO, str]:
     head = raw.read(6)
-    stream: BinaryIO = io.BufferedReader(_Prefixed(head, raw), BLOCK_SIZE)  # type: ignore[arg-type]
+    stream: BinaryIO = io.BufferedReader(_Prefixed(head, raw), BLOCK_SIZE)  # type: ignore[arg-type,type-var]
     kind = next((k for magic, k in _MAGIC.items() if head.startswith(magic)), "")
     if kind == "gzip":
         return gzip.GzipFile(fileobj=stream), kind  # type: ignore[return-value]

@@ -119,12 +119,13 @@ class Windows:
     def _why_opened(self, event: Event, measure: int) -> str:
         op, threshold = self.rule.condition
         what = f"distinct {self.rule.field} values" if self.rule.type == "value_count" else "failures"
+        assert event.time is not None  # only dated events are fed
         if self.rule.type == "event_count" and (op, threshold) in (("gte", 1), ("gt", 0)):
-            return f"first failure: {event.rule} at {stamp(event.time)} ({event.source}:{event.line})"  # type: ignore[arg-type]
+            return f"first failure: {event.rule} at {stamp(event.time)} ({event.source}:{event.line})"
         return (
             f"{measure} {what} within {span(self.rule.timespan)} ({op} {threshold}) at "
             f"{stamp(event.time)} ({event.source}:{event.line})"
-        )  # type: ignore[arg-type]
+        )
 
     def _success(self, event: Event) -> None:
         for group in self.open.values():
@@ -211,11 +212,12 @@ class Absence:
         self.expire(event.time)
         key = key_of(event, self.rule.group_by, self.aliases)
         if self.rule.not_followed_by.event(event):
+            limit = event.time + self.rule.tolerance
             self.waiting = [
                 w
                 for w in self.waiting
-                if key_of(w, self.rule.group_by, self.aliases) != key or w.time > event.time + self.rule.tolerance
-            ]  # type: ignore[operator]
+                if key_of(w, self.rule.group_by, self.aliases) != key or w.time > limit  # type: ignore[operator]
+            ]
         if self.rule.select.event(event):
             self.waiting.append(event)
 

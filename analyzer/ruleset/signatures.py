@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +158,11 @@ def parse_extractor(table: dict[str, Any], where: Locator, index: int, found: Co
     return Extractor(table["name"], patterns) if patterns else None
 
 
+def _located(at: Callable[[str], str], lang: str) -> Callable[[str], str]:
+    """`at` for the keys of a playbook's [lang] table: its header for ""."""
+    return lambda key: at(key or lang)
+
+
 def parse_playbook(table: dict[str, Any], where: Locator, index: int, found: Collector) -> Playbook | None:
     label = f"playbook '{table.get('id', index + 1)}'"
     at = table_at(where, "playbook", index)
@@ -166,7 +171,7 @@ def parse_playbook(table: dict[str, Any], where: Locator, index: int, found: Col
     text: dict[str, PlaybookText] = {}
     for lang in LANGUAGES:
         part = table[lang]
-        if check(part, PLAYBOOK_TEXT_KEYS, f"{label} [{lang}]", lambda key, lang=lang: at(key or lang), found):
+        if check(part, PLAYBOOK_TEXT_KEYS, f"{label} [{lang}]", _located(at, lang), found):
             text[lang] = PlaybookText(part["summary"], tuple(strings(part["steps"], "steps", label, at, found)))
     if len(text) != len(LANGUAGES):
         return None
