@@ -31,7 +31,8 @@ CSP = (
 
 def to_json(report: Report) -> str:
     """The JSON report (schema logscan.report/1): the view-model without its view-only parts."""
-    data = _plain(report)
+    # events are plain dicts already, and the bulk of a big report: encoded as they are, not copied
+    data = {name: report.events if name == "events" else _plain(getattr(report, name)) for name in _json_fields()}
     data["generator"] = {"name": "logscan", "version": report.version}
     for inc in data["incidents"]:
         inc["evidence"] = [_evidence_json(e) for e in inc["evidence"]]
@@ -40,6 +41,10 @@ def to_json(report: Report) -> str:
 
 
 _LEFT_OUT = {Report: VIEW_ONLY, IncidentView: INCIDENT_VIEW_ONLY}
+
+
+def _json_fields() -> list[str]:
+    return [name for name in _field_names(Report) if name not in VIEW_ONLY]
 
 
 def _plain(value: Any) -> Any:
