@@ -131,13 +131,14 @@ class Successes:
         self.lines.append(line)
         self.end_lines.append(end_line)
 
-    def extend(self, other: Successes, time: datetime | None = None) -> None:
-        """Append another's successes; those without a time take `time` (what came before them)."""
+    def extend(self, other: Successes, time: datetime | None = None, lines: int = 0) -> None:
+        """Append another's successes, `lines` lines further down; those without a time take `time`
+        (what came before them)."""
         self.rules += other.rules
         self.times += other.times if time is None else [t or time for t in other.times]
         self.sources += other.sources
-        self.lines += other.lines
-        self.end_lines += other.end_lines
+        self.lines += array("q", [n + lines for n in other.lines]) if lines else other.lines
+        self.end_lines += array("q", [n + lines for n in other.end_lines]) if lines else other.end_lines
 
     def select(self, indices: list[int]) -> Successes:
         """The successes at these indices, in that order."""

@@ -15,7 +15,6 @@ import multiprocessing
 import os
 import sys
 import time
-from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -135,10 +134,8 @@ def merge(
     before = 0  # lines in the ranges before this one
     for part in parts:
         events.extend(_moved(e, before, latest) for e in part.events)
-        part.successes.lines = array("q", [n + before for n in part.successes.lines])
-        part.successes.end_lines = array("q", [n + before for n in part.successes.end_lines])
         part.stats.splits = [n + before for n in part.stats.splits]
-        successes.extend(part.successes, latest)
+        successes.extend(part.successes, latest, before)
         latest = part.latest or latest
         before += part.stats.lines
         add_up(stats, part.stats)

@@ -67,6 +67,18 @@ def _ignore(*_args: object) -> None:
     return None
 
 
+def _ids(db: hyperscan.Database, data: bytes) -> set[int]:
+    """The ids of the expressions of the database that match somewhere in `data`."""
+    found: set[int] = set()
+    add = found.add
+
+    def on_match(index: int, _start: int, _end: int, _flags: int, _context: object) -> None:
+        add(index)
+
+    db.scan(data, match_event_handler=on_match)
+    return found
+
+
 def _literals(keywords: Iterable[str]) -> list[bytes]:
     return sorted({k.encode() for k in keywords if k}, key=lambda k: (-len(k), k))
 
@@ -171,15 +183,8 @@ class KeywordSet:
         """The keywords that occur in `text`, overlapping ones included."""
         if self._db is None:
             return frozenset(w for w in self.words if w in text)
-        found: set[int] = set()
-        add = found.add
-
-        def on_match(index: int, _start: int, _end: int, _flags: int, _context: object) -> None:
-            add(index)
-
         # surrogatepass: text from JSON may hold a lone surrogate; UTF-8 keeps keywords at character edges
-        self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
-        return frozenset(self.words[i] for i in found)
+        return frozenset(self.words[i] for i in _ids(self._db, text.encode("utf-8", "surrogatepass")))
 
 
 class PatternGate:
@@ -237,18 +242,10 @@ class PatternGate:
 
     def possible(self, text: str) -> frozenset[int] | set[int]:
         """The indices of the patterns that may match `text`."""
-        if self._pending:
-            self._compile()
+        self.prepare()
         if self._db is None or not text.isascii() or self._NOT_ASCII_SPACE.search(text):
             return self.every
-        found = set(self.always)
-        add = found.add
-
-        def on_match(index: int, _start: int, _end: int, _flags: int, _context: object) -> None:
-            add(index)
-
-        self._db.scan(text.encode("ascii"), match_event_handler=on_match)
-        return found
+        return _ids(self._db, text.encode("ascii")) | self.always
 
 
 ENGINES: dict[str, Callable[[Iterable[str]], Prefilter]] = {"regex": RegexPrefilter}
