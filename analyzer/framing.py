@@ -363,11 +363,10 @@ def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) ->
 
 
 def _offer(shortcut: Shortcut, data: bytes, source: str, line_no: int) -> Record | None:
-    """The record of one line, or None when the shortcut takes it (as text when unwrap would keep it whole)."""
-    text = _decode_line(data)
-    if not (text[:1].isdigit() and text[10:11] == "T") and not text.startswith('{"log":'):  # no wrapper
-        return None if shortcut.line(text, line_no) else Record(source, line_no, line_no, text)
-    line = unwrap(text)
+    """The record of one line, or None when the shortcut takes it (as text when it has no wrapper)."""
+    line = unwrap(_decode_line(data))
+    if not line.wrapper:
+        return None if shortcut.line(line.text, line_no) else Record(source, line_no, line_no, line.text)
     record = Record(source, line_no, line_no, line.text, line.wrapper, line.time, line.stream)
     return None if shortcut.record(record) else record
 
