@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from itertools import pairwise
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from . import parallel, prefilter, redaction, sources, timestamps
 from .correlation import Order, assemble_calls, correlate, input_order
@@ -51,7 +50,7 @@ class Analysis:
     options: Options
     window: tuple[datetime | None, datetime | None] = (None, None)
     filtered_out: int = 0
-    success_times: list[datetime] = field(default_factory=list)
+    success_times: Sequence[datetime] = field(default_factory=list)  # in order
     undetermined: list[str] = field(default_factory=list)  # absence windows the input ended inside
 
     @property
@@ -143,7 +142,7 @@ def run(
         options,
         window,
         len(found) - len(kept) + len(calls) - len(successes),
-        [t for t in successes.times if t],
+        cast(Sequence[datetime], successes.times.select(range(successes.times.dated()))),  # dated ones come first
         correlation.undetermined,
     )
 
@@ -238,7 +237,7 @@ def _in_order(calls: Successes, window: tuple[datetime | None, datetime | None],
     else:
         inside = [i for i, t in enumerate(calls.times) if _inside(t, window)]
     times = calls.times
-    if len(set(calls.sources)) <= 1 and None not in times and all(a <= b for a, b in pairwise(times)):  # type: ignore[operator]
+    if calls.sources.distinct() <= 1 and times.ascending():
         return calls if isinstance(inside, range) else calls.select(inside)
     return calls.select(sorted(inside, key=lambda i: order(times[i], calls.sources[i], calls.lines[i])))
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ..models import Category, Event, Incident, Outcome, Status, Successes
+from ..models import NO_TIME, Category, Event, Incident, Outcome, Status, Successes
 from ..ruleset import IncidentRule, RuleSet
 from . import sequences
 from .calls import CALL_WINDOW, assemble_calls, count_calls
@@ -93,7 +93,7 @@ def _feed(
     windows = [d for d in detectors if isinstance(d, Windows)]
     detector: Windows | Absence
     times = calls.times
-    done, count = 0, sum(1 for t in times if t is not None)
+    done, count = 0, times.dated()
 
     for event in [*dated, None]:
         upto = count if event is None else _before(calls, count, done, event, order)
@@ -130,7 +130,9 @@ def _with_calls(
     """The dated events, with the successful calls of these rules among them (a sequence step selects them)."""
     if not rules:
         return dated
-    picked = [i for i, (rule, time) in enumerate(zip(calls.rules, calls.times, strict=True)) if rule in rules and time]
+    wanted = {code for code, name in enumerate(calls.rules.names) if name in rules}
+    columns = zip(calls.rules.codes, calls.times.codes, strict=True)
+    picked = [i for i, (rule, zone) in enumerate(columns) if rule in wanted and zone != NO_TIME]
     merged = dated + list(calls.select(picked).events(model))
     return sorted(merged, key=lambda e: order(e.time, e.source, e.line))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -94,7 +94,10 @@ Stamp = Callable[[datetime | None], str | None]
 
 
 def build_timeline(
-    incidents: Iterable[Incident], successes: list[datetime], span: tuple[datetime | None, datetime | None], tz: tzinfo
+    incidents: Iterable[Incident],
+    successes: Sequence[datetime],
+    span: tuple[datetime | None, datetime | None],
+    tz: tzinfo,
 ) -> Timeline | None:
     """Lanes over the covered time, minute buckets; None when nothing has a time."""
     start, end = span
@@ -121,7 +124,7 @@ def build_timeline(
     )
 
 
-def _per_minute_sorted(times: list[datetime], t0: datetime, t1: datetime) -> Counter[int]:
+def _per_minute_sorted(times: Sequence[datetime], t0: datetime, t1: datetime) -> Counter[int]:
     """`_per_minute` of sorted times in [t0, t1): one bisection a minute that has any, not a look at
     each time (nor at each minute of a span that may be years long)."""
     counts: Counter[int] = Counter()

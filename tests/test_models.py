@@ -1,0 +1,115 @@
+"""The compact columns of successful calls: they must read back as the datetimes and names they
+were given, compare as those would, and survive extend, select and a trip between processes."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from dateutil import tz as dateutil_tz
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analyzer.models import Event, Names, Outcome, Severity, Successes, Times
+
+OK = Event("openai.ok", None, Outcome.SUCCESS, Severity.INFO, False, "high", None, "", 0, 0, "")
+
+ZONES: list[tzinfo | None] = [
+    None,
+    UTC,
+    timezone(timedelta(hours=9)),
+    timezone(-timedelta(hours=5, minutes=30)),
+    ZoneInfo("Europe/Berlin"),
+    ZoneInfo("America/New_York"),
+    dateutil_tz.tzutc(),  # python-dateutil's zones cannot be hashed
+    dateutil_tz.tzoffset(None, 3600),
+]
+
+# Around the autumn clock change in Berlin and New York, where fold matters and wall clock and
+# instant order differ.
+moments = st.builds(
+    lambda base, seconds, zone, fold: (base + timedelta(seconds=seconds)).replace(tzinfo=zone, fold=fold),
+    st.sampled_from([datetime(2026, 10, 25, 0, 30), datetime(2026, 11, 1, 0, 30), datetime(1, 1, 2)]),
+    st.integers(0, 4 * 3600),
+    st.sampled_from(ZONES),
+    st.integers(0, 1),
+)
+# A run's times share the naive-or-aware kind (the clock gives naive times a zone).
+aware = moments.filter(lambda t: t.tzinfo is not None)
+columns = st.lists(st.one_of(aware, st.none()), max_size=40)
+
+
+def same(a: datetime | None, b: datetime | None) -> bool:
+    """Equal, with the same fold and an equal zone."""
+    if a is None or b is None:
+        return a is b
+    return a == b and a.fold == b.fold and a.tzinfo == b.tzinfo and a.replace(tzinfo=None) == b.replace(tzinfo=None)
+
+
+@given(columns)
+def test_times_read_back_as_given(given_times: list[datetime | None]) -> None:
+    times = Times(given_times)
+    assert len(times) == len(given_times)
+    assert all(same(a, b) for a, b in zip(times, given_times, strict=True))
+    assert all(same(times[i], t) for i, t in enumerate(given_times))
+    assert times.dated() == sum(t is not None for t in given_times)
+    assert times.missing() == (None in given_times)
+    assert (None in times) == (None in given_times)
+
+
+@given(st.lists(aware, min_size=2, max_size=30))
+def test_times_compare_as_the_datetimes_do(given_times: list[datetime]) -> None:
+    times = Times(given_times)
+    for i, a in enumerate(given_times):
+        for j, b in enumerate(given_times):
+            left, right = times[i], times[j]
+            assert left is not None and right is not None
+            assert (left < right) == (a < b) and (left == right) == (a == b)
+
+
+@given(st.lists(aware, max_size=30), st.sampled_from(ZONES[1:6]))
+def test_ascending_is_the_order_of_the_datetimes(given_times: list[datetime], zone: tzinfo) -> None:
+    for column in (given_times, sorted(given_times), [t.replace(tzinfo=zone) for t in given_times]):
+        expected = all(a <= b for a, b in pairwise(column))
+        assert Times(column).ascending() == expected
+    assert not Times([*given_times, None]).ascending()
+
+
+@given(columns, columns, st.one_of(aware, st.none()))
+def test_times_extend_and_select(first: list[datetime | None], second: list[datetime | None], fill) -> None:
+    times = Times(first)
+    times.extend(Times(second), fill)
+    expected = first + [fill if t is None else t for t in second]
+    assert all(same(a, b) for a, b in zip(times, expected, strict=True))
+    picked = list(range(len(expected)))[::-2]
+    assert all(same(a, expected[i]) for a, i in zip(times.select(picked), picked, strict=True))
+
+
+@given(st.lists(st.sampled_from(["a", "b", "openai.ok", ""]), max_size=30), st.lists(st.sampled_from(["b", "c"])))
+def test_names(first: list[str], second: list[str]) -> None:
+    names = Names(first)
+    names.extend(Names(second))
+    assert list(names) == first + second
+    assert [names[i] for i in range(len(names))] == first + second
+    assert names.distinct() == len(set(first + second))
+    picked = list(range(len(names)))[::-3]
+    assert list(names.select(picked)) == [names[i] for i in picked]
+
+
+def test_successes_travel_between_processes() -> None:
+    calls = Successes()
+    calls.add("openai.ok", datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York")), "a.log", 3, 3)
+    calls.add("openai.ok", None, "b.log", 7, 9)
+    back = pickle.loads(pickle.dumps(calls))
+    assert back == calls and len(back) == 2
+    assert [(e.time, e.source, e.end_line) for e in back.events({"openai.ok": OK})] == [
+        (t, s, n) for t, s, n in zip(calls.times, calls.sources, calls.end_lines, strict=True)
+    ]
+    assert back.times[0] is not None and back.times[0].fold == 1
+    merged = Successes()
+    merged.extend(back, datetime(2026, 11, 2, tzinfo=UTC), lines=10)
+    assert list(merged.lines) == [13, 17] and list(merged.end_lines) == [13, 19]
+    assert merged.times[1] == datetime(2026, 11, 2, tzinfo=UTC)
+    assert list(merged.sources) == ["a.log", "b.log"]
