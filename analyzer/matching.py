@@ -8,7 +8,7 @@ and all the patterns tried on one record share a budget, so fifty slow rules can
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import accumulate
@@ -39,6 +39,8 @@ RECORD_BUDGET = 8 * MATCH_TIMEOUT  # seconds all the patterns tried on one recor
 EVIDENCE_HEAD = 300  # characters kept from the start of a long record
 EVIDENCE_AROUND = 1100  # and around where its rule matched (the report shows 1,500 at most)
 MAX_FIELD = 500
+SHARED = 4096  # distinct field sets (and field values) that events share one copy of
+SHARED_CHARACTERS = 1024  # a field set remembered is at most this long
 # Redaction sees this much more text than is kept on each side of a cut, so a secret across the cut
 # is recognised whole; it also bounds the text redacted per event (a 20 MB record is not redacted whole).
 REDACT_MARGIN = 4096
@@ -101,6 +103,8 @@ class Matcher:
         self.order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
         self.keywords = KeywordSet(self.by_keyword, engine)
         self.successes = Successes()  # the successful calls matched, kept apart from the events
+        self._shared: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
+        self._values: dict[str, str] = {}
         self.last_time: dict[str, datetime] = {}  # of each source's last record that had one
         self.deadline = 0.0  # of the record being matched (time.monotonic)
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
@@ -220,8 +224,26 @@ class Matcher:
             line=record.line,
             end_line=record.end_line,
             text=evidence_window(entry.text, at, self.redact),
-            fields={k: self.redact(v[: MAX_FIELD + REDACT_MARGIN])[:MAX_FIELD] for k, v in fields.items()},
+            fields=self._share(fields),
         )
+
+    def _share(self, fields: dict[str, str]) -> Mapping[str, str]:
+        """The fields redacted and cut to MAX_FIELD; the failed calls of an outage mostly carry the
+        same ones, so one dict of them (and of each value) is made, redacted and kept for all: a dict
+        of five fields costs about 500 bytes. Events never change their fields. SHARED sets at most
+        are remembered, of short values only."""
+        key = tuple((k, v[: MAX_FIELD + REDACT_MARGIN]) for k, v in fields.items())
+        kept = self._shared.get(key)
+        if kept is not None:
+            return kept
+        values = self._values
+        kept = {}
+        for k, v in key:
+            value = self.redact(v)[:MAX_FIELD]
+            kept[k] = values.setdefault(value, value) if len(values) < SHARED else values.get(value, value)
+        if len(self._shared) < SHARED and sum(len(v) for _, v in key) <= SHARED_CHARACTERS:
+            self._shared[key] = kept
+        return kept
 
     def _success(self, rule: Rule, entry: Entry) -> Event:
         """A successful call: only its time and place matter (recovery, share of calls failed), so no

@@ -102,9 +102,26 @@ _STEPS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str] | str]] = [
 _MAYBE = re.compile(r"sk-|sess-|(?i:bearer|authorization|api[-_]?key|ocp-apim)|@|\d(?:[ -]?\d){12}")
 
 
+_WORDS = ("bearer", "authorization", "apikey", "api-key", "api_key", "ocp-apim")
+_DIGITS_AND_SEPARATORS = re.compile(r"[\d -]{13,}")  # what a card number of _MAYBE needs at least
+
+
+def maybe_secret(text: str) -> bool:
+    """Whether `_MAYBE` finds anything: for ASCII text by substring tests, 20 times faster than that
+    search (whose case-insensitive alternation defeats the regex engine's literal scan)."""
+    if not text.isascii():  # case-insensitive matching of other scripts: only the search knows
+        return _MAYBE.search(text) is not None
+    if "sk-" in text or "sess-" in text or "@" in text:
+        return True
+    lower = text.lower()
+    if any(word in lower for word in _WORDS):
+        return True
+    return _DIGITS_AND_SEPARATORS.search(text) is not None and _MAYBE.search(text) is not None
+
+
 def redact(text: str) -> str:
     """The text with every secret and personal datum replaced."""
-    if _MAYBE.search(text) is None:
+    if not maybe_secret(text):
         return text
     for pattern, replacement in _STEPS:
         text = pattern.sub(replacement, text)

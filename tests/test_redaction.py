@@ -247,6 +247,9 @@ SECRETISH = st.lists(
             "abcdefghijklmnopqrstuvwxyz",
             "ABCD1234",
             "é",
+            "\u212a",  # KELVIN SIGN: matches k case-insensitively
+            "\u0130",  # I WITH DOT ABOVE
+            "\u0664",  # ARABIC-INDIC DIGIT FOUR: a digit to \\d
         ]
     ),
     max_size=20,
@@ -260,3 +263,4 @@ def test_the_quick_check_never_skips_a_redaction(text: str) -> None:
     for pattern, replacement in redaction._STEPS:
         every_step = pattern.sub(replacement, every_step)
     assert redact(text) == every_step
+    assert redaction.maybe_secret(text) == (redaction._MAYBE.search(text) is not None)
