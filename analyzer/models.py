@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from itertools import pairwise
 from typing import overload
@@ -230,13 +231,24 @@ class Times(Sequence["datetime | None"]):
         self.codes += codes
 
     def select(self, indices: Iterable[int]) -> Times:
-        picked = Times()
-        picked.zones, picked._index = list(self.zones), dict(self._index)
+        """The times at these indices, in that order, with a table of the zones they use only."""
         keys, codes = self.keys, self.codes
         chosen = list(indices)
+        picked = Times()
         picked.keys = array("q", [keys[i] for i in chosen])
-        picked.codes = array("H", [codes[i] for i in chosen])
+        old = [codes[i] for i in chosen]
+        remap = {code: picked._code(*self.zones[code]) for code in sorted(set(old) - {NO_TIME})}
+        remap[NO_TIME] = NO_TIME
+        picked.codes = array("H", [remap[c] for c in old])
         return picked
+
+    def key_of(self, when: datetime) -> int | None:
+        """`when` as a key that orders against this column's keys as `when` against its times: when
+        every time has `when`'s very zone (or an equal fixed offset), so all compare by wall clock."""
+        zone = when.tzinfo
+        zones = self.zones
+        same = all(z is zone for z, _ in zones) or (isinstance(zone, timezone) and all(z == zone for z, _ in zones))
+        return (when.replace(tzinfo=None) - _EPOCH) // _US if same else None
 
     def missing(self) -> bool:
         """Whether any time is missing."""
@@ -290,6 +302,18 @@ class Times(Sequence["datetime | None"]):
         return isinstance(other, list) and list(self) == other
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def bisect_times(
+    times: Sequence[datetime], when: datetime, lo: int = 0, hi: int | None = None, *, right: bool = False
+) -> int:
+    """bisect_left (bisect_right if `right`) of `when` in sorted times, all present; on a Times
+    column by its keys where they order as the datetimes do (reading none back)."""
+    bisect = bisect_right if right else bisect_left
+    hi = len(times) if hi is None else hi
+    if isinstance(times, Times) and (key := times.key_of(when)) is not None:
+        return bisect(times.keys, key, lo, hi)
+    return bisect(times, when, lo, hi)
 
 
 @dataclass(slots=True)

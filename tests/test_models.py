@@ -4,6 +4,7 @@ were given, compare as those would, and survive extend, select and a trip betwee
 from __future__ import annotations
 
 import pickle
+from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from dateutil import tz as dateutil_tz
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzer.models import Event, Names, Outcome, Severity, Successes, Times
+from analyzer.models import Event, Names, Outcome, Severity, Successes, Times, bisect_times
 
 OK = Event("openai.ok", None, Outcome.SUCCESS, Severity.INFO, False, "high", None, "", 0, 0, "")
 
@@ -113,3 +114,24 @@ def test_successes_travel_between_processes() -> None:
     assert list(merged.lines) == [13, 17] and list(merged.end_lines) == [13, 19]
     assert merged.times[1] == datetime(2026, 11, 2, tzinfo=UTC)
     assert list(merged.sources) == ["a.log", "b.log"]
+
+
+@given(st.lists(aware, max_size=30), aware, st.sampled_from([None, *ZONES[1:6]]), st.booleans())
+def test_bisection_of_a_column_is_that_of_the_datetimes(
+    given_times: list[datetime], when: datetime, zone: tzinfo | None, right: bool
+) -> None:
+    """By keys where the column has one zone (that of `when`), else by reading times back."""
+    column = sorted(given_times) if zone is None else sorted(t.replace(tzinfo=zone) for t in given_times)
+    for probe in (when, when.replace(tzinfo=zone or when.tzinfo)):
+        bisect = bisect_right if right else bisect_left
+        for lo, hi in ((0, len(column)), (len(column) // 3, len(column) - len(column) // 4)):
+            assert bisect_times(Times(column), probe, lo, hi, right=right) == bisect(column, probe, lo, hi)
+
+
+def test_a_selection_keeps_the_zones_it_uses_only() -> None:
+    berlin, tokyo = ZoneInfo("Europe/Berlin"), timezone(timedelta(hours=9))
+    times = Times([datetime(2026, 3, 1, tzinfo=berlin), None, datetime(2026, 3, 2, tzinfo=tokyo)])
+    picked = times.select([2, 1])
+    assert picked.zones == [(tokyo, 0)] and list(picked) == [datetime(2026, 3, 2, tzinfo=tokyo), None]
+    assert picked.key_of(datetime(2026, 3, 3, tzinfo=tokyo)) is not None
+    assert times.key_of(datetime(2026, 3, 3, tzinfo=tokyo)) is None  # two zones: read back instead

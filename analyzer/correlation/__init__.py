@@ -8,13 +8,12 @@ by priority (chains first), and a group left with no failure is not reported.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ..models import NO_TIME, Category, Event, Incident, Outcome, Status, Successes
+from ..models import NO_TIME, Category, Event, Incident, Outcome, Status, Successes, bisect_times
 from ..ruleset import IncidentRule, RuleSet
 from . import sequences
 from .calls import CALL_WINDOW, assemble_calls, count_calls
@@ -113,7 +112,8 @@ def _feed(
 def _before(calls: Successes, count: int, lo: int, event: Event, order: Order) -> int:
     """How many of the first `count` successful calls (dated, in order) come before the event: a
     bisection on times, then input order among the calls of the event's very time."""
-    at = bisect_left(calls.times, event.time, lo, count)  # type: ignore[arg-type,type-var]
+    assert event.time is not None  # only dated events are fed
+    at = bisect_times(calls.times, event.time, lo, count)  # type: ignore[arg-type]
     mine = order(event.time, event.source, event.line)
     while (
         at < count

@@ -6,13 +6,12 @@ sliding window, the group open now, and the groups it closed.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..models import Event, Outcome
+from ..models import Event, Outcome, bisect_times
 from ..ruleset import IncidentRule
 
 
@@ -142,12 +141,12 @@ class Windows:
         first one starts its recovery, and it closes at the first call past its confirm or its gap."""
         closing: list[tuple[int, int, tuple[str, ...]]] = []
         for order, (key, group) in enumerate(self.open.items()):
-            gap_at = bisect_right(times, group.last + self.rule.gap, lo, hi)
+            gap_at = bisect_times(times, group.last + self.rule.gap, lo, hi, right=True)
             if group.recovered_at is None and self.rule.recovery and lo < gap_at:
                 group.recovered_at = times[lo]
             confirm_at = hi
             if group.recovered_at is not None:
-                confirm_at = bisect_right(times, group.recovered_at + self.rule.confirm, lo, hi)
+                confirm_at = bisect_times(times, group.recovered_at + self.rule.confirm, lo, hi, right=True)
             at = min(gap_at, confirm_at)
             group.pending_successes += at - lo
             if at < hi:

@@ -7,13 +7,12 @@ Markdown writes it as a mermaid gantt and a table. Positions are in units of a 1
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from ..models import Category, Event, Incident, Outcome
+from ..models import Category, Event, Incident, Outcome, bisect_times
 
 WIDTH = 1000.0
 LANE_HEIGHT = 28.0
@@ -128,10 +127,10 @@ def _per_minute_sorted(times: Sequence[datetime], t0: datetime, t1: datetime) ->
     """`_per_minute` of sorted times in [t0, t1): one bisection a minute that has any, not a look at
     each time (nor at each minute of a span that may be years long)."""
     counts: Counter[int] = Counter()
-    at, end = bisect_left(times, t0), bisect_left(times, t1)
+    at, end = bisect_times(times, t0), bisect_times(times, t1)
     while at < end:
         minute = int((times[at] - t0).total_seconds() // 60)
-        after = bisect_left(times, t0 + (minute + 1) * MINUTE, at, end)
+        after = bisect_times(times, t0 + (minute + 1) * MINUTE, at, end)
         counts[minute] = after - at
         at = after
     return counts
