@@ -103,12 +103,16 @@ _MAYBE = re.compile(r"sk-|sess-|(?i:bearer|authorization|api[-_]?key|ocp-apim)|@
 
 
 _WORDS = ("bearer", "authorization", "apikey", "api-key", "api_key", "ocp-apim")
-_DIGITS_AND_SEPARATORS = re.compile(r"[\d -]{13,}")  # what a card number of _MAYBE needs at least
+# A card number of _MAYBE lies inside a run of 13 or more digits, spaces and dashes: each such run
+# is a longest one (the leftmost start is the run's own), and only the runs are searched for it.
+_DIGIT_RUNS = re.compile(r"[\d -]{13,}")
+_CARD_LIKE = re.compile(r"\d(?:[ -]?\d){12}")
 
 
 def maybe_secret(text: str) -> bool:
-    """Whether `_MAYBE` finds anything: for ASCII text by substring tests, 20 times faster than that
-    search (whose case-insensitive alternation defeats the regex engine's literal scan)."""
+    """Whether `_MAYBE` finds anything: for ASCII text by substring tests and a search of the long
+    runs of digits only, 20 to 80 times faster than that search (its case-insensitive alternation
+    defeats the regex engine's literal scan, and a log line's timestamp is a run of digits)."""
     if not text.isascii():  # case-insensitive matching of other scripts: only the search knows
         return _MAYBE.search(text) is not None
     if "sk-" in text or "sess-" in text or "@" in text:
@@ -116,7 +120,7 @@ def maybe_secret(text: str) -> bool:
     lower = text.lower()
     if any(word in lower for word in _WORDS):
         return True
-    return _DIGITS_AND_SEPARATORS.search(text) is not None and _MAYBE.search(text) is not None
+    return any(_CARD_LIKE.search(run) for run in _DIGIT_RUNS.findall(text))
 
 
 def redact(text: str) -> str:
