@@ -5,7 +5,7 @@ from __future__ import annotations
 import locale
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -175,13 +175,36 @@ def execute(options: ScanOptions) -> int:
         click.echo(f"{PROG}: warning: {problem}", err=True)
     report = reporting.build(analysis, options.lang, options.run.tz)
     color = options.format == "text" and not options.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = reporting.render(report, options.format, color)
+    chunks = reporting.render_chunks(report, options.format, color)
     if options.output:
-        Path(options.output).write_text(text, encoding="utf-8")
+        write_report(Path(options.output), chunks)
     else:
-        sys.stdout.write(text)
+        sys.stdout.writelines(chunks)
         sys.stdout.flush()
     return exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
+
+
+def write_report(target: Path, chunks: Iterable[str]) -> None:
+    """The report written as it is rendered: into a file beside the target, renamed over it once
+    complete, so a failure halfway never leaves half a report in place of the last one. A target
+    that is no regular file (/dev/stdout, a pipe) is written directly."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        if target.exists() and not target.is_file():
+            with open(target, "w", encoding="utf-8") as out:
+                out.writelines(chunks)
+            return
+        with open(partial, "w", encoding="utf-8") as out:
+            out.writelines(chunks)
+        os.replace(partial, target)
+    except BrokenPipeError:
+        raise  # a reader that stopped early: main() ends quietly
+    except OSError as exc:
+        raise UsageError(
+            str(target), f"cannot write the report: {exc.strerror or exc}", "name a file in a folder you can write"
+        ) from exc
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -> ExitCode:

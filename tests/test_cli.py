@@ -201,3 +201,28 @@ def test_rules_list_and_show_cover_incident_rules(capsys: pytest.CaptureFixture[
     code, out, _ = run(["rules", "show", "incident.card_chain"], capsys)
     assert code == ExitCode.OK
     assert "type:        sequence" in out and "step 2:      incident incident.quota_outage within 1:00:00" in out
+
+
+def test_unwritable_output_exits_2_with_one_line(quota_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run([str(quota_log), "-o", "/nonexistent-folder/report.md"], capsys)
+    assert code == ExitCode.USAGE and out == ""
+    assert err.count("\n") == 1 and "/nonexistent-folder/report.md: cannot write the report" in err
+
+
+def test_a_report_that_fails_halfway_leaves_the_last_one_in_place(
+    tmp_path: Path, quota_log: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "report.md"
+    assert run([str(quota_log), "-o", str(target)], capsys)[0] == ExitCode.OK
+    good = target.read_text(encoding="utf-8")
+    assert "insufficient_quota" in good
+
+    def halfway(*args: object, **kwargs: object):
+        yield "# half a report"
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli.reporting, "render_chunks", halfway)
+    code, _, err = run([str(quota_log), "-o", str(target)], capsys)
+    assert code == ExitCode.USAGE and "No space left on device" in err
+    assert target.read_text(encoding="utf-8") == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.log", "report.md"]  # no partial file left

@@ -216,3 +216,29 @@ def test_successes_per_minute_by_bisection_count_as_one_look_at_each(seconds: li
     # a span of decades (a stray epoch stamp): only the minutes that have calls are visited
     far = [datetime(1970, 1, 1, tzinfo=UTC), *times]
     assert timeline._per_minute_sorted(far, far[0], t1) == timeline._per_minute(far, far[0])
+
+
+def test_the_json_report_in_pieces_is_json_dumps_of_the_whole(
+    genlog_days: dict[str, tuple[Path, dict]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events are encoded a few at a time as they are made; the text is that of one json.dumps."""
+    from datetime import UTC, datetime
+
+    from analyzer import pipeline, ruleset
+    from analyzer.reporting import writers
+
+    path, _ = genlog_days["python"]
+    options = pipeline.Options((str(path),), UTC, datetime(2026, 3, 15, tzinfo=UTC), jobs=1)
+    report = reporting.build(pipeline.run(options, ruleset.load(), None), "en", UTC)
+    assert len(report.events) > 20
+    monkeypatch.setattr(writers, "EVENTS_PER_CHUNK", 7)
+    chunks = list(reporting.render_chunks(report, "json"))
+    whole = {name: writers._plain(getattr(report, name)) for name in writers._json_fields()}
+    whole["events"] = list(report.events)
+    whole["generator"] = {"name": "logscan", "version": report.version}
+    for inc in whole["incidents"]:
+        inc["evidence"] = [writers._evidence_json(e) for e in inc["evidence"]]
+        inc["actions"] = [writers._evidence_json(e) for e in inc["actions"]]
+    assert "".join(chunks) == json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert len(chunks) > len(report.events) // 7  # the events came in pieces
+    assert report.events[3] == list(report.events)[3] and report.events[2:4] == list(report.events)[2:4]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .i18n import messages
 from .model import Evidence, Impact, IncidentView, Report, Summary, build, count_calls, impact, pick_evidence
-from .writers import environment, fence, md_cell, render, to_json
+from .writers import environment, fence, md_cell, render, render_chunks, to_json
 
 FORMATS = ("text", "md", "html", "json")
 SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".txt": "text"}
@@ -30,5 +30,6 @@ __all__ = [
     "messages",
     "pick_evidence",
     "render",
+    "render_chunks",
     "to_json",
 ]

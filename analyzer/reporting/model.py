@@ -5,9 +5,10 @@ Every writer (writers.py) renders a `Report`, never the raw analysis.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, overload
 
 from .. import __version__
 from ..correlation import count_calls
@@ -129,7 +130,7 @@ class Report:
     lang: str
     summary: Summary
     incidents: tuple[IncidentView, ...]
-    events: tuple[dict[str, Any], ...]
+    events: EventRows
     redacted: bool
     # view only, not in the JSON:
     text: dict[str, Any]  # the labels of the chosen language
@@ -156,7 +157,7 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
         lang=lang,
         summary=summary,
         incidents=incidents,
-        events=_events(analysis, at),
+        events=EventRows(analysis.events, analysis.incidents, at),
         redacted=analysis.options.redact,
         text=text,
         headline=headline(incidents, text, lang),
@@ -174,9 +175,36 @@ def _covered(analysis: Analysis) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
-def _events(analysis: Analysis, at: Stamp) -> tuple[dict[str, Any], ...]:
-    member_of = {(e.source, e.line): inc.id for inc in analysis.incidents for e in inc.events}
-    return tuple(_event(e, at, member_of.get((e.source, e.line))) for e in analysis.events)
+class EventRows(Sequence[dict[str, Any]]):
+    """The JSON report's events, one plain dict each, made as they are read: a report of a long
+    outage holds a million, and only the JSON writer reads them (one at a time)."""
+
+    def __init__(self, events: Sequence[Event], incidents: Iterable[Incident], at: Stamp) -> None:
+        self.events, self.at = events, at
+        self.member_of = {(e.source, e.line): inc.id for inc in incidents for e in inc.events}
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self._row(e) for e in self.events[i]]
+        return self._row(self.events[i])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(self._row, self.events)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EventRows) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _row(self, event: Event) -> dict[str, Any]:
+        return _event(event, self.at, self.member_of.get((event.source, event.line)))
 
 
 def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summary:

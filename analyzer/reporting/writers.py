@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import fields
 from functools import cache
 from typing import Any
@@ -31,13 +33,37 @@ CSP = (
 
 def to_json(report: Report) -> str:
     """The JSON report (schema logscan.report/1): the view-model without its view-only parts."""
-    # events are plain dicts already, and the bulk of a big report: encoded as they are, not copied
-    data = {name: report.events if name == "events" else _plain(getattr(report, name)) for name in _json_fields()}
+    return "".join(json_chunks(report))
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # compact: the C encoder
+EVENTS_PER_CHUNK = 1000
+
+
+def json_chunks(report: Report) -> Iterator[str]:
+    """The JSON report in pieces, the events a thousand at a time as they are made: what json.dumps
+    of the whole gives, without the whole in memory at once (a long outage has a million events)."""
+    encode = _ENCODER.encode
+    data: dict[str, Any] = {
+        name: None if name == "events" else _plain(getattr(report, name)) for name in _json_fields()
+    }
     data["generator"] = {"name": "logscan", "version": report.version}
     for inc in data["incidents"]:
         inc["evidence"] = [_evidence_json(e) for e in inc["evidence"]]
         inc["actions"] = [_evidence_json(e) for e in inc["actions"]]
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"  # compact: the C encoder
+    for n, (name, value) in enumerate(data.items()):
+        yield ("," if n else "{") + encode(name) + ":"
+        if name != "events":
+            yield encode(value)
+            continue
+        rows = iter(report.events)
+        yield "["
+        first = True
+        while batch := list(itertools.islice(rows, EVENTS_PER_CHUNK)):
+            yield ("" if first else ",") + ",".join(map(encode, batch))
+            first = False
+        yield "]"
+    yield "}\n"
 
 
 _LEFT_OUT = {Report: VIEW_ONLY, IncidentView: INCIDENT_VIEW_ONLY}
@@ -76,11 +102,16 @@ def _evidence_json(evidence: dict[str, Any]) -> dict[str, Any]:
 
 def render(report: Report, fmt: str, color: bool = False) -> str:
     """The report in one format."""
+    return "".join(render_chunks(report, fmt, color))
+
+
+def render_chunks(report: Report, fmt: str, color: bool = False) -> Iterator[str]:
+    """The report in one format, in pieces to write as they come."""
     if fmt == "json":
-        return to_json(report)
+        return json_chunks(report)
     template = environment().get_template(TEMPLATES[fmt])
     extra = html_assets(report) if fmt == "html" else {}
-    return template.render(report=report, t=report.text, color=color, **extra)
+    return template.generate(report=report, t=report.text, color=color, **extra)
 
 
 @cache
