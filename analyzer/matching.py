@@ -104,15 +104,17 @@ class Matcher:
         self.keywords = KeywordSet(self.by_keyword, engine)
         self.successes = Successes()  # the successful calls matched, kept apart from the events
         self._shared: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
-        self._values: dict[str, str] = {}
+        self._redacted: dict[str, str] = {}  # a field value: the value redacted and cut
         self.last_time: dict[str, datetime] = {}  # of each source's last record that had one
         self.deadline = 0.0  # of the record being matched (time.monotonic)
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
         self._ranked: dict[frozenset[str], tuple[list[Rule], bool]] = {}  # by the keywords found
         self.extractor_gate = gate or extractor_gate(ruleset, engine)  # skips the patterns that cannot match
         ends = list(accumulate(len(x.patterns) for x in ruleset.extractors))
-        self.extractor_indices = [
-            range(end - len(x.patterns), end) for x, end in zip(ruleset.extractors, ends, strict=True)
+        # Each extractor's name for timeout counts, and its patterns with their indices in the gate.
+        self.extractor_tries = [
+            (f"extractor '{x.name}'", list(zip(range(end - len(x.patterns), end), x.patterns, strict=True)))
+            for x, end in zip(ruleset.extractors, ends, strict=True)
         ]
 
     def candidates(self, text: str) -> list[Rule]:
@@ -229,18 +231,22 @@ class Matcher:
 
     def _share(self, fields: dict[str, str]) -> Mapping[str, str]:
         """The fields redacted and cut to MAX_FIELD; the failed calls of an outage mostly carry the
-        same ones, so one dict of them (and of each value) is made, redacted and kept for all: a dict
-        of five fields costs about 500 bytes. Events never change their fields. SHARED sets at most
-        are remembered, of short values only."""
+        same ones, so one dict of them is made and kept for all (a dict of five fields costs about 500
+        bytes), and a value seen before is not redacted again. Events never change their fields.
+        SHARED sets and values at most are remembered, short ones only."""
         key = tuple((k, v[: MAX_FIELD + REDACT_MARGIN]) for k, v in fields.items())
         kept = self._shared.get(key)
         if kept is not None:
             return kept
-        values = self._values
+        memo = self._redacted
         kept = {}
         for k, v in key:
-            value = self.redact(v)[:MAX_FIELD]
-            kept[k] = values.setdefault(value, value) if len(values) < SHARED else values.get(value, value)
+            value = memo.get(v)
+            if value is None:
+                value = self.redact(v)[:MAX_FIELD]
+                if len(memo) < SHARED and len(v) <= SHARED_CHARACTERS:
+                    memo[v] = value
+            kept[k] = value
         if len(self._shared) < SHARED and sum(len(v) for _, v in key) <= SHARED_CHARACTERS:
             self._shared[key] = kept
         return kept
@@ -269,11 +275,11 @@ class Matcher:
             k.rsplit(".", 1)[-1]: v for k, v in entry.fields.items() if k.rsplit(".", 1)[-1] in _STRUCTURED_FIELDS and v
         }
         possible = self.extractor_gate.possible(entry.text)
-        for extractor, indices in zip(self.ruleset.extractors, self.extractor_indices, strict=True):
-            for index, pattern in zip(indices, extractor.patterns, strict=True):
+        for label, tries in self.extractor_tries:
+            for index, pattern in tries:
                 if index not in possible:
                     continue
-                m = self._search(f"extractor '{extractor.name}'", pattern, entry.text)
+                m = self._search(label, pattern, entry.text)
                 if m is not None:
                     fields.update({k: v for k, v in m.groupdict().items() if v is not None and k not in fields})
                     break

@@ -69,3 +69,19 @@ def test_fields_are_extracted_and_keys_redacted() -> None:
     }
     assert event.fields["retry_after"] == "3.26s"
     assert "AbCdEfGhIjKlMnOpQrStUvWx" not in event.text
+
+
+def test_equal_field_sets_share_one_redacted_dict_and_match_a_fresh_matcher() -> None:
+    """The memo of field sets and values changes nothing but how many copies there are."""
+    lines = [
+        f"2026-03-14 09:00:0{i},000 ERROR app: user={user} api_key=sk-proj-{secret} {QUOTA} request_id=req_{i:016x}"
+        for i, (user, secret) in enumerate([("a@b.co", "A" * 40), ("a@b.co", "A" * 40), ("c@d.co", "B" * 40)])
+    ] + ["2026-03-14 09:00:09,000 ERROR app: " + QUOTA] * 2
+    shared = matcher()
+    events = [shared.match(parse(Record("s", n, n, text), CLOCK)) for n, text in enumerate(lines, 1)]
+    fresh = [matcher().match(parse(Record("s", n, n, text), CLOCK)) for n, text in enumerate(lines, 1)]
+    assert events == fresh and all(e is not None for e in events)
+    fields = [e.fields for e in events if e is not None]
+    assert all("sk-proj-" + "A" * 10 not in str(f) and "a@b.co" not in str(f) for f in fields)
+    assert fields[3] is fields[4] and fields[0] is not fields[1]  # the request ids differ
+    assert fields[0]["code"] is fields[1]["code"]  # a value seen before: one string
