@@ -102,25 +102,31 @@ _STEPS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str] | str]] = [
 _MAYBE = re.compile(r"sk-|sess-|(?i:bearer|authorization|api[-_]?key|ocp-apim)|@|\d(?:[ -]?\d){12}")
 
 
-_WORDS = ("bearer", "authorization", "apikey", "api-key", "api_key", "ocp-apim")
-# A card number of _MAYBE lies inside a run of 13 or more digits, spaces and dashes: each such run
-# is a longest one (the leftmost start is the run's own), and only the runs are searched for it.
-_DIGIT_RUNS = re.compile(r"[\d -]{13,}")
-_CARD_LIKE = re.compile(r"\d(?:[ -]?\d){12}")
+_CLASSES = bytes(ord("d") if 48 <= c <= 57 else ord("s") if c in b" -" else ord("x") for c in range(256))
 
 
 def maybe_secret(text: str) -> bool:
-    """Whether `_MAYBE` finds anything: for ASCII text by substring tests and a search of the long
-    runs of digits only, 20 to 80 times faster than that search (its case-insensitive alternation
-    defeats the regex engine's literal scan, and a log line's timestamp is a run of digits)."""
+    """Whether `_MAYBE` finds anything: for ASCII text by substring tests and a byte translation, 20
+    to 80 times faster than that search (its case-insensitive alternation defeats the regex
+    engine's literal scan, and a log line is full of digits)."""
     if not text.isascii():  # case-insensitive matching of other scripts: only the search knows
         return _MAYBE.search(text) is not None
     if "sk-" in text or "sess-" in text or "@" in text:
         return True
     lower = text.lower()
-    if any(word in lower for word in _WORDS):
+    if (
+        "bearer" in lower
+        or "authorization" in lower
+        or "apikey" in lower
+        or "api-key" in lower
+        or "api_key" in lower
+        or "ocp-apim" in lower
+    ):
         return True
-    return any(_CARD_LIKE.search(run) for run in _DIGIT_RUNS.findall(text))
+    # Digits to d, space and dash to s, the rest to x; a double separator ends a run like an x does,
+    # and once the single ones are gone, 13 d's in a row are what _CARD_LIKE finds.
+    runs = text.encode("ascii").translate(_CLASSES).replace(b"ss", b"x").replace(b"s", b"")
+    return b"d" * 13 in runs
 
 
 def redact(text: str) -> str:
