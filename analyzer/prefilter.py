@@ -175,16 +175,23 @@ class KeywordSet:
     def __init__(self, keywords: Iterable[str], engine: str = "auto") -> None:
         self.words = sorted({k for k in keywords if k})
         self._db = None
+        self._last: tuple[str | None, frozenset[str]] = (None, frozenset())
         if self.words and available(engine) == "hyperscan":
             expressions = [_escaped(w.encode()) for w in self.words]
             self._db = compiled(expressions, list(range(len(self.words))), [0] * len(self.words))
 
     def find(self, text: str) -> frozenset[str]:
-        """The keywords that occur in `text`, overlapping ones included."""
+        """The keywords that occur in `text`, overlapping ones included. The last text's are kept:
+        a record that the successful-call shortcut looked at and left is matched next, same text."""
+        if text is self._last[0]:
+            return self._last[1]
         if self._db is None:
-            return frozenset(w for w in self.words if w in text)
-        # surrogatepass: text from JSON may hold a lone surrogate; UTF-8 keeps keywords at character edges
-        return frozenset(self.words[i] for i in _ids(self._db, text.encode("utf-8", "surrogatepass")))
+            found = frozenset(w for w in self.words if w in text)
+        else:
+            # surrogatepass: text from JSON may hold a lone surrogate; UTF-8 keeps keywords at character edges
+            found = frozenset(self.words[i] for i in _ids(self._db, text.encode("utf-8", "surrogatepass")))
+        self._last = (text, found)
+        return found
 
 
 class PatternGate:

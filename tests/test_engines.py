@@ -102,8 +102,11 @@ KEYWORD_TEXT = st.lists(
 def test_keyword_sets_agree_with_a_substring_search(text: str) -> None:
     words = RULES.keywords()
     expected = {w for w in words if w in text}
-    assert prefilter.KeywordSet(words, "hyperscan").find(text) == expected
-    assert prefilter.KeywordSet(words, "regex").find(text) == expected
+    for engine in ("hyperscan", "regex"):
+        keywords = prefilter.KeywordSet(words, engine)
+        assert keywords.find(text) == expected
+        assert keywords.find("quota" + text) == {w for w in words if w in "quota" + text}  # not the last text's
+        assert keywords.find(text) == expected
 
 
 def analysed(path: Path, engine: str = "auto") -> tuple:
