@@ -208,19 +208,22 @@ class _SuccessesShortcut:
     def line(self, text: str, line_no: int) -> bool:
         if text[:1] == "{":
             known = shortcut_json(text, self.clock)
-            return known is not None and self._take(known[2], line_no, known[:2])
-        return self._take(text, line_no, shortcut_time(text, self.iso))
+            return known is not None and self._take(known[2], line_no, lambda: known[:2])
+        return self._take(text, line_no, lambda: shortcut_time(text, self.iso))
 
     def record(self, record: Record) -> bool:
-        known = shortcut_time(record.text, self.iso, record.wrapper, record.wrapper_time)
-        return self._take(record.text, record.line, known)
+        return self._take(
+            record.text, record.line, lambda: shortcut_time(record.text, self.iso, record.wrapper, record.wrapper_time)
+        )
 
-    def _take(self, text: str, line_no: int, known: tuple[datetime, str] | None) -> bool:
-        """`text`: what rules match (a JSON record's message and error text)."""
-        if known is None:
-            return False
+    def _take(self, text: str, line_no: int, time: Callable[[], tuple[datetime, str] | None]) -> bool:
+        """`text`: what rules match (a JSON record's message and error text); `time` reads its time
+        and format, once the keywords say it is a successful call (a failure's is read by parse)."""
         rules = self.matcher.only_successes(text)
         if rules is None:
+            return False
+        known = time()
+        if known is None:
             return False
         when, name = known
         self.stats.formats[name] = self.stats.formats.get(name, 0) + 1

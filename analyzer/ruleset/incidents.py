@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -33,20 +33,32 @@ class Selector:
     incidents: tuple[str, ...] = ()
     fields: Mapping[str, tuple[str, ...]] = ()  # type: ignore[assignment]
     not_fields: Mapping[str, tuple[str, ...]] = ()  # type: ignore[assignment]
+    # What rules, categories and outcomes decide, by (rule, category, outcome): every event is
+    # asked about by every detector, and a log has few such triples.
+    _decided: dict[tuple[str, Category | None, Outcome], bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def event(self, event: Event) -> bool:
         """True when the event is selected (a selector of incidents selects no event)."""
+        key = (event.rule, event.category, event.outcome)
+        decided = self._decided.get(key)
+        if decided is None:
+            decided = self._decided[key] = self._by_kind(*key)
+        if not decided:
+            return False
+        if self.fields and any(event.fields.get(k, "") not in values for k, values in self.fields.items()):
+            return False
+        return not (self.not_fields and any(event.fields.get(k, "") in values for k, values in self.not_fields.items()))
+
+    def _by_kind(self, rule: str, category: Category | None, outcome: Outcome) -> bool:
         if self.incidents:
             return False
-        if self.rules and not any(fnmatch.fnmatchcase(event.rule, pattern) for pattern in self.rules):
+        if self.rules and not any(fnmatch.fnmatchcase(rule, pattern) for pattern in self.rules):
             return False
-        if self.categories and event.category not in self.categories:
+        if self.categories and category not in self.categories:
             return False
-        if self.outcomes and event.outcome not in self.outcomes:
-            return False
-        if any(event.fields.get(k, "") not in values for k, values in dict(self.fields).items()):
-            return False
-        return not any(event.fields.get(k, "") in values for k, values in dict(self.not_fields).items())
+        return not (self.outcomes and outcome not in self.outcomes)
 
     def incident(self, rule_id: str) -> bool:
         """True when incidents of this incident rule are selected."""
