@@ -26,6 +26,9 @@ ZONES: list[tzinfo | None] = [
     ZoneInfo("America/New_York"),
     dateutil_tz.tzutc(),  # python-dateutil's zones cannot be hashed
     dateutil_tz.tzoffset(None, 3600),
+    # two equal zones, not one object: times of each must keep their wall clock and zone rules
+    dateutil_tz.gettz.nocache("Europe/Berlin"),
+    dateutil_tz.gettz.nocache("Europe/Berlin"),
 ]
 
 # Around the autumn clock change in Berlin and New York, where fold matters and wall clock and
@@ -49,9 +52,18 @@ def same(a: datetime | None, b: datetime | None) -> bool:
     return a == b and a.fold == b.fold and a.tzinfo == b.tzinfo and a.replace(tzinfo=None) == b.replace(tzinfo=None)
 
 
-@given(columns)
-def test_times_read_back_as_given(given_times: list[datetime | None]) -> None:
-    times = Times(given_times)
+def built(given_times: list[datetime | None], at_once: bool) -> Times:
+    """One by one (append), or in one go (extend_times, as Successes adds its pending calls)."""
+    if not at_once:
+        return Times(given_times)
+    times = Times()
+    times.extend_times(given_times)
+    return times
+
+
+@given(columns, st.booleans())
+def test_times_read_back_as_given(given_times: list[datetime | None], at_once: bool) -> None:
+    times = built(given_times, at_once)
     assert len(times) == len(given_times)
     assert all(same(a, b) for a, b in zip(times, given_times, strict=True))
     assert all(same(times[i], t) for i, t in enumerate(given_times))
@@ -60,9 +72,9 @@ def test_times_read_back_as_given(given_times: list[datetime | None]) -> None:
     assert (None in times) == (None in given_times)
 
 
-@given(st.lists(aware, min_size=2, max_size=30))
-def test_times_compare_as_the_datetimes_do(given_times: list[datetime]) -> None:
-    times = Times(given_times)
+@given(st.lists(aware, min_size=2, max_size=30), st.booleans())
+def test_times_compare_as_the_datetimes_do(given_times: list[datetime], at_once: bool) -> None:
+    times = built(list(given_times), at_once)
     for i, a in enumerate(given_times):
         for j, b in enumerate(given_times):
             left, right = times[i], times[j]
@@ -135,3 +147,37 @@ def test_a_selection_keeps_the_zones_it_uses_only() -> None:
     assert picked.zones == [(tokyo, 0)] and list(picked) == [datetime(2026, 3, 2, tzinfo=tokyo), None]
     assert picked.key_of(datetime(2026, 3, 3, tzinfo=tokyo)) is not None
     assert times.key_of(datetime(2026, 3, 3, tzinfo=tokyo)) is None  # two zones: read back instead
+
+
+CALLS = st.lists(st.tuples(st.sampled_from(["ok", "ok2"]), st.one_of(aware, st.none()), st.sampled_from("ab")))
+
+
+@given(CALLS)
+def test_successes_added_lately_join_the_columns(calls: list[tuple[str, datetime | None, str]]) -> None:
+    """Pending calls are flushed in a batch whenever PENDING are waiting or a column is read."""
+    pending, Successes.PENDING = Successes.PENDING, 7
+    try:
+        successes = Successes()
+        for n, (rule, when, source) in enumerate(calls):
+            successes.add(rule, when, source, n, n + 1)
+            if n % 11 == 10:
+                assert len(successes.times) == n + 1  # a read in between
+    finally:
+        Successes.PENDING = pending
+    assert len(successes) == len(calls)
+    assert list(successes.rules) == [r for r, _, _ in calls] and list(successes.sources) == [s for _, _, s in calls]
+    assert all(same(a, b) for a, (_, b, _) in zip(successes.times, calls, strict=True))
+    assert list(successes.lines) == list(range(len(calls)))
+    assert list(successes.end_lines) == [n + 1 for n in range(len(calls))]
+    back = pickle.loads(pickle.dumps(successes))  # the raw columns: an ambiguous time of one zone and
+    # of its copy never compare equal (PEP 495), and dateutil's zones are copied, not shared
+    assert (back.times.keys, back.times.codes, back.times.zones) == (
+        successes.times.keys,
+        successes.times.codes,
+        successes.times.zones,
+    )
+    assert (list(back.rules), list(back.sources), back.lines) == (
+        list(successes.rules),
+        list(successes.sources),
+        successes.lines,
+    )
