@@ -101,6 +101,12 @@ class Matcher:
             for word in rule.keywords:
                 self.by_keyword.setdefault(word, []).append(rule)
         self.order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+        self.literals = {
+            p: text
+            for rule in ruleset.rules
+            for p in (*rule.patterns, *rule.unless)
+            if (text := literal(p)) is not None
+        }
         self.keywords = KeywordSet(self.by_keyword, engine)
         self.successes = Successes()  # the successful calls matched, kept apart from the events
         self._shared: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
@@ -178,14 +184,32 @@ class Matcher:
         return None if m is None else (rule, {}, m.start())
 
     def _try(self, rule: Rule, text: str) -> tuple[dict[str, str], int] | None:
-        """The named groups and the start of the first pattern that matches, unless vetoed."""
+        """The named groups and the start of the first pattern that matches, unless vetoed. A
+        pattern that is plain text is looked for with str.find (no groups, no time limit needed)."""
+        literals = self.literals
         for pattern in rule.unless:
-            if self._search(rule.id, pattern, text) is not None:
+            literal = literals.get(pattern)
+            if (self._find(literal, text) if literal is not None else self._search(rule.id, pattern, text)) is not None:
                 return None
         for pattern in rule.patterns:
+            literal = literals.get(pattern)
+            if literal is not None:
+                at = self._find(literal, text)
+                if at is not None:
+                    return {}, at
+                continue
             m = self._search(rule.id, pattern, text)
             if m is not None:
                 return {k: v for k, v in m.groupdict().items() if v is not None}, m.start()
+        return None
+
+    def _find(self, literal: str, text: str) -> int | None:
+        """Where `literal` first occurs wholly inside one of the record's spans, as a search of a
+        pattern of that text would find it; None if nowhere."""
+        for start, end in self.spans:
+            at = text.find(literal, start, end)
+            if at >= 0:
+                return at
         return None
 
     def _search(self, name: str, pattern: regex.Pattern[str], text: str) -> regex.Match[str] | None:
@@ -284,6 +308,20 @@ class Matcher:
                     fields.update({k: v for k, v in m.groupdict().items() if v is not None and k not in fields})
                     break
         return fields
+
+
+# Plain characters and backslash-escaped punctuation: a pattern of these matches its own text only.
+_LITERAL = regex.compile(r"(?:[^\\.^$*+?{}\[\]|()]|\\[^\w\s])+")  # not VERBOSE: spaces and # are plain
+_CHANGES_MATCHING = regex.IGNORECASE | regex.VERBOSE | regex.FULLCASE | regex.WORD | regex.ASCII
+
+
+def literal(pattern: regex.Pattern[str]) -> str | None:
+    """The text a pattern matches when it is plain text (no class, group, repeat or anchor, no flag
+    that changes what matches), else None."""
+    source = pattern.pattern
+    if pattern.flags & _CHANGES_MATCHING or not source or _LITERAL.fullmatch(source) is None:
+        return None
+    return regex.sub(r"\\(.)", r"\1", source)
 
 
 def focus(text: str, keywords: Iterable[str]) -> list[tuple[int, int]]:

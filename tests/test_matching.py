@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
+
 from analyzer import redaction, ruleset
-from analyzer.matching import EVIDENCE_AROUND, EVIDENCE_HEAD, Matcher, MatchStats, evidence_window
+from analyzer.matching import EVIDENCE_AROUND, EVIDENCE_HEAD, Matcher, MatchStats, evidence_window, literal
 from analyzer.models import Record
 from analyzer.parsing import parse
 from analyzer.timestamps import Clock
@@ -85,3 +90,56 @@ def test_equal_field_sets_share_one_redacted_dict_and_match_a_fresh_matcher() ->
     assert all("sk-proj-" + "A" * 10 not in str(f) and "a@b.co" not in str(f) for f in fields)
     assert fields[3] is fields[4] and fields[0] is not fields[1]  # the request ids differ
     assert fields[0]["code"] is fields[1]["code"]  # a value seen before: one string
+
+
+@pytest.mark.parametrize(
+    ("source", "flags", "expected"),
+    [
+        ("Incorrect API key provided: ", 0, "Incorrect API key provided: "),
+        (r"ai\.google\-x \/ `y` #z", 0, "ai.google-x / `y` #z"),
+        ("a.b", 0, None),
+        (r"a\d", 0, None),
+        (r"\bquota", 0, None),
+        ("(?i)quota", 0, None),
+        ("quota", regex.IGNORECASE, None),
+        ("quota exceeded", regex.VERBOSE, None),
+        ("x{2}", 0, None),
+        ("a|b", 0, None),
+        ("^quota", 0, None),
+        ("", 0, None),
+    ],
+)
+def test_a_pattern_is_plain_text_only_when_it_matches_its_own_text(
+    source: str, flags: int, expected: str | None
+) -> None:
+    assert literal(regex.compile(source, flags)) == expected
+
+
+PLAIN = sorted({p.pattern for r in ruleset.load().rules for p in (*r.patterns, *r.unless) if literal(p) is not None})
+
+
+@given(st.sampled_from(PLAIN), st.text(max_size=30), st.text(max_size=30), st.integers(0, 60), st.integers(0, 200))
+def test_plain_text_found_where_the_pattern_is(source: str, before: str, after: str, cut: int, span: int) -> None:
+    """str.find within the record's spans, as the pattern's own search would find it (or not)."""
+    pattern = regex.compile(source, regex.V0)
+    plain = literal(pattern)
+    assert plain is not None
+    for text in (before + plain + after, before + plain[: len(plain) // 2] + after, before + plain.upper() + after):
+        m = matcher()
+        m.spans = [(0, min(cut, len(text))), (min(cut + 5, len(text)), min(cut + 5 + span, len(text)))]
+        m.deadline = float("inf")
+        found = m._find(plain, text)
+        searched = next((x.start() for s, e in m.spans if (x := pattern.search(text, s, e)) is not None), None)
+        assert found == searched
+
+
+def test_plain_text_rules_match_as_their_patterns_do(genlog_days: dict) -> None:
+    """Every record of a genlog day gives the same event with and without the str.find path."""
+    path, _ = genlog_days["python"]
+    fast, slow = matcher(), matcher()
+    slow.literals = {}
+    assert fast.literals and len(fast.literals) > 10
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for n, text in enumerate(lines, 1):
+        entry = parse(Record("s", n, n, text), CLOCK)
+        assert fast.match(entry) == slow.match(entry)
