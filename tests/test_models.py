@@ -26,8 +26,6 @@ ZONES: list[tzinfo | None] = [
     ZoneInfo("America/New_York"),
     dateutil_tz.tzutc(),  # python-dateutil's zones cannot be hashed
     dateutil_tz.tzoffset(None, 3600),
-    # two equal zones, not one object: times of each must keep their wall clock and zone rules
-    dateutil_tz.gettz.nocache("Europe/Berlin"),
     dateutil_tz.gettz.nocache("Europe/Berlin"),
 ]
 
@@ -181,3 +179,17 @@ def test_successes_added_lately_join_the_columns(calls: list[tuple[str, datetime
         list(successes.sources),
         successes.lines,
     )
+
+
+def test_equal_zones_that_are_not_one_object_keep_their_wall_clock() -> None:
+    """Two equal python-dateutil zones share a code; each time's key is still its own wall clock
+    (a base of the other zone object would count by the instant, off by the zone's year-1 offset).
+    Not at an ambiguous hour: there, times of two zone objects never compare equal (PEP 495)."""
+    first, second = dateutil_tz.gettz.nocache("Europe/Berlin"), dateutil_tz.gettz.nocache("Europe/Berlin")
+    assert first == second and first is not second
+    given_times = [datetime(2026, 7, 1, 12, 0, tzinfo=first), datetime(2026, 7, 1, 12, 5, tzinfo=second)]
+    for at_once in (False, True):
+        times = built(list(given_times), at_once)
+        assert len(times.zones) == 1
+        assert [t.replace(tzinfo=None) for t in times] == [t.replace(tzinfo=None) for t in given_times]  # type: ignore[union-attr]
+        assert list(times) == given_times
