@@ -8,12 +8,16 @@ with /usr/bin/time, repeats each --repeat times and prints the medians and the r
 sets as targets. The naive loop runs on a slice of the file and is extrapolated linearly.
 --quick: fewer lines (1,000,000), one run each, no regex-engine run on the large file.
 --extra-lines N: one more run, on an N-line day, to see how peak memory grows with the input.
+Also an outage day of 1,000,000 lines (built here, seeded): a quota outage all day long, where
+half the lines are failed calls (an HTTP 429 line and an error line each): what logscan costs
+when nearly everything is evidence, as in the log an on-call engineer pipes in.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -38,6 +42,36 @@ def build(lines: int, fmt: str = "python") -> Path:
         cmd = [sys.executable, str(GENLOG), "--lines", str(lines), "--format", fmt, "--out", str(tmp)]
         subprocess.run(cmd, check=True)
         tmp.rename(out)
+    return out
+
+
+def build_outage(lines: int) -> Path:
+    """`lines` lines of a chat service through a day-long quota outage: each request is two failure
+    lines (httpx's 429 and the app's error with its request id) and two ordinary ones. Seeded."""
+    out = DATA / f"outage-{lines}.log"
+    if out.exists():
+        return out
+    DATA.mkdir(exist_ok=True)
+    rng = random.Random(7)
+    quota = (
+        "Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check your plan and "
+        "billing details.', 'type': 'insufficient_quota', 'param': None, 'code': 'insufficient_quota'}}"
+    )
+    tmp = out.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        ms = 0
+        for n in range(lines // 4):
+            ms += rng.randint(20, 160)
+            seconds, milli = divmod(ms, 1000)
+            stamp = f"2026-03-14 {seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d},{milli:03d}"
+            f.write(
+                f"{stamp} INFO app.web: GET /api/threads/{rng.randint(1, 99999)} 200 in {rng.randint(2, 90)}ms\n"
+                f'{stamp} INFO httpx: HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 '
+                'Too Many Requests"\n'
+                f"{stamp} ERROR app.chat: completion failed: {quota} request_id=req_{rng.getrandbits(64):016x}\n"
+                f"{stamp} INFO app.chat: user {rng.randint(1, 9999)} sees the fallback answer (thread {n})\n"
+            )
+    tmp.rename(out)
     return out
 
 
@@ -98,6 +132,7 @@ def main() -> None:
     jobs = len(os.sched_getaffinity(0))
     big, small = build(lines), build(1_000_000)
     days = {fmt: build(1_000_000, fmt) for fmt in ("json", "cri")}
+    outage = build_outage(1_000_000)
     sig = signatures()
     lnav_home = tempfile.mkdtemp(prefix="lnav-home-")
     lnav_env = {**os.environ, "HOME": lnav_home}
@@ -124,6 +159,8 @@ def main() -> None:
         row(f"logscan 1M {fmt} --jobs {jobs}", [*scan, "--jobs", str(jobs), str(path)])
         if not args.quick:
             row(f"logscan 1M {fmt} regex --jobs {jobs}", [*scan, "--engine", "regex", "--jobs", str(jobs), str(path)])
+    row("grep -c -F -f SIGNATURES (1M outage)", ["grep", "-c", "-F", "-f", str(sig), str(outage)])
+    row(f"logscan 1M outage --jobs {jobs}", [*scan, "--jobs", str(jobs), str(outage)])
     if args.extra_lines:
         extra = build(args.extra_lines)
         row(f"logscan {args.extra_lines / 1e6:g}M python --jobs {jobs} (1 run)", [*scan, str(extra)], 1)
@@ -152,6 +189,12 @@ def report(rows: list[tuple[str, float, float]], lines: int, size: float, jobs: 
     print(
         f"| >= 10x faster than naive loop | {naive_wall / best:.1f}x | {'yes' if naive_wall >= 10 * best else 'no'} |"
     )
+    storm, storm_grep = by.get(f"logscan 1M outage --jobs {jobs}"), by.get("grep -c -F -f SIGNATURES (1M outage)")
+    if storm and storm_grep:
+        print(
+            f"| (no target) 1M-line outage day, half the lines failed calls | {storm[0] / storm_grep[0]:.0f}x grep, "
+            f"{storm[1]:.0f} MB | - |"
+        )
 
 
 if __name__ == "__main__":
