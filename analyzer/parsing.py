@@ -249,7 +249,7 @@ _PY_BASIC = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL):([\w.<>-]*):(.*)", 
 
 
 def _plain(text: str, clock: Clock) -> _Parsed | None:
-    when, end = timestamps.leading(text, clock)
+    when, end = timestamps.iso_start(clock).leading(text) or timestamps.leading(text, clock)
     if when is None:
         return None
     rest = text[end:].lstrip(" ,]-|")

@@ -141,6 +141,22 @@ _EMBEDDED = [(_ISO, _iso), (_ISO_DASHED, _dashed)]
 _SEARCH_SPAN = 120
 
 
+def iso_start(clock: Clock) -> IsoStart:
+    """The IsoStart of this clock, made once (its memo of minutes is shared by all who ask)."""
+    try:
+        found = _ISO_STARTS.get(clock)
+    except TypeError:  # a zone that cannot be hashed
+        return IsoStart(clock)
+    if found is None:
+        if len(_ISO_STARTS) >= 8:
+            _ISO_STARTS.clear()
+        found = _ISO_STARTS[clock] = IsoStart(clock)
+    return found
+
+
+_ISO_STARTS: dict[Clock, IsoStart] = {}
+
+
 def leading(text: str, clock: Clock) -> tuple[datetime | None, int]:
     """The timestamp that starts `text` and where it ends, or (None, 0)."""
     for _name, pattern, convert in LEADING:
@@ -165,9 +181,28 @@ class IsoStart:
         self.memo: dict[object, tuple[int, int, int, int, int, tzinfo | None] | None] = {}
 
     def __call__(self, text: str) -> datetime | None:
+        plain = self._plain(text)
+        if plain is None:
+            return self._matched(text)
+        return plain[0]
+
+    def leading(self, text: str) -> tuple[datetime, int] | None:
+        """What `leading` answers for a text that starts with a plain ISO stamp (no zone), where it
+        ends included; None where `leading` must decide."""
+        plain = self._plain(text)
+        if plain is None:
+            return None
+        when, after = plain
+        if when is None:
+            return None
+        return when, after + 1 if text[after : after + 1].isspace() else after  # _ISO's "\s?"
+
+    def _plain(self, text: str) -> tuple[datetime | None, int] | None:
+        """The time of a plain ISO stamp at the start and where its digits end; None if there is
+        none, or perhaps a zone after it (the full pattern decides)."""
         head = text[:19]
         if _PLAIN_ISO.match(head) is None or not head.isascii():
-            return self._matched(text)
+            return None
         end = 19
         if text[19:20] in _FRACTION_MARKS:
             while end < 28 and "0" <= text[end + 1 : end + 2] <= "9":
@@ -175,10 +210,9 @@ class IsoStart:
         fraction = text[20 : end + 1] if end > 19 else ""
         after = end + 1 if fraction else 19
         if text[after : after + 1] in _ZONE_STARTS or text[after + 1 : after + 2] in _ZONE_STARTS:
-            return self._matched(text)  # perhaps a zone: the full pattern decides
-        return self._at(
-            head[:16], (head[:4], head[5:7], head[8:10], head[11:13], head[14:16], None), head[17:19], fraction
-        )
+            return None
+        parts = (head[:4], head[5:7], head[8:10], head[11:13], head[14:16], None)
+        return self._at(head[:16], parts, head[17:19], fraction), after
 
     def _matched(self, text: str) -> datetime | None:
         m = _ISO.match(text)

@@ -201,7 +201,9 @@ def test_iso_round_trip(when: datetime, sep: str) -> None:
 
 
 ISO_PIECE = st.sampled_from(["2026", "1999", "-", "03", "13", "14", "31", "T", " ", "09", "24", ":", "60", ",", "."])
-ISO_TAIL = st.sampled_from(["", "412", "123456789", "Z", "+09:00", "-0500", "+0900:", " x", "]"])
+ISO_TAIL = st.sampled_from(
+    ["", "412", "123456789", "Z", "+09:00", "-0500", "+0900:", " x", "]", "\t", "\x1c", "\u3000 y"]
+)
 
 
 @settings(max_examples=500)
@@ -217,3 +219,9 @@ def test_the_iso_memo_answers_as_leading_does(stamp: str, tail: str, rest: str) 
         assert when is None or when.utcoffset() == leading(text, CLOCK)[0].utcoffset()
     if text.startswith("2026-03-14 09:12:03"):
         assert when is not None
+    for _ in range(2):
+        known = iso.leading(text)  # with where the stamp ends, as parse() asks
+        assert known is None or known == leading(text, CLOCK)
+        assert known is None or known[0].utcoffset() == leading(text, CLOCK)[0].utcoffset()
+    if text == "2026-03-14 09:12:03,412 x":
+        assert iso.leading(text) == (datetime(2026, 3, 14, 9, 12, 3, 412000, tzinfo=CLOCK.tz), 24)
