@@ -360,7 +360,7 @@ class Successes:
     (PENDING at most, or when the columns are read)."""
 
     __slots__ = ("_end_lines", "_lines", "_pending", "_rules", "_sources", "_times")
-    PENDING = 1 << 14
+    PENDING = 1 << 12
 
     def __init__(
         self,
