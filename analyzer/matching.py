@@ -15,9 +15,10 @@ from itertools import accumulate
 
 import regex
 
-from .models import Entry, Event, Outcome, Successes
+from .models import Entry, Event, Outcome
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
+from .successes import Successes
 
 # Fields of structured records worth keeping on an event, by the last part of their key.
 _STRUCTURED_FIELDS = {

@@ -22,8 +22,9 @@ from typing import Any, TextIO
 
 from .framing import last_boundary
 from .matching import MatchStats
-from .models import Event, Successes
+from .models import Event
 from .sources import Source, SourceStats, plain_head
+from .successes import Successes
 
 MIN_SIZE = 64 << 20  # smaller files take one process unless --jobs says otherwise
 MIN_CHUNK = 16 << 20

@@ -13,11 +13,12 @@ from .correlation import Order, assemble_calls, correlate, input_order
 from .errors import UsageError
 from .framing import Prefilter, frame_blocks
 from .matching import Matcher, MatchStats, extractor_gate, match
-from .models import Entry, Event, Incident, Outcome, Record, Successes
+from .models import Entry, Event, Incident, Outcome, Record
 from .parsing import parse, shortcut_json, shortcut_time
 from .prefilter import PatternGate
 from .ruleset import RuleSet
 from .sources import SourceStats
+from .successes import Successes
 from .timestamps import Clock
 
 

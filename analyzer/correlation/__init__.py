@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ..models import NO_TIME, Category, Event, Incident, Outcome, Status, Successes, bisect_times
+from ..models import Category, Event, Incident, Outcome, Status
 from ..ruleset import IncidentRule, RuleSet
+from ..successes import NO_TIME, Successes, bisect_times
 from . import sequences
 from .calls import CALL_WINDOW, assemble_calls, count_calls
 from .detectors import Absence, Group, Windows

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..models import Event, Outcome, bisect_times
+from ..models import Event, Outcome
 from ..ruleset import IncidentRule
+from ..successes import bisect_times
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The compact columns of successful calls: they must read back as the datetimes and names they
+"""The compact columns of successful calls (successes.py): they must read back as the datetimes and names they
 were given, compare as those would, and survive extend, select and a trip between processes."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from dateutil import tz as dateutil_tz
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzer.models import Event, Names, Outcome, Severity, Successes, Times, bisect_times
+from analyzer.models import Event, Outcome, Severity
+from analyzer.successes import Names, Successes, Times, bisect_times
 
 OK = Event("openai.ok", None, Outcome.SUCCESS, Severity.INFO, False, "high", None, "", 0, 0, "")
 
