@@ -107,6 +107,24 @@ class Event:
         """A successful API call, not a success of another kind (a recovery action such as credit bought)."""
         return self.outcome is Outcome.SUCCESS and self.category is None
 
+    def __reduce__(self) -> tuple[type[Event], tuple[object, ...]]:
+        # Pickled as its constructor's arguments: a --jobs worker sends back every event it found, and
+        # the default way for a frozen slotted dataclass (setattr by setattr) took half the merge.
+        return Event, (
+            self.rule,
+            self.category,
+            self.outcome,
+            self.severity,
+            self.retryable,
+            self.confidence,
+            self.time,
+            self.source,
+            self.line,
+            self.end_line,
+            self.text,
+            self.fields,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Incident:

@@ -139,3 +139,26 @@ def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, capsys: pytes
     out = tmp_path / "report.json"
     assert cli.main(["--tz", "UTC", "-o", str(out), str(SAMPLES / "python_card_decline.log")]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_an_event_crosses_processes_and_moves_as_dataclasses_would_move_it() -> None:
+    """Event's own pickling and the merge's positional copy give what the dataclass defaults give."""
+    import dataclasses
+    import pickle
+
+    from analyzer.correlation.calls import _attempt_of
+    from analyzer.models import Category, Event, Outcome, Severity
+
+    low = Event("openai.http.429", Category.RATE_LIMIT, Outcome.FAILURE, Severity.LOW, True, "low", None, "a.log", 3, 4,
+                "text", {"status": "429"})  # fmt: skip
+    call = dataclasses.replace(low, rule="openai.quota", category=Category.QUOTA, severity=Severity.CRITICAL,
+                               retryable=False, confidence="high", fields={"code": "insufficient_quota"})  # fmt: skip
+    assert pickle.loads(pickle.dumps(low)) == low
+    when = datetime(2026, 3, 14, tzinfo=UTC)
+    assert parallel._moved(low, 10, when) == dataclasses.replace(low, line=13, end_line=14, time=when)
+    assert parallel._moved(call, 0, None) is call
+    expected = dataclasses.replace(
+        low, category=call.category, severity=call.severity, retryable=False,
+        fields={"status": "429", "code": "insufficient_quota", "call": "openai.quota"},
+    )  # fmt: skip
+    assert _attempt_of(low, call) == expected

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from ..models import Category, Event, Outcome
@@ -49,13 +48,11 @@ def _per_try(event: Event) -> bool:
 
 def _attempt_of(low: Event, call: Event) -> Event:
     inherited = {k: call.fields[k] for k in INHERITED if k in call.fields and k not in low.fields}
-    return replace(
-        low,
-        category=call.category,
-        severity=call.severity,
-        retryable=call.retryable,
-        fields={**low.fields, **inherited, "call": call.rule},
-    )
+    fields = {**low.fields, **inherited, "call": call.rule}
+    return Event(  # positional: dataclasses.replace looks at the fields for each call of an outage
+        low.rule, call.category, low.outcome, call.severity, call.retryable, low.confidence, low.time, low.source,
+        low.line, low.end_line, low.text, fields,
+    )  # fmt: skip
 
 
 def count_calls(events: tuple[Event, ...] | list[Event]) -> tuple[int, int]:
