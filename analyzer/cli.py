@@ -187,14 +187,19 @@ def execute(options: ScanOptions) -> int:
 def write_report(target: Path, chunks: Iterable[str]) -> None:
     """The report written as it is rendered: into a file beside the target, renamed over it once
     complete, so a failure halfway never leaves half a report in place of the last one. A target
-    that is no regular file (/dev/stdout, a pipe) is written directly."""
+    that is no regular file (/dev/stdout, a pipe), or in a folder we may not add files to, is
+    written directly."""
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        if target.exists() and not target.is_file():
-            with open(target, "w", encoding="utf-8") as out:
-                out.writelines(chunks)
+        try:
+            out = None if target.exists() and not target.is_file() else open(partial, "w", encoding="utf-8")  # noqa: SIM115
+        except PermissionError:  # a folder we may not add files to: the target itself, if we may write it
+            out = None
+        if out is None:
+            with open(target, "w", encoding="utf-8") as direct:
+                direct.writelines(chunks)
             return
-        with open(partial, "w", encoding="utf-8") as out:
+        with out:
             out.writelines(chunks)
         os.replace(partial, target)
     except BrokenPipeError:

@@ -124,7 +124,7 @@ def maybe_secret(text: str) -> bool:
     ):
         return True
     # Digits to d, space and dash to s, the rest to x; a double separator ends a run like an x does,
-    # and once the single ones are gone, 13 d's in a row are what _CARD_LIKE finds.
+    # and once the single ones are gone, 13 d's in a row are what _MAYBE's \d(?:[ -]?\d){12} finds.
     runs = text.encode("ascii").translate(_CLASSES).replace(b"ss", b"x").replace(b"s", b"")
     return b"d" * 13 in runs
 

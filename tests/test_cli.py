@@ -226,3 +226,20 @@ def test_a_report_that_fails_halfway_leaves_the_last_one_in_place(
     assert code == ExitCode.USAGE and "No space left on device" in err
     assert target.read_text(encoding="utf-8") == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.log", "report.md"]  # no partial file left
+
+
+def test_a_report_into_a_folder_we_may_not_add_files_to_is_written_in_place(
+    tmp_path: Path, quota_log: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "report.md"
+    target.write_text("old report\n", encoding="utf-8")
+    real_open = open
+
+    def no_new_files(path: object, *args: object, **kwargs: object):
+        if str(path).endswith(".partial"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(cli, "open", no_new_files, raising=False)
+    assert run([str(quota_log), "-o", str(target)], capsys)[0] == ExitCode.OK
+    assert "insufficient_quota" in target.read_text(encoding="utf-8")
