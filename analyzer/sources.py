@@ -12,6 +12,7 @@ import gzip
 import io
 import lzma
 import os
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -190,6 +191,12 @@ class _Prefixed(io.RawIOBase):
 _READ_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error, ValueError)
 
 
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What a read of a damaged input raises: zstandard's own error too, once it is imported."""
+    zstd = sys.modules.get("zstandard")
+    return (*_READ_ERRORS, zstd.ZstdError) if zstd is not None else _READ_ERRORS
+
+
 class _Range(io.RawIOBase):
     """At most `left` bytes of a stream."""
 
@@ -209,7 +216,7 @@ def _line_blocks(stream: BinaryIO, name: str, stats: SourceStats, first: bool = 
     while True:
         try:
             chunk = read(BLOCK_SIZE)
-        except _READ_ERRORS as exc:
+        except _read_errors() as exc:
             stats.problems.append(f"{name}: {_read_error(exc, stats.compression)} after {offset:,} bytes")
             break
         if not chunk:

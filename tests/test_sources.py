@@ -188,6 +188,21 @@ def test_damaged_compressed_header_is_a_problem_not_an_exception(tmp_path: Path)
     assert stats.problems[0].startswith(f"{path}: ")
 
 
+@pytest.mark.parametrize(
+    "head",
+    [b"(\xb5/\xfd", b"(\xb5/\xfd\x00\x00", b"(\xb5/\xfd\x24\x05\x29\x00"],  # zstd magic, then not zstd
+)
+def test_damaged_zstd_is_a_problem_not_an_exception(head: bytes, tmp_path: Path) -> None:
+    """zstandard raises its own error, no OSError (Hypothesis found it: a log line after the magic)."""
+    pytest.importorskip("zstandard")
+    path = tmp_path / "bad.log"
+    path.write_bytes(head + b"2026-03-14 09:12:03,412 ERROR app: Error code: 429 - {'code': 'insufficient_quota'}\n")
+    _, stats = read_path(path)
+    assert stats.compression == "zstd"
+    assert len(stats.problems) == 1
+    assert stats.problems[0].startswith(f"{path}: corrupt zstd data")
+
+
 def test_unopenable_source_is_a_problem(tmp_path: Path) -> None:
     def refuse() -> io.BytesIO:
         raise PermissionError(13, "Permission denied")
