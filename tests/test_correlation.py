@@ -286,3 +286,22 @@ def test_several_files_are_merged_by_time(tmp_path: Path) -> None:
     assert times == sorted(times)
     assert [(e.source[-7:], e.line) for e in analysis.events[:3]] == [("one.log", 1), ("two.log", 1), ("one.log", 2)]
     assert [(i.rule, len(i.events)) for i in analysis.incidents] == [("i.count", 3)]
+
+
+def test_a_detector_remembers_only_what_rule_category_and_outcome_decide() -> None:
+    """Selection answers as its selector does, asked twice, fields and all, for every shipped rule."""
+    from analyzer.correlation.detectors import Selection
+
+    shipped = ruleset.load()
+    kinds = [(r.id, r.category, r.outcome) for r in shipped.rules]
+    field_sets = [{}, {"limit_kind": "request_too_large"}, {"limit_kind": "tokens", "org": "org-a"}, {"call": "x"}]
+    selectors = [r.select for r in shipped.incidents] + [r.not_followed_by for r in shipped.incidents]
+    selectors += [s.select for r in shipped.incidents for s in r.steps]
+    assert any("limit_kind" in s.fields or "limit_kind" in s.not_fields for s in selectors)  # fields decide here
+    for selector in selectors:
+        selection = Selection(selector)
+        for _ in range(2):
+            for rule, category, outcome in kinds:
+                for fields in field_sets:
+                    event = Event(rule, category, outcome, Severity.LOW, True, "high", T0, "s", 1, 1, "", fields)
+                    assert selection(event) == selector.event(event)

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..models import Event, Outcome
-from ..ruleset import IncidentRule
+from ..models import Category, Event, Outcome
+from ..ruleset import IncidentRule, Selector
 from ..successes import bisect_times
 
 
@@ -79,6 +79,7 @@ class Windows:
 
     def __init__(self, rule: IncidentRule, aliases: Mapping[str, tuple[str, ...]]) -> None:
         self.rule, self.aliases = rule, aliases
+        self.selected = Selection(rule.select)
         self.window: dict[tuple[str, ...], deque[Event]] = {}
         self.open: dict[tuple[str, ...], Group] = {}
         self.closed: list[Group] = []
@@ -88,7 +89,7 @@ class Windows:
         self.expire(event.time)
         if event.outcome is Outcome.SUCCESS:
             self._success(event)
-        elif self.rule.select.event(event):
+        elif self.selected(event):
             self._take(event)
 
     def _take(self, event: Event) -> None:
@@ -193,32 +194,49 @@ class Windows:
         return self.closed
 
 
+class Selection:
+    """A selector's answers, those that the rule, category and outcome of an event decide kept by
+    that triple: every detector asks about every event, and a log has few such triples."""
+
+    def __init__(self, selector: Selector) -> None:
+        self.selector = selector
+        self.decided: dict[tuple[str, Category | None, Outcome], bool] = {}
+
+    def __call__(self, event: Event) -> bool:
+        key = (event.rule, event.category, event.outcome)
+        decided = self.decided.get(key)
+        if decided is None:
+            decided = self.decided[key] = self.selector.by_kind(*key)
+        return decided and self.selector.by_fields(event)
+
+
 class Absence:
     """`absence`: a selected event not followed by a `not_followed_by` event (same key) within
     `within` fires; one whose window is still open when the input ends is undetermined, never fired."""
 
     def __init__(self, rule: IncidentRule, aliases: Mapping[str, tuple[str, ...]]) -> None:
         self.rule, self.aliases = rule, aliases
+        self.selected, self.followed = Selection(rule.select), Selection(rule.not_followed_by)
         self.waiting: list[Event] = []
         self.closed: list[Group] = []
         self.undetermined: list[str] = []
 
     def selects(self, event: Event) -> bool:
         """True when the event is one this rule waits for or on."""
-        return self.rule.select.event(event) or self.rule.not_followed_by.event(event)
+        return self.selected(event) or self.followed(event)
 
     def feed(self, event: Event) -> None:
         assert event.time is not None
         self.expire(event.time)
         key = key_of(event, self.rule.group_by, self.aliases)
-        if self.rule.not_followed_by.event(event):
+        if self.followed(event):
             limit = event.time + self.rule.tolerance
             self.waiting = [
                 w
                 for w in self.waiting
                 if key_of(w, self.rule.group_by, self.aliases) != key or w.time > limit  # type: ignore[operator]
             ]
-        if self.rule.select.event(event):
+        if self.selected(event):
             self.waiting.append(event)
 
     def expire(self, now: datetime) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -33,25 +33,13 @@ class Selector:
     incidents: tuple[str, ...] = ()
     fields: Mapping[str, tuple[str, ...]] = ()  # type: ignore[assignment]
     not_fields: Mapping[str, tuple[str, ...]] = ()  # type: ignore[assignment]
-    # What rules, categories and outcomes decide, by (rule, category, outcome): every event is
-    # asked about by every detector, and a log has few such triples.
-    _decided: dict[tuple[str, Category | None, Outcome], bool] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
 
     def event(self, event: Event) -> bool:
         """True when the event is selected (a selector of incidents selects no event)."""
-        key = (event.rule, event.category, event.outcome)
-        decided = self._decided.get(key)
-        if decided is None:
-            decided = self._decided[key] = self._by_kind(*key)
-        if not decided:
-            return False
-        if self.fields and any(event.fields.get(k, "") not in values for k, values in self.fields.items()):
-            return False
-        return not (self.not_fields and any(event.fields.get(k, "") in values for k, values in self.not_fields.items()))
+        return self.by_kind(event.rule, event.category, event.outcome) and self.by_fields(event)
 
-    def _by_kind(self, rule: str, category: Category | None, outcome: Outcome) -> bool:
+    def by_kind(self, rule: str, category: Category | None, outcome: Outcome) -> bool:
+        """What the rule, category and outcome of an event decide (few triples in a log: memoisable)."""
         if self.incidents:
             return False
         if self.rules and not any(fnmatch.fnmatchcase(rule, pattern) for pattern in self.rules):
@@ -59,6 +47,12 @@ class Selector:
         if self.categories and category not in self.categories:
             return False
         return not (self.outcomes and outcome not in self.outcomes)
+
+    def by_fields(self, event: Event) -> bool:
+        """What the event's fields decide."""
+        if self.fields and any(event.fields.get(k, "") not in values for k, values in self.fields.items()):
+            return False
+        return not (self.not_fields and any(event.fields.get(k, "") in values for k, values in self.not_fields.items()))
 
     def incident(self, rule_id: str) -> bool:
         """True when incidents of this incident rule are selected."""
