@@ -5,7 +5,7 @@ Every writer (writers.py) renders a `Report`, never the raw analysis.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, overload
@@ -157,7 +157,7 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
         lang=lang,
         summary=summary,
         incidents=incidents,
-        events=EventRows(analysis.events, analysis.incidents, at),
+        events=EventRows(analysis.events, analysis.incidents, at),  # rows made only if the JSON writer asks
         redacted=analysis.options.redact,
         text=text,
         headline=headline(incidents, text, lang),
@@ -179,9 +179,16 @@ class EventRows(Sequence[dict[str, Any]]):
     """The JSON report's events, one plain dict each, made as they are read: a report of a long
     outage holds a million, and only the JSON writer reads them (one at a time)."""
 
-    def __init__(self, events: Sequence[Event], incidents: Iterable[Incident], at: Stamp) -> None:
-        self.events, self.at = events, at
-        self.member_of = {(e.source, e.line): inc.id for inc in incidents for e in inc.events}
+    def __init__(self, events: Sequence[Event], incidents: Sequence[Incident], at: Stamp) -> None:
+        self.events, self.incidents, self.at = events, incidents, at
+        self._member_of: dict[tuple[str, int], str] | None = None  # made when a row is first made
+
+    @property
+    def member_of(self) -> dict[tuple[str, int], str]:
+        """The incident of each event in one, by its place."""
+        if self._member_of is None:
+            self._member_of = {(e.source, e.line): inc.id for inc in self.incidents for e in inc.events}
+        return self._member_of
 
     def __len__(self) -> int:
         return len(self.events)
