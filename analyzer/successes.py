@@ -23,11 +23,7 @@ class Names(Sequence[str]):
         self.codes: array[int] = array("I")
         self.names: list[str] = []
         self._index: dict[str, int] = {}
-        for name in names:
-            self.append(name)
-
-    def append(self, name: str) -> None:
-        self.codes.append(self._code(name))
+        self.extend_names(names)
 
     def extend_names(self, names: Iterable[str]) -> None:
         index, code = self._index, self._code
@@ -104,19 +100,10 @@ class Times(Sequence["datetime | None"]):
         self.zones: list[tuple[tzinfo | None, int]] = []  # (zone, fold) by code
         self._bases: list[datetime] = []  # year 1 in each zone, by code
         self._index: dict[tuple[tzinfo | None, int], int] = {}
-        for when in times:
-            self.append(when)
-
-    def append(self, when: datetime | None) -> None:
-        if when is None:
-            self.keys.append(0)
-            self.codes.append(NO_TIME)
-            return
-        self.keys.append(_key(when))
-        self.codes.append(self._code(when.tzinfo, when.fold))
+        self.extend_times(list(times))
 
     def extend_times(self, times: Sequence[datetime | None]) -> None:
-        """append() of each, in one go."""
+        """Append these times."""
         keys: list[int] = []
         codes: list[int] = []
         zone: object = codes  # no zone is this

@@ -52,11 +52,13 @@ def same(a: datetime | None, b: datetime | None) -> bool:
 
 
 def built(given_times: list[datetime | None], at_once: bool) -> Times:
-    """One by one (append), or in one go (extend_times, as Successes adds its pending calls)."""
-    if not at_once:
+    """In one go, or one by one (the zone table then carries over from batch to batch, as it does
+    between the batches of pending calls Successes adds)."""
+    if at_once:
         return Times(given_times)
     times = Times()
-    times.extend_times(given_times)
+    for when in given_times:
+        times.extend_times([when])
     return times
 
 
