@@ -8,7 +8,9 @@ import html
 import json
 import re
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import GENLOG, SAMPLES, genlog
@@ -242,3 +244,31 @@ def test_the_json_report_in_pieces_is_json_dumps_of_the_whole(
     assert "".join(chunks) == json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
     assert len(chunks) > len(report.events) // 7  # the events came in pieces
     assert report.events[3] == list(report.events)[3] and report.events[2:4] == list(report.events)[2:4]
+
+
+_NY = ZoneInfo("America/New_York")
+_SHARED = {"status": "429", "code": "insufficient_quota"}
+_TIMES = [
+    None,
+    datetime(2026, 11, 1, 1, 30, tzinfo=_NY),  # 05:30 UTC
+    datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=_NY),  # equal to it, an hour later
+    datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+    datetime(2026, 11, 1, 5, 30, 0, 1, tzinfo=UTC),
+]
+
+
+@settings(max_examples=100)
+@given(st.lists(st.tuples(st.sampled_from(_TIMES), st.sampled_from([_SHARED, {"z": "1", "a": "2"}, {}])), max_size=12))
+def test_event_rows_show_each_time_and_fields_as_each_alone_would(picks: list) -> None:
+    """The rows remember the last time shown and each shared fields dict sorted; every row still
+    reads as one made alone (a fold's two equal times are two instants)."""
+    from analyzer.models import Event, Outcome, Severity
+    from analyzer.reporting.model import EventRows, _iso
+
+    events = [
+        Event("r", Category.QUOTA, Outcome.FAILURE, Severity.HIGH, False, "high", t, "s", n, n, "", fields)
+        for n, (t, fields) in enumerate(picks, 1)
+    ]
+    rows = list(EventRows(events, [], lambda when: _iso(when, UTC)))
+    assert [r["time"] for r in rows] == [_iso(e.time, UTC) for e in events]
+    assert [list(r["fields"].items()) for r in rows] == [sorted(e.fields.items()) for e in events]

@@ -5,7 +5,7 @@ Every writer (writers.py) renders a `Report`, never the raw analysis.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, overload
@@ -21,6 +21,7 @@ from .timeline import Moment, Span, Stamp, Timeline, build_timeline, moments, sp
 SCHEMA = "logscan.report/1"
 EVIDENCE_PER_INCIDENT = 6
 EVIDENCE_CHARS = 1500
+SORTED_FIELDS = 4096  # fields dicts whose sorted copy a report keeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +183,10 @@ class EventRows(Sequence[dict[str, Any]]):
     def __init__(self, events: Sequence[Event], incidents: Sequence[Incident], at: Stamp) -> None:
         self.events, self.incidents, self.at = events, incidents, at
         self._member_of: dict[tuple[str, int], str] | None = None  # made when a row is first made
+        # Memos for an outage's rows: the call's lines share a time, and most events share one fields
+        # dict (matching makes one for equal fields), kept here with its sorted copy.
+        self._last: tuple[datetime | None, str | None] = (None, None)
+        self._sorted: dict[int, tuple[Mapping[str, str], dict[str, str]]] = {}
 
     @property
     def member_of(self) -> dict[tuple[str, int], str]:
@@ -211,7 +216,16 @@ class EventRows(Sequence[dict[str, Any]]):
     __hash__ = None  # type: ignore[assignment]
 
     def _row(self, event: Event) -> dict[str, Any]:
-        return _event(event, self.at, self.member_of.get((event.source, event.line)))
+        when, shown, t = *self._last, event.time
+        if t is None or when is None or not (t == when and t.fold == when.fold and t.tzinfo is when.tzinfo):
+            shown = self.at(t)  # (equal times of one zone may still be two instants: a fold)
+            self._last = t, shown
+        fields = self._sorted.get(id(event.fields))
+        if fields is None or fields[0] is not event.fields:
+            fields = (event.fields, dict(sorted(event.fields.items())))
+            if len(self._sorted) < SORTED_FIELDS:
+                self._sorted[id(event.fields)] = fields
+        return _event(event, shown, fields[1], self.member_of.get((event.source, event.line)))
 
 
 def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summary:
@@ -269,7 +283,8 @@ def _source(stats: Any) -> SourceView:
     )
 
 
-def _event(event: Event, at: Stamp, incident: str | None) -> dict[str, Any]:
+def _event(event: Event, time: str | None, fields: dict[str, str], incident: str | None) -> dict[str, Any]:
+    """An event's row: `time` as shown, `fields` sorted by name."""
     return {
         "rule": event.rule,
         "category": event.category.value if event.category else None,
@@ -277,11 +292,11 @@ def _event(event: Event, at: Stamp, incident: str | None) -> dict[str, Any]:
         "severity": event.severity.value,
         "retryable": event.retryable,
         "confidence": event.confidence,
-        "time": at(event.time),
+        "time": time,
         "source": event.source,
         "line": event.line,
         "end_line": event.end_line,
-        "fields": dict(sorted(event.fields.items())),
+        "fields": fields,
         "incident": incident,
     }
 
