@@ -276,6 +276,30 @@ def test_recovery(tmp_path: Path, spec: str, end: float | None, status: str, cou
     assert result.incidents[0].status.value == status
 
 
+@pytest.mark.parametrize("end", [None, 5000])
+@pytest.mark.parametrize(
+    "spec",
+    ["a@0 ok@60 b@1000", "a@0 a@60 b@8000 ok@8100", "b@0 a@10 b@7300 a@7400 ok@7500 b@9000", "a@0 b@1 b@2 ok@3"],
+)
+def test_each_detector_sees_only_the_kinds_it_takes_and_the_time_of_the_rest(
+    tmp_path: Path, spec: str, end: float | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Correlation feeds a detector the events of the kinds it takes, and only expires it on the
+    others: what feeding every detector every event gives (as it was done)."""
+    from analyzer.correlation import detectors
+
+    rs = rules(tmp_path, RECOVERY + ABSENCE)
+    evs = events(spec)
+    stop = T0 + timedelta(seconds=end) if end is not None else None
+    dispatched = correlate(evs, rs, stop)
+    monkeypatch.setattr(detectors.Windows, "takes", lambda self, kind: True)
+    monkeypatch.setattr(detectors.Absence, "takes", lambda self, kind: True)
+    assert correlate(evs, rs, stop) == dispatched
+    if spec == "a@0 ok@60 b@1000" and end is None:  # b, no A, tells the time that confirms the recovery
+        assert dispatched.incidents[0].closed_because.startswith("first successful call at 2026-03-14 09:01:00")
+        assert "no failure for 10 min after it" in dispatched.incidents[0].closed_because
+
+
 def test_several_files_are_merged_by_time(tmp_path: Path) -> None:
     one, two = tmp_path / "one.log", tmp_path / "two.log"
     one.write_text("2026-03-14 09:00:00,000 ERROR x: AAA\n2026-03-14 09:02:00,000 ERROR x: AAA\n")

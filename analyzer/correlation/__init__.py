@@ -94,6 +94,7 @@ def _feed(
     detector: Windows | Absence
     times = calls.times
     done, count = 0, times.dated()
+    by_kind: dict[tuple[str, Category | None, Outcome], tuple[list[Windows | Absence], list[Windows | Absence]]] = {}
 
     for event in [*dated, None]:
         upto = count if event is None else _before(calls, count, done, event, order)
@@ -105,9 +106,20 @@ def _feed(
                 for detector in eager:
                     detector.feed(success)
         done = upto
-        if event is not None:
-            for detector in detectors:
-                detector.feed(event)
+        if event is None:
+            continue
+        kind = (event.rule, event.category, event.outcome)
+        split = by_kind.get(kind)
+        if split is None:
+            split = by_kind[kind] = (
+                [d for d in detectors if d.takes(kind)],
+                [d for d in detectors if not d.takes(kind)],
+            )
+        for detector in split[0]:
+            detector.feed(event)
+        for detector in split[1]:  # only its time matters to these (an outage feeds each a million)
+            if detector.pending:
+                detector.expire(event.time)  # type: ignore[arg-type]
 
 
 def _before(calls: Successes, count: int, lo: int, event: Event, order: Order) -> int:

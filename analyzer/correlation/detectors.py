@@ -84,6 +84,16 @@ class Windows:
         self.open: dict[tuple[str, ...], Group] = {}
         self.closed: list[Group] = []
 
+    def takes(self, kind: tuple[str, Category | None, Outcome]) -> bool:
+        """False when an event of this kind (rule, category, outcome) changes nothing but through
+        the time it tells (`expire`); the caller then need not feed it."""
+        return kind[2] is Outcome.SUCCESS or self.selected.kind(kind)
+
+    @property
+    def pending(self) -> bool:
+        """True when time passing may close a group."""
+        return bool(self.open)
+
     def feed(self, event: Event) -> None:
         assert event.time is not None
         self.expire(event.time)
@@ -160,6 +170,8 @@ class Windows:
 
     def expire(self, now: datetime) -> None:
         """Close the groups that `now` proves ended."""
+        if not self.open:  # most rules, for most events: no copy of an empty dict each time
+            return
         for key, group in list(self.open.items()):
             if self._ended(group, now):
                 self.closed.append(self.open.pop(key))
@@ -203,11 +215,14 @@ class Selection:
         self.decided: dict[tuple[str, Category | None, Outcome], bool] = {}
 
     def __call__(self, event: Event) -> bool:
-        key = (event.rule, event.category, event.outcome)
+        return self.kind((event.rule, event.category, event.outcome)) and self.selector.by_fields(event)
+
+    def kind(self, key: tuple[str, Category | None, Outcome]) -> bool:
+        """What the rule, category and outcome of an event decide."""
         decided = self.decided.get(key)
         if decided is None:
             decided = self.decided[key] = self.selector.by_kind(*key)
-        return decided and self.selector.by_fields(event)
+        return decided
 
 
 class Absence:
@@ -224,6 +239,15 @@ class Absence:
     def selects(self, event: Event) -> bool:
         """True when the event is one this rule waits for or on."""
         return self.selected(event) or self.followed(event)
+
+    def takes(self, kind: tuple[str, Category | None, Outcome]) -> bool:
+        """False when an event of this kind changes nothing but through the time it tells."""
+        return self.selected.kind(kind) or self.followed.kind(kind)
+
+    @property
+    def pending(self) -> bool:
+        """True when time passing may fire a waiting trigger."""
+        return bool(self.waiting)
 
     def feed(self, event: Event) -> None:
         assert event.time is not None
