@@ -161,4 +161,26 @@ def test_an_event_crosses_processes_and_moves_as_dataclasses_would_move_it() -> 
         low, category=call.category, severity=call.severity, retryable=False,
         fields={"status": "429", "code": "insufficient_quota", "call": "openai.quota"},
     )  # fmt: skip
-    assert _attempt_of(low, call) == expected
+    assert _attempt_of(low, call, {}) == expected
+
+
+def test_the_attempts_of_an_outage_share_one_dict_of_their_equal_fields() -> None:
+    from analyzer.correlation.calls import assemble_calls
+    from analyzer.models import Category, Event, Outcome, Severity
+
+    def pair(n: int, code: str) -> list[Event]:
+        when = datetime(2026, 3, 14, 0, 0, n, tzinfo=UTC)
+        low = Event("openai.http.429", Category.RATE_LIMIT, Outcome.FAILURE, Severity.LOW, True, "low", when, "a.log",
+                    2 * n, 2 * n, "429", {"status": "429"})  # fmt: skip
+        call = Event("openai.quota", Category.QUOTA, Outcome.FAILURE, Severity.CRITICAL, False, "high", when, "a.log",
+                     2 * n + 1, 2 * n + 1, "quota", {"code": code, "request_id": f"req_{n}"})  # fmt: skip
+        return [low, call]
+
+    out = assemble_calls(pair(1, "insufficient_quota") + pair(2, "insufficient_quota") + pair(3, "other"))
+    attempts = [e.fields for e in out if e.rule == "openai.http.429"]
+    assert attempts == [
+        {"status": "429", "code": "insufficient_quota", "call": "openai.quota"},
+        {"status": "429", "code": "insufficient_quota", "call": "openai.quota"},
+        {"status": "429", "code": "other", "call": "openai.quota"},
+    ]
+    assert attempts[0] is attempts[1] and attempts[2] is not attempts[0]

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from ..models import Category, Event, Outcome
 
+SHARED = 4096  # distinct fields of attempts kept as one dict each
 CALL_WINDOW = timedelta(seconds=90)  # an SDK's retries of one call fit in this (0.5 s to 60 s backoff)
 # Fields a transport line takes from the exception of its call, so both land in the same group.
 INHERITED = ("organization", "model", "limit_kind", "limit_unit", "limit_period", "deployment", "code", "type")
@@ -21,6 +22,7 @@ def assemble_calls(events: list[Event]) -> list[Event]:
     """
     out = list(events)
     pending: dict[str, list[int]] = {}
+    shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
         if event.outcome is not Outcome.FAILURE or event.time is None:
             continue
@@ -31,7 +33,7 @@ def assemble_calls(events: list[Event]) -> list[Event]:
         for i in waiting:
             low = out[i]
             if low.time is not None and event.time - low.time <= CALL_WINDOW:
-                out[i] = _attempt_of(low, event)
+                out[i] = _attempt_of(low, event, shared)
         waiting.clear()
     return out
 
@@ -46,9 +48,11 @@ def _per_try(event: Event) -> bool:
     return event.confidence == "low" or "attempt_response" in event.fields
 
 
-def _attempt_of(low: Event, call: Event) -> Event:
+def _attempt_of(low: Event, call: Event, shared: dict[tuple[tuple[str, str], ...], dict[str, str]]) -> Event:
     inherited = {k: call.fields[k] for k in INHERITED if k in call.fields and k not in low.fields}
     fields = {**low.fields, **inherited, "call": call.rule}
+    key = tuple(fields.items())  # equal fields, one dict (events never change theirs); SHARED sets at most
+    fields = shared.get(key) or (shared.setdefault(key, fields) if len(shared) < SHARED else fields)
     return Event(  # positional: dataclasses.replace looks at the fields for each call of an outage
         low.rule, call.category, low.outcome, call.severity, call.retryable, low.confidence, low.time, low.source,
         low.line, low.end_line, low.text, fields,
