@@ -97,7 +97,7 @@ def _feed(
     by_kind: dict[tuple[str, Category | None, Outcome], tuple[list[Windows | Absence], list[Windows | Absence]]] = {}
 
     for event in [*dated, None]:
-        upto = count if event is None else _before(calls, count, done, event, order)
+        upto = count if event is None or done == count else _before(calls, count, done, event, order)
         if upto > done:
             for window in windows:
                 if window.open:
