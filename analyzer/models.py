@@ -85,6 +85,13 @@ class Entry:
     fields: Mapping[str, str] = field(default_factory=dict)
 
 
+# An Event as its constructor's arguments: how a --jobs worker sends its events back (a tuple pickles
+# and loads in half the time of an Event, and the merge makes the Event once, at its place in the file).
+EventRow = tuple[
+    str, Category | None, Outcome, Severity, bool, str, datetime | None, str, int, int, str, Mapping[str, str]
+]
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """A record matched by a rule."""
@@ -107,10 +114,14 @@ class Event:
         """A successful API call, not a success of another kind (a recovery action such as credit bought)."""
         return self.outcome is Outcome.SUCCESS and self.category is None
 
-    def __reduce__(self) -> tuple[type[Event], tuple[object, ...]]:
-        # Pickled as its constructor's arguments: a --jobs worker sends back every event it found, and
-        # the default way for a frozen slotted dataclass (setattr by setattr) took half the merge.
-        return Event, (
+    def __reduce__(self) -> tuple[type[Event], EventRow]:
+        # Pickled as its constructor's arguments: the default way for a frozen slotted dataclass
+        # (setattr by setattr) is twice as slow.
+        return Event, self.row()
+
+    def row(self) -> EventRow:
+        """The constructor's arguments, in order: Event(*event.row()) == event."""
+        return (
             self.rule,
             self.category,
             self.outcome,

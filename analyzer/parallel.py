@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from .framing import last_boundary
 from .matching import MatchStats
-from .models import Event
+from .models import Event, EventRow
 from .sources import Source, SourceStats, plain_head
 from .successes import Successes
 
@@ -45,9 +45,10 @@ class Chunk:
 
 @dataclass
 class Part:
-    """What scanning one range found: its events and the counters to add up."""
+    """What scanning one range found: its events (as rows, lines counted from the range's start)
+    and the counters to add up."""
 
-    events: list[Event]
+    events: list[EventRow]
     stats: SourceStats
     match_stats: MatchStats
     first_time: datetime | None = None  # earliest and latest record time seen
@@ -134,7 +135,7 @@ def merge(
     latest: datetime | None = None
     before = 0  # lines in the ranges before this one
     for part in parts:
-        events.extend(_moved(e, before, latest) for e in part.events)
+        events.extend(_placed(row, before, latest) for row in part.events)
         part.stats.splits = [n + before for n in part.stats.splits]
         successes.extend(part.successes, latest, before)
         latest = part.latest or latest
@@ -146,14 +147,12 @@ def merge(
     return events, done
 
 
-def _moved(event: Event, lines: int, time: datetime | None) -> Event:
-    """The event `lines` lines further down, with `time` if it had none."""
-    if not lines and (event.time is not None or time is None):
-        return event
-    e = event  # positional: dataclasses.replace looks at the fields for each of a million events
+def _placed(row: EventRow, lines: int, time: datetime | None) -> Event:
+    """The event of a part's row, `lines` lines further down, with `time` if it had none."""
+    rule, category, outcome, severity, retryable, confidence, when, source, line, end_line, text, fields = row
     return Event(
-        e.rule, e.category, e.outcome, e.severity, e.retryable, e.confidence, e.time or time, e.source,
-        e.line + lines, e.end_line + lines, e.text, e.fields,
+        rule, category, outcome, severity, retryable, confidence, when or time, source, line + lines,
+        end_line + lines, text, fields,
     )  # fmt: skip
 
 

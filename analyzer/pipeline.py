@@ -183,7 +183,7 @@ class _Scanner:
         stats, match_stats, span = SourceStats(name), MatchStats(), _Span()
         matcher = self.matcher(match_stats)
         blocks = sources.read_range(chunk.path, chunk.start, chunk.end, stats)
-        events = list(self.events(blocks, name, stats, matcher, span, chunk))
+        events = [e.row() for e in self.events(blocks, name, stats, matcher, span, chunk)]
         return parallel.Part(
             events,
             stats,

@@ -142,7 +142,7 @@ def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, capsys: pytes
 
 
 def test_an_event_crosses_processes_and_moves_as_dataclasses_would_move_it() -> None:
-    """Event's own pickling and the merge's positional copy give what the dataclass defaults give."""
+    """Event's own pickling, its row and the merge's placing of a row give what the dataclass defaults give."""
     import dataclasses
     import pickle
 
@@ -155,8 +155,9 @@ def test_an_event_crosses_processes_and_moves_as_dataclasses_would_move_it() -> 
                                retryable=False, confidence="high", fields={"code": "insufficient_quota"})  # fmt: skip
     assert pickle.loads(pickle.dumps(low)) == low
     when = datetime(2026, 3, 14, tzinfo=UTC)
-    assert parallel._moved(low, 10, when) == dataclasses.replace(low, line=13, end_line=14, time=when)
-    assert parallel._moved(call, 0, None) is call
+    assert Event(*low.row()) == low
+    assert parallel._placed(low.row(), 10, when) == dataclasses.replace(low, line=13, end_line=14, time=when)
+    assert parallel._placed(call.row(), 0, None) == call
     expected = dataclasses.replace(
         low, category=call.category, severity=call.severity, retryable=False,
         fields={"status": "429", "code": "insufficient_quota", "call": "openai.quota"},
