@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import accumulate
 
 import regex
 
@@ -117,11 +116,10 @@ class Matcher:
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
         self._ranked: dict[frozenset[str], tuple[list[Rule], bool]] = {}  # by the keywords found
         self.extractor_gate = gate or extractor_gate(ruleset, engine)  # skips the patterns that cannot match
-        ends = list(accumulate(len(x.patterns) for x in ruleset.extractors))
-        # Each extractor's name for timeout counts, and its patterns with their indices in the gate.
+        # The extractors' patterns in the gate's order (extractor by extractor), each with the number of
+        # its extractor and that extractor's name for timeout counts.
         self.extractor_tries = [
-            (f"extractor '{x.name}'", list(zip(range(end - len(x.patterns), end), x.patterns, strict=True)))
-            for x, end in zip(ruleset.extractors, ends, strict=True)
+            (n, f"extractor '{x.name}'", pattern) for n, x in enumerate(ruleset.extractors) for pattern in x.patterns
         ]
 
     def candidates(self, text: str) -> list[Rule]:
@@ -300,15 +298,15 @@ class Matcher:
         fields = {
             k.rsplit(".", 1)[-1]: v for k, v in entry.fields.items() if k.rsplit(".", 1)[-1] in _STRUCTURED_FIELDS and v
         }
-        possible = self.extractor_gate.possible(entry.text)
-        for label, tries in self.extractor_tries:
-            for index, pattern in tries:
-                if index not in possible:
-                    continue
-                m = self._search(label, pattern, entry.text)
-                if m is not None:
-                    fields.update({k: v for k, v in m.groupdict().items() if v is not None and k not in fields})
-                    break
+        tries, matched = self.extractor_tries, -1
+        for index in sorted(self.extractor_gate.possible(entry.text)):  # the patterns that may match, in order
+            extractor, label, pattern = tries[index]
+            if extractor == matched:  # the first pattern of an extractor that matches gives its fields
+                continue
+            m = self._search(label, pattern, entry.text)
+            if m is not None:
+                fields.update({k: v for k, v in m.groupdict().items() if v is not None and k not in fields})
+                matched = extractor
         return fields
 
 

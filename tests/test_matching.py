@@ -76,6 +76,16 @@ def test_fields_are_extracted_and_keys_redacted() -> None:
     assert "AbCdEfGhIjKlMnOpQrStUvWx" not in event.text
 
 
+def test_an_extractor_gives_the_fields_of_its_first_pattern_that_matches_only() -> None:
+    """rules/fields.toml: the first pattern of an extractor that matches gives its named groups, even
+    where a later one would match too (here both of `limits`); the next extractor is then tried."""
+    text = QUOTA + " Limit 30000, Requested 2310 (Limit: 20 / min. Current: 24 / min) request ID 0123456789abcdef0"
+    event = matcher().match(parse(Record("s", 1, 1, text), CLOCK))
+    assert event is not None
+    assert (event.fields["limit"], event.fields["requested"], "used" in event.fields) == ("30000", "2310", False)
+    assert event.fields["request_id"] == "0123456789abcdef0"  # the second pattern of the next extractor
+
+
 def test_equal_field_sets_share_one_redacted_dict_and_match_a_fresh_matcher() -> None:
     """The memo of field sets and values changes nothing but how many copies there are."""
     lines = [
