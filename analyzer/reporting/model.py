@@ -344,10 +344,10 @@ def _remediation(playbook_id: str, ruleset: RuleSet, lang: str) -> RemediationVi
 def pick_evidence(inc: Incident) -> list[Event]:
     """The first event of each rule (most specific first), then the last event; in time order."""
     chosen: dict[tuple[str, int], Event] = {}
-    ranked = sorted(inc.events, key=lambda e: (e.confidence != "high", e.outcome is not Outcome.FAILURE))
-    for event in ranked:
-        if all(c.rule != event.rule for c in chosen.values()):
-            chosen[(event.source, event.line)] = event
+    first_of: dict[str, Event] = {}  # by rule
+    for event in sorted(inc.events, key=lambda e: (e.confidence != "high", e.outcome is not Outcome.FAILURE)):
+        if event.rule not in first_of:
+            first_of[event.rule] = chosen[(event.source, event.line)] = event
     last = inc.events[-1]
     chosen.setdefault((last.source, last.line), last)
     picked = sorted(chosen.values(), key=lambda e: (e.time is None, e.time or datetime.min, e.line))
