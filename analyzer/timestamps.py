@@ -200,19 +200,14 @@ class IsoStart:
     def _plain(self, text: str) -> tuple[datetime | None, int] | None:
         """The time of a plain ISO stamp at the start and where its digits end; None if there is
         none, or perhaps a zone after it (the full pattern decides)."""
-        head = text[:19]
-        if _PLAIN_ISO.match(head) is None or not head.isascii():
+        m = _PLAIN_ISO.match(text)
+        if m is None:
             return None
-        end = 19
-        if text[19:20] in _FRACTION_MARKS:
-            while end < 28 and "0" <= text[end + 1 : end + 2] <= "9":
-                end += 1
-        fraction = text[20 : end + 1] if end > 19 else ""
-        after = end + 1 if fraction else 19
+        after = m.end()
         if text[after : after + 1] in _ZONE_STARTS or text[after + 1 : after + 2] in _ZONE_STARTS:
             return None
-        parts = (head[:4], head[5:7], head[8:10], head[11:13], head[14:16], None)
-        return self._at(head[:16], parts, head[17:19], fraction), after
+        minute, second, fraction = m.groups()
+        return self._at(minute, None, second, fraction), after
 
     def _matched(self, text: str) -> datetime | None:
         m = _ISO.match(text)
@@ -220,11 +215,17 @@ class IsoStart:
             return None
         return self._at(None, m.group(1, 2, 3, 4, 5, 8), m.group(6), m.group(7))
 
-    def _at(self, key: str | None, parts: tuple[str | None, ...], second: str, fraction: str | None) -> datetime | None:
-        memo_key = key if key is not None else parts
+    def _at(
+        self, key: str | None, parts: tuple[str | None, ...] | None, second: str, fraction: str | None
+    ) -> datetime | None:
+        """The time of a stamp by its minute: `key`, the text "YYYY-MM-DD HH:MM", or else `parts`."""
+        memo_key = key if parts is None else parts
         if memo_key not in self.memo:
             if len(self.memo) >= self.LIMIT:
                 self.memo.clear()
+            if parts is None:
+                assert key is not None
+                parts = (key[:4], key[5:7], key[8:10], key[11:13], key[14:16], None)
             y, mo, d, h, mi, zone = parts
             when = _make(self.clock, int(y), int(mo), int(d), (int(h), int(mi), 0), 0, zone)  # type: ignore[arg-type]
             fields = None if when is None else (when.year, when.month, when.day, when.hour, when.minute, when.tzinfo)
@@ -239,8 +240,8 @@ class IsoStart:
             return None
 
 
-_PLAIN_ISO = re.compile(r"\d\d\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d")  # and nothing before it: no "[", no zone yet
-_FRACTION_MARKS = {",", "."}
+# An ISO stamp's minute, second and fraction (ASCII digits), with nothing before it: no "[", no zone yet.
+_PLAIN_ISO = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}):([0-9]{2})(?:[.,]([0-9]{1,9}))?")
 _ZONE_STARTS = {"Z", "+", "-"}
 
 
