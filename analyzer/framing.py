@@ -269,6 +269,7 @@ def frame_blocks(
     prefilter: Prefilter | None = None,
     edges: tuple[bool, bool] = (True, True),
     shortcut: Shortcut | None = None,
+    split_end: bool = False,
 ) -> Iterator[Record]:
     """Frame a source's blocks; with a prefilter, only the regions around its hits.
 
@@ -292,6 +293,8 @@ def frame_blocks(
         line_no += yield from _frame_buffer(buffer[:cut], source, stats, (prefilter, shortcut), line_no, first, False)
         carry, first = buffer[cut:], False
     if carry:
+        if split_end:  # a piece of a stream that ends where the whole stream's framing split a record
+            stats.splits.append(line_no)
         yield from _frame_buffer(carry, source, stats, (prefilter, shortcut), line_no, first, last=edges[1])
 
 

@@ -1,5 +1,6 @@
-"""Parallel scanning: a large file cut into byte ranges at record boundaries, each range scanned in
-a worker process, the results merged in input order.
+"""Parallel scanning: a large file cut into byte ranges at record boundaries, or a stream (stdin, a
+compressed file) cut into pieces as it is read, each range or piece scanned in a worker process, the
+results merged in input order.
 
 Cuts are placed where the framer itself would cut a block (`framing.last_boundary`), so a range
 frames into exactly the records the whole file gives there. Each range numbers its lines from 1; the
@@ -15,7 +16,8 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
@@ -23,13 +25,15 @@ from typing import Any, TextIO
 from .framing import last_boundary
 from .matching import MatchStats
 from .models import Event, EventRow
-from .sources import Source, SourceStats, plain_head
+from .sources import MAX_CARRY, Source, SourceStats, plain_head
 from .successes import Successes
 
 MIN_SIZE = 64 << 20  # smaller files take one process unless --jobs says otherwise
 MIN_CHUNK = 16 << 20
 CHUNKS_PER_JOB = 4  # several ranges a worker: the last ones finish together, and results stay small
 WINDOW = 1 << 20  # bytes read before a nominal cut to find a record boundary
+PIECE = 4 << 20  # a stream is cut into pieces of about this size (each costs a worker a few ms)
+IN_FLIGHT = 6  # pieces read ahead of the merge at most (jobs + 1 when fewer): about 8 MB each, in flight
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +62,18 @@ class Part:
     successes: Successes = dataclasses.field(default_factory=Successes)
 
 
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """Whole records of a stream, read by the parent, scanned by a worker."""
+
+    data: bytes
+    first: bool  # holds the stream's first line
+    last: bool  # holds the stream's last line
+    split: bool = False  # ends inside a record that the framer split (no boundary within MAX_CARRY)
+
+
 ScanChunk = Callable[[Chunk], Part]
+ScanPiece = Callable[[Piece], Part]
 
 
 def jobs_for(source: Source, jobs: int) -> int:
@@ -70,6 +85,49 @@ def jobs_for(source: Source, jobs: int) -> int:
             return 1
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return jobs if "fork" in multiprocessing.get_all_start_methods() else 1
+
+
+def stream_jobs(source: Source, jobs: int) -> int:
+    """How many processes scan a source read as a stream (stdin, a compressed file; a plain file is
+    cut in ranges instead): --jobs, or (0) the CPU count. A stream of one piece stays in process."""
+    if jobs == 1 or plain_head(source) or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def pieces(blocks: Iterable[bytes], size: int = PIECE) -> Iterator[Piece]:
+    """The stream's blocks (whole lines) cut into pieces of at least `size` bytes where the framer
+    cuts them, block by block (`frame_blocks`): at its last record boundary, or with none past
+    MAX_CARRY, at the block's end, where the framer splits the record (and a piece ends, marked
+    `split`). A piece is given once the next has begun, so the last one is marked."""
+    carry = b""
+    held: list[bytes] = []
+    held_size = 0
+    ready: Piece | None = None
+    for block in blocks:
+        buffer = carry + block if carry else block
+        cut = last_boundary(buffer)
+        split = cut == 0 and len(buffer) > MAX_CARRY
+        if split:
+            cut = len(buffer)
+        if cut == 0:
+            carry = buffer
+            continue
+        held.append(buffer[:cut])
+        held_size += cut
+        carry = buffer[cut:]
+        if split or held_size >= size:
+            if ready is not None:
+                yield ready
+            ready = Piece(b"".join(held), ready is None, False, split)
+            held, held_size = [], 0
+    rest = b"".join([*held, carry])
+    if rest:
+        if ready is not None:
+            yield ready
+        yield Piece(rest, ready is None, True)
+    elif ready is not None:
+        yield dataclasses.replace(ready, last=True)
 
 
 def plan(source: Source, jobs: int) -> list[Chunk]:
@@ -120,9 +178,31 @@ def scan(chunks: list[Chunk], jobs: int, scan_chunk: ScanChunk, progress: Progre
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_init, initargs=(scan_chunk,)) as pool:
         for part in pool.imap(_run, chunks):
-            if progress is not None:
-                progress.advance(part.size, part.stats.lines, len(part.events))
-            yield part
+            yield _advanced(part, progress)
+
+
+def scan_pieces(
+    stream: Iterable[Piece], jobs: int, scan_piece: ScanPiece, progress: Progress | None = None
+) -> Iterator[Part]:
+    """Each piece's Part, in order, scanned in `jobs` forked processes. Pieces are read as the
+    workers take them, `jobs + 1` (at most IN_FLIGHT) ahead of the merge: a pool's imap would read
+    the whole stream into memory while the workers lag."""
+    context = multiprocessing.get_context("fork")
+    ahead = min(jobs + 1, IN_FLIGHT)
+    with context.Pool(jobs, initializer=_init, initargs=(scan_piece,)) as pool:
+        pending: deque[Any] = deque()
+        for piece in stream:
+            pending.append(pool.apply_async(_run, (piece,)))
+            while len(pending) >= ahead:
+                yield _advanced(pending.popleft().get(), progress)
+        while pending:
+            yield _advanced(pending.popleft().get(), progress)
+
+
+def _advanced(part: Part, progress: Progress | None) -> Part:
+    if progress is not None:
+        progress.advance(part.size, part.stats.lines, len(part.events))
+    return part
 
 
 def merge(
@@ -171,15 +251,15 @@ def add_up(total: Any, part: Any) -> None:
             mine.extend(theirs)
 
 
-_WORKER: list[ScanChunk] = []  # the scan function of this worker process, set once when it starts
+_WORKER: list[Callable[[Any], Part]] = []  # the scan function of this worker process, set once when it starts
 
 
-def _init(scan_chunk: ScanChunk) -> None:
-    _WORKER[:] = [scan_chunk]
+def _init(scan: Callable[[Any], Part]) -> None:
+    _WORKER[:] = [scan]
 
 
-def _run(chunk: Chunk) -> Part:
-    return _WORKER[0](chunk)
+def _run(task: Chunk | Piece) -> Part:
+    return _WORKER[0](task)
 
 
 class Progress:

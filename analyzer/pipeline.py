@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -120,7 +121,23 @@ def run(
                 span.add(part.last_time)
             found.extend(events)
             continue
-        blocks = sources.read_blocks(source, source_stats)
+        blocks: Iterable[bytes] = sources.read_blocks(source, source_stats)
+        jobs = parallel.stream_jobs(source, options.jobs)
+        if jobs > 1:  # stdin or a compressed file: pieces read here, scanned by workers
+            stream = parallel.pieces(blocks)
+            first = next(stream, None)
+            if first is not None and not first.last:
+                if scanner.gate is not None:
+                    scanner.gate.prepare()
+                scan_piece = functools.partial(scanner.piece, source.name)
+                parts = parallel.scan_pieces(itertools.chain([first], stream), jobs, scan_piece, progress)
+                events, done = parallel.merge(parts, source_stats, stats, calls)
+                for part in done:
+                    span.add(part.first_time)
+                    span.add(part.last_time)
+                found.extend(events)
+                continue
+            blocks = [first.data] if first is not None else []  # one piece: not worth a worker
         if progress is not None:
             blocks = _progressed(blocks, progress)
         found.extend(scanner.events(blocks, source.name, source_stats, matcher, span))
@@ -169,12 +186,13 @@ class _Scanner:
         stats: SourceStats,
         matcher: Matcher,
         span: _Span,
-        chunk: parallel.Chunk | None = None,
+        part: parallel.Chunk | parallel.Piece | None = None,
     ) -> Iterator[Event]:
-        """The events of one source, or of one byte range of it."""
-        edges = (chunk.first, chunk.last) if chunk else (True, True)
+        """The events of one source, or of one byte range or piece of it."""
+        edges = (part.first, part.last) if part else (True, True)
+        split_end = isinstance(part, parallel.Piece) and part.split
         shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name)
-        records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut)
+        records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut, split_end)
         entries = _observed((parse(r, self.clock) for r in records), stats, span)
         return match(entries, matcher)
 
@@ -185,14 +203,16 @@ class _Scanner:
         blocks = sources.read_range(chunk.path, chunk.start, chunk.end, stats)
         events = [e.row() for e in self.events(blocks, name, stats, matcher, span, chunk)]
         return parallel.Part(
-            events,
-            stats,
-            match_stats,
-            span.start,
-            span.end,
-            span.latest,
-            chunk.end - chunk.start,
-            matcher.successes,
+            events, stats, match_stats, span.start, span.end, span.latest, chunk.end - chunk.start, matcher.successes
+        )
+
+    def piece(self, name: str, piece: parallel.Piece) -> parallel.Part:
+        """Scan one piece of a stream (in a worker process); its reading was counted where it was read."""
+        stats, match_stats, span = SourceStats(name), MatchStats(), _Span()
+        matcher = self.matcher(match_stats)
+        events = [e.row() for e in self.events([piece.data], name, stats, matcher, span, piece)]
+        return parallel.Part(
+            events, stats, match_stats, span.start, span.end, span.latest, len(piece.data), matcher.successes
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,15 +86,133 @@ def test_cuts_fall_on_record_boundaries_and_ranges_cover_the_file(tmp_path: Path
     assert three.match_stats == one.match_stats
 
 
-def test_small_files_stdin_and_compressed_files_take_one_process(tmp_path: Path) -> None:
+def test_small_files_take_one_process_and_stdin_and_compressed_files_are_read_as_streams(tmp_path: Path) -> None:
     small = Source(
         str(SAMPLES / "python_card_decline.log"), lambda: io.BytesIO(), str(SAMPLES / "python_card_decline.log")
     )
     assert parallel.jobs_for(small, 0) == 1
-    assert parallel.jobs_for(Source("<stdin>", lambda: io.BytesIO()), 4) == 1
+    assert parallel.stream_jobs(small, 0) == 1  # a plain file is cut in ranges, not read as a stream
+    stdin = Source("<stdin>", lambda: io.BytesIO())
+    assert parallel.jobs_for(stdin, 4) == 1
+    assert parallel.stream_jobs(stdin, 4) == 4 and parallel.stream_jobs(stdin, 1) == 1
+    assert parallel.stream_jobs(stdin, 0) == len(os.sched_getaffinity(0))
     gz = tmp_path / "a.log.gz"
     gz.write_bytes(b"\x1f\x8b" + b"\n" * 100)
-    assert len(parallel.plan(Source(str(gz), lambda: io.BytesIO(), str(gz)), 4)) == 1
+    gz_source = Source(str(gz), lambda: io.BytesIO(), str(gz))
+    assert len(parallel.plan(gz_source, 4)) == 1
+    assert parallel.stream_jobs(gz_source, 3) == 3
+
+
+MIXED = [
+    "2026-03-14 09:12:03,412 ERROR app.chat: completion failed\nTraceback (most recent call last):\n"
+    '  File "x.py", line 1, in f\nopenai.RateLimitError: insufficient_quota\n',
+    "2026-03-14 09:12:04,001 INFO app.http: GET /healthz 200 in 3ms\n",
+    '2026-03-14 09:12:05,002 INFO httpx: HTTP Request: POST https://api.openai.com/v1/x "HTTP/1.1 200 OK"\n',
+    "continuation without a timestamp\n",
+    "    indented line\n",
+    "\n",
+]
+
+
+@pytest.mark.parametrize("size", [1 << 12, 1 << 16])
+def test_pieces_cover_the_stream_and_are_cut_where_framing_cuts(size: int) -> None:
+    from analyzer.framing import last_boundary
+
+    rng = random.Random(size)
+    data = "".join(rng.choice(MIXED) for _ in range(5_000)).encode()
+    blocks = line_blocks(data, 3000)
+    pieces = list(parallel.pieces(blocks, size))
+    assert len(pieces) > 3 and b"".join(p.data for p in pieces) == data
+    assert [p.first for p in pieces] == [True] + [False] * (len(pieces) - 1)
+    assert [p.last for p in pieces] == [False] * (len(pieces) - 1) + [True]
+    for piece in pieces[:-1]:
+        assert last_boundary(piece.data + b"2026-03-14 09:12:06,000 INFO x: next\n") == len(piece.data)
+
+
+def line_blocks(data: bytes, size: int) -> list[bytes]:
+    """`data` in blocks of whole lines of about `size` bytes, as read_blocks gives them."""
+    blocks, start = [], 0
+    while start < len(data):
+        end = data.find(b"\n", start + size) + 1 or len(data)
+        blocks.append(data[start:end])
+        start = end
+    return blocks
+
+
+def test_a_record_without_a_boundary_is_cut_where_framing_splits_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MAX_CARRY", 10_000)
+    giant = [b"2026-03-14 09:12:03,412 ERROR x: start\n", *[b"    more of the same record\n"] * 2000]
+    pieces = list(parallel.pieces(giant, 4096))
+    assert len(pieces) > 3 and b"".join(p.data for p in pieces) == b"".join(giant)
+    assert all(10_000 < len(p.data) <= 10_000 + 28 and p.split for p in pieces[:-1])  # past MAX_CARRY, at a block's end
+    assert not pieces[-1].split
+    assert list(parallel.pieces([], 4096)) == []
+    assert [(p.first, p.last) for p in parallel.pieces([b"one line\n"], 4096)] == [(True, True)]
+
+
+def test_a_stream_with_records_past_max_carry_splits_them_as_one_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer import framing
+
+    for module in (framing, parallel):
+        monkeypatch.setattr(module, "MAX_CARRY", 2_000)
+    monkeypatch.setattr(parallel, "PIECE", 4096)
+    monkeypatch.setattr(pipeline.sources, "BLOCK_SIZE", 3000)  # blocks as small as the pieces
+    rng = random.Random(9)
+    parts = [*MIXED, "2026-03-14 09:13:00,000 ERROR x: insufficient_quota\n" + "    deep\n" * 400]
+    data = "".join(rng.choice(parts) for _ in range(600)).encode()
+    run = lambda jobs: pipeline.run(pipeline.Options((), UTC, NOW, jobs=jobs), RULES, io.BytesIO(data))  # noqa: E731
+    one, two = run(1), run(2)
+    assert one.sources[0].splits, "records were split"
+    assert (two.events, two.sources, two.match_stats) == (one.events, one.sources, one.match_stats)
+
+
+@pytest.mark.parametrize("compress", ["gzip", "bz2", "stdin"])
+@pytest.mark.parametrize("fmt", ["python", "cri", "mixed"])
+def test_a_stream_read_in_pieces_gives_the_report_of_one_process(
+    tmp_path: Path, genlog_days: dict[str, tuple[Path, dict]], monkeypatch: pytest.MonkeyPatch, compress: str, fmt: str
+) -> None:
+    import bz2
+    import gzip
+
+    monkeypatch.setattr(parallel, "PIECE", 1 << 16)
+    monkeypatch.setattr(pipeline.sources, "BLOCK_SIZE", 1 << 14)
+    if fmt == "mixed":
+        rng = random.Random(3)
+        data = "".join(rng.choice(MIXED) for _ in range(20_000)).encode()
+    else:
+        data = genlog_days[fmt][0].read_bytes()
+    if compress == "stdin":
+        run = lambda jobs: pipeline.run(pipeline.Options((), UTC, NOW, jobs=jobs), RULES, io.BytesIO(data))  # noqa: E731
+    else:
+        path = tmp_path / f"day.log.{compress}"
+        path.write_bytes(gzip.compress(data) if compress == "gzip" else bz2.compress(data))
+        run = lambda jobs: analyse(path, jobs)  # noqa: E731
+    one, three = run(1), run(3)
+    assert len(list(parallel.pieces(line_blocks(data, 1 << 14), parallel.PIECE))) > 4  # really cut
+    assert three.events == one.events and one.events
+    assert (three.sources, three.match_stats, three.incidents) == (one.sources, one.match_stats, one.incidents)
+    assert (three.successes, list(three.success_times)) == (one.successes, list(one.success_times))
+
+
+def test_a_stream_is_read_only_as_far_as_the_workers_are_behind() -> None:
+    pulled: list[int] = []
+
+    def stream():  # type: ignore[no-untyped-def]
+        for n in range(12):
+            pulled.append(n)
+            yield parallel.Piece(b"x\n" * (n + 1), n == 0, n == 11)
+
+    seen = []
+    for part in parallel.scan_pieces(stream(), 2, _part_of_piece):
+        seen.append(part.size)
+        assert len(pulled) - len(seen) <= 2  # jobs + 1 in flight, one of them just merged
+    assert seen == [2 * (n + 1) for n in range(12)]  # in order
+
+
+def _part_of_piece(piece: parallel.Piece) -> parallel.Part:
+    from analyzer.matching import MatchStats
+
+    return parallel.Part([], SourceStats("x"), MatchStats(), size=len(piece.data))
 
 
 def test_read_range_gives_whole_lines_of_the_range(tmp_path: Path) -> None:
