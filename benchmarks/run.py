@@ -12,13 +12,18 @@ on a slice of the file and is extrapolated linearly.
 Also an outage day of 1,000,000 lines (built here, seeded): a quota outage all day long, where
 half the lines are failed calls (an HTTP 429 line and an error line each): what logscan costs
 when nearly everything is evidence, as in the log an on-call engineer pipes in.
+And streams, which are read by one process and scanned by the workers in pieces: the 1M-line day
+gzipped (against gzip -dc | grep) and the --lines day on stdin.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import random
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,6 +49,17 @@ def build(lines: int, fmt: str = "python") -> Path:
         tmp = out.with_suffix(".tmp")
         cmd = [sys.executable, str(GENLOG), "--lines", str(lines), "--format", fmt, "--out", str(tmp)]
         subprocess.run(cmd, check=True)
+        tmp.rename(out)
+    return out
+
+
+def compressed(path: Path) -> Path:
+    """The file gzipped (level 6, as logrotate's compress does), built once."""
+    out = path.with_name(path.name + ".gz")
+    if not out.exists():
+        tmp = out.with_suffix(".tmp")
+        with open(path, "rb") as src, gzip.open(tmp, "wb", compresslevel=6) as dst:
+            shutil.copyfileobj(src, dst, 1 << 22)
         tmp.rename(out)
     return out
 
@@ -173,6 +189,13 @@ def main() -> None:
         row(f"logscan 1M {fmt} --jobs {jobs}", [*scan, "--jobs", str(jobs), str(path)])
         if not args.quick:
             row(f"logscan 1M {fmt} regex --jobs {jobs}", [*scan, "--engine", "regex", "--jobs", str(jobs), str(path)])
+    # Streams: a compressed file and stdin are read by one process and scanned by the workers in pieces.
+    gz = compressed(small)
+    row("gzip -dc | grep -c -F -f SIGNATURES (1M gz)", ["sh", "-c", f"gzip -dc {gz} | grep -c -F -f {sig}"])
+    row(f"logscan 1M python.gz --jobs {jobs}", [*scan, "--jobs", str(jobs), str(gz)])
+    row("logscan 1M python.gz --jobs 1", [*scan, "--jobs", "1", str(gz)])
+    stdin = f"{shlex.join(scan)} --jobs {{}} < {shlex.quote(str(big))}"
+    row(f"logscan < {lines / 1e6:g}M python (stdin) --jobs {jobs}", ["sh", "-c", stdin.format(jobs)])
     row(OUTAGE_GREP, ["grep", "-c", "-F", "-f", str(sig), str(outage)])
     row(OUTAGE_SCAN.format(jobs=jobs), [*scan, "--jobs", str(jobs), str(outage)])
     if args.extra_lines:
