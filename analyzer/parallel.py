@@ -83,7 +83,7 @@ def jobs_for(source: Source, jobs: int) -> int:
     if jobs == 0:
         if _size(source.path) < MIN_SIZE:
             return 1
-        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        jobs = _cpus()
     return jobs if "fork" in multiprocessing.get_all_start_methods() else 1
 
 
@@ -92,7 +92,11 @@ def stream_jobs(source: Source, jobs: int) -> int:
     cut in ranges instead): --jobs, or (0) the CPU count. A stream of one piece stays in process."""
     if jobs == 1 or plain_head(source) or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return jobs or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return jobs or _cpus()
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def pieces(blocks: Iterable[bytes], size: int = PIECE) -> Iterator[Piece]:

@@ -115,11 +115,7 @@ def run(
             if scanner.gate is not None:
                 scanner.gate.prepare()  # once here, not in each worker
             parts = parallel.scan(chunks, jobs, functools.partial(scanner.chunk, source.name), progress)
-            events, done = parallel.merge(parts, source_stats, stats, calls)
-            for part in done:
-                span.add(part.first_time)
-                span.add(part.last_time)
-            found.extend(events)
+            found.extend(_merged(parts, source_stats, stats, calls, span))
             continue
         blocks: Iterable[bytes] = sources.read_blocks(source, source_stats)
         jobs = parallel.stream_jobs(source, options.jobs)
@@ -131,11 +127,7 @@ def run(
                     scanner.gate.prepare()
                 scan_piece = functools.partial(scanner.piece, source.name)
                 parts = parallel.scan_pieces(itertools.chain([first], stream), jobs, scan_piece, progress)
-                events, done = parallel.merge(parts, source_stats, stats, calls)
-                for part in done:
-                    span.add(part.first_time)
-                    span.add(part.last_time)
-                found.extend(events)
+                found.extend(_merged(parts, source_stats, stats, calls, span))
                 continue
             blocks = [first.data] if first is not None else []  # one piece: not worth a worker
         if progress is not None:
@@ -198,22 +190,21 @@ class _Scanner:
 
     def chunk(self, name: str, chunk: parallel.Chunk) -> parallel.Part:
         """Scan one byte range of a file (in a worker process)."""
-        stats, match_stats, span = SourceStats(name), MatchStats(), _Span()
-        matcher = self.matcher(match_stats)
+        stats = SourceStats(name)
         blocks = sources.read_range(chunk.path, chunk.start, chunk.end, stats)
-        events = [e.row() for e in self.events(blocks, name, stats, matcher, span, chunk)]
-        return parallel.Part(
-            events, stats, match_stats, span.start, span.end, span.latest, chunk.end - chunk.start, matcher.successes
-        )
+        return self._part(blocks, name, stats, chunk, chunk.end - chunk.start)
 
     def piece(self, name: str, piece: parallel.Piece) -> parallel.Part:
         """Scan one piece of a stream (in a worker process); its reading was counted where it was read."""
-        stats, match_stats, span = SourceStats(name), MatchStats(), _Span()
+        return self._part([piece.data], name, SourceStats(name), piece, len(piece.data))
+
+    def _part(
+        self, blocks: Iterable[bytes], name: str, stats: SourceStats, part: parallel.Chunk | parallel.Piece, size: int
+    ) -> parallel.Part:
+        match_stats, span = MatchStats(), _Span()
         matcher = self.matcher(match_stats)
-        events = [e.row() for e in self.events([piece.data], name, stats, matcher, span, piece)]
-        return parallel.Part(
-            events, stats, match_stats, span.start, span.end, span.latest, len(piece.data), matcher.successes
-        )
+        events = [e.row() for e in self.events(blocks, name, stats, matcher, span, part)]
+        return parallel.Part(events, stats, match_stats, span.start, span.end, span.latest, size, matcher.successes)
 
 
 class _SuccessesShortcut:
@@ -251,6 +242,17 @@ class _SuccessesShortcut:
         self.span.add(when)
         self.matcher.take_success(rules, text, self.source, line_no, when)
         return True
+
+
+def _merged(
+    parts: Iterator[parallel.Part], source: SourceStats, stats: MatchStats, calls: Successes, span: _Span
+) -> list[Event]:
+    """The events of a source's parts in order, their counters and successful calls added up."""
+    events, done = parallel.merge(parts, source, stats, calls)
+    for part in done:
+        span.add(part.first_time)
+        span.add(part.last_time)
+    return events
 
 
 def _in_order(calls: Successes, window: tuple[datetime | None, datetime | None], order: Order) -> Successes:
