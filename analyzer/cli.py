@@ -115,7 +115,7 @@ def _quiet_stdout() -> None:
     "--jobs",
     type=click.IntRange(min=0),
     default=0,
-    help="Processes per input [default: 0, the CPU count for files over 64 MiB and streams over 4 MB, else 1].",
+    help="Processes per input [default: 0, the CPU count for inputs over 4 MB, else 1].",
 )
 @click.option("--no-redact", is_flag=True, help="Keep API keys, tokens, e-mails and card numbers in the report.")
 @click.option("--traceback", is_flag=True, help="Show a Python traceback on errors (for bug reports).")

@@ -28,7 +28,7 @@ from .models import Event, EventRow
 from .sources import MAX_CARRY, Source, SourceStats, plain_head
 from .successes import Successes
 
-MIN_SIZE = 64 << 20  # smaller files take one process unless --jobs says otherwise
+MIN_SIZE = 64 << 20  # smaller files are not cut in ranges (unless --jobs says so): read in pieces
 MIN_CHUNK = 16 << 20
 CHUNKS_PER_JOB = 4  # several ranges a worker: the last ones finish together, and results stay small
 WINDOW = 1 << 20  # bytes read before a nominal cut to find a record boundary
@@ -77,7 +77,7 @@ ScanPiece = Callable[[Piece], Part]
 
 
 def jobs_for(source: Source, jobs: int) -> int:
-    """How many processes scan this source: --jobs, or (0) the CPU count for a large file."""
+    """How many processes scan this source in byte ranges: --jobs, or (0) the CPU count for a large file."""
     if not source.path or jobs == 1:
         return 1
     if jobs == 0:
@@ -87,10 +87,11 @@ def jobs_for(source: Source, jobs: int) -> int:
     return jobs if "fork" in multiprocessing.get_all_start_methods() else 1
 
 
-def stream_jobs(source: Source, jobs: int) -> int:
-    """How many processes scan a source read as a stream (stdin, a compressed file; a plain file is
-    cut in ranges instead): --jobs, or (0) the CPU count. A stream of one piece stays in process."""
-    if jobs == 1 or plain_head(source) or "fork" not in multiprocessing.get_all_start_methods():
+def stream_jobs(jobs: int) -> int:
+    """How many processes scan a source that is read from start to end (stdin, a compressed file, a
+    file not cut in ranges) and cut into pieces as it is read: --jobs, or (0) the CPU count. A source
+    of one piece stays in process."""
+    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return jobs or _cpus()
 

@@ -118,8 +118,8 @@ def run(
             found.extend(_merged(parts, source_stats, stats, calls, span))
             continue
         blocks: Iterable[bytes] = sources.read_blocks(source, source_stats)
-        jobs = parallel.stream_jobs(source, options.jobs)
-        if jobs > 1:  # stdin or a compressed file: pieces read here, scanned by workers
+        jobs = parallel.stream_jobs(options.jobs)
+        if jobs > 1:  # read here and cut into pieces, scanned by workers (one piece: scanned here)
             stream = parallel.pieces(blocks)
             first = next(stream, None)
             if first is not None and not first.last:
