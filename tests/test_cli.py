@@ -243,3 +243,25 @@ def test_a_report_into_a_folder_we_may_not_add_files_to_is_written_in_place(
     monkeypatch.setattr(cli, "open", no_new_files, raising=False)
     assert run([str(quota_log), "-o", str(target)], capsys)[0] == ExitCode.OK
     assert "insufficient_quota" in target.read_text(encoding="utf-8")
+
+
+def test_the_console_script_has_glibc_map_large_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks over 128 KiB get their own mapping, freed back to the system (glibc's M_MMAP_THRESHOLD);
+    where there is no mallopt, nothing happens."""
+    import ctypes
+    import platform
+
+    calls: list[tuple[int, int]] = []
+
+    class Libc:
+        def mallopt(self, option: int, value: int) -> int:
+            calls.append((option, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: Libc())
+    assert cli.map_large_blocks() is True and calls == [(-3, 128 << 10)]
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: object())  # no mallopt: not glibc
+    assert cli.map_large_blocks() is False
+    monkeypatch.undo()
+    if platform.libc_ver()[0] == "glibc":
+        assert cli.map_large_blocks() is True  # the real one takes it
