@@ -136,7 +136,10 @@ def run(
     order = input_order(s.name for s in all_stats)
     found.sort(key=lambda e: order(e.time, e.source, e.line))
     window = time_window(options, span.end)
-    kept = assemble_calls([e for e in found if _inside(e.time, window)])
+    kept = found if window == (None, None) else [e for e in found if _inside(e.time, window)]
+    filtered = len(found) - len(kept)
+    del found  # the attempts that assemble_calls relabels are copies: the originals go now
+    assemble_calls(kept)
     successes = _in_order(calls, window, order)
     events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
     correlation = correlate(kept, ruleset, window[1] or span.end, successes, order)
@@ -151,7 +154,7 @@ def run(
         ruleset,
         options,
         window,
-        len(found) - len(kept) + len(calls) - len(successes),
+        filtered + len(calls) - len(successes),
         cast(Sequence[datetime], successes.times.select(range(successes.times.dated()))),  # dated ones come first
         correlation.undetermined,
     )

@@ -329,3 +329,42 @@ def test_a_detector_remembers_only_what_rule_category_and_outcome_decide() -> No
                 for fields in field_sets:
                     event = Event(rule, category, outcome, Severity.LOW, True, "high", T0, "s", 1, 1, "", fields)
                     assert selection(event) == selector.event(event)
+
+
+OVERLAPPING = """
+[[incident]]
+id = "i.quota"
+title = "any A"
+type = "event_count"
+select = { rule = ["t.a"] }
+condition = { gte = 1 }
+timespan = "10m"
+priority = 90
+
+[[incident]]
+id = "i.any"
+title = "any failure"
+type = "event_count"
+select = { outcome = ["failure"] }
+condition = { gte = 1 }
+timespan = "10m"
+"""
+
+
+def test_an_event_is_claimed_by_its_source_and_line_not_its_line_alone(tmp_path: Path) -> None:
+    """Two files with events on the same line numbers: the higher-priority incident claims its own
+    event only; the other keeps the other file's, and each JSON row names its own incident."""
+    from analyzer import reporting
+
+    one, two = tmp_path / "one.log", tmp_path / "two.log"
+    one.write_text("2026-03-14 09:00:00,000 ERROR x: AAA\n")
+    two.write_text("2026-03-14 09:00:05,000 ERROR y: BBB\n")
+    analysis = pipeline.run(pipeline.Options((str(one), str(two)), UTC, T0), rules(tmp_path, OVERLAPPING), None)
+    members = {i.rule: [(Path(e.source).name, e.line) for e in i.events] for i in analysis.incidents}
+    assert members == {"i.quota": [("one.log", 1)], "i.any": [("two.log", 1)]}
+    ids = {i.rule: i.id for i in analysis.incidents}
+    rows = reporting.build(analysis, "en", UTC).events
+    assert [(Path(r["source"]).name, r["line"], r["incident"]) for r in rows] == [
+        ("one.log", 1, ids["i.quota"]),
+        ("two.log", 1, ids["i.any"]),
+    ]

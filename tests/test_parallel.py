@@ -275,6 +275,9 @@ def test_an_event_crosses_processes_and_moves_as_dataclasses_would_move_it() -> 
     assert Event(*low.row()) == low
     assert parallel._placed(low.row(), 10, when) == dataclasses.replace(low, line=13, end_line=14, time=when)
     assert parallel._placed(call.row(), 0, None) == call
+    one_line = parallel._placed(dataclasses.replace(low, line=1000, end_line=1000).row(), 4000, when)
+    assert one_line.line == one_line.end_line == 5000
+    assert one_line.end_line is one_line.line  # one int for both (28 bytes an event of an outage)
     expected = dataclasses.replace(
         low, category=call.category, severity=call.severity, retryable=False,
         fields={"status": "429", "code": "insufficient_quota", "call": "openai.quota"},
@@ -294,7 +297,9 @@ def test_the_attempts_of_an_outage_share_one_dict_of_their_equal_fields() -> Non
                      2 * n + 1, 2 * n + 1, "quota", {"code": code, "request_id": f"req_{n}"})  # fmt: skip
         return [low, call]
 
-    out = assemble_calls(pair(1, "insufficient_quota") + pair(2, "insufficient_quota") + pair(3, "other"))
+    given = pair(1, "insufficient_quota") + pair(2, "insufficient_quota") + pair(3, "other")
+    out = assemble_calls(given)
+    assert out is given  # relabelled in place: no copy keeps the replaced attempts alive
     attempts = [e.fields for e in out if e.rule == "openai.http.429"]
     assert attempts == [
         {"status": "429", "code": "insufficient_quota", "call": "openai.quota"},

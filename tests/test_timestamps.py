@@ -225,3 +225,45 @@ def test_the_iso_memo_answers_as_leading_does(stamp: str, tail: str, rest: str) 
         assert known is None or known[0].utcoffset() == leading(text, CLOCK)[0].utcoffset()
     if text == "2026-03-14 09:12:03,412 x":
         assert iso.leading(text) == (datetime(2026, 3, 14, 9, 12, 3, 412000, tzinfo=CLOCK.tz), 24)
+
+
+# Stamps that differ in one part only: the minute, the second, the fraction or the zone.
+NEAR_STAMPS = st.tuples(
+    st.sampled_from(["2026-03-14 09:12", "2026-03-14T09:12", "2026-03-14 09:13", "2026-11-01 01:30"]),
+    st.sampled_from([":03", ":04"]),
+    st.sampled_from(["", ",412", ".413", ".412000", ",4"]),
+    st.sampled_from(["", "Z", "+09:00", "-0500"]),
+    st.sampled_from([" x", "", "]"]),
+).map("".join)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.one_of(
+            NEAR_STAMPS, st.tuples(st.lists(ISO_PIECE, max_size=14).map("".join), ISO_TAIL, ISO_TAIL).map("".join)
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_run_of_stamps_reads_as_each_stamp_alone(lines: list[str]) -> None:
+    """One IsoStart reads a run of lines, equal stamps back to back among them (it keeps the last
+    stamp's time), as `leading` reads each line alone."""
+    iso = IsoStart(CLOCK)
+    for text in [line for line in lines for _ in range(2)] + lines:
+        when = iso(text)
+        alone = leading(text, CLOCK)[0]
+        assert when is None or (when == alone and when.utcoffset() == alone.utcoffset())  # type: ignore[union-attr]
+        known = iso.leading(text)
+        assert known is None or known == leading(text, CLOCK)
+
+
+def test_the_lines_of_one_stamp_share_one_datetime() -> None:
+    iso = IsoStart(CLOCK)
+    first = iso("2026-03-14 09:12:03,412 INFO httpx: HTTP Request: POST ...")
+    same = iso("2026-03-14 09:12:03,412 ERROR app: completion failed")
+    later = iso("2026-03-14 09:12:03,413 ERROR app: completion failed")
+    assert first is same and later is not first
+    assert later == datetime(2026, 3, 14, 9, 12, 3, 413000, tzinfo=CLOCK.tz)
+    assert iso("2026-03-14T09:12:03.413Z x") == datetime(2026, 3, 14, 9, 12, 3, 413000, tzinfo=UTC)

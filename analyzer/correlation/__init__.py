@@ -171,13 +171,14 @@ def _claim(candidates: list[Group]) -> list[Group]:
         (g for g in candidates if id(g) not in taken_in),
         key=lambda g: (-g.rule.priority, g.rule.type != "sequence", g.start),
     )
-    claimed: set[tuple[str, int]] = set()
+    claimed: dict[str, set[int]] = {}  # lines by source: no (source, line) tuple for each event of an outage
     reported = []
     for group in ranked:
-        group.events = [e for e in group.events if (e.source, e.line) not in claimed]
+        group.events = [e for e in group.events if e.line not in claimed.get(e.source, ())]
         if not group.events or not (_has_failure(group.events) or group.rule.type == "absence"):
             continue
-        claimed.update((e.source, e.line) for e in group.events)
+        for e in group.events:
+            claimed.setdefault(e.source, set()).add(e.line)
         reported.append(group)
     return reported
 

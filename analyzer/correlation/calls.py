@@ -18,9 +18,10 @@ def assemble_calls(events: list[Event]) -> list[Event]:
     An attempt (an HTTP status line, or a retry notice) followed, in the same source and within
     CALL_WINDOW, by a failure that is not an attempt is an attempt of that failed call: it is relabelled
     with the failure's category, severity and grouping fields, and its `call` field names the
-    failure's rule. Time-ordered in, time-ordered out.
+    failure's rule. Time-ordered; relabelled in place (a copy of the list would keep every replaced
+    attempt alive as long as it lives: half the events of an outage), and returned.
     """
-    out = list(events)
+    out = events
     pending: dict[str, list[int]] = {}
     shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
