@@ -272,3 +272,40 @@ def test_event_rows_show_each_time_and_fields_as_each_alone_would(picks: list) -
     rows = list(EventRows(events, [], lambda when: _iso(when, UTC)))
     assert [r["time"] for r in rows] == [_iso(e.time, UTC) for e in events]
     assert [list(r["fields"].items()) for r in rows] == [sorted(e.fields.items()) for e in events]
+
+
+_HOSTILE = st.text(
+    st.sampled_from(['"', "\\", "\n", "\x00", "\x1f", "é", "日", "\u2028", "/", "a", "<", "\ud800"]), max_size=6
+)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_TIMES),
+            st.one_of(st.sampled_from([_SHARED, {}]), st.dictionaries(_HOSTILE, _HOSTILE, max_size=3)),
+            _HOSTILE,
+            st.sampled_from(["a.log", 'b"\\.log']),
+            st.sampled_from(list(Category)),
+            st.booleans(),
+        ),
+        max_size=10,
+    )
+)
+def test_event_rows_in_json_are_the_rows_encoded(picks: list) -> None:
+    """The JSON writer's rows, made of pieces encoded once, are the rows' dicts encoded, whatever
+    characters the rule, source and fields hold, incident or none."""
+    from analyzer.models import Event, Incident, Outcome, Severity, Status
+    from analyzer.reporting.model import EventRows, _iso
+    from analyzer.reporting.writers import _ENCODER
+
+    events = [
+        Event(rule, category, Outcome.FAILURE, Severity.HIGH, retry, "high", t, source, n, n + n % 2, "", fields)
+        for n, (t, fields, rule, source, category, retry) in enumerate(picks, 1)
+    ]
+    member = Incident("INC-00\"1", "t", Category.QUOTA, (Category.QUOTA,), Severity.HIGH, Status.RESOLVED, None, None,
+                      tuple(events[::2]), (), "", "", "")  # fmt: skip
+    rows = EventRows(events, [member], lambda when: _iso(when, UTC))
+    assert list(rows.json(_ENCODER.encode)) == [_ENCODER.encode(row) for row in rows]
+    assert [row["incident"] for row in rows] == [member.id if n % 2 == 0 else None for n in range(len(events))]
