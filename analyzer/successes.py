@@ -37,7 +37,7 @@ class Names(Sequence[str]):
         picked = Names()
         picked.names, picked._index = list(self.names), dict(self._index)
         codes = self.codes
-        picked.codes = array("I", [codes[i] for i in indices])
+        picked.codes = _run(codes, indices) or array("I", [codes[i] for i in indices])
         return picked
 
     def distinct(self) -> int:
@@ -159,13 +159,20 @@ class Times(Sequence["datetime | None"]):
     def select(self, indices: Iterable[int]) -> Times:
         """The times at these indices, in that order, with a table of the zones they use only."""
         keys, codes = self.keys, self.codes
-        chosen = list(indices)
         picked = Times()
-        picked.keys = array("q", [keys[i] for i in chosen])
-        old = [codes[i] for i in chosen]
-        remap = {code: picked._code(*self.zones[code]) for code in sorted(set(old) - {NO_TIME})}
-        remap[NO_TIME] = NO_TIME
-        picked.codes = array("H", [remap[c] for c in old])
+        run_keys, old = _run(keys, indices), _run(codes, indices)
+        if run_keys is not None and old is not None:  # a run of them: array slices, no int object a time
+            picked.keys = run_keys
+        else:
+            chosen = list(indices)
+            picked.keys = array("q", [keys[i] for i in chosen])
+            old = array("H", [codes[i] for i in chosen])
+        used = sorted(set(old) - {NO_TIME})
+        remap = {code: picked._code(*self.zones[code]) for code in used}
+        if any(code != new for code, new in remap.items()):
+            remap[NO_TIME] = NO_TIME
+            old = array("H", [remap[c] for c in old])
+        picked.codes = old
         return picked
 
     def key_of(self, when: datetime) -> int | None:
@@ -336,15 +343,15 @@ class Successes:
         self._lines += array("q", [n + lines for n in other.lines]) if lines else other.lines
         self._end_lines += array("q", [n + lines for n in other.end_lines]) if lines else other.end_lines
 
-    def select(self, indices: list[int]) -> Successes:
-        """The successes at these indices, in that order."""
+    def select(self, indices: Sequence[int]) -> Successes:
+        """The successes at these indices, in that order (a range: a run of each column, sliced)."""
         line, end = self.lines, self.end_lines
         return Successes(
             self.rules.select(indices),
             self.times.select(indices),
             self.sources.select(indices),
-            array("q", [line[i] for i in indices]),
-            array("q", [end[i] for i in indices]),
+            _run(line, indices) or array("q", [line[i] for i in indices]),
+            _run(end, indices) or array("q", [end[i] for i in indices]),
         )
 
     def events(self, model: Mapping[str, Event]) -> Iterator[Event]:
@@ -365,3 +372,10 @@ class Successes:
                 end_line,
                 "",
             )
+
+
+def _run(column: array[int], indices: Iterable[int]) -> array[int] | None:
+    """column[i] for i in indices, as a slice, when the indices are a range of step 1; else None."""
+    if isinstance(indices, range) and indices.step == 1:
+        return column[indices.start : max(indices.start, indices.stop)]
+    return None

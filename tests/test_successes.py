@@ -196,3 +196,22 @@ def test_equal_zones_that_are_not_one_object_keep_their_wall_clock() -> None:
         assert len(times.zones) == 1
         assert [t.replace(tzinfo=None) for t in times] == [t.replace(tzinfo=None) for t in given_times]  # type: ignore[union-attr]
         assert list(times) == given_times
+
+
+@given(CALLS, st.integers(0, 40), st.integers(0, 40))
+def test_a_run_selected_by_a_range_is_the_run_selected_one_by_one(
+    calls: list[tuple[str, datetime | None, str]], start: int, stop: int
+) -> None:
+    """A range of step 1 is sliced from the columns (no int object a call); what it selects, zones
+    included, is what the same indices in a list select."""
+    columns = Successes()
+    for n, (rule, when, source) in enumerate(calls):
+        columns.add(rule, when, source, n + 1, n + 2)
+    start, stop = min(start, len(calls)), min(stop, len(calls))
+    by_range, by_list = columns.select(range(start, stop)), columns.select(list(range(start, stop)))
+    assert by_range == by_list and len(by_range) == len(range(start, stop))
+    assert by_range.times.zones == by_list.times.zones
+    assert list(by_range.lines) == list(by_list.lines) and list(by_range.end_lines) == list(by_list.end_lines)
+    times = columns.times.select(range(start, stop))
+    assert times.zones == columns.times.select(list(range(start, stop))).zones
+    assert all(same(a, b) for a, b in zip(times, columns.times[start:stop], strict=True))

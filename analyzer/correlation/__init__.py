@@ -102,7 +102,7 @@ def _feed(
             for window in windows:
                 if window.open:
                     window.successes(times, done, upto)  # type: ignore[arg-type]
-            for success in calls.select(list(range(done, upto))).events(model) if eager else ():
+            for success in calls.select(range(done, upto)).events(model) if eager else ():
                 for detector in eager:
                     detector.feed(success)
         done = upto
