@@ -86,6 +86,24 @@ def test_an_extractor_gives_the_fields_of_its_first_pattern_that_matches_only() 
     assert event.fields["request_id"] == "0123456789abcdef0"  # the second pattern of the next extractor
 
 
+def test_an_azure_record_gives_its_api_version_and_its_deployment() -> None:
+    """One record may name the API version and the deployment's URL: two extractors, so both count."""
+    text = (
+        "2026-03-14 09:00:00,000 ERROR app: POST https://contoso-jp.openai.azure.com/openai/deployments/gpt4o-prod"
+        "/chat/completions failed: Error code: 429 - {'error': {'code': '429', 'message': 'Requests to the "
+        "ChatCompletions_Create Operation under Azure OpenAI API version 2024-02-15-preview have exceeded token "
+        "rate limit of your current OpenAI S0 pricing tier. Please retry after 12 seconds.'}}"
+    )
+    event = matcher().match(parse(Record("s", 1, 1, text), CLOCK))
+    assert event is not None and event.category is not None
+    assert {k: event.fields.get(k) for k in ("api_version", "azure_resource", "deployment", "retry_after")} == {
+        "api_version": "2024-02-15-preview",
+        "azure_resource": "contoso-jp",
+        "deployment": "gpt4o-prod",
+        "retry_after": "12",
+    }
+
+
 def test_equal_field_sets_share_one_redacted_dict_and_match_a_fresh_matcher() -> None:
     """The memo of field sets and values changes nothing but how many copies there are."""
     lines = [
