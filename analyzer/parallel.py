@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
+from .evidence import Texts
 from .framing import last_boundary
 from .matching import MatchStats
 from .models import Event, EventRow
@@ -211,16 +212,17 @@ def _advanced(part: Part, progress: Progress | None) -> Part:
 
 
 def merge(
-    parts: Iterator[Part], stats: SourceStats, match_stats: MatchStats, successes: Successes
+    parts: Iterator[Part], stats: SourceStats, match_stats: MatchStats, successes: Successes, texts: Texts
 ) -> tuple[list[Event], list[Part]]:
     """The parts' events in order, line numbers those of the file, times inherited across ranges;
-    their counters added to the totals, their successful calls to `successes`."""
+    their counters added to the totals, their successful calls to `successes`, their texts to
+    `texts` once the events' room for them is spent."""
     events: list[Event] = []
     done: list[Part] = []
     latest: datetime | None = None
     before = 0  # lines in the ranges before this one
     for part in parts:
-        events.extend(_placed(row, before, latest) for row in part.events)
+        events.extend(_placed(row, before, latest, texts) for row in part.events)
         part.stats.splits = [n + before for n in part.stats.splits]
         successes.extend(part.successes, latest, before)
         latest = part.latest or latest
@@ -232,11 +234,14 @@ def merge(
     return events, done
 
 
-def _placed(row: EventRow, lines: int, time: datetime | None) -> Event:
-    """The event of a part's row, `lines` lines further down, with `time` if it had none. A record
-    of one line has one int object for both its line numbers (28 bytes an event of an outage)."""
+def _placed(row: EventRow, lines: int, time: datetime | None, texts: Texts | None = None) -> Event:
+    """The event of a part's row, `lines` lines further down, with `time` if it had none, its text
+    left to `texts` if they take it. A record of one line has one int object for both its line
+    numbers (28 bytes an event of an outage)."""
     rule, category, outcome, severity, retryable, confidence, when, source, line, end_line, text, fields = row
     first = line + lines
+    if texts is not None and texts.keep(source, first, text):
+        text = ""
     return Event(
         rule, category, outcome, severity, retryable, confidence, when or time, source, first,
         first if end_line == line else end_line + lines, text, fields,

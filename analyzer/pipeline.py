@@ -12,6 +12,7 @@ from typing import BinaryIO, cast
 from . import parallel, prefilter, redaction, sources, timestamps
 from .correlation import Order, assemble_calls, correlate, input_order
 from .errors import UsageError
+from .evidence import Texts
 from .framing import Prefilter, frame_blocks
 from .matching import Matcher, MatchStats, extractor_gate, match
 from .models import Entry, Event, Incident, Outcome, Record
@@ -54,6 +55,7 @@ class Analysis:
     filtered_out: int = 0
     success_times: Sequence[datetime] = field(default_factory=list)  # in order
     undetermined: list[str] = field(default_factory=list)  # absence windows the input ended inside
+    texts: Texts = field(default_factory=Texts)  # the evidence texts the events do not hold
 
     @property
     def problems(self) -> list[str]:
@@ -106,6 +108,7 @@ def run(
     span = _Span()
     all_stats: list[SourceStats] = []
     found: list[Event] = []
+    texts = Texts()
     for source in inputs:
         source_stats = SourceStats(source.name)
         all_stats.append(source_stats)
@@ -115,7 +118,7 @@ def run(
             if scanner.gate is not None:
                 scanner.gate.prepare()  # once here, not in each worker
             parts = parallel.scan(chunks, jobs, functools.partial(scanner.chunk, source.name), progress)
-            found.extend(_merged(parts, source_stats, stats, calls, span))
+            found.extend(_merged(parts, source_stats, stats, calls, span, texts))
             continue
         blocks: Iterable[bytes] = sources.read_blocks(source, source_stats)
         jobs = parallel.stream_jobs(options.jobs)
@@ -127,12 +130,12 @@ def run(
                     scanner.gate.prepare()
                 scan_piece = functools.partial(scanner.piece, source.name)
                 parts = parallel.scan_pieces(itertools.chain([first], stream), jobs, scan_piece, progress)
-                found.extend(_merged(parts, source_stats, stats, calls, span))
+                found.extend(_merged(parts, source_stats, stats, calls, span, texts))
                 continue
             blocks = [first.data] if first is not None else []  # one piece: not worth a worker
         if progress is not None:
             blocks = _progressed(blocks, progress)
-        found.extend(scanner.events(blocks, source.name, source_stats, matcher, span))
+        found.extend(texts.held(scanner.events(blocks, source.name, source_stats, matcher, span)))
     order = input_order(s.name for s in all_stats)
     found.sort(key=lambda e: order(e.time, e.source, e.line))
     window = time_window(options, span.end)
@@ -157,6 +160,7 @@ def run(
         filtered + len(calls) - len(successes),
         cast(Sequence[datetime], successes.times.select(range(successes.times.dated()))),  # dated ones come first
         correlation.undetermined,
+        texts,
     )
 
 
@@ -248,10 +252,15 @@ class _SuccessesShortcut:
 
 
 def _merged(
-    parts: Iterator[parallel.Part], source: SourceStats, stats: MatchStats, calls: Successes, span: _Span
+    parts: Iterator[parallel.Part],
+    source: SourceStats,
+    stats: MatchStats,
+    calls: Successes,
+    span: _Span,
+    texts: Texts,
 ) -> list[Event]:
-    """The events of a source's parts in order, their counters and successful calls added up."""
-    events, done = parallel.merge(parts, source, stats, calls)
+    """The events of a source's parts in order, their counters, successful calls and texts added up."""
+    events, done = parallel.merge(parts, source, stats, calls, texts)
     for part in done:
         span.add(part.first_time)
         span.add(part.last_time)

@@ -12,6 +12,7 @@ from typing import Any, overload
 
 from .. import __version__
 from ..correlation import count_calls
+from ..evidence import Texts
 from ..models import Category, Event, Incident, Outcome, Severity
 from ..pipeline import Analysis
 from ..ruleset import RuleSet
@@ -149,7 +150,7 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
     """The view-model of an analysis, times shown in `tz`, labels in `lang`."""
     at = lambda when: _iso(when, tz)  # noqa: E731
     visible = bool(analysis.success_times)
-    incidents = tuple(_incident(i, analysis.ruleset, lang, at, visible) for i in analysis.incidents)
+    incidents = tuple(_incident(i, analysis.ruleset, lang, at, visible, analysis.texts) for i in analysis.incidents)
     summary = _summary(analysis, len(incidents), at, tz)
     text = i18n.messages(lang)
     return Report(
@@ -354,7 +355,9 @@ def _event(event: Event, time: str | None, fields: dict[str, str], incident: str
     }
 
 
-def _incident(inc: Incident, ruleset: RuleSet, lang: str, at: Stamp, successes_visible: bool) -> IncidentView:
+def _incident(
+    inc: Incident, ruleset: RuleSet, lang: str, at: Stamp, successes_visible: bool, texts: Texts
+) -> IncidentView:
     return IncidentView(
         id=inc.id,
         title=inc.title,
@@ -374,7 +377,7 @@ def _incident(inc: Incident, ruleset: RuleSet, lang: str, at: Stamp, successes_v
         event_count=len(inc.events),
         rules=inc.rules,
         remediation=_remediation(inc.playbook, ruleset, lang),
-        evidence=tuple(_evidence(e, at) for e in pick_evidence(inc)),
+        evidence=tuple(_evidence(e, at, texts) for e in pick_evidence(inc)),
         impact=impact(inc, successes_visible),
         opened_because=inc.opened_because,
         closed_because=inc.closed_because,
@@ -382,7 +385,7 @@ def _incident(inc: Incident, ruleset: RuleSet, lang: str, at: Stamp, successes_v
         rule=inc.rule,
         group=dict(inc.group),
         figures=dict(inc.figures),
-        actions=tuple(_evidence(e, at) for e in inc.actions),
+        actions=tuple(_evidence(e, at, texts) for e in inc.actions),
     )
 
 
@@ -407,8 +410,8 @@ def pick_evidence(inc: Incident) -> list[Event]:
     return picked[:EVIDENCE_PER_INCIDENT]
 
 
-def _evidence(event: Event, at: Stamp) -> Evidence:
-    text = event.text
+def _evidence(event: Event, at: Stamp, texts: Texts) -> Evidence:
+    text = texts.of(event)
     cut = max(0, len(text) - EVIDENCE_CHARS)
     return Evidence(
         at(event.time) or "",
