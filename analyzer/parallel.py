@@ -101,11 +101,12 @@ def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def pieces(blocks: Iterable[bytes], size: int = PIECE) -> Iterator[Piece]:
-    """The stream's blocks (whole lines) cut into pieces of at least `size` bytes where the framer
+def pieces(blocks: Iterable[bytes], size: int | None = None) -> Iterator[Piece]:
+    """The stream's blocks (whole lines) cut into pieces of at least `size` (PIECE) bytes where the framer
     cuts them, block by block (`frame_blocks`): at its last record boundary, or with none past
     MAX_CARRY, at the block's end, where the framer splits the record (and a piece ends, marked
     `split`). A piece is given once the next has begun, so the last one is marked."""
+    size = PIECE if size is None else size
     carry = b""
     held: list[bytes] = []
     held_size = 0

@@ -6,8 +6,10 @@ import io
 import json
 import os
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -147,6 +149,20 @@ def test_a_record_without_a_boundary_is_cut_where_framing_splits_it(monkeypatch:
     assert [(p.first, p.last) for p in parallel.pieces([b"one line\n"], 4096)] == [(True, True)]
 
 
+def scanned_pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the pieces the workers scan from now on, in order."""
+    sizes: list[int] = []
+    scan = parallel.scan_pieces
+
+    def counted(*args: Any, **kwargs: Any) -> Iterator[parallel.Part]:
+        for part in scan(*args, **kwargs):
+            sizes.append(part.size)
+            yield part
+
+    monkeypatch.setattr(parallel, "scan_pieces", counted)
+    return sizes
+
+
 def test_a_stream_with_records_past_max_carry_splits_them_as_one_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
     from analyzer import framing
 
@@ -154,12 +170,14 @@ def test_a_stream_with_records_past_max_carry_splits_them_as_one_process_does(mo
         monkeypatch.setattr(module, "MAX_CARRY", 2_000)
     monkeypatch.setattr(parallel, "PIECE", 4096)
     monkeypatch.setattr(pipeline.sources, "BLOCK_SIZE", 3000)  # blocks as small as the pieces
+    scanned = scanned_pieces(monkeypatch)
     rng = random.Random(9)
     parts = [*MIXED, "2026-03-14 09:13:00,000 ERROR x: insufficient_quota\n" + "    deep\n" * 400]
     data = "".join(rng.choice(parts) for _ in range(600)).encode()
     run = lambda jobs: pipeline.run(pipeline.Options((), UTC, NOW, jobs=jobs), RULES, io.BytesIO(data))  # noqa: E731
     one, two = run(1), run(2)
     assert one.sources[0].splits, "records were split"
+    assert len(scanned) > 4  # the two jobs' run read the stream in pieces
     assert (two.events, two.sources, two.match_stats) == (one.events, one.sources, one.match_stats)
 
 
@@ -173,6 +191,7 @@ def test_a_stream_read_in_pieces_gives_the_report_of_one_process(
 
     monkeypatch.setattr(parallel, "PIECE", 1 << 16)
     monkeypatch.setattr(pipeline.sources, "BLOCK_SIZE", 1 << 14)
+    scanned = scanned_pieces(monkeypatch)
     if fmt == "mixed":
         rng = random.Random(3)
         data = "".join(rng.choice(MIXED) for _ in range(20_000)).encode()
@@ -186,7 +205,7 @@ def test_a_stream_read_in_pieces_gives_the_report_of_one_process(
         path.write_bytes(compressor(data))
         run = lambda jobs: analyse(path, jobs)  # noqa: E731
     one, three = run(1), run(3)
-    assert len(list(parallel.pieces(line_blocks(data, 1 << 14), parallel.PIECE))) > 4  # really cut
+    assert len(scanned) > 4  # really cut, and scanned by the workers
     assert three.events == one.events and one.events
     assert (three.sources, three.match_stats, three.incidents) == (one.sources, one.match_stats, one.incidents)
     assert (three.successes, list(three.success_times)) == (one.successes, list(one.success_times))
