@@ -183,6 +183,9 @@ class _Prefixed(io.RawIOBase):
             n = min(len(buffer), len(self._head))
             buffer[:n], self._head = self._head[:n], self._head[n:]
             return n
+        readinto = getattr(self._rest, "readinto", None)
+        if readinto is not None:  # a file, a pipe: straight into the buffer (a copy of each 4 MiB block saved)
+            return readinto(buffer)  # type: ignore[no-any-return]
         data = self._rest.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)

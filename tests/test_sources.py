@@ -294,3 +294,35 @@ def test_blocks_are_whole_lines_and_join_back_to_the_input(
     assert all(block for block in blocks)
     assert all(block.endswith(b"\n") for block in blocks[:-1])
     assert stats.problems == []
+
+
+class _ReadOnly:
+    """A stream with `read` and nothing else (no `readinto`), as a caller's own file-like may be."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(size)
+
+    def close(self) -> None:
+        pass
+
+
+@settings(max_examples=50)
+@given(st.binary(max_size=3000), st.sampled_from([b"", b"\x1f\x8b", b"\xef\xbb\xbf", b"a\nb\r\n"]))
+def test_a_stream_reads_the_same_with_and_without_readinto(data: bytes, head: bytes) -> None:
+    """Blocks are read straight into the buffer where the stream can (files, pipes), else copied."""
+    data = gzip.compress(head + data) if head == b"\x1f\x8b" else head + data
+
+    def blocks(stream: object) -> tuple[list[bytes], list[str]]:
+        stats = SourceStats("x")
+        return list(read_blocks(Source("x", lambda: stream, ""), stats)), stats.problems  # type: ignore[arg-type,return-value]
+
+    assert blocks(_ReadOnly(data)) == blocks(io.BytesIO(data))
+
+
+def test_a_plain_stream_without_readinto_reads_whole() -> None:
+    data = b"".join(b"2026-03-14 09:00:%02d,000 INFO line %d\n" % (n % 60, n) for n in range(5000))
+    stats = SourceStats("x")
+    assert b"".join(read_blocks(Source("x", lambda: _ReadOnly(data), ""), stats)) == data  # type: ignore[arg-type,return-value]
