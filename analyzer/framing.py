@@ -63,6 +63,11 @@ HEAD, INDENT, BLANK, TB_START, CHAIN = range(5)
 
 def unwrap(line: str) -> _Line:
     """Remove a Kubernetes CRI or Docker json-file wrapper, keeping its timestamp and stream."""
+    return wrapped(line) or _Line(line)
+
+
+def wrapped(line: str) -> _Line | None:
+    """`unwrap` for a line that has a wrapper; None for one that has none (most lines: no _Line made)."""
     if line[:1].isdigit() and line[10:11] == "T":  # the CRI stamp's "T": most dated lines are not wrapped
         m = _CRI.match(line)
         if m:
@@ -71,12 +76,12 @@ def unwrap(line: str) -> _Line:
         try:
             obj = json.loads(line)
         except (ValueError, RecursionError):  # a line nested ~1000 deep is data too
-            return _Line(line)
+            return None
         if isinstance(obj, dict) and isinstance(obj.get("log"), str):
             text = obj["log"]
             partial = not text.endswith("\n")
             return _Line(text.rstrip("\r\n"), "docker", str(obj.get("time", "")), str(obj.get("stream", "")), partial)
-    return _Line(line)
+    return None
 
 
 def kind(text: str) -> int:
@@ -367,16 +372,20 @@ def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) ->
 
 def _offer(shortcut: Shortcut, data: bytes, source: str, line_no: int) -> Record | None:
     """The record of one line, or None when the shortcut takes it (as text when it has no wrapper)."""
-    line = unwrap(_decode_line(data))
-    if not line.wrapper:
-        return None if shortcut.line(line.text, line_no) else Record(source, line_no, line_no, line.text)
+    text = _decode_line(data)
+    line = wrapped(text)
+    if line is None:
+        return None if shortcut.line(text, line_no) else Record(source, line_no, line_no, text)
     record = Record(source, line_no, line_no, line.text, line.wrapper, line.time, line.stream)
     return None if shortcut.record(record) else record
 
 
 def _one_line_record(data: bytes, source: str, line_no: int) -> Record:
     """What the full framer makes of a region of one line, partial or not, continuation or head."""
-    line = unwrap(_decode_line(data))
+    text = _decode_line(data)
+    line = wrapped(text)
+    if line is None:
+        return Record(source, line_no, line_no, text)
     return Record(source, line_no, line_no, line.text, line.wrapper, line.time, line.stream)
 
 
