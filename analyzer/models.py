@@ -106,7 +106,7 @@ class Event:
     source: str
     line: int
     end_line: int
-    text: str  # the evidence, already redacted
+    text: str  # the evidence, already redacted; "" once a run holds it apart (pipeline.Analysis.texts)
     fields: Mapping[str, str] = field(default_factory=dict)
 
     @property

@@ -55,7 +55,7 @@ class Analysis:
     filtered_out: int = 0
     success_times: Sequence[datetime] = field(default_factory=list)  # in order
     undetermined: list[str] = field(default_factory=list)  # absence windows the input ended inside
-    texts: Texts = field(default_factory=Texts)  # the evidence texts the events do not hold
+    texts: Texts = field(default_factory=Texts, compare=False)  # the evidence texts the events do not hold
 
     @property
     def problems(self) -> list[str]:
