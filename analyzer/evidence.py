@@ -78,9 +78,9 @@ class Texts:
             return ""
         number = self._numbers[event.source][at]
         batch, first = divmod(number, self.batch)
-        start = sum(self._lengths[number - first : number])
         if batch == len(self._batches):
             return self._pending[first]
+        start = sum(self._lengths[number - first : number])
         if self._read[0] != batch:
             self._read = (batch, zlib.decompress(self._batches[batch]).decode("utf-8", "surrogatepass"))
         return self._read[1][start : start + self._lengths[number]]

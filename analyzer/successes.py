@@ -37,7 +37,7 @@ class Names(Sequence[str]):
         picked = Names()
         picked.names, picked._index = list(self.names), dict(self._index)
         codes = self.codes
-        picked.codes = _run(codes, indices) or array("I", [codes[i] for i in indices])
+        picked.codes = _picked(codes, indices if isinstance(indices, range) else list(indices))
         return picked
 
     def distinct(self) -> int:
@@ -158,15 +158,9 @@ class Times(Sequence["datetime | None"]):
 
     def select(self, indices: Iterable[int]) -> Times:
         """The times at these indices, in that order, with a table of the zones they use only."""
-        keys, codes = self.keys, self.codes
+        chosen = indices if isinstance(indices, range) else list(indices)
         picked = Times()
-        run_keys, old = _run(keys, indices), _run(codes, indices)
-        if run_keys is not None and old is not None:  # a run of them: array slices, no int object a time
-            picked.keys = run_keys
-        else:
-            chosen = list(indices)
-            picked.keys = array("q", [keys[i] for i in chosen])
-            old = array("H", [codes[i] for i in chosen])
+        picked.keys, old = _picked(self.keys, chosen), _picked(self.codes, chosen)
         used = sorted(set(old) - {NO_TIME})
         remap = {code: picked._code(*self.zones[code]) for code in used}
         if any(code != new for code, new in remap.items()):
@@ -350,8 +344,8 @@ class Successes:
             self.rules.select(indices),
             self.times.select(indices),
             self.sources.select(indices),
-            _run(line, indices) or array("q", [line[i] for i in indices]),
-            _run(end, indices) or array("q", [end[i] for i in indices]),
+            _picked(line, indices),
+            _picked(end, indices),
         )
 
     def events(self, model: Mapping[str, Event]) -> Iterator[Event]:
@@ -374,8 +368,8 @@ class Successes:
             )
 
 
-def _run(column: array[int], indices: Iterable[int]) -> array[int] | None:
-    """column[i] for i in indices, as a slice, when the indices are a range of step 1; else None."""
+def _picked(column: array[int], indices: Sequence[int]) -> array[int]:
+    """column[i] for i in indices, of the column's type; a range of step 1 as a slice (no int object a time)."""
     if isinstance(indices, range) and indices.step == 1:
         return column[indices.start : max(indices.start, indices.stop)]
-    return None
+    return array(column.typecode, [column[i] for i in indices])
