@@ -44,9 +44,12 @@ _CRI = re.compile(
 
 
 class Prefilter(Protocol):
-    """Finds offsets in a buffer where a line may matter; ascending, at least one per such line."""
+    """Finds the lines of a buffer that may matter."""
 
-    def hits(self, buffer: bytes) -> Iterator[int]: ...
+    def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
+        """Offsets in each such line (ascending, at least one a line), each with the bits of the
+        successful-call keywords on its line when they are all the line has, else 0 (`Shortcut.call`)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +269,11 @@ class Shortcut(Protocol):
         """A record of one wrapped line (CRI, Docker), or one `line` left."""
         ...
 
+    def call(self, data: bytes, line_no: int, keywords: int) -> bool:
+        """A record of one line whose only keywords are successful-call ones (their bits), as bytes:
+        tried before `line` and `record`, which see the lines it leaves."""
+        ...
+
 
 def frame_blocks(
     blocks: Iterable[bytes],
@@ -332,7 +340,7 @@ def _frame_buffer(
         yield from _frame_region(buffer, source, stats, line_no)
         return newlines
     pos, start_no = 0, line_no
-    for ls, le in _regions(buffer, prefilter, first, last):
+    for ls, le, calls in _regions(buffer, prefilter, first, last):
         skipped = buffer.count(b"\n", pos, ls)
         stats.records += skipped
         line_no += skipped
@@ -341,11 +349,12 @@ def _frame_buffer(
             stats.records += 1
             stats.framed += 1
             data = buffer[ls : le if newline < 0 else newline]
-            record = (
-                _one_line_record(data, source, line_no) if shortcut is None else _offer(shortcut, data, source, line_no)
-            )
-            if record is not None:
-                yield record
+            if shortcut is None:
+                yield _one_line_record(data, source, line_no)
+            elif not (calls and shortcut.call(data, line_no, calls)):
+                record = _offer(shortcut, data, source, line_no)
+                if record is not None:
+                    yield record
             line_no += 1 if newline >= 0 else 0
         else:
             yield from _frame_region(buffer[ls:le], source, stats, line_no)
@@ -389,31 +398,32 @@ def _one_line_record(data: bytes, source: str, line_no: int) -> Record:
     return Record(source, line_no, line_no, line.text, line.wrapper, line.time, line.stream)
 
 
-def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> Iterator[tuple[int, int]]:
-    """Spans [start, end) of complete records around each hit, in order, not overlapping."""
-    hits: Iterable[int] = prefilter.hits(buffer)
+def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> Iterator[tuple[int, int, int]]:
+    """Spans [start, end) of complete records around each hit, in order, not overlapping; each with
+    the hit's successful-call keyword bits when it is a region of that one line, else 0."""
+    hits: Iterable[tuple[int, int]] = prefilter.hits(buffer)
     if first:
-        hits = _with(hits, 0)
+        hits = _with(hits, (0, 0))
     end = 0
-    for hit in hits:
+    for hit, calls in hits:
         if hit < end or hit >= len(buffer):
             continue
         line_start = buffer.rfind(b"\n", 0, hit) + 1
         line_end = buffer.find(b"\n", hit) + 1 or len(buffer)
         if _one_line_region(buffer, line_start, line_end):
             end = line_end
-            yield line_start, line_end
+            yield line_start, line_end, calls
             continue
         start = _boundary_before(buffer, line_start)
         if start > end and buffer[start : start + 1] not in _STAMPED:
             # No timestamp at its start: take the record before too, whose time the event inherits.
             start = max(end, _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1))
         end = _region_end(buffer, hit)
-        yield start, end
+        yield start, end, 0
     if last and end < len(buffer):
         tail = _last_line_start(buffer)
         if tail >= end:
-            yield max(_boundary_before(buffer, tail), end), len(buffer)
+            yield max(_boundary_before(buffer, tail), end), len(buffer), 0
 
 
 _STAMPED = {bytes([c]) for c in b"0123456789{[<"}
@@ -437,8 +447,8 @@ def _boundary_before(buffer: bytes, start: int) -> int:
     return start
 
 
-def _with(hits: Iterable[int], offset: int) -> Iterator[int]:
-    yield offset
+def _with(hits: Iterable[tuple[int, int]], first: tuple[int, int]) -> Iterator[tuple[int, int]]:
+    yield first
     yield from hits
 
 

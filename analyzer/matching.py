@@ -124,9 +124,9 @@ class Matcher:
 
     def candidates(self, text: str) -> list[Rule]:
         """Rules one of whose keywords is in `text` (overlapping keywords too), best first."""
-        return self._rank(self.keywords.find(text))[0]
+        return self.rank(self.keywords.find(text))[0]
 
-    def _rank(self, words: frozenset[str]) -> tuple[list[Rule], bool]:
+    def rank(self, words: frozenset[str]) -> tuple[list[Rule], bool]:
         """The rules of these keywords, best first, and whether all are successful-call rules.
         Memoised: a log has few combinations of keywords."""
         known = self._ranked.get(words)
@@ -158,7 +158,7 @@ class Matcher:
 
     def only_successes(self, text: str) -> list[Rule] | None:
         """The candidate rules of the text when all of them are successful-call rules, else None."""
-        rules, calls = self._rank(self.keywords.find(text))
+        rules, calls = self.rank(self.keywords.find(text))
         return rules if calls else None
 
     def take_success(self, rules: list[Rule], text: str, source: str, line: int, when: datetime) -> None:

@@ -18,7 +18,7 @@ from .matching import Matcher, MatchStats, extractor_gate, match
 from .models import Entry, Event, Incident, Outcome, Record
 from .parsing import parse, shortcut_json, shortcut_time
 from .prefilter import PatternGate
-from .ruleset import RuleSet
+from .ruleset import Rule, RuleSet
 from .sources import SourceStats
 from .successes import Successes
 from .timestamps import Clock
@@ -94,13 +94,15 @@ def run(
     """Read every input, match, correlate; the report writers take it from here."""
     inputs = sources.resolve(options.paths, stdin)
     redact = redaction.redact if options.redact else redaction.identity
+    call_words = tuple(ruleset.call_keywords()[: prefilter.CALL_BITS])
     scanner = _Scanner(
-        prefilter.build(options.engine, ruleset.keywords()),
+        prefilter.build(options.engine, ruleset.keywords(), call_words),
         Clock(options.tz, options.now),
         ruleset,
         redact,
         options.engine,
         extractor_gate(ruleset, options.engine),
+        call_words,
     )
     stats = MatchStats()
     matcher = scanner.matcher(stats)
@@ -174,6 +176,7 @@ class _Scanner:
     redact: Callable[[str], str]
     engine_name: str = "auto"
     gate: PatternGate | None = None  # the extractors' gate, shared by the matchers of every part
+    calls: tuple[str, ...] = ()  # the successful-call keywords the prefilter marks, by bit
 
     def matcher(self, stats: MatchStats) -> Matcher:
         return Matcher(self.ruleset, self.redact, stats, self.engine_name, self.gate)
@@ -190,7 +193,7 @@ class _Scanner:
         """The events of one source, or of one byte range or piece of it."""
         edges = (part.first, part.last) if part else (True, True)
         split_end = isinstance(part, parallel.Piece) and part.split
-        shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name)
+        shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name, self.calls)
         records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut, split_end)
         entries = _observed((parse(r, self.clock) for r in records), stats, span)
         return match(entries, matcher)
@@ -220,9 +223,28 @@ class _SuccessesShortcut:
     _observed and match would do with it, and leaves every other record to them. Plain lines are
     read for an ISO time only; JSON lines by parse()'s own JSON reader."""
 
-    def __init__(self, clock: Clock, stats: SourceStats, matcher: Matcher, span: _Span, source: str) -> None:
+    def __init__(
+        self, clock: Clock, stats: SourceStats, matcher: Matcher, span: _Span, source: str, calls: Sequence[str] = ()
+    ) -> None:
         self.clock, self.iso = clock, timestamps.iso_start(clock)  # the memo of minutes parse() reads too
         self.stats, self.matcher, self.span, self.source = stats, matcher, span, source
+        self.calls = calls  # the prefilter's successful-call keywords, by bit
+        self._rules: dict[int, list[Rule]] = {}  # candidate rules by keyword bits
+
+    def call(self, data: bytes, line_no: int, keywords: int) -> bool:
+        """`line` for a line whose only keywords the prefilter found are successful-call ones (their
+        bits), when it is ASCII and starts with a date and a space (so it has no wrapper): taken
+        without decoding it for UTF-8 or looking for its keywords again."""
+        if data[10:11] != b" " or not data.isascii():
+            return False
+        text = data.decode("ascii")
+        if text.endswith("\r"):
+            text = text[:-1]
+        rules = self._rules.get(keywords)
+        if rules is None:
+            words = frozenset(w for i, w in enumerate(self.calls) if keywords >> i & 1)
+            rules = self._rules[keywords] = self.matcher.rank(words)[0]
+        return self._taken(rules, text, line_no, shortcut_time(text, self.iso))
 
     def line(self, text: str, line_no: int) -> bool:
         if text[:1] == "{":
@@ -239,9 +261,9 @@ class _SuccessesShortcut:
         """`text`: what rules match (a JSON record's message and error text); `time` reads its time
         and format, once the keywords say it is a successful call (a failure's is read by parse)."""
         rules = self.matcher.only_successes(text)
-        if rules is None:
-            return False
-        known = time()
+        return rules is not None and self._taken(rules, text, line_no, time())
+
+    def _taken(self, rules: list[Rule], text: str, line_no: int, known: tuple[datetime, str] | None) -> bool:
         if known is None:
             return False
         when, name = known

@@ -88,12 +88,13 @@ class RegexPrefilter:
     alternation of them is three to four times slower); lines that may continue a record found by
     what they must hold (`_TRIGGER_NEEDLES`) and checked with TRIGGERS at their start."""
 
-    def __init__(self, keywords: Iterable[str]) -> None:
-        self._keywords = _literals(keywords)
+    def __init__(self, keywords: Iterable[str], calls: Sequence[str] = ()) -> None:
+        self._keywords = _literals(keywords)  # calls: not told apart here (hits)
         self._trigger = re.compile(TRIGGERS, re.M).match
 
-    def hits(self, buffer: bytes) -> Iterator[int]:
-        """The start of each line that has a keyword or a trigger, ascending."""
+    def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
+        """The start of each line that has a keyword or a trigger, ascending, each with 0: this
+        engine does not tell successful calls apart (`HyperscanPrefilter.hits`)."""
         starts: set[int] = set()
         find, rfind = buffer.find, buffer.rfind
         for keyword in self._keywords:
@@ -113,7 +114,7 @@ class RegexPrefilter:
         for start in (0, rfind(b"\n", 0, max(0, len(buffer) - 1)) + 1):  # no newline before the first line
             if start < len(buffer) and trigger(buffer, start):
                 starts.add(start)
-        return iter(sorted(starts))
+        return ((start, 0) for start in sorted(starts))
 
 
 # Every line TRIGGERS matches holds one of these (a newline before its first byte, or its CRI
@@ -135,33 +136,52 @@ class HyperscanPrefilter:
     """Keywords (as escaped literals) and the triggers in one Hyperscan block-mode database.
 
     Hyperscan reports where each match ends; a match never spans a newline, so the line holding
-    that end offset is the line that matched. Each such line is reported once, by its start.
+    that end offset is the line that matched. Each such line is reported once, by its start, with
+    the bits of the successful-call keywords (`calls`, the first CALL_BITS) when they are all it has.
     """
 
-    def __init__(self, keywords: Iterable[str]) -> None:
+    def __init__(self, keywords: Iterable[str], calls: Sequence[str] = ()) -> None:
         if hyperscan is None:
             raise UsageError("--engine", "hyperscan is not installed", "pip install hyperscan, or use --engine regex")
-        expressions = [TRIGGERS, *(_escaped(k) for k in _literals(keywords))]
+        literals = _literals(keywords)
+        expressions = [TRIGGERS, *(_escaped(k) for k in literals)]
         flags = [hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY] + [0] * (len(expressions) - 1)
         self._db = compiled(expressions, list(range(len(expressions))), flags)
+        # What each expression adds to its line's mark: a call keyword its bit (shifted past bit 0);
+        # the triggers and any other keyword bit 0, which makes the line an ordinary hit.
+        bits = {word.encode(): 2 << i for i, word in enumerate(calls[:CALL_BITS])}
+        self._marks = [1, *(bits.get(k, 1) for k in literals)]
 
-    def hits(self, buffer: bytes) -> Iterator[int]:
-        """The start of each line that has a keyword or a trigger, ascending."""
-        ends: list[int] = []
-        append = ends.append
+    def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
+        """The start of each line that has a keyword or a trigger, ascending, and the bits of its
+        keywords when all of them are successful-call keywords (else 0)."""
+        found: list[int] = []
+        append, marks = found.append, self._marks
 
-        def on_match(_id: int, _start: int, end: int, _flags: int, _context: object) -> None:
-            append(end)
+        def on_match(index: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            append(end << _MARK_WIDTH | marks[index])
 
         self._db.scan(buffer, match_event_handler=on_match)
-        line_end = -1
-        for end in sorted(ends):
+        found.sort()
+        line_end, start, mark = -1, 0, 0
+        for hit in found:
+            end = hit >> _MARK_WIDTH
             if end <= line_end:  # the same line (its newline at line_end) as the previous hit
+                mark |= hit
                 continue
+            if line_end >= 0:
+                yield start, 0 if mark & 1 else (mark & _MARK_MASK) >> 1
             line_end = buffer.find(b"\n", end)
             if line_end < 0:
                 line_end = len(buffer)
-            yield buffer.rfind(b"\n", 0, end) + 1
+            start, mark = buffer.rfind(b"\n", 0, end) + 1, hit
+        if line_end >= 0:
+            yield start, 0 if mark & 1 else (mark & _MARK_MASK) >> 1
+
+
+CALL_BITS = 30  # successful-call keywords the prefilter tells apart; a rule set with more leaves the rest to matching
+_MARK_WIDTH = CALL_BITS + 1
+_MARK_MASK = (1 << _MARK_WIDTH) - 1
 
 
 def _escaped(keyword: bytes) -> bytes:
@@ -255,7 +275,7 @@ class PatternGate:
         return _ids(self._db, text.encode("ascii")) | self.always
 
 
-ENGINES: dict[str, Callable[[Iterable[str]], Prefilter]] = {"regex": RegexPrefilter}
+ENGINES: dict[str, Callable[[Iterable[str], Sequence[str]], Prefilter]] = {"regex": RegexPrefilter}
 if hyperscan is not None:
     ENGINES = {"hyperscan": HyperscanPrefilter, **ENGINES}
 ENGINE_NAMES = ("auto", "hyperscan", "regex")  # what --engine accepts, whatever is installed
@@ -272,6 +292,7 @@ def available(engine: str) -> str:
     return engine
 
 
-def build(engine: str, keywords: Iterable[str]) -> Prefilter:
-    """The prefilter of the named engine, or of the fastest available one for `auto`."""
-    return ENGINES[available(engine)](keywords)
+def build(engine: str, keywords: Iterable[str], calls: Sequence[str] = ()) -> Prefilter:
+    """The prefilter of the named engine, or of the fastest available one for `auto`; `calls`: the
+    keywords that only successful-call rules have, which the hyperscan engine tells apart."""
+    return ENGINES[available(engine)](keywords, calls)

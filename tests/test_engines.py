@@ -25,7 +25,7 @@ def events(path: Path, engine: str) -> list[Event]:
 
 def hit_lines(engine: str, buffer: bytes) -> set[int]:
     hits = prefilter.build(engine, RULES.keywords()).hits(buffer)
-    return {buffer.rfind(b"\n", 0, hit) + 1 for hit in hits if hit < len(buffer)}
+    return {buffer.rfind(b"\n", 0, hit) + 1 for hit, _ in hits if hit < len(buffer)}
 
 
 @needs_hyperscan
@@ -127,6 +127,9 @@ class NoShortcut:
     def record(self, record: object) -> bool:
         return False
 
+    def call(self, data: bytes, line_no: int, keywords: int) -> bool:
+        return False
+
 
 def without_shortcut(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple:
     with monkeypatch.context() as m:
@@ -169,6 +172,13 @@ SUCCESS_LINE = st.sampled_from(
         "Traceback (most recent call last):",
         '  File "x.py", line 1',
         '２026-03-14 09:12:14 POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:15 INFO café POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:16 INFO POST https://api.openai.com/v1/c "HTTP/1.1 201 Created" "HTTP/2 200"',
+        '2026-03-14 09:12:17 INFO POST https://api.openai.com/v1/c "HTTP/1.1 500 Internal" then "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:18 INFO GET https://maps.example.net/ "HTTP/1.1 200 OK" "HTTP/2 200"',
+        '    POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:19\tINFO POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:60 INFO POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
         "",
     ]
 )
@@ -185,6 +195,48 @@ def test_the_successes_shortcut_changes_nothing_on_mixed_lines(
         shortcut = analysed(path)
         m.setattr(pipeline, "_SuccessesShortcut", NoShortcut)
         assert shortcut == analysed(path)
+
+
+CALL_BUFFER = (
+    b'2026-03-14 09:00:00 INFO POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"\n'  # one call keyword
+    b"2026-03-14 09:00:01 ERROR insufficient_quota\n"  # another keyword
+    b'2026-03-14 09:00:02 INFO "HTTP/1.1 201" and "HTTP/2 200"\n'  # two call keywords
+    b'2026-03-14 09:00:03 INFO "HTTP/1.1 200 OK" insufficient_quota\n'  # a call keyword and another
+    b'    at "HTTP/1.1 200 OK"\n'  # a call keyword on a line that continues a record
+    b"2026-03-14 09:00:04 INFO nothing to see\n"
+)
+
+
+@needs_hyperscan
+def test_hyperscan_marks_lines_whose_keywords_are_all_successful_calls() -> None:
+    calls = RULES.call_keywords()
+    assert "HTTP/1.1 200 OK" in calls and "insufficient_quota" not in calls
+    bit = {word: 1 << i for i, word in enumerate(calls)}
+    hits = list(prefilter.build("hyperscan", RULES.keywords(), calls).hits(CALL_BUFFER))
+    assert [CALL_BUFFER.count(b"\n", 0, start) for start, _ in hits] == [0, 1, 2, 3, 4]
+    assert [mark for _, mark in hits] == [bit["HTTP/1.1 200 OK"], 0, bit["HTTP/1.1 201"] | bit["HTTP/2 200"], 0, 0]
+
+
+def test_the_regex_engine_marks_no_line() -> None:
+    hits = list(prefilter.build("regex", RULES.keywords(), RULES.call_keywords()).hits(CALL_BUFFER))
+    assert len(hits) == 5 and {mark for _, mark in hits} == {0}
+
+
+@needs_hyperscan
+def test_successful_calls_of_a_plain_day_are_taken_from_their_bytes(
+    monkeypatch: pytest.MonkeyPatch, genlog_days: dict[str, tuple[Path, dict]]
+) -> None:
+    path, _ = genlog_days["python"]
+    taken: list[bool] = []
+    call = pipeline._SuccessesShortcut.call
+
+    def counted(self: pipeline._SuccessesShortcut, data: bytes, line_no: int, keywords: int) -> bool:
+        taken.append(call(self, data, line_no, keywords))
+        return taken[-1]
+
+    monkeypatch.setattr(pipeline._SuccessesShortcut, "call", counted)
+    found = analysed(path)
+    assert sum(taken) > 0.9 * found[3]  # nearly every successful call: not decoded and matched twice
 
 
 EXTRACTOR_PATTERNS = [p for x in RULES.extractors for p in x.patterns]

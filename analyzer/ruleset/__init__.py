@@ -64,6 +64,13 @@ class RuleSet:
         """Every literal the prefilter must look for."""
         return {k for rule in self.rules for k in rule.keywords}
 
+    def call_keywords(self) -> list[str]:
+        """The keywords that only successful-call rules have, sorted: a record with no others is a
+        successful call or nothing (`Matcher.only_successes`)."""
+        other = {k for rule in self.rules if not rule.call_success for k in rule.keywords}
+        calls = {k for rule in self.rules if rule.call_success for k in rule.keywords if k and "\n" not in k}
+        return sorted(k for k in calls - other if "\r" not in k)  # one line's keywords: what its text has
+
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
