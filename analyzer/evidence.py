@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from .models import Event
 
-HELD = 16 << 20  # characters of evidence left in the events themselves
+HELD = 4 << 20  # characters of evidence left in the events themselves
 BATCH = 1024  # texts compressed together
 
 
