@@ -14,7 +14,7 @@ from datetime import datetime
 
 import regex
 
-from .models import Entry, Event, Outcome
+from .models import Entry, Event, Fields, Outcome
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 from .successes import Successes
@@ -111,6 +111,7 @@ class Matcher:
         self.successes = Successes()  # the successful calls matched, kept apart from the events
         self._shared: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
         self._redacted: dict[str, str] = {}  # a field value: the value redacted and cut
+        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple for each set of field names
         self.last_time: dict[str, datetime] = {}  # of each source's last record that had one
         self.deadline = 0.0  # of the record being matched (time.monotonic)
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
@@ -254,23 +255,25 @@ class Matcher:
         )
 
     def _share(self, fields: dict[str, str]) -> Mapping[str, str]:
-        """The fields redacted and cut to MAX_FIELD; the failed calls of an outage mostly carry the
-        same ones, so one dict of them is made and kept for all (a dict of five fields costs about 500
-        bytes), and a value seen before is not redacted again. Events never change their fields.
-        SHARED sets and values at most are remembered, short ones only."""
+        """The fields redacted and cut to MAX_FIELD, as Fields; the failed calls of an outage mostly
+        carry the same ones, so one set of them is made and kept for all, and a value seen before is
+        not redacted again. Events never change their fields. SHARED sets, values and sets of names
+        at most are remembered, short ones only."""
         key = tuple((k, v[: MAX_FIELD + REDACT_MARGIN]) for k, v in fields.items())
         kept = self._shared.get(key)
         if kept is not None:
             return kept
         memo = self._redacted
-        kept = {}
-        for k, v in key:
+        values = []
+        for _, v in key:
             value = memo.get(v)
             if value is None:
                 value = self.redact(v)[:MAX_FIELD]
                 if len(memo) < SHARED and len(v) <= SHARED_CHARACTERS:
                     memo[v] = value
-            kept[k] = value
+            values.append(value)
+        names = tuple(fields)
+        kept = Fields(self._names.setdefault(names, names) if len(self._names) < SHARED else names, tuple(values))
         if len(self._shared) < SHARED and sum(len(v) for _, v in key) <= SHARED_CHARACTERS:
             self._shared[key] = kept
         return kept

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -83,6 +83,43 @@ class Entry:
     text: str  # what rules match: the message plus nested error text and traceback
     format: str  # the detected format name (python, json, logfmt, syslog, ...)
     fields: Mapping[str, str] = field(default_factory=dict)
+
+
+class Fields(Mapping[str, str]):
+    """An event's fields in 120 bytes where a dict of four takes 184: the names, one tuple for every
+    set of the same names, and the values (an outage's failed calls each have their own request id,
+    so their fields are not shared). Read-only, as events never change theirs; equal to the dict of
+    the same items."""
+
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, names: tuple[str, ...], values: tuple[str, ...]) -> None:
+        self._names, self._values = names, values
+
+    def __getitem__(self, name: str) -> str:
+        names = self._names
+        if name in names:
+            return self._values[names.index(name)]
+        raise KeyError(name)
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        names = self._names
+        return self._values[names.index(name)] if name in names else default
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return repr(dict(zip(self._names, self._values, strict=True)))
+
+    def __reduce__(self) -> tuple[type[Fields], tuple[tuple[str, ...], tuple[str, ...]]]:
+        return Fields, (self._names, self._values)
 
 
 # An Event as its constructor's arguments: how a --jobs worker sends its events back (a tuple pickles

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from analyzer import redaction, ruleset
 from analyzer.matching import EVIDENCE_AROUND, EVIDENCE_HEAD, Matcher, MatchStats, evidence_window, literal
-from analyzer.models import Record
+from analyzer.models import Fields, Record
 from analyzer.parsing import parse
 from analyzer.timestamps import Clock
 
@@ -118,6 +119,28 @@ def test_equal_field_sets_share_one_redacted_dict_and_match_a_fresh_matcher() ->
     assert all("sk-proj-" + "A" * 10 not in str(f) and "a@b.co" not in str(f) for f in fields)
     assert fields[3] is fields[4] and fields[0] is not fields[1]  # the request ids differ
     assert fields[0]["code"] is fields[1]["code"]  # a value seen before: one string
+    assert isinstance(fields[0], Fields)
+    assert fields[0]._names is fields[1]._names  # one tuple of names for the sets of the same names
+
+
+def test_fields_read_as_the_dict_of_their_items() -> None:
+    names = ("status", "code", "request_id")
+    values = ("429", "insufficient_quota", "req_1")
+    fields, plain = Fields(names, values), dict(zip(names, values, strict=True))
+    assert fields == plain and plain == fields and Fields(names[::-1], values[::-1]) == fields
+    assert fields != {**plain, "type": "x"} and fields != {"status": "429"} and fields != list(plain)
+    assert (len(fields), list(fields), dict(fields), {**fields}) == (3, list(names), plain, plain)
+    assert list(fields.items()) == list(plain.items()) and list(fields.values()) == list(values)
+    assert (fields["code"], fields.get("code"), fields.get("model"), fields.get("model", "-")) == (
+        "insufficient_quota", "insufficient_quota", None, "-",
+    )  # fmt: skip
+    assert "status" in fields and "model" not in fields and 429 not in fields
+    with pytest.raises(KeyError):
+        fields["model"]
+    assert repr(fields) == repr(plain)
+    again = pickle.loads(pickle.dumps([fields, fields]))
+    assert again == [plain, plain] and again[0] is again[1]
+    assert not Fields((), ()) and Fields((), ()) == {}
 
 
 @pytest.mark.parametrize(
