@@ -30,8 +30,10 @@ from .sources import MAX_CARRY, Source, SourceStats, plain_head
 from .successes import Successes
 
 MIN_SIZE = 64 << 20  # smaller files are not cut in ranges (unless --jobs says so): read in pieces
-MIN_CHUNK = 16 << 20
-CHUNKS_PER_JOB = 4  # several ranges a worker: the last ones finish together, and results stay small
+# Many ranges a worker: the last ones finish together, and a range's results, which the merge holds as
+# rows and pickle while it places them, stay small (an outage's range of 18 MB: some 40 MB of rows).
+MIN_CHUNK = 4 << 20
+CHUNKS_PER_JOB = 16
 WINDOW = 1 << 20  # bytes read before a nominal cut to find a record boundary
 # A stream is cut into pieces of at least this size (each costs a worker a few ms): one block (just under
 # 4 MiB of whole lines) of a plain stream; 4 MiB had taken two, 8 MB a piece and 20 MB more in flight.
