@@ -46,6 +46,27 @@ def test_stdin_and_gz_file_give_the_same_events(genlog_days: dict, logscan_bin: 
     assert b["summary"]["sources"][0]["compression"] == "gzip"
 
 
+def test_stdin_redirected_from_a_file_gives_the_report_of_one_process(
+    genlog_days: dict, logscan_bin: str, tmp_path: Path
+) -> None:
+    day, _ = genlog_days["python"]
+    big = tmp_path / "days.log"
+    big.write_bytes(day.read_bytes() * 6)  # over 8 MB: two jobs cut it in ranges, as they would the file
+    reports = []
+    for jobs in ("1", "2"):
+        with big.open("rb") as stdin:
+            done = subprocess.run(
+                [logscan_bin, "-f", "json", "--jobs", jobs], stdin=stdin, capture_output=True, cwd=tmp_path,
+                env={"PATH": "/usr/bin:/bin", "TZ": "UTC", "LANG": "C.UTF-8"}, timeout=300, check=False,
+            )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        reports.append(json.loads(done.stdout))
+    one, two = reports
+    assert two["events"] == one["events"] and one["events"]
+    assert two["summary"]["sources"] == one["summary"]["sources"]
+    assert one["summary"]["sources"][0]["name"] == "<stdin>" and one["summary"]["lines"] == 120_000
+
+
 def test_compressed_by_content_not_suffix(logscan_bin: str, tmp_path: Path) -> None:
     import bz2
     import lzma

@@ -211,6 +211,34 @@ def test_a_stream_read_in_pieces_gives_the_report_of_one_process(
     assert (three.successes, list(three.success_times)) == (one.successes, list(one.success_times))
 
 
+@pytest.mark.usefixtures("small_chunks")
+def test_stdin_redirected_from_a_file_is_cut_in_ranges(
+    genlog_days: dict[str, tuple[Path, dict]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = genlog_days["python"]
+    ranges: list[int] = []
+    scan = parallel.scan
+
+    def counted(chunks: list[parallel.Chunk], *args: Any, **kwargs: Any) -> Iterator[parallel.Part]:
+        ranges.append(len(chunks))
+        return scan(chunks, *args, **kwargs)
+
+    monkeypatch.setattr(parallel, "scan", counted)
+    scanned = scanned_pieces(monkeypatch)
+
+    def run(jobs: int) -> pipeline.Analysis:
+        with path.open("rb") as stdin:
+            return pipeline.run(pipeline.Options((), UTC, NOW, jobs=jobs), RULES, stdin)
+
+    one, three = run(1), run(3)
+    assert ranges and ranges[0] > 4 and not scanned  # the workers read the file: no piece went through this process
+    assert three.sources[0].name == "<stdin>" and three.events and three.events[0].source == "<stdin>"
+    assert (three.events, three.sources, three.match_stats, three.incidents) == (
+        one.events, one.sources, one.match_stats, one.incidents,
+    )  # fmt: skip
+    assert (three.successes, list(three.success_times)) == (one.successes, list(one.success_times))
+
+
 def test_a_stream_is_read_only_as_far_as_the_workers_are_behind() -> None:
     pulled: list[int] = []
 

@@ -6,6 +6,7 @@ import bz2
 import gzip
 import io
 import lzma
+import os
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -326,3 +327,19 @@ def test_a_plain_stream_without_readinto_reads_whole() -> None:
     data = b"".join(b"2026-03-14 09:00:%02d,000 INFO line %d\n" % (n % 60, n) for n in range(5000))
     stats = SourceStats("x")
     assert b"".join(read_blocks(Source("x", lambda: _ReadOnly(data), ""), stats)) == data  # type: ignore[arg-type,return-value]
+
+
+def test_stdin_names_the_file_it_is_redirected_from(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(b"2026-03-14 09:00:00 INFO one\n" * 10)
+    with log.open("rb") as stdin:
+        assert sources.stdin_source(stdin).path == os.path.realpath(log)
+        assert sources.stdin_source(stdin).name == sources.STDIN_NAME
+        stdin.read(5)  # read from already: only its whole can be cut in ranges
+        assert sources.stdin_source(stdin).path == ""
+    assert sources.stdin_source(io.BytesIO(b"x\n")).path == ""
+    read, write = os.pipe()
+    with os.fdopen(read, "rb") as pipe, os.fdopen(write, "wb"):
+        assert sources.stdin_source(pipe).path == ""
+    [source] = sources.resolve((), io.BytesIO(b"x\n"))
+    assert (source.name, source.path) == (sources.STDIN_NAME, "")
