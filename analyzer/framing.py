@@ -27,9 +27,9 @@ _MARKERS = "|".join(re.escape(m) for m in MARKERS)
 TRIGGERS = (
     rb"^(?:[ \t]|\r?$|"
     + _MARKERS.encode()
-    + rb"|\S+ (?:stdout|stderr) (?:P |F (?:[ \t]|\r?$|"
+    + rb"|\S+ (?:stdout|stderr) (?:P(?: |\r?$)|F(?:\r?$| (?:[ \t]|\r?$|"
     + _MARKERS.encode()
-    + rb"))"
+    + rb")))"
     + rb'|\{"log":"(?:[ \t]|\\[tnr]|'
     + _MARKERS.encode()
     + rb")"

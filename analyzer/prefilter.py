@@ -127,7 +127,8 @@ _TRIGGER_NEEDLES = [
     b"\n\r",
     b'\n{"log":"',
     *(b"\n" + m.encode() for m in MARKERS),
-    *(tag + b"P " for tag in _STREAM_TAGS),
+    *(tag + b"P" + end for tag in _STREAM_TAGS for end in (b" ", b"\n", b"\r")),
+    *(tag + b"F" + end for tag in _STREAM_TAGS for end in (b"\n", b"\r")),
     *(tag + b"F " + end for tag in _STREAM_TAGS for end in (b" ", b"\t", b"\r", b"\n", *(m.encode() for m in MARKERS))),
 ]
 

@@ -61,6 +61,8 @@ LINE = st.sampled_from(
         "2026-03-14T03:01:02Z stdout P part",
         "2026-03-14T03:01:02Z stderr F   indented",
         "2026-03-14T03:01:02Z stdout F ",
+        "2026-03-14T03:01:02Z stdout F",
+        "2026-03-14T03:01:02Z stderr P\r",
         '{"log":"\\tat x\\n","stream":"stderr"}',
         '{"log":"Caused by: y\\n"}',
         '{"log":"2026-03-14 09:12:05 INFO first half, ","stream":"stdout"}',

@@ -260,7 +260,9 @@ _CRI = st.builds(
     _INNER,
 )
 _DOCKER = st.builds(lambda text, newline: docker(text + newline), _INNER, st.sampled_from(["\n", "\n", ""]))
-LINE = st.one_of(_INNER, _CRI, _DOCKER)
+# A CRI line with no body, not even the space after its tag: an empty line of the container (F), or an empty part.
+_CRI_EMPTY = st.sampled_from([f"{CRI_TIME} stdout F", f"{CRI_TIME} stderr P", f"{CRI_TIME} stdout F\r"])
+LINE = st.one_of(_INNER, _CRI, _DOCKER, _CRI_EMPTY)
 FAST_LINE = LINE  # split Docker lines (no "\n" at the end of "log") included: they are prefilter triggers
 UNWRAPPED_LINE = _INNER.filter(
     lambda line: not line.startswith('{"log":') and " stdout " not in line and " stderr " not in line
