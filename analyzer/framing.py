@@ -30,11 +30,12 @@ TRIGGERS = (
     + rb"|\S+ (?:stdout|stderr) (?:P(?: |\r?$)|F(?:\r?$| (?:[ \t]|\r?$|"
     + _MARKERS.encode()
     + rb")))"
-    + rb'|\{"log":"(?:[ \t]|\\[tnr]|'
+    # a Docker line whose log value starts like a continuation (a space may follow the colon, a space or
+    # tab be escaped), or does not end in \n: split, the rest of it on the next line
+    + rb'|\{"log":[ \t\r]*"(?:[ \t]|\\[tnr]|\\u00(?:20|09)|'
     + _MARKERS.encode()
     + rb")"
-    # a Docker line whose log value does not end in \n: split, the rest of it on the next line
-    + rb'|\{"log":"(?:(?:[^"\\\n]|\\.)*(?:[^"\\\n]|\\[^n]))?"'
+    + rb'|\{"log":[ \t\r]*"(?:(?:[^"\\\n]|\\.)*(?:[^"\\\n]|\\[^n]))?"'
     + rb")"
 )
 

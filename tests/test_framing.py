@@ -262,7 +262,16 @@ _CRI = st.builds(
 _DOCKER = st.builds(lambda text, newline: docker(text + newline), _INNER, st.sampled_from(["\n", "\n", ""]))
 # A CRI line with no body, not even the space after its tag: an empty line of the container (F), or an empty part.
 _CRI_EMPTY = st.sampled_from([f"{CRI_TIME} stdout F", f"{CRI_TIME} stderr P", f"{CRI_TIME} stdout F\r"])
-LINE = st.one_of(_INNER, _CRI, _DOCKER, _CRI_EMPTY)
+# Docker's json-file writes neither, but a JSON line may: a space after the key's colon, an escaped space or tab first.
+_DOCKER_SPACED = st.builds(
+    lambda text, newline: json.dumps({"log": text + newline}), _INNER, st.sampled_from(["\n", ""])
+)
+_DOCKER_ESCAPED = st.builds(
+    lambda escape, text: '{"log":"' + escape + json.dumps(text + "\n")[1:-1] + '"}',
+    st.sampled_from(["\\u0020", "\\u0009", "\\u0041"]),
+    _INNER,
+)
+LINE = st.one_of(_INNER, _CRI, _DOCKER, _CRI_EMPTY, _DOCKER_SPACED, _DOCKER_ESCAPED)
 FAST_LINE = LINE  # split Docker lines (no "\n" at the end of "log") included: they are prefilter triggers
 UNWRAPPED_LINE = _INNER.filter(
     lambda line: not line.startswith('{"log":') and " stdout " not in line and " stderr " not in line
@@ -312,6 +321,10 @@ def test_block_cuts_do_not_change_records(lines: list[str], seed: int) -> None:
 @given(st.lists(FAST_LINE, max_size=30), st.integers(0, 2**32))
 @example(lines=[NEXT, NEXT, HEAD, "\x0c", NEXT, "\u3000", NEXT, NEXT, NEXT], seed=0)
 @example(lines=[NEXT, cri("Traceback (most recent call last):"), cri("  File x", "P"), cri("y"), cri("E: x")], seed=0)
+@example(lines=[NEXT, NEXT, f"{CRI_TIME} stdout F", NEXT, NEXT], seed=0)
+@example(lines=[NEXT, NEXT, json.dumps({"log": "  File x\n"}), NEXT, NEXT], seed=0)
+@example(lines=[NEXT, NEXT, '{"log":"\\u0020 File x\\n"}', NEXT, NEXT], seed=0)
+@example(lines=[NEXT, NEXT, '{"log":\r"\\tat y\\n"}', NEXT, NEXT], seed=0)
 def test_fast_path_gives_the_full_paths_records(lines: list[str], seed: int) -> None:
     blocks = random_blocks(as_bytes(lines), seed)
     full, full_stats = run_blocks(blocks, None)
