@@ -312,6 +312,21 @@ def test_several_files_are_merged_by_time(tmp_path: Path) -> None:
     assert [(i.rule, len(i.events)) for i in analysis.incidents] == [("i.count", 3)]
 
 
+def test_events_already_in_order_are_told_apart_from_those_that_are_not() -> None:
+    order = input_order(["a.log", "b.log"])
+
+    def at(minute: int | None, source: str = "a.log", line: int = 1) -> Event:
+        when = None if minute is None else T0 + timedelta(minutes=minute)
+        return Event("r", None, Outcome.FAILURE, Severity.LOW, False, "high", when, source, line, line, "")
+
+    assert pipeline._ordered([], order) and pipeline._ordered([at(1)], order)
+    assert pipeline._ordered([at(1, line=1), at(1, line=2), at(1, "b.log", 1), at(2, line=3), at(None, line=4)], order)
+    assert pipeline._ordered([at(1), at(1)], order)  # equal keys: a sort would keep them as they are
+    assert not pipeline._ordered([at(1), at(2), at(3), at(2, line=9)], order)  # the last goes back
+    assert not pipeline._ordered([at(1, "b.log"), at(1, "a.log")], order)  # same time, a later input first
+    assert not pipeline._ordered([at(None), at(1)], order)  # undated ones come last
+
+
 def test_a_detector_remembers_only_what_rule_category_and_outcome_decide() -> None:
     """Selection answers as its selector does, asked twice, fields and all, for every shipped rule."""
     from analyzer.correlation.detectors import Selection
