@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer import cli, reporting, resources
-from analyzer.models import Category
+from analyzer.models import Category, Event, Incident, Outcome, Severity, Status
 from analyzer.reporting import i18n
 from analyzer.reporting.timeline import mermaid_label
 from analyzer.reporting.writers import json_block, script_hash
@@ -309,3 +309,49 @@ def test_event_rows_in_json_are_the_rows_encoded(picks: list) -> None:
     rows = EventRows(events, [member], lambda when: _iso(when, UTC))
     assert list(rows.json(_ENCODER.encode)) == [_ENCODER.encode(row) for row in rows]
     assert [row["incident"] for row in rows] == [member.id if n % 2 == 0 else None for n in range(len(events))]
+
+
+def _evidence_by_sorting(inc: Incident) -> list[Event]:
+    """pick_evidence as it was, sorting every event by how specific it is: the reference."""
+    chosen: dict[tuple[str, int], Event] = {}
+    first_of: dict[str, Event] = {}
+    for event in sorted(inc.events, key=lambda e: (e.confidence != "high", e.outcome is not Outcome.FAILURE)):
+        if event.rule not in first_of:
+            first_of[event.rule] = chosen[(event.source, event.line)] = event
+    last = inc.events[-1]
+    chosen.setdefault((last.source, last.line), last)
+    picked = sorted(chosen.values(), key=lambda e: (e.time is None, e.time or datetime.min, e.line))
+    return picked[:6]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8"]),
+            st.sampled_from(["high", "low"]),
+            st.booleans(),
+            st.sampled_from([None, datetime(2026, 3, 14, 9, tzinfo=UTC), datetime(2026, 3, 14, 10, tzinfo=UTC)]),
+            st.sampled_from(["a.log", "b.log"]),
+            st.integers(1, 6),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_evidence_is_picked_as_sorting_every_event_would(picks: list) -> None:
+    """The first event of each rule, most specific first, and the last one, in time order: one pass
+    gives what sorting every event by specificity gave, ties and repeated places included."""
+    from analyzer.reporting.model import EVIDENCE_PER_INCIDENT, pick_evidence
+
+    events = tuple(
+        Event(rule, Category.QUOTA, Outcome.FAILURE if failed else Outcome.SIGNAL, Severity.HIGH, False, confidence,
+              when, source, line, line, "", {})
+        for rule, confidence, failed, when, source, line in picks
+    )  # fmt: skip
+    inc = Incident("INC-001", "t", Category.QUOTA, (Category.QUOTA,), Severity.HIGH, Status.RESOLVED, None, None,
+                   events, (), "", "", "")  # fmt: skip
+    assert EVIDENCE_PER_INCIDENT == 6
+    picked = pick_evidence(inc)
+    expected = _evidence_by_sorting(inc)
+    assert [id(e) for e in picked] == [id(e) for e in expected]

@@ -399,12 +399,17 @@ def _remediation(playbook_id: str, ruleset: RuleSet, lang: str) -> RemediationVi
 
 
 def pick_evidence(inc: Incident) -> list[Event]:
-    """The first event of each rule (most specific first), then the last event; in time order."""
+    """The first event of each rule (most specific first), then the last event; in time order. One pass
+    over the events: sorting an outage's half a million by specificity took a second and 30 MB."""
+    first_of: dict[str, tuple[int, int, Event]] = {}  # by rule: its most specific, first, and where
+    for at, event in enumerate(inc.events):
+        rank = (event.confidence != "high") * 2 + (event.outcome is not Outcome.FAILURE)
+        known = first_of.get(event.rule)
+        if known is None or rank < known[0]:
+            first_of[event.rule] = (rank, at, event)
     chosen: dict[tuple[str, int], Event] = {}
-    first_of: dict[str, Event] = {}  # by rule
-    for event in sorted(inc.events, key=lambda e: (e.confidence != "high", e.outcome is not Outcome.FAILURE)):
-        if event.rule not in first_of:
-            first_of[event.rule] = chosen[(event.source, event.line)] = event
+    for _, _, event in sorted(first_of.values(), key=lambda known: known[:2]):
+        chosen[(event.source, event.line)] = event
     last = inc.events[-1]
     chosen.setdefault((last.source, last.line), last)
     picked = sorted(chosen.values(), key=lambda e: (e.time is None, e.time or datetime.min, e.line))
