@@ -406,22 +406,5 @@ def _warn(loaded: ruleset.RuleSet) -> None:
 
 def entry_point() -> None:
     """The console script."""
-    map_large_blocks()
+    parallel.map_large_blocks()
     sys.exit(main())
-
-
-def map_large_blocks(threshold: int = 128 << 10) -> bool:
-    """Ask glibc to give every allocation over `threshold` its own mapping, returned to the system
-    when freed. By default glibc raises that threshold to the size of the largest block freed (4 MB
-    read blocks and pieces), and later blocks then come from the heap, which keeps what it held: 20
-    to 40 MB of peak RSS on this machine (a 40 MB file with 2 jobs: 111 -> 87 MB). Elsewhere a no-op."""
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (AttributeError, OSError):  # not glibc (macOS, Windows)
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
-
-
-_M_MMAP_THRESHOLD = -3  # glibc's malloc.h

@@ -272,7 +272,32 @@ _WORKER: list[Callable[[Any], Part]] = []  # the scan function of this worker pr
 
 
 def _init(scan: Callable[[Any], Part]) -> None:
+    map_large_blocks(WORKER_MAPPED)
     _WORKER[:] = [scan]
+
+
+# A worker's blocks come from its heap, reused block after block: mapping each one anew and touching its
+# pages cost a 1M-line day a fifth of its time (116,000 page faults, 28,000 from the heap), for 10 MB.
+WORKER_MAPPED = 32 << 20
+
+
+def map_large_blocks(threshold: int = 128 << 10) -> bool:
+    """Ask glibc to give every allocation over `threshold` its own mapping, returned to the system
+    when freed. By default glibc raises that threshold to the size of the largest block freed (4 MB
+    read blocks and pieces), and later blocks then come from the heap, which keeps what it held: 20
+    to 40 MB of peak RSS on this machine (a 40 MB file with 2 jobs: 111 -> 87 MB). The console
+    script's process holds the merged events and reads streams: it maps its blocks; workers do not
+    (WORKER_MAPPED). Elsewhere than glibc a no-op."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError):  # not glibc (macOS, Windows)
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, threshold))
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's malloc.h
 
 
 def _run(task: Chunk | Piece) -> Part:

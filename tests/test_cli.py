@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import cli, pipeline
+from analyzer import cli, parallel, pipeline, sources
 from analyzer.errors import ExitCode
 
 QUOTA = (
@@ -259,9 +259,29 @@ def test_the_console_script_has_glibc_map_large_blocks(monkeypatch: pytest.Monke
             return 1
 
     monkeypatch.setattr(ctypes, "CDLL", lambda _name: Libc())
-    assert cli.map_large_blocks() is True and calls == [(-3, 128 << 10)]
+    assert parallel.map_large_blocks() is True and calls == [(-3, 128 << 10)]
     monkeypatch.setattr(ctypes, "CDLL", lambda _name: object())  # no mallopt: not glibc
-    assert cli.map_large_blocks() is False
+    assert parallel.map_large_blocks() is False
     monkeypatch.undo()
     if platform.libc_ver()[0] == "glibc":
-        assert cli.map_large_blocks() is True  # the real one takes it
+        assert parallel.map_large_blocks() is True  # the real one takes it
+
+
+def test_a_worker_keeps_its_blocks_on_its_heap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker reuses its heap for block after block (the console script's own process maps them)."""
+    import ctypes
+
+    calls: list[tuple[int, int]] = []
+
+    class Libc:
+        def mallopt(self, option: int, value: int) -> int:
+            calls.append((option, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: Libc())
+    monkeypatch.setattr(parallel, "_WORKER", [])
+    scan = object()
+    parallel._init(scan)  # type: ignore[arg-type]
+    assert calls == [(-3, parallel.WORKER_MAPPED)]
+    assert parallel.WORKER_MAPPED > 2 * sources.BLOCK_SIZE  # a block with what it carries from the last one
+    assert parallel._WORKER[0] is scan
