@@ -245,11 +245,9 @@ def test_a_report_into_a_folder_we_may_not_add_files_to_is_written_in_place(
     assert "insufficient_quota" in target.read_text(encoding="utf-8")
 
 
-def test_the_console_script_has_glibc_map_large_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blocks over 128 KiB get their own mapping, freed back to the system (glibc's M_MMAP_THRESHOLD);
-    where there is no mallopt, nothing happens."""
+def fake_mallopt(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """A libc whose mallopt only records what it was asked."""
     import ctypes
-    import platform
 
     calls: list[tuple[int, int]] = []
 
@@ -259,6 +257,16 @@ def test_the_console_script_has_glibc_map_large_blocks(monkeypatch: pytest.Monke
             return 1
 
     monkeypatch.setattr(ctypes, "CDLL", lambda _name: Libc())
+    return calls
+
+
+def test_the_console_script_has_glibc_map_large_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks over 128 KiB get their own mapping, freed back to the system (glibc's M_MMAP_THRESHOLD);
+    where there is no mallopt, nothing happens."""
+    import ctypes
+    import platform
+
+    calls = fake_mallopt(monkeypatch)
     assert parallel.map_large_blocks() is True and calls == [(-3, 128 << 10)]
     monkeypatch.setattr(ctypes, "CDLL", lambda _name: object())  # no mallopt: not glibc
     assert parallel.map_large_blocks() is False
@@ -269,16 +277,7 @@ def test_the_console_script_has_glibc_map_large_blocks(monkeypatch: pytest.Monke
 
 def test_a_worker_keeps_its_blocks_on_its_heap(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker reuses its heap for block after block (the console script's own process maps them)."""
-    import ctypes
-
-    calls: list[tuple[int, int]] = []
-
-    class Libc:
-        def mallopt(self, option: int, value: int) -> int:
-            calls.append((option, value))
-            return 1
-
-    monkeypatch.setattr(ctypes, "CDLL", lambda _name: Libc())
+    calls = fake_mallopt(monkeypatch)
     monkeypatch.setattr(parallel, "_WORKER", [])
     scan = object()
     parallel._init(scan)  # type: ignore[arg-type]
