@@ -68,8 +68,9 @@ class RuleSet:
         """The keywords that only successful-call rules have, sorted: a record with no others is a
         successful call or nothing (`Matcher.only_successes`)."""
         other = {k for rule in self.rules if not rule.call_success for k in rule.keywords}
-        calls = {k for rule in self.rules if rule.call_success for k in rule.keywords if k and "\n" not in k}
-        return sorted(k for k in calls - other if "\r" not in k)  # one line's keywords: what its text has
+        calls = {k for rule in self.rules if rule.call_success for k in rule.keywords}
+        # The prefilter finds a line's keywords in its bytes: only those its text (no line end) holds too.
+        return sorted(k for k in calls - other if k and "\n" not in k and "\r" not in k)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
