@@ -84,8 +84,10 @@ class _Span:
         if when is None:
             return
         self.latest = when
-        self.start = when if self.start is None or when < self.start else self.start
-        self.end = when if self.end is None or when > self.end else self.end
+        if self.start is None or when < self.start:
+            self.start = when
+        if self.end is None or when > self.end:
+            self.end = when
 
 
 def run(
@@ -239,13 +241,20 @@ class _SuccessesShortcut:
         if data[10:11] != b" " or not data.isascii():
             return False
         text = data.decode("ascii")
-        if text.endswith("\r"):
+        if text[-1:] == "\r":
             text = text[:-1]
+        when = self.iso(text) if text[:1].isdigit() else None  # shortcut_time's, with no wrapper
+        if when is None:
+            return False
         rules = self._rules.get(keywords)
         if rules is None:
             words = frozenset(w for i, w in enumerate(self.calls) if keywords >> i & 1)
             rules = self._rules[keywords] = self.matcher.rank(words)[0]
-        return self._taken(rules, text, line_no, shortcut_time(text, self.iso))
+        formats = self.stats.formats
+        formats["timestamped"] = formats.get("timestamped", 0) + 1
+        self.span.add(when)
+        self.matcher.take_success(rules, text, self.source, line_no, when)
+        return True
 
     def line(self, text: str, line_no: int) -> bool:
         if text[:1] == "{":
