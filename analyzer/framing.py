@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,6 +50,11 @@ class Prefilter(Protocol):
     def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
         """Offsets in each such line (ascending, at least one a line), each with the bits of the
         successful-call keywords on its line when they are all the line has, else 0 (`Shortcut.call`)."""
+        ...
+
+    @property
+    def confirmed(self) -> Mapping[tuple[str, int], int]:
+        """The successful-call patterns (text and flags) whose match in a line the bits tell, and their bits."""
         ...
 
 

@@ -162,11 +162,18 @@ class Matcher:
         rules, calls = self.rank(self.keywords.find(text))
         return rules if calls else None
 
-    def take_success(self, rules: list[Rule], text: str, source: str, line: int, when: datetime) -> None:
+    def take_success(
+        self, rules: list[Rule], text: str, source: str, line: int, when: datetime, matched: bool | None = None
+    ) -> None:
         """What `match` does with a one-line record whose candidates are all successful-call rules,
-        its time known: a successful call when one matches, and the source's last time."""
+        its time known: a successful call when one matches, and the source's last time. `matched`:
+        whether the one pattern of the one rule matches in the line, when the prefilter told."""
         self.stats.records += 1
         self.last_time[source] = when
+        if matched is not None and len(text) <= LONG_RECORD:  # the prefilter's answer: the search's
+            if matched:
+                self.successes.add(rules[0].id, when, source, line, line)
+            return
         if len(rules) == 1 and len(rules[0].patterns) == 1 and not rules[0].unless and len(text) <= LONG_RECORD:
             found = self._single(rules[0], text)  # the usual case: one rule of one pattern
         else:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from types import MappingProxyType
 from typing import BinaryIO, cast
 
 from . import parallel, prefilter, redaction, sources, timestamps
@@ -97,8 +98,9 @@ def run(
     inputs = sources.resolve(options.paths, stdin)
     redact = redaction.redact if options.redact else redaction.identity
     call_words = tuple(ruleset.call_keywords()[: prefilter.CALL_BITS])
+    confirm = [r.patterns[0] for r in ruleset.rules if r.call_success and len(r.patterns) == 1 and not r.unless]
     scanner = _Scanner(
-        prefilter.build(options.engine, ruleset.keywords(), call_words),
+        prefilter.build(options.engine, ruleset.keywords(), call_words, confirm),
         Clock(options.tz, options.now),
         ruleset,
         redact,
@@ -196,7 +198,7 @@ class _Scanner:
         """The events of one source, or of one byte range or piece of it."""
         edges = (part.first, part.last) if part else (True, True)
         split_end = isinstance(part, parallel.Piece) and part.split
-        shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name, self.calls)
+        shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name, self.calls, self.engine.confirmed)
         records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut, split_end)
         entries = _observed((parse(r, self.clock) for r in records), stats, span)
         return match(entries, matcher)
@@ -227,17 +229,28 @@ class _SuccessesShortcut:
     read for an ISO time only; JSON lines by parse()'s own JSON reader."""
 
     def __init__(
-        self, clock: Clock, stats: SourceStats, matcher: Matcher, span: _Span, source: str, calls: Sequence[str] = ()
+        self,
+        clock: Clock,
+        stats: SourceStats,
+        matcher: Matcher,
+        span: _Span,
+        source: str,
+        calls: Sequence[str] = (),
+        confirmed: Mapping[tuple[str, int], int] = MappingProxyType({}),
     ) -> None:
         self.clock, self.iso = clock, timestamps.iso_start(clock)  # the memo of minutes parse() reads too
         self.stats, self.matcher, self.span, self.source = stats, matcher, span, source
         self.calls = calls  # the prefilter's successful-call keywords, by bit
-        self._rules: dict[int, list[Rule]] = {}  # candidate rules by keyword bits
+        self.confirmed = confirmed  # the bits of the successful-call patterns whose match the prefilter tells
+        # by keyword bits: the candidate rules, and the bit of the one pattern of the one rule when confirmed
+        self._lanes: dict[int, tuple[list[Rule], int]] = {}
 
-    def call(self, data: bytes, line_no: int, keywords: int) -> bool:
-        """`line` for a line whose only keywords the prefilter found are successful-call ones (their
-        bits), when it is ASCII and starts with a date and a space (so it has no wrapper): taken
-        without decoding it for UTF-8 or looking for its keywords again."""
+    def call(self, data: bytes, line_no: int, marks: int) -> bool:
+        """`line` for a line whose only keywords the prefilter found are successful-call ones (the
+        bits of `marks` under prefilter.KEYWORD_BITS; above: the confirmed patterns that match in
+        it), when it is ASCII and starts with a date and a space (so it has no wrapper): taken
+        without decoding it for UTF-8 or looking for its keywords again; and when its one candidate
+        pattern is confirmed, without searching it either."""
         if data[10:11] != b" " or not data.isascii():
             return False
         text = data.decode("ascii")
@@ -246,15 +259,25 @@ class _SuccessesShortcut:
         when = self.iso(text) if text[:1].isdigit() else None  # shortcut_time's, with no wrapper
         if when is None:
             return False
-        rules = self._rules.get(keywords)
-        if rules is None:
-            words = frozenset(w for i, w in enumerate(self.calls) if keywords >> i & 1)
-            rules = self._rules[keywords] = self.matcher.rank(words)[0]
+        keywords = marks & prefilter.KEYWORD_BITS
+        lane = self._lanes.get(keywords)
+        if lane is None:
+            lane = self._lanes[keywords] = self._lane(keywords)
+        rules, confirm = lane
         formats = self.stats.formats
         formats["timestamped"] = formats.get("timestamped", 0) + 1
         self.span.add(when)
-        self.matcher.take_success(rules, text, self.source, line_no, when)
+        matched = bool(marks & confirm) if confirm else None
+        self.matcher.take_success(rules, text, self.source, line_no, when, matched)
         return True
+
+    def _lane(self, keywords: int) -> tuple[list[Rule], int]:
+        words = frozenset(w for i, w in enumerate(self.calls) if keywords >> i & 1)
+        rules = self.matcher.rank(words)[0]
+        if len(rules) != 1 or len(rules[0].patterns) != 1 or rules[0].unless:
+            return rules, 0
+        pattern = rules[0].patterns[0]
+        return rules, self.confirmed.get((pattern.pattern, pattern.flags), 0)
 
     def line(self, text: str, line_no: int) -> bool:
         if text[:1] == "{":

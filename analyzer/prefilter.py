@@ -9,6 +9,7 @@ package imports) and `regex` (the standard library's `re`, always there). Both g
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import platform
 import re
@@ -88,9 +89,12 @@ class RegexPrefilter:
     alternation of them is three to four times slower); lines that may continue a record found by
     what they must hold (`_TRIGGER_NEEDLES`) and checked with TRIGGERS at their start."""
 
-    def __init__(self, keywords: Iterable[str], calls: Sequence[str] = ()) -> None:
-        self._keywords = _literals(keywords)  # calls: not told apart here (hits)
+    def __init__(
+        self, keywords: Iterable[str], calls: Sequence[str] = (), confirm: Sequence[regex.Pattern[str]] = ()
+    ) -> None:
+        self._keywords = _literals(keywords)  # calls and confirm: not told apart here (hits)
         self._trigger = re.compile(TRIGGERS, re.M).match
+        self.confirmed: dict[tuple[str, int], int] = {}
 
     def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
         """The start of each line that has a keyword or a trigger, ascending, each with 0: this
@@ -141,20 +145,39 @@ class HyperscanPrefilter:
 
     Hyperscan reports where each match ends; a match never spans a newline, so the line holding
     that end offset is the line that matched. Each such line is reported once, by its start, with
-    the bits of the successful-call keywords (`calls`, the first CALL_BITS) when they are all it has.
+    the bits of the successful-call keywords (`calls`, the first CALL_BITS) when they are all it has,
+    and above them a bit for each pattern of `confirm` (successful-call patterns) that matches in the
+    line, for those whose match it can tell exactly (`confirmed`, `confirm_flags`).
     """
 
-    def __init__(self, keywords: Iterable[str], calls: Sequence[str] = ()) -> None:
+    def __init__(
+        self, keywords: Iterable[str], calls: Sequence[str] = (), confirm: Sequence[regex.Pattern[str]] = ()
+    ) -> None:
         if hyperscan is None:
             raise UsageError("--engine", "hyperscan is not installed", "pip install hyperscan, or use --engine regex")
         literals = _literals(keywords)
         expressions = [TRIGGERS, *(_escaped(k) for k in literals)]
         flags = [hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY] + [0] * (len(expressions) - 1)
-        self._db = compiled(expressions, list(range(len(expressions))), flags)
         # What each expression adds to its line's mark: a call keyword its bit (shifted past bit 0);
         # the triggers and any other keyword bit 0, which makes the line an ordinary hit.
         bits = {word.encode(): 2 << i for i, word in enumerate(calls[:CALL_BITS])}
         self._marks = [1, *(bits.get(k, 1) for k in literals)]
+        # a confirmed pattern (its text and flags): its bit in the hits' marks
+        self.confirmed: dict[tuple[str, int], int] = {}
+        for pattern in confirm:
+            key, hs_flags = (pattern.pattern, pattern.flags), confirm_flags(pattern)
+            if hs_flags is None or key in self.confirmed or len(self.confirmed) == CONFIRM_BITS:
+                continue
+            expression = pattern.pattern.encode("ascii")
+            try:
+                compiled([expression], [0], [hs_flags])
+            except hyperscan.error:  # too large, or syntax it lacks
+                continue
+            self.confirmed[key] = 1 << (CALL_BITS + len(self.confirmed))
+            expressions.append(expression)
+            flags.append(hs_flags)
+            self._marks.append(self.confirmed[key] << 1)
+        self._db = compiled(expressions, list(range(len(expressions))), flags)
 
     def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
         """The start of each line that has a keyword or a trigger, ascending, and the bits of its
@@ -173,19 +196,56 @@ class HyperscanPrefilter:
             if end <= line_end:  # the same line (its newline at line_end) as the previous hit
                 mark |= hit
                 continue
-            if line_end >= 0:
+            if line_end >= 0 and mark & _HIT_MARKS:  # not a line where only a confirmed pattern matched
                 yield start, 0 if mark & 1 else (mark & _MARK_MASK) >> 1
             line_end = buffer.find(b"\n", end)
             if line_end < 0:
                 line_end = len(buffer)
             start, mark = buffer.rfind(b"\n", 0, end) + 1, hit
-        if line_end >= 0:
+        if line_end >= 0 and mark & _HIT_MARKS:
             yield start, 0 if mark & 1 else (mark & _MARK_MASK) >> 1
 
 
-CALL_BITS = 30  # successful-call keywords the prefilter tells apart; a rule set with more leaves the rest to matching
-_MARK_WIDTH = CALL_BITS + 1
+CALL_BITS = 16  # successful-call keywords the prefilter tells apart; a rule set with more leaves the rest to matching
+CONFIRM_BITS = 8  # successful-call patterns whose match it tells too; the rest are searched by matching
+KEYWORD_BITS = (1 << CALL_BITS) - 1  # of a hit's mark: its call keywords' bits (the confirmed patterns' above)
+_MARK_WIDTH = CALL_BITS + CONFIRM_BITS + 1
 _MARK_MASK = (1 << _MARK_WIDTH) - 1
+_HIT_MARKS = KEYWORD_BITS << 1 | 1  # a line with none of these is no hit
+
+
+def confirm_flags(pattern: regex.Pattern[str]) -> int | None:
+    """Hyperscan's flags for a pattern whose every match in an ASCII line it finds as `regex` finds
+    it in the text of that line alone (the line without its CR: the record's text); None for any
+    other pattern. Such a pattern has only syntax both engines read alike on ASCII, none of which
+    can match a line end or a CR, or tell where the line ends: literals, escaped punctuation,
+    \\d \\w \\S \\b \\B, sets of those that are not negated, groups, alternatives, ^, and the
+    quantifiers * + ? {m} {m,} {m,n}, lazy or not (no ., no $); and no flag but IGNORECASE and
+    MULTILINE (which, in a line of its own, changes nothing)."""
+    if pattern.flags & ~_CONFIRMABLE_FLAGS or not pattern.pattern.isascii():
+        return None
+    tokens = _TOKEN.findall(pattern.pattern)
+    if "".join(tokens) != pattern.pattern:
+        return None
+    for before, token in itertools.pairwise(["(", *tokens]):
+        # a quantifier repeats what came before: a++ is possessive, (?=, (?i) and (?# are no groups here
+        if _QUANTIFIER.fullmatch(token) and (_QUANTIFIER.fullmatch(before) or before in "(|^$" or before[:2] == "(?"):
+            return None
+    flags = hyperscan.HS_FLAG_MULTILINE
+    return flags | hyperscan.HS_FLAG_CASELESS if pattern.flags & regex.IGNORECASE else flags
+
+
+_CONFIRMABLE_FLAGS = int(regex.IGNORECASE | regex.MULTILINE | regex.UNICODE | regex.VERSION0)
+_PUNCTUATION = r"!-/:-@\[-`{-~"  # ASCII punctuation: escaped, the character itself in both engines
+_QUANTIFIER = re.compile(r"(?:[*+?]|\{[0-9]+(?:,[0-9]*)?\})\??")
+_TOKEN = re.compile(
+    rf"""\\[dwSbB] | \\[{_PUNCTUATION}]
+    | \[ (?!\^) (?: \\[dwS] | \\[{_PUNCTUATION}] | [ -Z^-~] )+ \]
+    | \(\?: | \(\?P<[A-Za-z_][A-Za-z0-9_]*> | \( | \) | \| | \^
+    | {_QUANTIFIER.pattern}
+    | [ -#%-'\,\-/->@-Z_-z~]""",
+    re.VERBOSE,
+)
 
 
 def _escaped(keyword: bytes) -> bytes:
@@ -279,7 +339,8 @@ class PatternGate:
         return _ids(self._db, text.encode("ascii")) | self.always
 
 
-ENGINES: dict[str, Callable[[Iterable[str], Sequence[str]], Prefilter]] = {"regex": RegexPrefilter}
+Engine = Callable[[Iterable[str], Sequence[str], Sequence[regex.Pattern[str]]], Prefilter]
+ENGINES: dict[str, Engine] = {"regex": RegexPrefilter}
 if hyperscan is not None:
     ENGINES = {"hyperscan": HyperscanPrefilter, **ENGINES}
 ENGINE_NAMES = ("auto", "hyperscan", "regex")  # what --engine accepts, whatever is installed
@@ -296,7 +357,10 @@ def available(engine: str) -> str:
     return engine
 
 
-def build(engine: str, keywords: Iterable[str], calls: Sequence[str] = ()) -> Prefilter:
+def build(
+    engine: str, keywords: Iterable[str], calls: Sequence[str] = (), confirm: Sequence[regex.Pattern[str]] = ()
+) -> Prefilter:
     """The prefilter of the named engine, or of the fastest available one for `auto`; `calls`: the
-    keywords that only successful-call rules have, which the hyperscan engine tells apart."""
-    return ENGINES[available(engine)](keywords, calls)
+    keywords that only successful-call rules have, which the hyperscan engine tells apart, and
+    `confirm`: successful-call patterns whose match in a line it tells when it can (`confirmed`)."""
+    return ENGINES[available(engine)](keywords, calls, confirm)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import regex
 from conftest import LOGHUB, SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -184,6 +185,12 @@ SUCCESS_LINE = st.sampled_from(
         '    POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
         '2026-03-14 09:12:19\tINFO POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
         '2026-03-14 09:12:60 INFO POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
+        # where Hyperscan reads a line otherwise than regex (\S takes \x1c and VT to it), and bounds
+        '2026-03-14 09:12:20 INFO POST https://api.openai.com/v1/c\x1cx "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:21 INFO POST https://api.openai.com/v1/c\x0b "HTTP/1.1 200 OK"',
+        "2026-03-14 09:12:22 INFO POST https://api.openai.com/v1/" + "a" * 301 + ' "HTTP/1.1 200 OK"',
+        "2026-03-14 09:12:23 INFO POST https://api.openai.com/v1/" + "a" * 296 + ' "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:24 INFO POST https://api.openai.com/v1/c "HTTP/1.1 2001" "HTTP/1.1 200 OK"',
         "",
     ]
 )
@@ -308,3 +315,76 @@ def test_an_empty_cache_dir_setting_caches_nothing(tmp_path: Path, monkeypatch: 
     assert prefilter.cache_dir() is None
     hit_lines("hyperscan", b"insufficient_quota\n")
     assert not list(tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("source", "flags", "confirmable"),
+    [
+        (r'https://(?:api\.openai\.com|[\w-]+\.openai\.azure\.com)/\S{0,300} "HTTP/[\d.]+ 20[01]\b', 0, True),
+        (r"(?P<code>20[01]) OK\b", regex.IGNORECASE | regex.MULTILINE, True),
+        (r"^a\S*?b+c{2,}d{3}", 0, True),
+        (r"OK$", 0, False),  # where a line ends: before its CR to regex, after it to Hyperscan
+        (r"a.b", 0, False),  # . takes a CR
+        (r"a[^b]c", 0, False),  # a negated set takes a newline: a match could span lines
+        (r"a\sb", 0, False),  # \s too
+        (r"a\Wb|a\Db", 0, False),
+        (r"a.b", regex.DOTALL, False),
+        (r"a(?=b)", 0, False),  # lookaround
+        (r"(?i)ok", 0, False),  # inline flags: not told apart from the rest
+        (r"a++b", 0, False),  # possessive
+        (r"a{,3}b", 0, False),  # {,n}: a repeat to regex, a literal to PCRE
+        (r"(a)\1", 0, False),  # a back reference
+        (r"\Aab", 0, False),
+        (r"caf\u00e9|café", 0, False),
+        (r"ok", regex.VERBOSE, False),
+        (r"ok", regex.WORD, False),  # \b of Unicode's rules
+        (r"[[:alpha:]]x", 0, False),
+    ],
+)
+def test_only_patterns_that_both_engines_read_alike_in_a_line_are_confirmable(
+    source: str, flags: int, confirmable: bool
+) -> None:
+    if "hyperscan" not in prefilter.ENGINES:
+        pytest.skip("hyperscan is not installed")
+    assert (prefilter.confirm_flags(regex.compile(source, flags)) is not None) is confirmable
+
+
+CONFIRMABLE = [
+    *{
+        (p.pattern, p.flags): (p, r.examples_match)
+        for r in RULES.rules
+        for p in r.patterns
+        if prefilter.confirm_flags(p) is not None
+    }.values(),
+    # and the classes where the two engines' ASCII differs most easily: controls, CR, line edges
+    (regex.compile(r"a\S{0,3}b"), ("a\x1cb", "a\x0bb", "a\x0cb", "a\rb", "a\x1f\x7fb", "a\x00b")),
+    (regex.compile(r"\bOK\b|^KW \w+ \d"), ("OK", "xOK", "OK_", "_ 1")),
+]
+NOISE = st.text(st.sampled_from([*"aZ09_-./: \"'()[]{}", "\t", "\r", "\x0b", "\x1c", "é"]), max_size=4)
+
+
+@needs_hyperscan
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, len(CONFIRMABLE) - 1), st.data())
+def test_a_confirmed_pattern_is_marked_on_a_line_exactly_where_regex_finds_it(first: int, data: st.DataObject) -> None:
+    """Every confirmable pattern of the rule set, eight at a time, on lines of their rules' examples and noise."""
+    window = CONFIRMABLE[first : first + prefilter.CONFIRM_BITS]
+    patterns = [p for p, _ in window]
+    examples = st.sampled_from([e.replace("\n", " ") for _, texts in window for e in texts] or [""])
+    line = st.tuples(st.lists(examples | NOISE, max_size=4).map("".join), st.sampled_from(["\n", "\r\n"]))
+    lines = data.draw(st.lists(line, max_size=8))
+    engine = prefilter.build("hyperscan", ["KW"], ["KW"], patterns)
+    assert engine.confirmed, "Hyperscan refused every pattern"
+    buffer = "".join(f"KW {text}{end}" for text, end in lines).encode()
+    checked = 0
+    for start, marks in engine.hits(buffer):
+        data = buffer[start : buffer.find(b"\n", start)]
+        if not data or not marks or not data.isascii():
+            continue  # an ordinary hit, or a line the lane leaves to the full path
+        text = data.decode().removesuffix("\r")  # a record's text, as framing makes it
+        checked += 1
+        for pattern in patterns:
+            bit = engine.confirmed.get((pattern.pattern, pattern.flags), 0)
+            if bit:
+                assert bool(marks & bit) == (pattern.search(text) is not None), (pattern.pattern, data)
+    assert checked == sum(1 for text, _ in lines if text.isascii())
