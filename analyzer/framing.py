@@ -416,7 +416,7 @@ def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> It
             continue
         line_start = buffer.rfind(b"\n", 0, hit) + 1
         line_end = buffer.find(b"\n", hit) + 1 or len(buffer)
-        if _one_line_region(buffer, line_start, line_end):
+        if _one_line_region(buffer, line_start):
             end = line_end
             yield line_start, line_end, calls
             continue
@@ -435,16 +435,24 @@ def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> It
 _STAMPED = {bytes([c]) for c in b"0123456789{[<"}
 
 
-def _one_line_region(buffer: bytes, start: int, end: int) -> bool:
-    """True when the line [start, end) is surely a region of its own, as `_regions` would find: a
+def _one_line_region(buffer: bytes, start: int) -> bool:
+    """True when the line at `start` is surely a region of its own, as `_regions` would find: a
     stamped head among simple heads (the line before it, the one before that, and the next). The
-    common case, decided with four looks at line starts; False leaves it to the general path."""
-    if start == 0 or buffer[start : start + 1] not in _STAMPED or not _simple_head(buffer, start):
+    common case, decided with one match from two lines up; False leaves it to the general path."""
+    if start == 0:
         return False
     before = buffer.rfind(b"\n", 0, start - 1) + 1
-    if not _simple_head(buffer, before) or (before > 0 and not _simple_head(buffer, _line_before(buffer, before))):
-        return False
-    return end == len(buffer) or _simple_head(buffer, end)
+    if before == 0:
+        return _AFTER_ONE_HEAD.match(buffer) is not None
+    return _AFTER_TWO_HEADS.match(buffer, buffer.rfind(b"\n", 0, before - 1) + 1) is not None
+
+
+# _simple_head as a pattern (a line start it is True at), and lines of them: a line that is a
+# simple head, then the stamped simple head of the hit, then a simple head or the end.
+_SIMPLE = rb'(?:[^ \t\r\n{0-9TDC\x80-\xff]|\{(?!"log":)|' + _PLAIN_DATED.pattern + rb"|" + _CRI_HEAD.pattern + rb")"
+_HIT_LINE = rb"(?=[0-9{\[<])" + _SIMPLE + rb"[^\n]*(?:\n(?:" + _SIMPLE + rb"|\Z)|\Z)"
+_AFTER_ONE_HEAD = re.compile(_SIMPLE + rb"[^\n]*\n" + _HIT_LINE)
+_AFTER_TWO_HEADS = re.compile(_SIMPLE + rb"[^\n]*\n" + _SIMPLE + rb"[^\n]*\n" + _HIT_LINE)
 
 
 def _boundary_before(buffer: bytes, start: int) -> int:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from analyzer import prefilter
+from analyzer import framing, prefilter
 from analyzer.framing import frame_blocks, frame_lines
 from analyzer.models import Record
 from analyzer.prefilter import RegexPrefilter
@@ -347,3 +347,30 @@ def test_fast_path_counts_a_split_docker_line_as_one_record(engine: str) -> None
     _, fast_stats = run_blocks(blocks, prefilter.build(engine, ["quota"]))
     assert full_stats.records == 6
     assert fast_stats.records == full_stats.records
+
+
+def _one_line_region_reference(buffer: bytes, start: int) -> bool:
+    """framing._one_line_region as it was written first: four looks at line starts with _simple_head."""
+    simple = framing._simple_head
+    if start == 0 or buffer[start : start + 1] not in framing._STAMPED or not simple(buffer, start):
+        return False
+    before = buffer.rfind(b"\n", 0, start - 1) + 1
+    if not simple(buffer, before) or (before > 0 and not simple(buffer, buffer.rfind(b"\n", 0, before - 1) + 1)):
+        return False
+    end = buffer.find(b"\n", start) + 1 or len(buffer)
+    return end == len(buffer) or simple(buffer, end)
+
+
+ODD_HEADS = st.sampled_from(["[x] y", "<13>Mar 14", "{}", "Done", "T", "2026-03-14 ", "2026-0", "١٢٣٤-03-14 x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINE | ODD_HEADS, max_size=8))
+@example(lines=[NEXT, NEXT, NEXT])
+@example(lines=[NEXT, f"{CRI_TIME} stdout F 1", NEXT, f"{CRI_TIME} stdout P x"])
+def test_one_line_regions_are_those_of_the_four_looks(lines: list[str]) -> None:
+    for end in ("", "\n"):
+        buffer = ("\n".join(lines) + end).encode()
+        starts = [0, *(i + 1 for i, byte in enumerate(buffer) if byte == 0x0A and i + 1 < len(buffer))]
+        for start in starts:
+            assert framing._one_line_region(buffer, start) == _one_line_region_reference(buffer, start), start
