@@ -40,7 +40,15 @@ def _zone(text: str | None, clock: Clock) -> tzinfo:
 
 
 def _micro(fraction: str | None) -> int:
-    return int((fraction or "0")[:_FRACTION_DIGITS].ljust(_FRACTION_DIGITS, "0"))
+    micro = _MICROS.get(fraction)
+    if micro is None:
+        micro = int((fraction or "0")[:_FRACTION_DIGITS].ljust(_FRACTION_DIGITS, "0"))
+        if fraction is None or len(fraction) <= 3:  # milliseconds: 1,111 texts at most
+            _MICROS[fraction] = micro
+    return micro
+
+
+_MICROS: dict[str | None, int] = {}  # microseconds of a fraction's digits, by the digits
 
 
 def _guess_year(month: int, day: int, clock: Clock) -> int:
