@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache
 
-from dateutil import parser as dateutil_parser
-
 MONTHS = {
     m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
 }
@@ -294,6 +292,8 @@ def find(text: str, clock: Clock) -> tuple[datetime | None, int]:
 
 
 def _dateutil(head: str, clock: Clock) -> tuple[datetime | None, int]:
+    from dateutil import parser as dateutil_parser  # the last resort: most runs never import it
+
     words = head.split(" ", 4)[:4]
     for n in range(len(words), 0, -1):
         candidate = " ".join(words[:n]).strip("[]")

@@ -14,15 +14,17 @@ import json
 from collections.abc import Iterator
 from dataclasses import fields
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup
 
 from .. import resources
 from . import i18n
 from .model import INCIDENT_VIEW_ONLY, VIEW_ONLY, IncidentView, Report
 from .timeline import mermaid_label, mermaid_time
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = {"md": "report.md.j2", "text": "report.txt.j2", "html": "report.html.j2"}
 CSP = (
@@ -116,7 +118,9 @@ def render_chunks(report: Report, fmt: str, color: bool = False) -> Iterator[str
 
 @cache
 def environment() -> jinja2.Environment:
-    """The one jinja2 environment of every template."""
+    """The one jinja2 environment of every template (jinja2 is imported here: a JSON report needs none)."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
         undefined=jinja2.StrictUndefined,
@@ -154,6 +158,7 @@ def peak(figures: dict[str, str], text: dict[str, Any]) -> str:
 
 def _in_lang(func: Any) -> Any:
     """A filter that formats for the language of the report being rendered."""
+    import jinja2
 
     @jinja2.pass_context
     def filter_(context: jinja2.runtime.Context, value: Any) -> str:
