@@ -136,12 +136,14 @@ def run(
                     scanner.gate.prepare()
                 scan_piece = functools.partial(scanner.piece, source.name)
                 parts = parallel.scan_pieces(itertools.chain([first], stream), jobs, scan_piece, progress)
-                found.extend(_merged(parts, source_stats, stats, calls, span, texts))
+                with parallel.blocks_on_heap():
+                    found.extend(_merged(parts, source_stats, stats, calls, span, texts))
                 continue
             blocks = [first.data] if first is not None else []  # one piece: not worth a worker
         if progress is not None:
             blocks = _progressed(blocks, progress)
-        found.extend(texts.held(scanner.events(blocks, source.name, source_stats, matcher, span)))
+        with parallel.blocks_on_heap():
+            found.extend(texts.held(scanner.events(blocks, source.name, source_stats, matcher, span)))
     order = input_order(s.name for s in all_stats)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
         found.sort(key=lambda e: order(e.time, e.source, e.line))

@@ -275,6 +275,25 @@ def test_the_console_script_has_glibc_map_large_blocks(monkeypatch: pytest.Monke
         assert parallel.map_large_blocks() is True  # the real one takes it
 
 
+def test_a_source_scanned_in_this_process_has_its_blocks_on_the_heap_then_mapped_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from analyzer import ruleset
+
+    log = tmp_path / "app.log"
+    log.write_text("2026-03-14 09:00:00 ERROR insufficient_quota\n", encoding="utf-8")
+    calls = fake_mallopt(monkeypatch)
+    options = pipeline.Options((str(log),), UTC, datetime(2026, 11, 27, tzinfo=UTC), jobs=1)
+    assert len(pipeline.run(options, ruleset.load(), None).events) == 1
+    assert calls == [(-3, parallel.WORKER_MAPPED), (-3, 128 << 10)]
+    calls.clear()
+    with pytest.raises(RuntimeError), parallel.blocks_on_heap():
+        raise RuntimeError("a scan that fails")
+    assert calls == [(-3, parallel.WORKER_MAPPED), (-3, 128 << 10)]  # mapped again all the same
+
+
 def test_a_worker_keeps_its_blocks_on_its_heap(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker reuses its heap for block after block (the console script's own process maps them)."""
     calls = fake_mallopt(monkeypatch)
