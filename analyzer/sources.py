@@ -250,14 +250,17 @@ def _line_blocks(stream: BinaryIO, name: str, stats: SourceStats, first: bool = 
             chunk, cr_only, first = _first_chunk(chunk), b"\r" in chunk and b"\n" not in chunk, False
         if cr_only:
             chunk = chunk.replace(b"\r", b"\n")
-        data = carry + chunk if carry else chunk
-        cut = data.rfind(b"\n") + 1
-        if cut == 0 and len(data) > MAX_LINE:
+        cut = chunk.rfind(b"\n") + 1  # the carry has no newline: the block ends where the chunk's last line does
+        if cut:  # the carry and the chunk's lines in one copy
+            block = b"".join((carry, memoryview(chunk)[:cut])) if carry else chunk[:cut]
+            carry = chunk[cut:]
+            yield block
+            continue
+        carry += chunk
+        if len(carry) > MAX_LINE:
             stats.split_lines += 1
-            cut = len(data)
-        carry = data[cut:]
-        if cut:
-            yield data[:cut]
+            yield carry
+            carry = b""
     if carry:
         yield carry
 
