@@ -174,7 +174,7 @@ class Matcher:
             if matched:
                 self.successes.add(rules[0].id, when, source, line, line)
             return
-        if len(rules) == 1 and len(rules[0].patterns) == 1 and not rules[0].unless and len(text) <= LONG_RECORD:
+        if len(rules) == 1 and rules[0].single is not None and len(text) <= LONG_RECORD:
             found = self._single(rules[0], text)  # the usual case: one rule of one pattern
         else:
             found = self.first(rules, text)

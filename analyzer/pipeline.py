@@ -98,7 +98,7 @@ def run(
     inputs = sources.resolve(options.paths, stdin)
     redact = redaction.redact if options.redact else redaction.identity
     call_words = tuple(ruleset.call_keywords()[: prefilter.CALL_BITS])
-    confirm = [r.patterns[0] for r in ruleset.rules if r.call_success and len(r.patterns) == 1 and not r.unless]
+    confirm = [r.single for r in ruleset.rules if r.call_success and r.single is not None]
     scanner = _Scanner(
         prefilter.build(options.engine, ruleset.keywords(), call_words, confirm),
         Clock(options.tz, options.now),
@@ -276,10 +276,8 @@ class _SuccessesShortcut:
     def _lane(self, keywords: int) -> tuple[list[Rule], int]:
         words = frozenset(w for i, w in enumerate(self.calls) if keywords >> i & 1)
         rules = self.matcher.rank(words)[0]
-        if len(rules) != 1 or len(rules[0].patterns) != 1 or rules[0].unless:
-            return rules, 0
-        pattern = rules[0].patterns[0]
-        return rules, self.confirmed.get((pattern.pattern, pattern.flags), 0)
+        pattern = rules[0].single if len(rules) == 1 else None
+        return rules, 0 if pattern is None else self.confirmed.get((pattern.pattern, pattern.flags), 0)
 
     def line(self, text: str, line_no: int) -> bool:
         if text[:1] == "{":

@@ -38,6 +38,11 @@ class Rule:
     location: str  # file:line of its [[rule]] header
 
     @property
+    def single(self) -> regex.Pattern[str] | None:
+        """Its one pattern, when it has one and no `unless`: whether it matches is whether the rule does."""
+        return self.patterns[0] if len(self.patterns) == 1 and not self.unless else None
+
+    @property
     def call_success(self) -> bool:
         """Its records are successful API calls (a success with a category, such as credit bought, is not)."""
         return self.outcome is Outcome.SUCCESS and self.category is None
