@@ -161,23 +161,25 @@ class HyperscanPrefilter:
         # What each expression adds to its line's mark: a call keyword its bit (shifted past bit 0);
         # the triggers and any other keyword bit 0, which makes the line an ordinary hit.
         bits = {word.encode(): 2 << i for i, word in enumerate(calls[:CALL_BITS])}
-        self._marks = [1, *(bits.get(k, 1) for k in literals)]
-        # a confirmed pattern (its text and flags): its bit in the hits' marks
-        self.confirmed: dict[tuple[str, int], int] = {}
+        marks = [1, *(bits.get(k, 1) for k in literals)]
+        chosen: dict[tuple[str, int], tuple[bytes, int]] = {}  # the patterns it may confirm: expression, flags
         for pattern in confirm:
-            key, hs_flags = (pattern.pattern, pattern.flags), confirm_flags(pattern)
-            if hs_flags is None or key in self.confirmed or len(self.confirmed) == CONFIRM_BITS:
-                continue
-            expression = pattern.pattern.encode("ascii")
-            try:
-                compiled([expression], [0], [hs_flags])
-            except hyperscan.error:  # too large, or syntax it lacks
-                continue
-            self.confirmed[key] = 1 << (CALL_BITS + len(self.confirmed))
-            expressions.append(expression)
-            flags.append(hs_flags)
-            self._marks.append(self.confirmed[key] << 1)
-        self._db = compiled(expressions, list(range(len(expressions))), flags)
+            hs_flags = confirm_flags(pattern)
+            if hs_flags is not None and len(chosen) < CONFIRM_BITS:
+                chosen.setdefault((pattern.pattern, pattern.flags), (pattern.pattern.encode("ascii"), hs_flags))
+
+        def database(chosen: dict[tuple[str, int], tuple[bytes, int]]) -> hyperscan.Database:
+            every = [*expressions, *(expression for expression, _ in chosen.values())]
+            return compiled(every, list(range(len(every))), [*flags, *(f for _, f in chosen.values())])
+
+        try:
+            self._db = database(chosen)
+        except hyperscan.error:  # a pattern too large, or of syntax it lacks: confirm the others
+            chosen = {key: (e, f) for key, (e, f) in chosen.items() if _compiles(e, f)}
+            self._db = database(chosen)
+        # a confirmed pattern (its text and flags): its bit in the hits' marks (shifted past bit 0 there)
+        self.confirmed = {key: 1 << (CALL_BITS + i) for i, key in enumerate(chosen)}
+        self._marks = [*marks, *(bit << 1 for bit in self.confirmed.values())]
 
     def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
         """The start of each line that has a keyword or a trigger, ascending, and the bits of its
@@ -248,6 +250,14 @@ _TOKEN = re.compile(
 )
 
 
+def _compiles(expression: bytes, flags: int) -> bool:
+    try:
+        compiled([expression], [0], [flags])
+    except hyperscan.error:
+        return False
+    return True
+
+
 def _escaped(keyword: bytes) -> bytes:
     return b"".join(b"\\x%02x" % byte for byte in keyword)
 
@@ -308,20 +318,13 @@ class PatternGate:
             self._db = self._database(range(len(self.patterns)), flags)
             self.always = frozenset()
         except hyperscan.error:  # one of them is too large or uses syntax Hyperscan lacks: find which
-            good = [i for i in sorted(self.every) if self._compiles(i, flags)]
+            good = [i for i in sorted(self.every) if _compiles(self.patterns[i].pattern.encode(), flags[i])]
             self.always = self.every - set(good)
             self._db = self._database(good, flags) if good else None
 
     def _database(self, indices: Iterable[int], flags: list[int]) -> hyperscan.Database:
         chosen = list(indices)
         return compiled([self.patterns[i].pattern.encode() for i in chosen], chosen, [flags[i] for i in chosen])
-
-    def _compiles(self, index: int, flags: list[int]) -> bool:
-        try:
-            self._database([index], flags)
-        except hyperscan.error:
-            return False
-        return True
 
     @classmethod
     def _flags(cls, pattern: regex.Pattern[str]) -> int:

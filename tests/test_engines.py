@@ -388,3 +388,16 @@ def test_a_confirmed_pattern_is_marked_on_a_line_exactly_where_regex_finds_it(fi
             if bit:
                 assert bool(marks & bit) == (pattern.search(text) is not None), (pattern.pattern, data)
     assert checked == sum(1 for text, _ in lines if text.isascii())
+
+
+@needs_hyperscan
+def test_a_pattern_hyperscan_cannot_compile_is_not_confirmed_and_the_others_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", str(tmp_path))
+    too_large, fine = regex.compile(r"x\w{1,60000}y"), regex.compile(r"\bOK\b")
+    assert prefilter.confirm_flags(too_large) is not None  # its syntax is fine: Hyperscan refuses its size
+    engine = prefilter.build("hyperscan", ["KW"], ["KW"], [too_large, fine])
+    assert list(engine.confirmed) == [(fine.pattern, fine.flags)]
+    (_, marks), (_, other) = engine.hits(b"KW it is OK\nKW x" + b"a" * 10 + b"y\n")
+    assert marks & engine.confirmed[(fine.pattern, fine.flags)] and other == 1  # the keyword's bit alone
