@@ -174,9 +174,13 @@ class HyperscanPrefilter:
 
         try:
             self._db = database(chosen)
-        except hyperscan.error:  # a pattern too large, or of syntax it lacks: confirm the others
+        except hyperscan.error:  # a pattern too large, or of syntax it lacks: confirm the others, or none
             chosen = {key: (e, f) for key, (e, f) in chosen.items() if _compiles(e, f)}
-            self._db = database(chosen)
+            try:
+                self._db = database(chosen)
+            except hyperscan.error:  # each one alone, not all of them together
+                chosen = {}
+                self._db = database(chosen)
         # a confirmed pattern (its text and flags): its bit in the hits' marks (shifted past bit 0 there)
         self.confirmed = {key: 1 << (CALL_BITS + i) for i, key in enumerate(chosen)}
         self._marks = [*marks, *(bit << 1 for bit in self.confirmed.values())]

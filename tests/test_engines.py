@@ -401,3 +401,22 @@ def test_a_pattern_hyperscan_cannot_compile_is_not_confirmed_and_the_others_are(
     assert list(engine.confirmed) == [(fine.pattern, fine.flags)]
     (_, marks), (_, other) = engine.hits(b"KW it is OK\nKW x" + b"a" * 10 + b"y\n")
     assert marks & engine.confirmed[(fine.pattern, fine.flags)] and other == 1  # the keyword's bit alone
+
+
+@needs_hyperscan
+def test_when_the_confirmed_patterns_together_do_not_compile_none_is_confirmed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", str(tmp_path))
+    real = prefilter.compiled
+
+    def compiled(expressions: list[bytes], ids: list[int], flags: list[int]) -> object:
+        if sum(e.startswith(b"\\b") for e in expressions) > 1:  # two patterns together: "too large"
+            raise prefilter.hyperscan.error("too large")
+        return real(expressions, ids, flags)
+
+    monkeypatch.setattr(prefilter, "compiled", compiled)
+    patterns = [regex.compile(r"\bOK\b"), regex.compile(r"\bdone\b")]
+    engine = prefilter.build("hyperscan", ["KW"], ["KW"], patterns)
+    assert engine.confirmed == {}
+    assert list(engine.hits(b"KW OK done\n")) == [(0, 1)]  # still the keyword's line, its bit alone
