@@ -214,7 +214,8 @@ def report(rows: list[tuple[str, float, float]], lines: int, size: float, jobs: 
     print(f"\ninput: {lines:,} lines, {size:,.0f} MB; medians of {repeat}; nproc {jobs}\n")
     print("| command | wall s | peak RSS MB |\n| --- | ---: | ---: |")
     for name, wall, rss in rows:
-        print(f"| {name} | {wall:.2f} | {rss:.0f} |" if rss else f"| {name} | {wall:.2f} | - |")
+        cell = name.replace("|", "\\|")  # a pipe in a command would end the cell: the table goes into the README
+        print(f"| {cell} | {wall:.2f} | {rss:.0f} |" if rss else f"| {cell} | {wall:.2f} | - |")
     best = by[f"logscan hyperscan --jobs {jobs}"][0]
     grep = by["grep -c -F -f SIGNATURES"][0]
     lnav = by["lnav count(error)"][0]
