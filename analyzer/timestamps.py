@@ -190,27 +190,10 @@ class IsoStart:
         self.last: tuple[object, str, str | None, datetime | None] = (None, "", None, None)
 
     def __call__(self, text: str) -> datetime | None:
-        # _plain and _at in one: the time of each successful call of a healthy day is read here
-        m = _PLAIN_ISO.match(text)
-        if m is None:
+        plain = self._plain(text)
+        if plain is None:
             return self._matched(text)
-        after = m.end()
-        if text[after : after + 1] in _ZONE_STARTS or text[after + 1 : after + 2] in _ZONE_STARTS:
-            return self._matched(text)
-        minute, second, fraction = m.groups()
-        last_key, last_second, last_fraction, last_when = self.last
-        if minute == last_key and second == last_second and fraction == last_fraction:
-            return last_when
-        fields = self.memo.get(minute)
-        if fields is None:
-            return self._at(minute, None, second, fraction)
-        year, month, day, hour, mins, tz = fields
-        try:
-            when = datetime(year, month, day, hour, mins, int(second), _micro(fraction), tz)
-        except ValueError:  # second 60
-            return None
-        self.last = (minute, second, fraction, when)
-        return when
+        return plain[0]
 
     def leading(self, text: str) -> tuple[datetime, int] | None:
         """What `leading` answers for a text that starts with a plain ISO stamp (no zone), where it
