@@ -235,7 +235,9 @@ def confirm_flags(pattern: regex.Pattern[str]) -> int | None:
         return None
     for before, token in itertools.pairwise(["(", *tokens]):
         # a quantifier repeats what came before: a++ is possessive, (?=, (?i) and (?# are no groups here
-        if _QUANTIFIER.fullmatch(token) and (_QUANTIFIER.fullmatch(before) or before in "(|^$" or before[:2] == "(?"):
+        if _QUANTIFIER.fullmatch(token) and (
+            _QUANTIFIER.fullmatch(before) or before in ("(", "|", "^") or before[:2] == "(?"
+        ):
             return None
     flags = hyperscan.HS_FLAG_MULTILINE
     return flags | hyperscan.HS_FLAG_CASELESS if pattern.flags & regex.IGNORECASE else flags
