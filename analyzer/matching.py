@@ -14,6 +14,7 @@ from datetime import datetime
 
 import regex
 
+from . import timelimit
 from .models import Entry, Event, Fields, Outcome
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
@@ -35,7 +36,8 @@ _STRUCTURED_FIELDS = {
 }
 
 
-RECORD_BUDGET = 8 * MATCH_TIMEOUT  # seconds all the patterns tried on one record may take together
+RECORD_BUDGET = 8 * MATCH_TIMEOUT  # seconds all the patterns tried on one record may take together (one search
+# that timelimit's watchdog bounds may overrun it by one MATCH_TIMEOUT: the budget is checked between searches)
 EVIDENCE_HEAD = 300  # characters kept from the start of a long record
 EVIDENCE_AROUND = 1100  # and around where its rule matched (the report shows 1,500 at most)
 MAX_FIELD = 500
@@ -184,7 +186,7 @@ class Matcher:
     def _single(self, rule: Rule, text: str) -> tuple[Rule, dict[str, str], int] | None:
         """`first` for one rule of one pattern and no `unless`, on a short text: one timed search."""
         try:
-            m = rule.patterns[0].search(text, 0, len(text), None, False, MATCH_TIMEOUT)
+            m = timelimit.search(rule.patterns[0], text, 0, len(text), MATCH_TIMEOUT)
         except TimeoutError:
             self._timed_out(rule.id)
             return None
@@ -227,8 +229,7 @@ class Matcher:
                 left = self.deadline - time.monotonic()
                 if left <= 0:
                     raise TimeoutError
-                # positional: passing the timeout by keyword costs a microsecond a search
-                m = pattern.search(text, start, end, None, False, min(MATCH_TIMEOUT, left))
+                m = timelimit.search(pattern, text, start, end, min(MATCH_TIMEOUT, left))
                 if m is not None:
                     return m
         except TimeoutError:

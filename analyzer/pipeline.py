@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 from types import MappingProxyType
 from typing import BinaryIO, cast
 
-from . import parallel, prefilter, redaction, sources, timestamps
+from . import parallel, prefilter, redaction, sources, timelimit, timestamps
 from .correlation import Order, assemble_calls, correlate, input_order
 from .errors import UsageError
 from .evidence import Texts
@@ -142,7 +142,7 @@ def run(
             blocks = [first.data] if first is not None else []  # one piece: not worth a worker
         if progress is not None:
             blocks = _progressed(blocks, progress)
-        with parallel.blocks_on_heap():
+        with parallel.blocks_on_heap(), timelimit.watched():
             found.extend(texts.held(scanner.events(blocks, source.name, source_stats, matcher, span)))
     order = input_order(s.name for s in all_stats)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
@@ -220,7 +220,8 @@ class _Scanner:
     ) -> parallel.Part:
         match_stats, span = MatchStats(), _Span()
         matcher = self.matcher(match_stats)
-        events = [e.row() for e in self.events(blocks, name, stats, matcher, span, part)]
+        with timelimit.watched():
+            events = [e.row() for e in self.events(blocks, name, stats, matcher, span, part)]
         return parallel.Part(events, stats, match_stats, span.start, span.end, span.latest, size, matcher.successes)
 
 
