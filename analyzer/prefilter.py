@@ -281,10 +281,14 @@ class KeywordSet:
             self._db = compiled(expressions, list(range(len(self.words))), [0] * len(self.words))
 
     def find(self, text: str) -> frozenset[str]:
-        """The keywords that occur in `text`, overlapping ones included. The last text's are kept:
-        a record that the successful-call shortcut looked at and left is matched next, same text."""
-        if text is self._last[0]:
-            return self._last[1]
+        """The keywords that occur in `text`, overlapping ones included. The last text's are kept: a
+        record that the successful-call shortcut looked at and left is matched next, its line or the
+        message that parsing found in it; a part of the last text has only keywords of the last's."""
+        last, known = self._last
+        if text is last:
+            return known
+        if last is not None and text in last:
+            return frozenset(w for w in known if w in text)
         if self._db is None:
             found = frozenset(w for w in self.words if w in text)
         else:

@@ -115,6 +115,19 @@ def test_keyword_sets_agree_with_a_substring_search(text: str) -> None:
         assert keywords.find(text) == expected
 
 
+@needs_hyperscan
+@settings(max_examples=300, deadline=None)
+@given(KEYWORD_TEXT, st.data())
+def test_a_part_of_the_last_text_has_its_own_keywords(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    part = text[start : data.draw(st.integers(start, len(text)))]  # keywords cut at either end are not in it
+    words = RULES.keywords()
+    for engine in ("hyperscan", "regex"):
+        keywords = prefilter.KeywordSet(words, engine)
+        keywords.find(text)
+        assert keywords.find(part) == {w for w in words if w in part}
+
+
 def analysed(path: Path, engine: str = "auto") -> tuple:
     """Everything a report shows of a run, but the rule set and options."""
     a = pipeline.run(pipeline.Options((str(path),), UTC, NOW, engine=engine, jobs=1), RULES, None)
