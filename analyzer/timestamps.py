@@ -190,6 +190,9 @@ class IsoStart:
         self.last: tuple[object, str, str | None, datetime | None] = (None, "", None, None)
 
     def __call__(self, text: str) -> datetime | None:
+        usual = self._usual(text)
+        if usual is not None:
+            return usual
         plain = self._plain(text)
         if plain is None:
             return self._matched(text)
@@ -198,6 +201,9 @@ class IsoStart:
     def leading(self, text: str) -> tuple[datetime, int] | None:
         """What `leading` answers for a text that starts with a plain ISO stamp (no zone), where it
         ends included; None where `leading` must decide."""
+        usual = self._usual(text)
+        if usual is not None:
+            return usual, 24  # the stamp and its space
         plain = self._plain(text)
         if plain is None:
             return None
@@ -205,6 +211,27 @@ class IsoStart:
         if when is None:
             return None
         return when, after + 1 if text[after : after + 1].isspace() else after  # _ISO's "\s?"
+
+    def _usual(self, text: str) -> datetime | None:
+        """The time of the usual stamp, "YYYY-MM-DD HH:MM:SS,mmm" (or T, or .mmm) and a space, whose
+        minute `_plain` has read before: by slices and lookups, without the pattern. None where
+        `_plain` decides."""
+        if text[23:24] != " " or text[16:17] != ":" or text[19:20] not in _FRACTION_MARKS:
+            return None
+        if text[24:25] in _ZONE_STARTS:
+            return None
+        key, second, fraction = text[:16], text[17:19], text[20:23]
+        last_key, last_second, last_fraction, last_when = self.last
+        if key == last_key and second == last_second and fraction == last_fraction:
+            return last_when
+        minute = self.memo.get(key)  # a text key: a minute _PLAIN_ISO matched (None: no such minute)
+        seconds, micro = _SECONDS.get(second), _MILLIS.get(fraction)
+        if minute is None or seconds is None or micro is None:
+            return None
+        year, month, day, hour, mins, tz = minute
+        when = datetime(year, month, day, hour, mins, seconds, micro, tz)
+        self.last = (key, second, fraction, when)
+        return when
 
     def _plain(self, text: str) -> tuple[datetime | None, int] | None:
         """The time of a plain ISO stamp at the start and where its digits end; None if there is
@@ -214,6 +241,8 @@ class IsoStart:
             return None
         after = m.end()
         if text[after : after + 1] in _ZONE_STARTS or text[after + 1 : after + 2] in _ZONE_STARTS:
+            return None
+        if text[after : after + 1].isdecimal():  # a digit of another script: `leading`'s \d reads on
             return None
         minute, second, fraction = m.groups()
         return self._at(minute, None, second, fraction), after
@@ -257,6 +286,11 @@ class IsoStart:
 # An ISO stamp's minute, second and fraction (ASCII digits), with nothing before it: no "[", no zone yet.
 _PLAIN_ISO = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}):([0-9]{2})(?:[.,]([0-9]{1,9}))?")
 _ZONE_STARTS = {"Z", "+", "-"}
+_FRACTION_MARKS = (",", ".")
+# The two digits of a second and three of a millisecond fraction that _PLAIN_ISO reads, by their text
+# (ASCII digits only, as [0-9]); a second of 60 is left to it (no ISO stamp there).
+_SECONDS = {f"{n:02d}": n for n in range(60)}
+_MILLIS = {f"{n:03d}": n * 1000 for n in range(1000)}
 
 
 def find(text: str, clock: Clock) -> tuple[datetime | None, int]:

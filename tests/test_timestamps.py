@@ -259,6 +259,39 @@ def test_a_run_of_stamps_reads_as_each_stamp_alone(lines: list[str]) -> None:
         assert known is None or known == leading(text, CLOCK)
 
 
+@pytest.mark.parametrize(
+    "rest",
+    [
+        ":03,412 x",
+        ":03.412 x",
+        ":60,412 x",  # no such second: no ISO stamp
+        ":03,412 +09:00 x",  # a zone after a space
+        ":03,412 -0500",
+        ":03,412 Z x",
+        ":03,412 ",
+        ":03,4123 x",
+        ":0\u0663,412 x",  # ARABIC-INDIC DIGIT THREE: a digit, not one of [0-9]
+        ":03,41\u0662 x",
+        ":03;412 x",
+        ":03,412\tx",
+    ],
+)
+def test_a_usual_stamp_after_its_minute_reads_as_leading_does(rest: str) -> None:
+    """The second line of a minute takes the short way (slices and lookups): it must answer as the
+    pattern does, or leave it to the pattern."""
+    iso = IsoStart(CLOCK)
+    for minute in ("2026-03-14 09:12", "2026-03-14T09:12"):
+        assert iso(minute + ":59,999 first line of the minute") is not None
+        text = minute + rest
+        alone = leading(text, CLOCK)
+        for _ in range(2):
+            when = iso(text)
+            assert when == alone[0] or (when is None and alone[0] is not None)
+            assert when is None or when.utcoffset() == alone[0].utcoffset()  # type: ignore[union-attr]
+            known = iso.leading(text)
+            assert known is None or known == alone
+
+
 def test_the_lines_of_one_stamp_share_one_datetime() -> None:
     iso = IsoStart(CLOCK)
     first = iso("2026-03-14 09:12:03,412 INFO httpx: HTTP Request: POST ...")
