@@ -302,12 +302,12 @@ class PatternGate:
     """Which of a list of regex patterns can match a text: Hyperscan's prefilter mode, a superset
     (it may say yes where the pattern fails, never the reverse), one pass for all of them.
 
-    Hyperscan reads bytes, so its classes are ASCII ones; on ASCII text they are Python's but for
-    `\\s`, which in Python also takes the separators U+001C..U+001F. Texts with anything else, patterns
-    Hyperscan cannot compile, and the `regex` engine: every pattern. Compiled when first asked."""
+    Hyperscan reads bytes, so its classes are ASCII ones; on ASCII text they are those of the
+    `regex` module that compiles the rules (its `\\s` is Unicode's White_Space: not the separators
+    U+001C..U+001F, which `re`'s takes). Texts with anything else, patterns Hyperscan cannot compile,
+    and the `regex` engine: every pattern. Compiled when first asked."""
 
     _FLAGS = (("IGNORECASE", "HS_FLAG_CASELESS"), ("DOTALL", "HS_FLAG_DOTALL"), ("MULTILINE", "HS_FLAG_MULTILINE"))
-    _NOT_ASCII_SPACE = re.compile("[\x1c-\x1f]")
 
     def __init__(self, patterns: Sequence[regex.Pattern[str]], engine: str = "auto") -> None:
         self.patterns = list(patterns)
@@ -347,7 +347,7 @@ class PatternGate:
     def possible(self, text: str) -> frozenset[int] | set[int]:
         """The indices of the patterns that may match `text`."""
         self.prepare()
-        if self._db is None or not text.isascii() or self._NOT_ASCII_SPACE.search(text):
+        if self._db is None or not text.isascii():
             return self.every
         return _ids(self._db, text.encode("ascii")) | self.always
 
