@@ -280,6 +280,10 @@ class Shortcut(Protocol):
         tried before `line` and `record`, which see the lines it leaves."""
         ...
 
+    def flush(self) -> None:
+        """Finish what `call` took and kept: before a record is yielded, and at a buffer's end."""
+        ...
+
 
 def frame_blocks(
     blocks: Iterable[bytes],
@@ -363,9 +367,13 @@ def _frame_buffer(
                     yield record
             line_no += 1 if newline >= 0 else 0
         else:
+            if shortcut is not None:
+                shortcut.flush()
             yield from _frame_region(buffer[ls:le], source, stats, line_no)
             line_no += buffer.count(b"\n", ls, le)
         pos = le
+    if shortcut is not None:
+        shortcut.flush()
     rest = buffer.count(b"\n", pos)
     stats.records += rest + (0 if unended == 0 or pos == len(buffer) else 1)
     stats.lines += line_no - start_no + rest + unended

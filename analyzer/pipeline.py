@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from types import MappingProxyType
 from typing import BinaryIO, cast
 
 from . import parallel, prefilter, redaction, sources, timelimit, timestamps
@@ -16,10 +15,12 @@ from .errors import UsageError
 from .evidence import Texts
 from .framing import Prefilter, frame_blocks
 from .matching import Matcher, MatchStats, extractor_gate, match
-from .models import Entry, Event, Incident, Outcome, Record
-from .parsing import parse, shortcut_json, shortcut_time
+from .models import Entry, Event, Incident, Outcome
+from .parsing import parse
 from .prefilter import PatternGate
-from .ruleset import Rule, RuleSet
+from .ruleset import RuleSet
+from .shortcut import Span
+from .shortcut import SuccessesShortcut as _SuccessesShortcut  # by this name: tests replace it
 from .sources import SourceStats
 from .successes import Successes
 from .timestamps import Clock
@@ -75,22 +76,6 @@ class Analysis:
         return sum(s.undecodable for s in self.sources)
 
 
-@dataclass
-class _Span:
-    start: datetime | None = None
-    end: datetime | None = None
-    latest: datetime | None = None  # of the last record that had a time
-
-    def add(self, when: datetime | None) -> None:
-        if when is None:
-            return
-        self.latest = when
-        if self.start is None or when < self.start:
-            self.start = when
-        if self.end is None or when > self.end:
-            self.end = when
-
-
 def run(
     options: Options, ruleset: RuleSet, stdin: BinaryIO | None, progress: parallel.Progress | None = None
 ) -> Analysis:
@@ -111,7 +96,7 @@ def run(
     stats = MatchStats()
     matcher = scanner.matcher(stats)
     calls = matcher.successes  # every source's successful calls, in input order
-    span = _Span()
+    span = Span()
     all_stats: list[SourceStats] = []
     found: list[Event] = []
     texts = Texts()
@@ -194,7 +179,7 @@ class _Scanner:
         name: str,
         stats: SourceStats,
         matcher: Matcher,
-        span: _Span,
+        span: Span,
         part: parallel.Chunk | parallel.Piece | None = None,
     ) -> Iterator[Event]:
         """The events of one source, or of one byte range or piece of it."""
@@ -218,93 +203,11 @@ class _Scanner:
     def _part(
         self, blocks: Iterable[bytes], name: str, stats: SourceStats, part: parallel.Chunk | parallel.Piece, size: int
     ) -> parallel.Part:
-        match_stats, span = MatchStats(), _Span()
+        match_stats, span = MatchStats(), Span()
         matcher = self.matcher(match_stats)
         with timelimit.watched():
             events = [e.row() for e in self.events(blocks, name, stats, matcher, span, part)]
         return parallel.Part(events, stats, match_stats, span.start, span.end, span.latest, size, matcher.successes)
-
-
-class _SuccessesShortcut:
-    """The stages after framing in one step, for a one-line record whose only rule keywords are those
-    of successful calls, with a time: most matched records of a healthy day. It does what parse,
-    _observed and match would do with it, and leaves every other record to them. Plain lines are
-    read for an ISO time only; JSON lines by parse()'s own JSON reader."""
-
-    def __init__(
-        self,
-        clock: Clock,
-        stats: SourceStats,
-        matcher: Matcher,
-        span: _Span,
-        source: str,
-        calls: Sequence[str] = (),
-        confirmed: Mapping[tuple[str, int], int] = MappingProxyType({}),
-    ) -> None:
-        self.clock, self.iso = clock, timestamps.iso_start(clock)  # the memo of minutes parse() reads too
-        self.stats, self.matcher, self.span, self.source = stats, matcher, span, source
-        self.calls = calls  # the prefilter's successful-call keywords, by bit
-        self.confirmed = confirmed  # the bits of the successful-call patterns whose match the prefilter tells
-        # by keyword bits: the candidate rules, and the bit of the one pattern of the one rule when confirmed
-        self._lanes: dict[int, tuple[list[Rule], int]] = {}
-
-    def call(self, data: bytes, line_no: int, marks: int) -> bool:
-        """`line` for a line whose only keywords the prefilter found are successful-call ones (the
-        bits of `marks` under prefilter.KEYWORD_BITS; above: the confirmed patterns that match in
-        it), when it is ASCII and starts with a date and a space (so it has no wrapper): taken
-        without decoding it for UTF-8 or looking for its keywords again; and when its one candidate
-        pattern is confirmed, without searching it either."""
-        if data[10:11] != b" " or not data.isascii():
-            return False
-        text = data.decode("ascii")
-        if text[-1:] == "\r":
-            text = text[:-1]
-        when = self.iso(text) if text[:1].isdigit() else None  # shortcut_time's, with no wrapper
-        if when is None:
-            return False
-        keywords = marks & prefilter.KEYWORD_BITS
-        lane = self._lanes.get(keywords)
-        if lane is None:
-            lane = self._lanes[keywords] = self._lane(keywords)
-        rules, confirm = lane
-        formats = self.stats.formats
-        formats["timestamped"] = formats.get("timestamped", 0) + 1
-        self.span.add(when)
-        matched = bool(marks & confirm) if confirm else None
-        self.matcher.take_success(rules, text, self.source, line_no, when, matched)
-        return True
-
-    def _lane(self, keywords: int) -> tuple[list[Rule], int]:
-        words = frozenset(w for i, w in enumerate(self.calls) if keywords >> i & 1)
-        rules = self.matcher.rank(words)[0]
-        pattern = rules[0].single if len(rules) == 1 else None
-        return rules, 0 if pattern is None else self.confirmed.get((pattern.pattern, pattern.flags), 0)
-
-    def line(self, text: str, line_no: int) -> bool:
-        if text[:1] == "{":
-            known = shortcut_json(text, self.clock)
-            return known is not None and self._take(known[2], line_no, lambda: known[:2])
-        return self._take(text, line_no, lambda: shortcut_time(text, self.iso))
-
-    def record(self, record: Record) -> bool:
-        return self._take(
-            record.text, record.line, lambda: shortcut_time(record.text, self.iso, record.wrapper, record.wrapper_time)
-        )
-
-    def _take(self, text: str, line_no: int, time: Callable[[], tuple[datetime, str] | None]) -> bool:
-        """`text`: what rules match (a JSON record's message and error text); `time` reads its time
-        and format, once the keywords say it is a successful call (a failure's is read by parse)."""
-        rules = self.matcher.only_successes(text)
-        return rules is not None and self._taken(rules, text, line_no, time())
-
-    def _taken(self, rules: list[Rule], text: str, line_no: int, known: tuple[datetime, str] | None) -> bool:
-        if known is None:
-            return False
-        when, name = known
-        self.stats.formats[name] = self.stats.formats.get(name, 0) + 1
-        self.span.add(when)
-        self.matcher.take_success(rules, text, self.source, line_no, when)
-        return True
 
 
 def _merged(
@@ -312,7 +215,7 @@ def _merged(
     source: SourceStats,
     stats: MatchStats,
     calls: Successes,
-    span: _Span,
+    span: Span,
     texts: Texts,
 ) -> list[Event]:
     """The events of a source's parts in order, their counters, successful calls and texts added up."""
@@ -353,7 +256,7 @@ def _progressed(blocks: Iterable[bytes], progress: parallel.Progress) -> Iterato
         progress.advance(len(block), block.count(b"\n"), 0)
 
 
-def _observed(entries: Iterable[Entry], stats: SourceStats, span: _Span) -> Iterator[Entry]:
+def _observed(entries: Iterable[Entry], stats: SourceStats, span: Span) -> Iterator[Entry]:
     for entry in entries:
         stats.formats[entry.format] = stats.formats.get(entry.format, 0) + 1
         span.add(entry.time)

@@ -29,6 +29,10 @@ class Names(Sequence[str]):
         index, code = self._index, self._code
         self.codes.extend([index[n] if n in index else code(n) for n in names])
 
+    def extend_repeated(self, name: str, count: int) -> None:
+        """Append one name `count` times."""
+        self.codes.extend(array("I", [self._code(name)]) * count)
+
     def extend(self, other: Names) -> None:
         remap = [self._code(name) for name in other.names]
         self.codes += array("I", [remap[c] for c in other.codes])
@@ -124,6 +128,11 @@ class Times(Sequence["datetime | None"]):
             codes.append(code)
         self.keys.extend(keys)
         self.codes.extend(codes)
+
+    def extend_keys(self, keys: Sequence[int], zone: tzinfo | None) -> None:
+        """Append times of one zone (fold 0) given as keys: wall-clock microseconds since year 1."""
+        self.keys.extend(keys)
+        self.codes.extend(array("H", [self._code(zone, 0)]) * len(keys))
 
     def _code(self, zone: tzinfo | None, fold: int) -> int:
         try:
@@ -314,6 +323,17 @@ class Successes:
         pending.append((rule, time, source, line, end_line))
         if len(pending) >= self.PENDING:
             self._flush()
+
+    def add_keyed(
+        self, rules: Sequence[str], keys: Sequence[int], zone: tzinfo | None, source: str, lines: Sequence[int]
+    ) -> None:
+        """Add calls of one source and zone whose times are keys (`Times.extend_keys`), one line each."""
+        self._flush()
+        self._rules.extend_names(rules)
+        self._times.extend_keys(keys, zone)
+        self._sources.extend_repeated(source, len(keys))
+        self._lines.extend(lines)
+        self._end_lines.extend(lines)
 
     def _flush(self) -> None:
         pending = self._pending

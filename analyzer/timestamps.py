@@ -293,6 +293,63 @@ _SECONDS = {f"{n:02d}": n for n in range(60)}
 _MILLIS = {f"{n:03d}": n * 1000 for n in range(1000)}
 
 
+class StampKeys:
+    """`IsoStart._usual` on a line's bytes, as a key instead of a datetime: the stamp's wall-clock
+    microseconds since year 1 (what `successes.Times` keeps of a time) and its zone. A time equal to
+    the one IsoStart gives is `datetime(1, 1, 1, tzinfo=zone) + key * 1us`, made only where a time
+    is needed; a healthy day's successful calls need none of their own. None where IsoStart
+    decides (it reads the first line of each minute, here too)."""
+
+    def __init__(self, iso: IsoStart) -> None:
+        self.iso = iso
+        self.minutes: dict[bytes, tuple[int, tzinfo | None]] = {}  # key and zone of a minute's start, by its bytes
+
+    def __call__(self, data: bytes) -> tuple[int, tzinfo | None] | None:
+        if data[23:24] != b" " or data[16:17] != b":" or data[19:20] not in _FRACTION_BYTES:
+            return None
+        if data[24:25] in _ZONE_BYTES:
+            return None
+        seconds, micro = _SECOND_KEYS.get(data[17:19]), _MILLI_KEYS.get(data[20:23])
+        if seconds is None or micro is None:
+            return None
+        minute = self.minutes.get(data[:16])
+        if minute is None:
+            minute = self._minute(data)
+            if minute is None:
+                return None
+        return minute[0] + seconds + micro, minute[1]
+
+    def _minute(self, data: bytes) -> tuple[int, tzinfo | None] | None:
+        """The minute of a stamp that IsoStart reads as a usual one (after reading it once)."""
+        try:
+            text = data[:25].decode("ascii")
+        except UnicodeDecodeError:
+            return None
+        if self.iso(text) is None:
+            return None
+        fields = self.iso.memo.get(text[:16])
+        if fields is None:
+            return None
+        year, month, day, hour, mins, zone = fields
+        if len(self.minutes) >= IsoStart.LIMIT:
+            self.minutes.clear()
+        minute = self.minutes[data[:16]] = ((datetime(year, month, day, hour, mins) - _YEAR_ONE) // _MICROSECOND, zone)
+        return minute
+
+
+_FRACTION_BYTES = (b",", b".")
+_ZONE_BYTES = (b"Z", b"+", b"-")
+_SECOND_KEYS = {f"{n:02d}".encode(): n * 1_000_000 for n in range(60)}
+_MILLI_KEYS = {f"{n:03d}".encode(): n * 1000 for n in range(1000)}
+_YEAR_ONE = datetime(1, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def keyed_time(key: int, zone: tzinfo | None) -> datetime:
+    """The time of a StampKeys key."""
+    return datetime(1, 1, 1, tzinfo=zone) + key * _MICROSECOND
+
+
 def find(text: str, clock: Clock) -> tuple[datetime | None, int]:
     """A timestamp at the start of `text`, else near it, else whatever dateutil reads there."""
     when, end = leading(text, clock)

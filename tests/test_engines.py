@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import regex
 from conftest import LOGHUB, SAMPLES
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from analyzer import pipeline, prefilter, ruleset
@@ -149,6 +149,9 @@ class NoShortcut:
     def call(self, data: bytes, line_no: int, keywords: int) -> bool:
         return False
 
+    def flush(self) -> None:
+        pass
+
 
 def without_shortcut(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple:
     with monkeypatch.context() as m:
@@ -204,13 +207,33 @@ SUCCESS_LINE = st.sampled_from(
         "2026-03-14 09:12:22 INFO POST https://api.openai.com/v1/" + "a" * 301 + ' "HTTP/1.1 200 OK"',
         "2026-03-14 09:12:23 INFO POST https://api.openai.com/v1/" + "a" * 296 + ' "HTTP/1.1 200 OK"',
         '2026-03-14 09:12:24 INFO POST https://api.openai.com/v1/c "HTTP/1.1 2001" "HTTP/1.1 200 OK"',
+        # usual stamps (taken as keys, kept until a flush): other minutes, a time going back, a zone
+        # after the space, a pattern that does not match, an untimed failure that takes their time
+        '2026-03-14 09:13:00.001 INFO httpx: HTTP Request: POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
+        '2026-03-14 09:11:59,999 INFO httpx: HTTP Request: POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:03,412 +09:00 INFO POST https://api.openai.com/v1/chat "HTTP/1.1 200 OK"',
+        '2026-03-14 09:12:25,000 INFO GET https://maps.example.net/geo "HTTP/1.1 200 OK"',
+        "openai.RateLimitError: Error code: 429 - {'error': {'code': 'insufficient_quota'}}",
+        "retrying once more",
         "",
     ]
 )
+USUAL = '2026-03-14 09:12:03,412 INFO httpx: HTTP Request: POST https://api.openai.com/v1/chat "HTTP/1.1 200 OK"'
+EARLIER = '2026-03-14 09:11:59,999 INFO httpx: HTTP Request: POST https://api.openai.com/v1/c "HTTP/1.1 200 OK"'
+LATER = '2026-03-14 09:12:04,000 INFO httpx: HTTP Request: POST https://api.openai.com/v1/chat "HTTP/1.1 200 OK"'
+CRI_CALL = '2026-03-14T00:12:08.123456789Z stdout F 2026-03-14 09:12:08 POST https://api.openai.com/ "HTTP/1.1 200 OK"'
+UNTIMED = "openai.RateLimitError: Error code: 429 - {'error': {'code': 'insufficient_quota'}}"
+TRACEBACK = ["retrying once more", "Traceback (most recent call last):", '  File "x.py", line 1', UNTIMED]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(st.lists(SUCCESS_LINE, max_size=25))
+# A buffer's first record and its last (carried to the next) are framed apart; the calls between
+# them are kept (as keys) until a flush.
+@example([USUAL, USUAL, EARLIER, LATER, USUAL])  # the span's start is the kept calls' least time
+@example([USUAL, LATER, UNTIMED, USUAL])  # the failure takes the last kept call's time
+@example([USUAL, LATER, *TRACEBACK, USUAL])  # so does a record of several lines that starts without a time
+@example([USUAL, LATER, CRI_CALL, UNTIMED, USUAL])  # a wrapped call after them is later: the failure takes its time
 def test_the_successes_shortcut_changes_nothing_on_mixed_lines(
     tmp_path_factory: pytest.TempPathFactory, lines: list[str]
 ) -> None:

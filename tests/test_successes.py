@@ -215,3 +215,20 @@ def test_a_run_selected_by_a_range_is_the_run_selected_one_by_one(
     times = columns.times.select(range(start, stop))
     assert times.zones == columns.times.select(list(range(start, stop))).zones
     assert all(same(a, b) for a, b in zip(times, columns.times[start:stop], strict=True))
+
+
+@given(st.lists(st.tuples(st.sampled_from(["ok", "ok2"]), moments.filter(lambda t: t.fold == 0)), max_size=30))
+def test_calls_added_as_keys_are_the_calls_added_as_times(calls: list[tuple[str, datetime]]) -> None:
+    """add_keyed (the success lane's batches: one source, one zone, fold 0) gives the columns that
+    add gives the same calls, after calls added one by one."""
+    zone = calls[0][1].tzinfo if calls else UTC
+    calls = [(rule, when.replace(tzinfo=zone)) for rule, when in calls]
+    one_by_one, keyed = Successes(), Successes()
+    for successes in (one_by_one, keyed):
+        successes.add("before", datetime(2026, 3, 14, tzinfo=UTC), "a", 1, 1)
+    for n, (rule, when) in enumerate(calls):
+        one_by_one.add(rule, when, "b", n + 2, n + 2)
+    keys = [(when.replace(tzinfo=None) - datetime(1, 1, 1)) // timedelta(microseconds=1) for _, when in calls]
+    keyed.add_keyed([rule for rule, _ in calls], keys, zone, "b", range(2, len(calls) + 2))
+    assert keyed == one_by_one
+    assert all(same(a, b) for a, b in zip(keyed.times, one_by_one.times, strict=True))

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from analyzer.timestamps import LEADING, MONTHS, Clock, IsoStart, find, from_epoch, leading, parse_value
+from analyzer.timestamps import (
+    LEADING,
+    MONTHS,
+    Clock,
+    IsoStart,
+    StampKeys,
+    find,
+    from_epoch,
+    keyed_time,
+    leading,
+    parse_value,
+)
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=JST)
@@ -279,11 +291,14 @@ def test_a_run_of_stamps_reads_as_each_stamp_alone(lines: list[str]) -> None:
 def test_a_usual_stamp_after_its_minute_reads_as_leading_does(rest: str) -> None:
     """The second line of a minute takes the short way (slices and lookups): it must answer as the
     pattern does, or leave it to the pattern."""
-    iso = IsoStart(CLOCK)
+    iso, keys = IsoStart(CLOCK), StampKeys(IsoStart(CLOCK))
     for minute in ("2026-03-14 09:12", "2026-03-14T09:12"):
         assert iso(minute + ":59,999 first line of the minute") is not None
+        assert keys((minute + ":59,999 first line of the minute").encode()) is not None
         text = minute + rest
         alone = leading(text, CLOCK)
+        keyed = keys(text.encode())
+        assert keyed is None or (keyed_time(*keyed) == alone[0] and keyed_time(*keyed).tzinfo is CLOCK.tz)
         for _ in range(2):
             when = iso(text)
             assert when == alone[0] or (when is None and alone[0] is not None)
@@ -300,3 +315,31 @@ def test_the_lines_of_one_stamp_share_one_datetime() -> None:
     assert first is same and later is not first
     assert later == datetime(2026, 3, 14, 9, 12, 3, 413000, tzinfo=CLOCK.tz)
     assert iso("2026-03-14T09:12:03.413Z x") == datetime(2026, 3, 14, 9, 12, 3, 413000, tzinfo=UTC)
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(
+        st.one_of(
+            NEAR_STAMPS,
+            st.tuples(st.lists(ISO_PIECE, max_size=14).map("".join), ISO_TAIL, ISO_TAIL).map("".join),
+            st.sampled_from(["2026-11-01 01:30:00,000 x", "2026-11-01 01:30:59.999 x", "2026-03-08 02:30:00,000 x"]),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from([UTC, ZoneInfo("America/New_York"), timezone(timedelta(hours=9))]),
+)
+def test_stamp_keys_are_the_times_iso_start_reads(lines: list[str], zone: tzinfo) -> None:
+    """A key and zone from a line's bytes name the time IsoStart reads in it (equal, same zone,
+    fold 0: an hour that repeats or is skipped included), or StampKeys leaves the line to it."""
+    clock = Clock(zone, datetime(2026, 12, 1, tzinfo=zone))
+    keys, iso = StampKeys(IsoStart(clock)), IsoStart(clock)
+    for text in [line for line in lines for _ in range(2)]:
+        data = text.encode("utf-8")
+        keyed = keys(data)
+        if keyed is None:
+            continue
+        when, expected = keyed_time(*keyed), iso(text)
+        assert expected is not None and when == expected
+        assert when.tzinfo is expected.tzinfo and when.fold == expected.fold == 0

@@ -1,0 +1,163 @@
+"""The successful-call shortcut: the stages after framing in one step for the one-line records of
+successful calls (most matched records of a healthy day), and the span of times it and the
+stages it stands in for move."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from types import MappingProxyType
+
+from . import prefilter, timestamps
+from .matching import LONG_RECORD, Matcher
+from .models import Record
+from .parsing import shortcut_json, shortcut_time
+from .ruleset import Rule
+from .sources import SourceStats
+from .timestamps import Clock
+
+
+@dataclass
+class Span:
+    start: datetime | None = None
+    end: datetime | None = None
+    latest: datetime | None = None  # of the last record that had a time
+
+    def add(self, when: datetime | None) -> None:
+        if when is None:
+            return
+        self.latest = when
+        if self.start is None or when < self.start:
+            self.start = when
+        if self.end is None or when > self.end:
+            self.end = when
+
+
+class SuccessesShortcut:
+    """The stages after framing in one step, for a one-line record whose only rule keywords are those
+    of successful calls, with a time: most matched records of a healthy day. It does what parse,
+    _observed and match would do with it, and leaves every other record to them. Plain lines are
+    read for an ISO time only; JSON lines by parse()'s own JSON reader."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        stats: SourceStats,
+        matcher: Matcher,
+        span: Span,
+        source: str,
+        calls: Sequence[str] = (),
+        confirmed: Mapping[tuple[str, int], int] = MappingProxyType({}),
+    ) -> None:
+        self.clock, self.iso = clock, timestamps.iso_start(clock)  # the memo of minutes parse() reads too
+        self.stats, self.matcher, self.span, self.source = stats, matcher, span, source
+        self.calls = calls  # the prefilter's successful-call keywords, by bit
+        self.confirmed = confirmed  # the bits of the successful-call patterns whose match the prefilter tells
+        # by keyword bits: the candidate rules, and the bit of the one pattern of the one rule when confirmed
+        self._lanes: dict[int, tuple[list[Rule], int]] = {}
+        self.keys = timestamps.StampKeys(self.iso)
+        # the calls taken as keys since the last flush: every one's time, the successful ones' rule,
+        # time and line; all of one zone
+        self._zone: tzinfo | None = None
+        self._times: list[int] = []
+        self._rules: list[str] = []
+        self._keys: list[int] = []
+        self._lines: list[int] = []
+
+    def call(self, data: bytes, line_no: int, marks: int) -> bool:
+        """`line` for a line whose only keywords the prefilter found are successful-call ones (the
+        bits of `marks` under prefilter.KEYWORD_BITS; above: the confirmed patterns that match in
+        it), when it is ASCII and starts with a date and a space (so it has no wrapper): taken
+        without decoding it for UTF-8 or looking for its keywords again; and when its one candidate
+        pattern is confirmed, without searching it either, its usual stamp read as a key and kept
+        with the others until `flush`."""
+        if data[10:11] != b" " or not data.isascii():
+            return False
+        keywords = marks & prefilter.KEYWORD_BITS
+        lane = self._lanes.get(keywords)
+        if lane is None:
+            lane = self._lanes[keywords] = self._lane(keywords)
+        rules, confirm = lane
+        keyed = self.keys(data) if confirm and len(data) <= LONG_RECORD else None
+        if keyed is None:
+            self.flush()
+            return self._call(data, line_no, marks, rules, confirm)
+        key, zone = keyed
+        if zone is not self._zone:
+            self.flush()
+            self._zone = zone
+        self._times.append(key)
+        if marks & confirm:
+            self._rules.append(rules[0].id)
+            self._keys.append(key)
+            self._lines.append(line_no)
+        return True
+
+    def _call(self, data: bytes, line_no: int, marks: int, rules: list[Rule], confirm: int) -> bool:
+        text = data.decode("ascii")
+        if text[-1:] == "\r":
+            text = text[:-1]
+        when = self.iso(text) if text[:1].isdigit() else None  # shortcut_time's, with no wrapper
+        if when is None:
+            return False
+        formats = self.stats.formats
+        formats["timestamped"] = formats.get("timestamped", 0) + 1
+        self.span.add(when)
+        matched = bool(marks & confirm) if confirm else None
+        self.matcher.take_success(rules, text, self.source, line_no, when, matched)
+        return True
+
+    def flush(self) -> None:
+        """What `take_success` and `_observed` do with each call `call` kept, for all of them: their
+        records counted, the span and the source's last time moved, the successful ones added.
+        Framing asks before it yields a record and at the end of each buffer; `line` and `record`
+        ask too: everything after a call sees what it would have seen."""
+        times = self._times
+        if not times:
+            return
+        zone, count = self._zone, len(times)
+        self.span.add(timestamps.keyed_time(min(times), zone))
+        self.span.add(timestamps.keyed_time(max(times), zone))
+        last = timestamps.keyed_time(times[-1], zone)
+        self.span.add(last)  # the latest
+        self.matcher.last_time[self.source] = last
+        self.matcher.stats.records += count
+        self.stats.formats["timestamped"] = self.stats.formats.get("timestamped", 0) + count
+        if self._keys:
+            self.matcher.successes.add_keyed(self._rules, self._keys, zone, self.source, self._lines)
+        self._times, self._rules, self._keys, self._lines = [], [], [], []
+
+    def _lane(self, keywords: int) -> tuple[list[Rule], int]:
+        words = frozenset(w for i, w in enumerate(self.calls) if keywords >> i & 1)
+        rules = self.matcher.rank(words)[0]
+        pattern = rules[0].single if len(rules) == 1 else None
+        return rules, 0 if pattern is None else self.confirmed.get((pattern.pattern, pattern.flags), 0)
+
+    def line(self, text: str, line_no: int) -> bool:
+        self.flush()
+        if text[:1] == "{":
+            known = shortcut_json(text, self.clock)
+            return known is not None and self._take(known[2], line_no, lambda: known[:2])
+        return self._take(text, line_no, lambda: shortcut_time(text, self.iso))
+
+    def record(self, record: Record) -> bool:
+        self.flush()
+        return self._take(
+            record.text, record.line, lambda: shortcut_time(record.text, self.iso, record.wrapper, record.wrapper_time)
+        )
+
+    def _take(self, text: str, line_no: int, time: Callable[[], tuple[datetime, str] | None]) -> bool:
+        """`text`: what rules match (a JSON record's message and error text); `time` reads its time
+        and format, once the keywords say it is a successful call (a failure's is read by parse)."""
+        rules = self.matcher.only_successes(text)
+        return rules is not None and self._taken(rules, text, line_no, time())
+
+    def _taken(self, rules: list[Rule], text: str, line_no: int, known: tuple[datetime, str] | None) -> bool:
+        if known is None:
+            return False
+        when, name = known
+        self.stats.formats[name] = self.stats.formats.get(name, 0) + 1
+        self.span.add(when)
+        self.matcher.take_success(rules, text, self.source, line_no, when)
+        return True
