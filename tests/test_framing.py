@@ -350,9 +350,9 @@ def test_fast_path_counts_a_split_docker_line_as_one_record(engine: str) -> None
 
 
 def _one_line_region_reference(buffer: bytes, start: int) -> bool:
-    """framing._one_line_region as it was written first: four looks at line starts with _simple_head."""
-    simple = framing._simple_head
-    if start == 0 or buffer[start : start + 1] not in framing._STAMPED or not simple(buffer, start):
+    """blocks._one_line_region as it was written first: four looks at line starts with _simple_head."""
+    simple = framing.lines._simple_head
+    if start == 0 or buffer[start : start + 1] not in framing.blocks._STAMPED or not simple(buffer, start):
         return False
     before = buffer.rfind(b"\n", 0, start - 1) + 1
     if not simple(buffer, before) or (before > 0 and not simple(buffer, buffer.rfind(b"\n", 0, before - 1) + 1)):
@@ -373,4 +373,4 @@ def test_one_line_regions_are_those_of_the_four_looks(lines: list[str]) -> None:
         buffer = ("\n".join(lines) + end).encode()
         starts = [0, *(i + 1 for i, byte in enumerate(buffer) if byte == 0x0A and i + 1 < len(buffer))]
         for start in starts:
-            assert framing._one_line_region(buffer, start) == _one_line_region_reference(buffer, start), start
+            assert framing.blocks._one_line_region(buffer, start) == _one_line_region_reference(buffer, start), start

@@ -164,9 +164,9 @@ def scanned_pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_a_stream_with_records_past_max_carry_splits_them_as_one_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    from analyzer import framing
+    from analyzer.framing import blocks
 
-    for module in (framing, parallel):
+    for module in (blocks, parallel):
         monkeypatch.setattr(module, "MAX_CARRY", 2_000)
     monkeypatch.setattr(parallel, "PIECE", 4096)
     monkeypatch.setattr(pipeline.sources, "BLOCK_SIZE", 3000)  # blocks as small as the pieces

@@ -1,0 +1,25 @@
+"""Framing: byte blocks into records (a line with its traceback, an unwrapped CRI or Docker line).
+
+Two paths give the same records. The full path frames every line. The fast path asks a prefilter
+for the few lines that can matter (a rule keyword, or anything that could continue a record) and
+frames only the regions of complete records around them; every other line is, by construction of
+the triggers, a one-line record and is only counted.
+"""
+
+from .blocks import Prefilter, Shortcut, frame_blocks, last_boundary
+from .lines import MARKERS, TRIGGERS, count_undecodable, frame_lines, kind, split_lines, unwrap, wrapped
+
+__all__ = [
+    "MARKERS",
+    "TRIGGERS",
+    "Prefilter",
+    "Shortcut",
+    "count_undecodable",
+    "frame_blocks",
+    "frame_lines",
+    "kind",
+    "last_boundary",
+    "split_lines",
+    "unwrap",
+    "wrapped",
+]

@@ -1,0 +1,243 @@
+"""Framing of lines: each line's wrapper (CRI, Docker) taken off, and the lines of one record (a
+traceback, a chained exception, a CRI partial line) joined into it. `blocks` frames only around a
+prefilter's hits and gives the same records."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ..models import Record
+
+_CHAIN_MARKERS = ("During handling of the above exception", "The above exception was the direct cause", "Caused by: ")
+_TB_START = "Traceback (most recent call last)"
+MARKERS = (_TB_START, *_CHAIN_MARKERS)  # a line that starts so continues the record before it
+_MARKERS = "|".join(re.escape(m) for m in MARKERS)
+
+# Any line that is not a plain one-line record has one of these at its start (multi-line mode).
+TRIGGERS = (
+    rb"^(?:[ \t]|\r?$|"
+    + _MARKERS.encode()
+    + rb"|\S+ (?:stdout|stderr) (?:P(?: |\r?$)|F(?:\r?$| (?:[ \t]|\r?$|"
+    + _MARKERS.encode()
+    + rb")))"
+    # a Docker line whose log value starts like a continuation (a space may follow the colon, a space or
+    # tab be escaped), or does not end in \n: split, the rest of it on the next line
+    + rb'|\{"log":[ \t\r]*"(?:[ \t]|\\[tnr]|\\u00(?:20|09)|'
+    + _MARKERS.encode()
+    + rb")"
+    + rb'|\{"log":[ \t\r]*"(?:(?:[^"\\\n]|\\.)*(?:[^"\\\n]|\\[^n]))?"'
+    + rb")"
+)
+
+_CRI = re.compile(
+    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) (stdout|stderr) ([FP])(?: (.*)|$)", re.S
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    text: str
+    wrapper: str = ""
+    time: str = ""
+    stream: str = ""
+    partial: bool = False
+
+
+HEAD, INDENT, BLANK, TB_START, CHAIN = range(5)
+
+
+def unwrap(line: str) -> _Line:
+    """Remove a Kubernetes CRI or Docker json-file wrapper, keeping its timestamp and stream."""
+    return wrapped(line) or _Line(line)
+
+
+def wrapped(line: str) -> _Line | None:
+    """`unwrap` for a line that has a wrapper; None for one that has none (most lines: no _Line made)."""
+    if line[:1].isdigit() and line[10:11] == "T":  # the CRI stamp's "T": most dated lines are not wrapped
+        m = _CRI.match(line)
+        if m:
+            return _Line(m.group(4) or "", "cri", m.group(1), m.group(2), m.group(3) == "P")
+    elif line.startswith('{"log":'):
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError):  # a line nested ~1000 deep is data too
+            return None
+        if isinstance(obj, dict) and isinstance(obj.get("log"), str):
+            text = obj["log"]
+            partial = not text.endswith("\n")
+            return _Line(text.rstrip("\r\n"), "docker", str(obj.get("time", "")), str(obj.get("stream", "")), partial)
+    return None
+
+
+def kind(text: str) -> int:
+    """Classify unwrapped text: a record head, or one of the kinds that continue a record."""
+    if not text.strip(" \t"):  # only what TRIGGERS can see as blank: not "\f" or U+3000, which are heads
+        return BLANK
+    if text[0] in " \t":
+        return INDENT
+    if text.startswith(_TB_START):
+        return TB_START
+    if text.startswith(_CHAIN_MARKERS):
+        return CHAIN
+    return HEAD
+
+
+class _Framer:
+    """The full framing state machine over decoded lines of one region."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.parts: list[str] = []
+        self.first = self.last = 0
+        self.wrap = _Line("")
+        self.in_tb = False
+        self.prev_kind = HEAD
+        self.pending: list[str] = []
+        self.pending_start = self.pending_last = 0
+        self.pending_wrap = _Line("")
+
+    def feed(self, lineno: int, raw: str) -> Record | None:
+        """Take one line; return the record it completed, if any."""
+        line = unwrap(raw[:-1] if raw.endswith("\r") else raw)
+        if line.partial:
+            if not self.pending:
+                self.pending_start, self.pending_wrap = lineno, line
+            self.pending.append(line.text)
+            self.pending_last = lineno
+            return None
+        if self.pending:
+            text, start = "".join(self.pending) + line.text, self.pending_start
+            self.pending = []
+            return self._take(start, lineno, text, self.pending_wrap)
+        return self._take(lineno, lineno, line.text, line)
+
+    def finish(self) -> list[Record]:
+        """End of input: a dangling partial line counts as a line; return the records left."""
+        done: list[Record | None] = []
+        if self.pending:
+            text = "".join(self.pending)
+            self.pending = []
+            done.append(self._take(self.pending_start, self.pending_last, text, self.pending_wrap))
+        done.append(self._record())
+        return [rec for rec in done if rec is not None]
+
+    def _take(self, start: int, lineno: int, text: str, wrap: _Line) -> Record | None:
+        k = kind(text)
+        joins = bool(self.parts) and (k != HEAD or (self.in_tb and self.prev_kind == INDENT))
+        self.in_tb = k != HEAD and (self.in_tb or k == TB_START)
+        self.prev_kind = k
+        if joins:
+            self.parts.append(text)
+            self.last = lineno
+            return None
+        done = self._record()
+        self.parts, self.first, self.last, self.wrap = [text], start, lineno, wrap
+        return done
+
+    def _record(self) -> Record | None:
+        if not self.parts:
+            return None
+        rec = Record(
+            self.source,
+            self.first,
+            self.last,
+            "\n".join(self.parts),
+            self.wrap.wrapper,
+            self.wrap.time,
+            self.wrap.stream,
+        )
+        self.parts = []
+        return rec
+
+
+def frame_lines(lines: Iterable[str], source: str, first_line: int = 1) -> Iterator[Record]:
+    """Frame decoded lines (without their newlines) into records, the full path."""
+    framer = _Framer(source)
+    for lineno, raw in enumerate(lines, first_line):
+        rec = framer.feed(lineno, raw)
+        if rec is not None:
+            yield rec
+    yield from framer.finish()
+
+
+def split_lines(data: bytes) -> list[str]:
+    """Decode a run of whole lines (invalid UTF-8 replaced) and split on newlines only."""
+    text = data.decode("utf-8", "replace")
+    if text.endswith("\n"):
+        text = text[:-1]
+    return text.split("\n")
+
+
+def count_undecodable(data: bytes) -> int:
+    """How many lines of `data` are not valid UTF-8."""
+    if data.isascii():
+        return 0
+    try:
+        data.decode("utf-8")
+        return 0
+    except UnicodeDecodeError:
+        return sum(1 for line in data.split(b"\n") if not _decodes(line))
+
+
+def _decodes(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+# Fast paths on raw bytes, for the lines nearly every log is made of. Each one only ever answers
+# what the full path (decode, unwrap, kind) would; where it cannot tell, the full path decides.
+_PLAIN_DATED = re.compile(rb"\d{4}-\d\d-\d\d ")  # a space, not the "T" every CRI line has there
+_CRI_HEAD = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d) std(?:out|err) F \d")
+# First bytes of wrappers, continuations and markers; and of non-ASCII text, where "\\d" sees more digits.
+_NEEDS_LOOK = frozenset(b" \t\r\n{0123456789TDC") | frozenset(range(0x80, 0x100))
+
+
+def _simple_head(buffer: bytes, start: int) -> bool:
+    """True when the line at `start` is surely a complete record head (not a partial wrapped line,
+    not a continuation); False when the full path must decide."""
+    first = buffer[start] if start < len(buffer) else 10
+    if first not in _NEEDS_LOOK:
+        return True
+    if first == 123:  # "{": JSON, a head unless it is a Docker wrapper
+        return not buffer.startswith(b'{"log":', start)
+    return _PLAIN_DATED.match(buffer, start) is not None or _CRI_HEAD.match(buffer, start) is not None
+
+
+def _is_boundary(buffer: bytes, start: int) -> bool:
+    """True when the line at `start` always begins a new record, whatever came before it."""
+    if start == 0:
+        return True
+    if _simple_head(buffer, start):
+        prev_start = buffer.rfind(b"\n", 0, start - 1) + 1
+        if _simple_head(buffer, prev_start) and (
+            prev_start == 0 or _simple_head(buffer, _line_before(buffer, prev_start))
+        ):
+            return True
+    end = buffer.find(b"\n", start)
+    line = unwrap(_decode_line(buffer[start : end if end >= 0 else len(buffer)]))
+    if kind(line.text) != HEAD:
+        return False
+    prev_start = buffer.rfind(b"\n", 0, start - 1) + 1
+    prev = unwrap(_decode_line(buffer[prev_start : start - 1]))
+    if kind(prev.text) != HEAD or prev.partial:
+        return False
+    if prev_start == 0:
+        return True
+    # prev may end a run of partial lines, whose joined text ("  File ..." + "...") is not a head
+    before = buffer[buffer.rfind(b"\n", 0, prev_start - 1) + 1 : prev_start - 1]
+    return not unwrap(_decode_line(before)).partial
+
+
+def _line_before(buffer: bytes, start: int) -> int:
+    return buffer.rfind(b"\n", 0, start - 1) + 1
+
+
+def _decode_line(data: bytes) -> str:
+    text = data.decode("utf-8", "replace")
+    return text[:-1] if text.endswith("\r") else text
