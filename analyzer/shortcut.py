@@ -20,6 +20,9 @@ from .timestamps import Clock
 
 @dataclass
 class Span:
+    """The earliest and the latest time of the records seen, and the last one's (an untimed event
+    after them takes it; a part hands it to the next)."""
+
     start: datetime | None = None
     end: datetime | None = None
     latest: datetime | None = None  # of the last record that had a time
