@@ -15,6 +15,7 @@ from .models import Record
 from .parsing import shortcut_json, shortcut_time
 from .ruleset import Rule
 from .sources import SourceStats
+from .successes import keyed_time
 from .timestamps import Clock
 
 
@@ -120,9 +121,9 @@ class SuccessesShortcut:
         if not times:
             return
         zone, count = self._zone, len(times)
-        self.span.add(timestamps.keyed_time(min(times), zone))
-        self.span.add(timestamps.keyed_time(max(times), zone))
-        last = timestamps.keyed_time(times[-1], zone)
+        self.span.add(keyed_time(min(times), zone))
+        self.span.add(keyed_time(max(times), zone))
+        last = keyed_time(times[-1], zone)
         self.span.add(last)  # the latest
         self.matcher.last_time[self.source] = last
         self.matcher.stats.records += count

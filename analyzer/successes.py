@@ -80,10 +80,15 @@ class Names(Sequence[str]):
 _EPOCH = datetime(1, 1, 1)
 
 
-def _key(when: datetime) -> int:
-    """Wall-clock microseconds since year 1: a difference of two times of one zone object is taken
-    on their wall clocks (and is ten times faster than replace(tzinfo=None))."""
+def time_key(when: datetime) -> int:
+    """A time as Times keeps it: wall-clock microseconds since year 1 (a difference of two times of
+    one zone object is taken on their wall clocks, and is ten times faster than replace(tzinfo=None))."""
     return (when - datetime(1, 1, 1, tzinfo=when.tzinfo)) // _US
+
+
+def keyed_time(key: int, zone: tzinfo | None) -> datetime:
+    """The time (fold 0) of a key in a zone: time_key's inverse."""
+    return datetime(1, 1, 1, tzinfo=zone) + key * _US
 
 
 _US = timedelta(microseconds=1)
@@ -157,7 +162,7 @@ class Times(Sequence["datetime | None"]):
         remap = [self._code(zone, fold) for zone, fold in other.zones]
         keys, codes = other.keys, other.codes
         if missing is not None and NO_TIME in codes:
-            key, code = _key(missing), self._code(missing.tzinfo, missing.fold)
+            key, code = time_key(missing), self._code(missing.tzinfo, missing.fold)
             keys = array("q", [key if c == NO_TIME else k for k, c in zip(keys, codes, strict=True)])
             codes = array("H", [code if c == NO_TIME else remap[c] for c in codes])
         else:
@@ -184,7 +189,7 @@ class Times(Sequence["datetime | None"]):
         zone = when.tzinfo
         zones = self.zones
         same = all(z is zone for z, _ in zones) or (isinstance(zone, timezone) and all(z == zone for z, _ in zones))
-        return _key(when) if same else None
+        return time_key(when) if same else None
 
     def missing(self) -> bool:
         """Whether any time is missing."""

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache
 
+from .successes import time_key
+
 MONTHS = {
     m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
 }
@@ -295,9 +297,9 @@ _MILLIS = {f"{n:03d}": n * 1000 for n in range(1000)}
 
 class StampKeys:
     """`IsoStart._usual` on a line's bytes, as a key instead of a datetime: the stamp's wall-clock
-    microseconds since year 1 (what `successes.Times` keeps of a time) and its zone. A time equal to
-    the one IsoStart gives is `datetime(1, 1, 1, tzinfo=zone) + key * 1us`, made only where a time
-    is needed; a healthy day's successful calls need none of their own. None where IsoStart
+    microseconds since year 1 (`successes.time_key`, what Times keeps of a time) and its zone. A time
+    equal to the one IsoStart gives is `successes.keyed_time(key, zone)`, made only where a time is
+    needed; a healthy day's successful calls need none of their own. None where IsoStart
     decides (it reads the first line of each minute, here too)."""
 
     def __init__(self, iso: IsoStart) -> None:
@@ -333,21 +335,14 @@ class StampKeys:
         year, month, day, hour, mins, zone = fields
         if len(self.minutes) >= IsoStart.LIMIT:
             self.minutes.clear()
-        minute = self.minutes[data[:16]] = ((datetime(year, month, day, hour, mins) - _YEAR_ONE) // _MICROSECOND, zone)
+        minute = self.minutes[data[:16]] = (time_key(datetime(year, month, day, hour, mins, tzinfo=zone)), zone)
         return minute
 
 
-_FRACTION_BYTES = (b",", b".")
-_ZONE_BYTES = (b"Z", b"+", b"-")
-_SECOND_KEYS = {f"{n:02d}".encode(): n * 1_000_000 for n in range(60)}
-_MILLI_KEYS = {f"{n:03d}".encode(): n * 1000 for n in range(1000)}
-_YEAR_ONE = datetime(1, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def keyed_time(key: int, zone: tzinfo | None) -> datetime:
-    """The time of a StampKeys key."""
-    return datetime(1, 1, 1, tzinfo=zone) + key * _MICROSECOND
+_FRACTION_BYTES = tuple(mark.encode() for mark in _FRACTION_MARKS)
+_ZONE_BYTES = tuple(start.encode() for start in _ZONE_STARTS)
+_SECOND_KEYS = {text.encode(): n * 1_000_000 for text, n in _SECONDS.items()}  # in microseconds, as keys count
+_MILLI_KEYS = {text.encode(): micro for text, micro in _MILLIS.items()}
 
 
 def find(text: str, clock: Clock) -> tuple[datetime | None, int]:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from analyzer.successes import keyed_time
 from analyzer.timestamps import (
     LEADING,
     MONTHS,
@@ -17,7 +18,6 @@ from analyzer.timestamps import (
     StampKeys,
     find,
     from_epoch,
-    keyed_time,
     leading,
     parse_value,
 )
