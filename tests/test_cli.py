@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import platform
 from pathlib import Path
 
 import pytest
@@ -260,14 +261,18 @@ def fake_mallopt(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     return calls
 
 
+def _mallopts(threshold: int) -> list[tuple[int, int]]:
+    """What map_large_blocks asks of glibc: M_MMAP_THRESHOLD and M_TRIM_THRESHOLD alike."""
+    return [(-3, threshold), (-1, threshold)]
+
+
 def test_the_console_script_has_glibc_map_large_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks over 128 KiB get their own mapping, freed back to the system (glibc's M_MMAP_THRESHOLD);
     where there is no mallopt, nothing happens."""
     import ctypes
-    import platform
 
     calls = fake_mallopt(monkeypatch)
-    assert parallel.map_large_blocks() is True and calls == [(-3, 128 << 10)]
+    assert parallel.map_large_blocks() is True and calls == [(-3, 128 << 10), (-1, 128 << 10)]
     monkeypatch.setattr(ctypes, "CDLL", lambda _name: object())  # no mallopt: not glibc
     assert parallel.map_large_blocks() is False
     monkeypatch.undo()
@@ -287,11 +292,11 @@ def test_a_source_scanned_in_this_process_has_its_blocks_on_the_heap_then_mapped
     calls = fake_mallopt(monkeypatch)
     options = pipeline.Options((str(log),), UTC, datetime(2026, 11, 27, tzinfo=UTC), jobs=1)
     assert len(pipeline.run(options, ruleset.load(), None).events) == 1
-    assert calls == [(-3, parallel.WORKER_MAPPED), (-3, 128 << 10)]
+    assert calls == [*_mallopts(parallel.WORKER_MAPPED), *_mallopts(128 << 10)]
     calls.clear()
     with pytest.raises(RuntimeError), parallel.blocks_on_heap():
         raise RuntimeError("a scan that fails")
-    assert calls == [(-3, parallel.WORKER_MAPPED), (-3, 128 << 10)]  # mapped again all the same
+    assert calls == [*_mallopts(parallel.WORKER_MAPPED), *_mallopts(128 << 10)]  # mapped again all the same
 
 
 def test_a_worker_keeps_its_blocks_on_its_heap(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -300,6 +305,24 @@ def test_a_worker_keeps_its_blocks_on_its_heap(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(parallel, "_WORKER", [])
     scan = object()
     parallel._init(scan)  # type: ignore[arg-type]
-    assert calls == [(-3, parallel.WORKER_MAPPED)]
+    assert calls == _mallopts(parallel.WORKER_MAPPED)
     assert parallel.WORKER_MAPPED > 2 * sources.BLOCK_SIZE  # a block with what it carries from the last one
     assert parallel._WORKER[0] is scan
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt")
+def test_blocks_on_the_heap_reuse_its_pages() -> None:
+    """A block freed on the heap leaves its pages to the next one: with glibc's trim threshold left
+    at 128 KiB, each went back to the system and the next faulted them in anew (1,024 a 4 MiB block)."""
+    import resource
+
+    pages = sources.BLOCK_SIZE // resource.getpagesize()
+    with parallel.blocks_on_heap():
+        block = b"x" * sources.BLOCK_SIZE  # the heap grows once
+        del block
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(10):
+            block = b"x" * sources.BLOCK_SIZE  # written whole: every page touched
+            del block
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    assert faults < 2 * pages
