@@ -37,3 +37,25 @@ def test_the_table_is_markdown_with_its_ratios(capsys: pytest.CaptureFixture[str
     assert "| wall <= 2x grep | 3.0x grep | no |" in out
     assert "| naive loop (x100 of 50,000 lines) | 150.00 | - |" in out
     assert "| >= 10x faster than naive loop | 50.0x | yes |" in out
+
+
+def test_the_targets_give_their_ratio_round_by_round(capsys: pytest.CaptureFixture[str]) -> None:
+    """A drifting machine moves both commands of a round alike: each round's ratio is shown too."""
+    run = load_run()
+    rows = [
+        ("grep -c -F -f SIGNATURES", 1.0, 2.0),
+        ("logscan hyperscan --jobs 2", 3.0, 60.0),
+        ("lnav count(error)", 2.5, 259.0),
+        ("naive loop (x100 of 50,000 lines)", 150.0, 0.0),
+    ]
+    runs = {
+        "grep -c -F -f SIGNATURES": [0.5, 1.0, 2.0],
+        "logscan hyperscan --jobs 2": [1.5, 3.0, 5.0],
+        "lnav count(error)": [1.5, 2.5, 10.0],
+    }
+    run.report(rows, 5_000_000, 456.0, 2, 3, runs)  # type: ignore[attr-defined]
+    out = capsys.readouterr().out
+    assert "| wall <= 2x grep | 3.0x grep (runs: 3.0x, 3.0x, 2.5x) | no |" in out
+    assert "| >= 5x faster than lnav | 0.8x (runs: 1.0x, 0.8x, 2.0x) | no |" in out
+    run.report(rows, 5_000_000, 456.0, 2, 1, {name: walls[:1] for name, walls in runs.items()})  # type: ignore[attr-defined]
+    assert "| wall <= 2x grep | 3.0x grep | no |" in capsys.readouterr().out  # one round: nothing to add
