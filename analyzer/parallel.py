@@ -305,8 +305,8 @@ def map_large_blocks(threshold: int = 128 << 10) -> bool:
 
     The heap also keeps up to `threshold` bytes free at its top (M_TRIM_THRESHOLD): with the mmap
     threshold set by hand glibc leaves its trim threshold at 128 KiB, so each block freed at the top
-    went back to the system and the next one faulted its pages in again (a 5M-line day: 204,000 page faults from a file,
-    651,000 from a pipe; 55,000 and 46,000 with both thresholds alike)."""
+    went back to the system and the next one faulted its pages in again (a 5M-line day: 204,000
+    page faults from a file, 651,000 from a pipe; 55,000 and 46,000 with both thresholds alike)."""
     import ctypes
 
     try:
