@@ -15,6 +15,7 @@ from datetime import datetime
 import regex
 
 from . import timelimit
+from .attribution import Attributor, Verdict
 from .models import Entry, Event, Fields, Outcome
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
@@ -84,6 +85,7 @@ class MatchStats:
     records: int = 0
     timeouts: int = 0  # patterns stopped by their time limit, or not tried once the record's budget was spent
     timed_out: dict[str, int] = field(default_factory=dict)
+    excluded: dict[str, int] = field(default_factory=dict)  # failures another provider answered, by its name
 
 
 class Matcher:
@@ -124,6 +126,8 @@ class Matcher:
         self.extractor_tries = [
             (n, f"extractor '{x.name}'", pattern) for n, x in enumerate(ruleset.extractors) for pattern in x.patterns
         ]
+        self.attributor = Attributor(ruleset.providers, engine)
+        self.classifier = ruleset.classifier
 
     def candidates(self, text: str) -> list[Rule]:
         """Rules one of whose keywords is in `text` (overlapping keywords too), best first."""
@@ -144,19 +148,30 @@ class Matcher:
 
     def match(self, entry: Entry) -> Event | None:
         """The event this entry is, or None."""
-        found = self.first(self.candidates(entry.text), entry.text)
+        found = self.first(self.candidates(entry.text), entry.text, entry.record.text)
         return self._event(*found, entry) if found is not None else None
 
-    def first(self, rules: list[Rule], text: str) -> tuple[Rule, dict[str, str], int] | None:
-        """The first of the rules that matches the text, its named groups and where it matched."""
+    def first(self, rules: list[Rule], text: str, whole: str = "") -> tuple[Rule, dict[str, str], int] | None:
+        """The first of the rules that matches the text, its named groups and where it matched. A
+        failure of OpenAI's is not taken where the record (`whole`, else the text) shows another
+        provider, nor, for a rule that needs a mark of OpenAI's, where it shows none."""
         self.spans = (
             [(0, len(text))] if len(text) <= LONG_RECORD else focus(text, [w for r in rules for w in r.keywords])
         )
         self.deadline = time.monotonic() + RECORD_BUDGET
+        verdict: Verdict | None = None
         for rule in rules:
             found = self._try(rule, text)
-            if found is not None:
-                return rule, *found
+            if found is None:
+                continue
+            if rule.provider == "openai" and rule.outcome is Outcome.FAILURE:
+                verdict = verdict or self.attributor.verdict(whole or text)
+                if verdict.other:
+                    self.stats.excluded[verdict.other] = self.stats.excluded.get(verdict.other, 0) + 1
+                    return None
+                if rule.attribution == "marker" and not verdict.openai:
+                    continue
+            return rule, *found
         return None
 
     def only_successes(self, text: str) -> list[Rule] | None:
@@ -240,12 +255,18 @@ class Matcher:
         self.stats.timeouts += 1
         self.stats.timed_out[name] = self.stats.timed_out.get(name, 0) + 1
 
-    def _event(self, rule: Rule, groups: dict[str, str], at: int, entry: Entry) -> Event:
+    def _event(self, rule: Rule, groups: dict[str, str], at: int, entry: Entry) -> Event | None:
         if rule.call_success:
             return self._success(rule, entry)
         fields = self._fields(entry)
         fields.update(rule.fields)
         fields.update(groups)
+        if rule.generic:  # reported as the kind its code, status or name tells
+            kind = self.classifier.kind(fields)
+            derived = self.ruleset.derived.get(f"{rule.id}.{kind.key}") if kind else None
+            if derived is None:
+                return None
+            rule = derived
         record = entry.record
         return Event(
             rule=rule.id,

@@ -121,6 +121,7 @@ class Summary:
     sources: tuple[SourceView, ...]
     problems: tuple[str, ...]
     undetermined: tuple[str, ...]  # absence windows the input ended inside: neither fired nor cleared
+    excluded: dict[str, int]  # failures that other providers answered (not OpenAI's), by provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +302,7 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         sources=tuple(_source(s) for s in analysis.sources),
         problems=tuple(analysis.problems),
         undetermined=tuple(analysis.undetermined),
+        excluded=dict(sorted(analysis.match_stats.excluded.items())),
     )
 
 

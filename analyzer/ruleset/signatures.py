@@ -36,6 +36,8 @@ class Rule:
     examples_match: tuple[str, ...]
     examples_no_match: tuple[str, ...]
     location: str  # file:line of its [[rule]] header
+    attribution: str = "named"  # named: its words are OpenAI's, unless another provider shows; marker: OpenAI must show
+    generic: bool = False  # its events take their kind from the [[generic]] tables (ids `<id>.<key>`)
 
     @property
     def single(self) -> regex.Pattern[str] | None:
@@ -92,6 +94,8 @@ RULE_KEYS: dict[str, Key] = {
     "description": Key(str, False),
     "source": Key(str, False),
     "checked": Key((str,), False),
+    "attribution": Key(str, False, ("named", "marker")),
+    "generic": Key(bool, False),
 }
 EXAMPLE_KEYS = {"match": Key(list), "no_match": Key(list)}
 EXTRACTOR_KEYS = {"name": Key(str, True), "patterns": Key(list, True), "description": Key(str, False)}
@@ -151,6 +155,8 @@ def parse_rule(table: dict[str, Any], where: Locator, index: int, found: Collect
         examples_match=tuple(strings(examples.get("match", []), "examples.match", label, at, found)),
         examples_no_match=tuple(strings(examples.get("no_match", []), "examples.no_match", label, at, found)),
         location=at(""),
+        attribution=table.get("attribution", "named"),
+        generic=table.get("generic", False),
     )
 
 

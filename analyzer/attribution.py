@@ -1,0 +1,67 @@
+"""Attribution: whether a failure's record shows OpenAI, another provider that speaks its protocol,
+or neither (the `[[provider]]` tables of the rule files).
+
+An OpenAI provider's strong mark (its API host, LiteLLM's `OpenAIException`) makes the record
+OpenAI's whatever else it shows; otherwise another provider's mark (Groq, a local server) makes it
+that provider's; otherwise a weak OpenAI mark (the SDK's module, the product's name) makes it OpenAI's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+from . import timelimit
+from .prefilter import PatternGate
+from .ruleset import MATCH_TIMEOUT, Provider
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    openai: bool  # the record shows OpenAI (or Azure OpenAI)
+    other: str = ""  # else the name of the other provider it shows, or ""
+
+
+UNKNOWN = Verdict(False)
+OPENAI = Verdict(True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    provider: Provider
+    strong: bool
+    pattern: regex.Pattern[str]
+
+
+class Attributor:
+    """Finds the providers' marks in a text: a Hyperscan gate over every mark (one pass), then the
+    marks it lets through searched with their time limit."""
+
+    def __init__(self, providers: Sequence[Provider], engine: str = "auto") -> None:
+        self.marks = [
+            _Mark(p, strong, pattern)
+            for p in providers
+            if p.kind != "gateway"
+            for strong, patterns in ((True, p.strong), (False, p.markers))
+            for pattern in patterns
+        ]
+        self.gate = PatternGate([m.pattern for m in self.marks], engine)
+
+    def verdict(self, text: str) -> Verdict:
+        """Whose failure the text shows."""
+        found = [m for i in sorted(self.gate.possible(text)) if _found((m := self.marks[i]).pattern, text)]
+        if any(m.strong and m.provider.kind == "openai" for m in found):
+            return OPENAI
+        other = [m for m in found if m.provider.kind == "other"]
+        if other:
+            return Verdict(False, max(other, key=lambda m: m.strong).provider.name)
+        return OPENAI if found else UNKNOWN
+
+
+def _found(pattern: regex.Pattern[str], text: str) -> bool:
+    try:
+        return timelimit.search(pattern, text, 0, len(text), MATCH_TIMEOUT) is not None
+    except TimeoutError:
+        return False

@@ -1,0 +1,95 @@
+"""Whose failure a record shows (rules/providers.toml), and the generic rule's kinds (rules/openai/generic.toml)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from analyzer import pipeline, ruleset
+from analyzer.attribution import Attributor
+from analyzer.ruleset import Classifier
+
+RULES = ruleset.load()
+QUOTA = (
+    "Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check your plan and billing "
+    "details.', 'type': 'insufficient_quota', 'param': None, 'code': 'insufficient_quota'}}"
+)
+NEW_WORDING = "Error code: 429 - {'error': {'message': 'A wording no rule knows', 'type': 'requests', 'code': None}}"
+
+
+def verdict(text: str) -> str:
+    found = Attributor(RULES.providers).verdict(text)
+    return "OpenAI" if found.openai else found.other or "-"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"openai.RateLimitError: {QUOTA}", "OpenAI"),
+        (f"RateLimitError: {QUOTA}", "OpenAI"),  # the body's code is OpenAI's
+        (f"groq.RateLimitError: {QUOTA}", "Groq"),
+        (
+            f"openai.RateLimitError: {QUOTA} (base_url=http://localhost:8000/v1)",
+            "a local or private OpenAI-compatible server",
+        ),
+        # a host outweighs any other mark: OpenAI's API answered, whatever proxy relayed it
+        (f"POST https://api.openai.com/v1/chat/completions via http://10.0.0.4:4000: {QUOTA}", "OpenAI"),
+        ("litellm.RateLimitError: AnthropicException - Overloaded", "Anthropic"),
+        ("litellm.RateLimitError: OpenAIException - Error code: 429 (relayed by http://localhost:4000)", "OpenAI"),
+        ("ERROR worker: Connection error. retrying in 5s (redis://cache:6379)", "-"),
+        ("openai.APIConnectionError: Connection error.", "OpenAI"),
+    ],
+)
+def test_verdicts(text: str, expected: str) -> None:
+    assert verdict(text) == expected
+
+
+def run(tmp_path: Path, lines: list[str]) -> pipeline.Analysis:
+    log = tmp_path / "app.log"
+    log.write_text("".join(f"2026-03-14 10:00:{n:02d},000 ERROR app: {line}\n" for n, line in enumerate(lines)))
+    return pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
+
+
+def test_another_providers_failures_are_counted_not_reported(tmp_path: Path) -> None:
+    analysis = run(
+        tmp_path,
+        [
+            f"groq.RateLimitError: {QUOTA}",
+            f"openai.RateLimitError: {QUOTA} at http://127.0.0.1:1234/v1",
+            f"openai.RateLimitError: {QUOTA}",
+        ],
+    )
+    assert [(e.rule, e.line) for e in analysis.events] == [("openai.quota.insufficient_quota", 3)]
+    assert analysis.match_stats.excluded == {"Groq": 1, "a local or private OpenAI-compatible server": 1}
+
+
+def test_a_generic_failure_needs_a_mark_of_openai(tmp_path: Path) -> None:
+    analysis = run(tmp_path, [f"openai.RateLimitError: {NEW_WORDING}", f"RateLimitError: {NEW_WORDING}"])
+    assert [(e.rule, e.category, e.line) for e in analysis.events] == [("openai.generic.429", "rate_limit", 1)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"status": "429", "code": "insufficient_quota", "name": "RateLimitError"}, "quota"),  # the code first
+        ({"status": "503", "name": "InternalServerError"}, "503"),  # then the status
+        ({"status": "502"}, "500"),
+        ({"status": "418"}, "4xx"),  # a status's class
+        ({"name": "APITimeoutError"}, "timeout"),  # then the name
+        ({"name": "ECONNRESET"}, "connection"),
+        ({"type": "content_filter", "status": "400"}, "content_filter"),
+        ({"name": "SomethingElse"}, None),
+    ],
+)
+def test_the_kind_of_a_generic_failure(fields: dict[str, str], key: str | None) -> None:
+    kind = Classifier(RULES.generic).kind(fields)
+    assert (kind.key if kind else None) == key
+
+
+def test_every_kind_is_a_rule_with_a_playbook() -> None:
+    for kind in RULES.generic:
+        derived = RULES.rule(f"openai.generic.{kind.key}")
+        assert derived is not None and derived.category is kind.category
+        assert derived.remediation in RULES.playbooks
