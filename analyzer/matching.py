@@ -148,7 +148,9 @@ class Matcher:
 
     def match(self, entry: Entry) -> Event | None:
         """The event this entry is, or None."""
-        found = self.first(self.candidates(entry.text), entry.text, entry.record.text)
+        record = entry.record
+        whole = f"{record.text}\n{record.context}" if record.context else record.text
+        found = self.first(self.candidates(entry.text), entry.text, whole)
         return self._event(*found, entry) if found is not None else None
 
     def first(self, rules: list[Rule], text: str, whole: str = "") -> tuple[Rule, dict[str, str], int] | None:

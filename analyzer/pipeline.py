@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import BinaryIO, cast
 
 from . import parallel, prefilter, redaction, sources, timelimit, timestamps
-from .correlation import Order, assemble_calls, correlate, input_order
+from .correlation import Order, assemble_calls, correlate, fold_reprints, input_order
 from .errors import UsageError
 from .evidence import Texts
 from .framing import Prefilter, frame_blocks
@@ -58,6 +58,7 @@ class Analysis:
     success_times: Sequence[datetime] = field(default_factory=list)  # in order
     undetermined: list[str] = field(default_factory=list)  # absence windows the input ended inside
     texts: Texts = field(default_factory=Texts, compare=False)  # the evidence texts the events do not hold
+    reprints: int = 0  # failures printed more than once: the prints folded into one event each
 
     @property
     def problems(self) -> list[str]:
@@ -136,6 +137,10 @@ def run(
     kept = found if window == (None, None) else [e for e in found if _inside(e.time, window)]
     filtered = len(found) - len(kept)
     del found  # the attempts that assemble_calls relabels are copies: the originals go now
+    priority = {r.id: r.priority for r in (*ruleset.rules, *ruleset.derived.values())}
+    printed = len(kept)
+    kept = fold_reprints(kept, (lambda rule: priority.get(rule, 0), ruleset.derived.__contains__, texts.of))
+    reprints = printed - len(kept)
     assemble_calls(kept)
     successes = _in_order(calls, window, order)
     events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
@@ -155,6 +160,7 @@ def run(
         cast(Sequence[datetime], successes.times.select(range(successes.times.dated()))),  # dated ones come first
         correlation.undetermined,
         texts,
+        reprints,
     )
 
 

@@ -16,6 +16,7 @@ QUOTA = (
     "Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check your plan and billing "
     "details.', 'type': 'insufficient_quota', 'param': None, 'code': 'insufficient_quota'}}"
 )
+LOCAL = "a local or private OpenAI-compatible server"
 NEW_WORDING = "Error code: 429 - {'error': {'message': 'A wording no rule knows', 'type': 'requests', 'code': None}}"
 
 
@@ -37,7 +38,12 @@ def verdict(text: str) -> str:
         # a host outweighs any other mark: OpenAI's API answered, whatever proxy relayed it
         (f"POST https://api.openai.com/v1/chat/completions via http://10.0.0.4:4000: {QUOTA}", "OpenAI"),
         ("litellm.RateLimitError: AnthropicException - Overloaded", "Anthropic"),
-        ("litellm.RateLimitError: OpenAIException - Error code: 429 (relayed by http://localhost:4000)", "OpenAI"),
+        # LiteLLM's OpenAIException names its client for any OpenAI-compatible server: a weak mark
+        ("litellm.RateLimitError: OpenAIException - Error code: 429 (relayed by http://localhost:4000)", LOCAL),
+        (
+            "litellm.RateLimitError: OpenAIException - Error code: 429 - POST https://api.openai.com/v1/responses",
+            "OpenAI",
+        ),
         ("ERROR worker: Connection error. retrying in 5s (redis://cache:6379)", "-"),
         ("openai.APIConnectionError: Connection error.", "OpenAI"),
     ],
@@ -79,7 +85,8 @@ def test_a_generic_failure_needs_a_mark_of_openai(tmp_path: Path) -> None:
         ({"status": "418"}, "4xx"),  # a status's class
         ({"name": "APITimeoutError"}, "timeout"),  # then the name
         ({"name": "ECONNRESET"}, "connection"),
-        ({"type": "content_filter", "status": "400"}, "content_filter"),
+        ({"code": "content_filter", "status": "400"}, "content_filter"),
+        ({"type": "invalid_request_error", "status": "401"}, "401"),  # a body's type is the vaguest
         ({"name": "SomethingElse"}, None),
     ],
 )

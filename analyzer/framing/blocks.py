@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Protocol
 
 from ..models import Record
 from ..sources import MAX_CARRY, SourceStats
+from .context import context
 from .lines import (
     _CRI_HEAD,
     _PLAIN_DATED,
@@ -85,12 +87,12 @@ def frame_blocks(
         if cut == 0:
             carry = buffer
             continue
-        line_no += yield from _frame_buffer(buffer[:cut], source, stats, (prefilter, shortcut), line_no, first, False)
+        line_no += yield from _frame_buffer(buffer, cut, source, stats, (prefilter, shortcut), line_no, first, False)
         carry, first = buffer[cut:], False
     if carry:
         if split_end:  # a piece of a stream that ends where the whole stream's framing split a record
             stats.splits.append(line_no)
-        yield from _frame_buffer(carry, source, stats, (prefilter, shortcut), line_no, first, last=edges[1])
+        yield from _frame_buffer(carry, len(carry), source, stats, (prefilter, shortcut), line_no, first, edges[1])
 
 
 def last_boundary(buffer: bytes) -> int:
@@ -104,7 +106,8 @@ def last_boundary(buffer: bytes) -> int:
 
 
 def _frame_buffer(
-    buffer: bytes,
+    whole: bytes,
+    cut: int,
     source: str,
     stats: SourceStats,
     engines: tuple[Prefilter | None, Shortcut | None],
@@ -112,14 +115,16 @@ def _frame_buffer(
     first: bool,
     last: bool,
 ) -> Generator[Record, None, int]:
-    """Frame one buffer of whole records; return how many newlines it has (each byte is counted once)."""
+    """Frame whole[:cut], a buffer of whole records; return how many newlines it has (each byte is
+    counted once). The records' context may reach past the cut, into the lines framed next."""
+    buffer = whole[:cut] if cut < len(whole) else whole
     prefilter, shortcut = engines
     stats.undecodable += count_undecodable(buffer)
     unended = 0 if buffer.endswith(b"\n") else 1
     if prefilter is None:
         newlines = buffer.count(b"\n")
         stats.lines += newlines + unended
-        yield from _frame_region(buffer, source, stats, line_no)
+        yield from _in_context(_frame_region(buffer, source, stats, line_no), whole, 0, line_no)
         return newlines
     pos, start_no = 0, line_no
     for ls, le, calls in _regions(buffer, prefilter, first, last):
@@ -132,16 +137,16 @@ def _frame_buffer(
             stats.framed += 1
             data = buffer[ls : le if newline < 0 else newline]
             if shortcut is None:
-                yield _one_line_record(data, source, line_no)
+                yield _contextual(_one_line_record(data, source, line_no), whole, ls, le)
             elif not (calls and shortcut.call(data, line_no, calls)):
                 record = _offer(shortcut, data, source, line_no)
                 if record is not None:
-                    yield record
+                    yield _contextual(record, whole, ls, le)
             line_no += 1 if newline >= 0 else 0
         else:
             if shortcut is not None:
                 shortcut.flush()
-            yield from _frame_region(buffer[ls:le], source, stats, line_no)
+            yield from _in_context(_frame_region(buffer[ls:le], source, stats, line_no), whole, ls, line_no)
             line_no += buffer.count(b"\n", ls, le)
         pos = le
     if shortcut is not None:
@@ -163,6 +168,23 @@ def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) ->
         stats.records += 1
         stats.framed += 1
         yield rec
+
+
+def _contextual(record: Record, buffer: bytes, start: int, end: int) -> Record:
+    """The record with its context: the lines around buffer[start:end] that carry on its message."""
+    newline = record.text.find("\n")
+    found = context(buffer, start, end, record.text if newline < 0 else record.text[:newline])
+    return replace(record, context=found) if found else record
+
+
+def _in_context(records: Iterable[Record], buffer: bytes, start: int, line_no: int) -> Iterator[Record]:
+    """The records framed from the lines of buffer at `start` (numbered from `line_no`), each with its context."""
+    starts = [start]
+    for record in records:
+        while len(starts) <= record.end_line + 1 - line_no:  # the offsets of its lines, and the next's
+            at = starts[-1]
+            starts.append(buffer.find(b"\n", at) + 1 or len(buffer) if at < len(buffer) else len(buffer))
+        yield _contextual(record, buffer, starts[record.line - line_no], starts[record.end_line + 1 - line_no])
 
 
 def _offer(shortcut: Shortcut, data: bytes, source: str, line_no: int) -> Record | None:

@@ -123,6 +123,7 @@ class Summary:
     problems: tuple[str, ...]
     undetermined: tuple[str, ...]  # absence windows the input ended inside: neither fired nor cleared
     excluded: dict[str, int]  # failures that other providers answered (not OpenAI's), by provider
+    reprints: int  # prints of a failure already printed, folded into its event
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +358,7 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         problems=tuple(analysis.problems),
         undetermined=tuple(analysis.undetermined),
         excluded=dict(sorted(analysis.match_stats.excluded.items())),
+        reprints=analysis.reprints,
     )
 
 

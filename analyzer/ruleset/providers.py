@@ -143,12 +143,12 @@ class Classifier:
     kinds: tuple[Generic, ...]
 
     def kind(self, fields: Mapping[str, str]) -> Generic | None:
-        """The kind its code or type names, else its status's, else its name's; None when none does."""
-        for key in ("code", "type"):
-            value = fields.get(key, "")
-            found = next((k for k in self.kinds if value and value in k.codes), None)
-            if found is not None:
-                return found
+        """The kind its code names, else its status's, else its name's, else its type's; None when none
+        does. (A body's type is the vaguest: OpenAI's 401s and 404s have type invalid_request_error.)"""
+        code = fields.get("code", "")
+        found = next((k for k in self.kinds if code and code in k.codes), None)
+        if found is not None:
+            return found
         status = fields.get("status", "")
         if status:
             found = next((k for k in self.kinds if status in k.statuses), None)
@@ -156,4 +156,6 @@ class Classifier:
             if found is not None:
                 return found
         name = fields.get("name", "")
-        return next((k for k in self.kinds if name and name in k.names), None)
+        found = next((k for k in self.kinds if name and name in k.names), None)
+        kind = fields.get("type", "")
+        return found or next((k for k in self.kinds if kind and kind in k.codes), None)
