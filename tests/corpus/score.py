@@ -151,15 +151,31 @@ def misses(found: Sequence[Found]) -> list[str]:
     return lines
 
 
+def by_class(found: Sequence[Found]) -> dict[str, tuple[int, int]]:
+    """Per class tag (its prefix, such as `mangle` or `sdk`, and all): cases scored perfectly, and cases."""
+    tally: dict[str, list[int]] = {}
+    for f in found:
+        perfect = f.families == f.case.families
+        for tag in {c.split(":")[0] + ":*" for c in f.case.classes} | set(f.case.classes):
+            counts = tally.setdefault(tag, [0, 0])
+            counts[0] += perfect
+            counts[1] += 1
+    return {tag: (good, total) for tag, (good, total) in sorted(tally.items())}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list the dev cases not scored perfectly")
+    parser.add_argument("--classes", action="store_true", help="families right per class tag, dev cases")
     args = parser.parse_args(argv)
     results = run()
     for part, found in results.items():
         print(score(found).line(part))
     if args.misses:
         print("\n".join(misses(results["dev"])))
+    if args.classes:
+        for tag, (good, total) in by_class(results["dev"]).items():
+            print(f"{good:4d}/{total:<4d} {tag}")
     return 0
 
 
