@@ -86,6 +86,12 @@ class MatchStats:
     timeouts: int = 0  # patterns stopped by their time limit, or not tried once the record's budget was spent
     timed_out: dict[str, int] = field(default_factory=dict)
     excluded: dict[str, int] = field(default_factory=dict)  # failures another provider answered, by its name
+    # by source: records attributed to OpenAI, and records that showed another provider (attribution by source)
+    openai_records: dict[str, int] = field(default_factory=dict)
+    other_records: dict[str, int] = field(default_factory=dict)
+
+
+BY_SOURCE = "source"  # an event's `attributed` field: OpenAI's only if the rest of its source shows OpenAI
 
 
 class Matcher:
@@ -150,31 +156,46 @@ class Matcher:
         """The event this entry is, or None."""
         record = entry.record
         whole = f"{record.text}\n{record.context}" if record.context else record.text
-        found = self.first(self.candidates(entry.text), entry.text, whole)
+        found = self.first(self.candidates(entry.text), entry.text, whole, record.source)
         return self._event(*found, entry) if found is not None else None
 
-    def first(self, rules: list[Rule], text: str, whole: str = "") -> tuple[Rule, dict[str, str], int] | None:
+    def first(
+        self, rules: list[Rule], text: str, whole: str = "", source: str = ""
+    ) -> tuple[Rule, dict[str, str], int] | None:
         """The first of the rules that matches the text, its named groups and where it matched. A
         failure of OpenAI's is not taken where the record (`whole`, else the text) shows another
-        provider, nor, for a rule that needs a mark of OpenAI's, where it shows none."""
+        provider. One of a rule that needs a mark of OpenAI's, where the record shows none, is taken
+        only when it names one of the rule's `source_names` (an OpenAI SDK's exception) and no other
+        rule matches, marked to be kept only if its source shows OpenAI (BY_SOURCE)."""
         self.spans = (
             [(0, len(text))] if len(text) <= LONG_RECORD else focus(text, [w for r in rules for w in r.keywords])
         )
         self.deadline = time.monotonic() + RECORD_BUDGET
         verdict: Verdict | None = None
+        unshown: tuple[Rule, dict[str, str], int] | None = None
         for rule in rules:
             found = self._try(rule, text)
             if found is None:
                 continue
             if rule.provider == "openai" and rule.outcome is Outcome.FAILURE:
-                verdict = verdict or self.attributor.verdict(whole or text)
+                verdict = verdict or self._attribute(whole or text, source)
                 if verdict.other:
                     self.stats.excluded[verdict.other] = self.stats.excluded.get(verdict.other, 0) + 1
                     return None
                 if rule.attribution == "marker" and not verdict.openai:
+                    if any(name in text for name in rule.source_names):
+                        unshown = unshown or (rule, {**found[0], "attributed": BY_SOURCE}, found[1])
                     continue
             return rule, *found
-        return None
+        return unshown
+
+    def _attribute(self, text: str, source: str) -> Verdict:
+        """Whose failure the text shows, counted for its source."""
+        verdict = self.attributor.verdict(text)
+        tally = self.stats.openai_records if verdict.openai else self.stats.other_records if verdict.other else None
+        if tally is not None:
+            tally[source] = tally.get(source, 0) + 1
+        return verdict
 
     def only_successes(self, text: str) -> list[Rule] | None:
         """The candidate rules of the text when all of them are successful-call rules, else None."""

@@ -14,7 +14,7 @@ from .correlation import Order, assemble_calls, correlate, fold_reprints, input_
 from .errors import UsageError
 from .evidence import Texts
 from .framing import Prefilter, frame_blocks
-from .matching import Matcher, MatchStats, extractor_gate, match
+from .matching import BY_SOURCE, Matcher, MatchStats, extractor_gate, match
 from .models import Entry, Event, Incident, Outcome
 from .parsing import parse
 from .prefilter import PatternGate
@@ -59,6 +59,7 @@ class Analysis:
     undetermined: list[str] = field(default_factory=list)  # absence windows the input ended inside
     texts: Texts = field(default_factory=Texts, compare=False)  # the evidence texts the events do not hold
     reprints: int = 0  # failures printed more than once: the prints folded into one event each
+    unshown: int = 0  # failures whose record and source show no provider: left out
 
     @property
     def problems(self) -> list[str]:
@@ -130,6 +131,7 @@ def run(
             blocks = _progressed(blocks, progress)
         with parallel.blocks_on_heap(), timelimit.watched():
             found.extend(texts.held(scanner.events(blocks, source.name, source_stats, matcher, span)))
+    found, unshown = by_source(found, stats, calls)
     order = input_order(s.name for s in all_stats)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
         found.sort(key=lambda e: order(e.time, e.source, e.line))
@@ -161,6 +163,7 @@ def run(
         correlation.undetermined,
         texts,
         reprints,
+        unshown,
     )
 
 
@@ -230,6 +233,18 @@ def _merged(
         span.add(part.first_time)
         span.add(part.last_time)
     return events
+
+
+def by_source(events: list[Event], stats: MatchStats, calls: Successes) -> tuple[list[Event], int]:
+    """The events whose record showed no provider (BY_SOURCE) kept where their source shows OpenAI (a
+    record of OpenAI's, or a successful call to it) and no other provider; the others left out, counted."""
+    if not any(e.fields.get("attributed") == BY_SOURCE for e in events):
+        return events, 0
+    called = set(calls.sources.names)
+    shown = {s for s in {e.source for e in events} if (stats.openai_records.get(s) or s in called)}
+    shown -= {s for s, n in stats.other_records.items() if n}
+    kept = [e for e in events if e.source in shown or e.fields.get("attributed") != BY_SOURCE]
+    return kept, len(events) - len(kept)
 
 
 def _in_order(calls: Successes, window: tuple[datetime | None, datetime | None], order: Order) -> Successes:

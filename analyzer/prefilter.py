@@ -15,6 +15,7 @@ import platform
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import AnyStr
 
 import regex
 
@@ -87,16 +88,16 @@ def _literals(keywords: Iterable[str]) -> list[bytes]:
 ANCHOR = 5  # bytes of the substrings keywords are grouped under for the regex engine
 
 
-def anchors(keywords: Sequence[bytes]) -> dict[bytes, tuple[bytes, ...]]:
+def anchors(keywords: Sequence[AnyStr]) -> dict[AnyStr, tuple[AnyStr, ...]]:
     """The keywords grouped under substrings (anchors) they hold, fewest groups first: one `find` pass
     an anchor finds the lines of all its keywords (three hundred keywords in a few dozen passes).
     Greedy: the ANCHOR-byte substring held by the most keywords not yet grouped, then the next."""
     parts = {w: {w[i : i + ANCHOR] for i in range(max(1, len(w) - ANCHOR + 1))} for w in set(keywords)}
-    holders: dict[bytes, set[bytes]] = {}
+    holders: dict[AnyStr, set[AnyStr]] = {}
     for word, its in parts.items():
         for part in its:
             holders.setdefault(part, set()).add(word)
-    groups: dict[bytes, tuple[bytes, ...]] = {}
+    groups: dict[AnyStr, tuple[AnyStr, ...]] = {}
     while holders:
         best = max(holders, key=lambda part: (len(holders[part]), part))
         members = holders[best]
@@ -311,9 +312,8 @@ class KeywordSet:
         if self.words and available(engine) == "hyperscan":
             expressions = [_escaped(w.encode()) for w in self.words]
             self._db = compiled(expressions, list(range(len(self.words))), [0] * len(self.words))
-        else:  # keywords are ASCII (rule files are checked so): an anchor is text as it is bytes
-            groups = anchors([w.encode() for w in self.words])
-            self._groups = [(a.decode(), tuple(w.decode() for w in ws)) for a, ws in groups.items()]
+        else:
+            self._groups = list(anchors(self.words).items())
 
     def find(self, text: str) -> frozenset[str]:
         """The keywords that occur in `text`, overlapping ones included. The last text's are kept: a

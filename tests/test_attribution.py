@@ -72,8 +72,11 @@ def test_another_providers_failures_are_counted_not_reported(tmp_path: Path) -> 
 
 
 def test_a_generic_failure_needs_a_mark_of_openai(tmp_path: Path) -> None:
-    analysis = run(tmp_path, [f"openai.RateLimitError: {NEW_WORDING}", f"RateLimitError: {NEW_WORDING}"])
+    analysis = run(
+        tmp_path, [f"openai.RateLimitError: {NEW_WORDING}", "HTTPError: 429 Client Error: Too Many Requests"]
+    )
     assert [(e.rule, e.category, e.line) for e in analysis.events] == [("openai.generic.429", "rate_limit", 1)]
+    assert "attributed" not in analysis.events[0].fields
 
 
 @pytest.mark.parametrize(
@@ -100,3 +103,30 @@ def test_every_kind_is_a_rule_with_a_playbook() -> None:
         derived = RULES.rule(f"openai.generic.{kind.key}")
         assert derived is not None and derived.category is kind.category
         assert derived.remediation in RULES.playbooks
+
+
+BARE = "RateLimitError: Error code: 429 - {'error': {'message': 'A wording no rule knows', 'type': 'requests'}}"
+OK_CALL = 'HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 200 OK"'
+
+
+@pytest.mark.parametrize(
+    ("others", "kept"),
+    [
+        ([f"INFO httpx: {OK_CALL}"], True),  # the source calls OpenAI: its bare SDK error is OpenAI's
+        ([f"openai.AuthenticationError: {QUOTA}"], True),  # a record of OpenAI's
+        ([], False),  # nothing shows whose it is
+        ([f"INFO httpx: {OK_CALL}", f"groq.RateLimitError: {QUOTA}"], False),  # two providers: unclear
+        ([f"INFO httpx: {OK_CALL}", "requests.HTTPError: 429 Client Error: Too Many Requests"], True),
+    ],
+)
+def test_a_record_that_shows_no_provider_takes_its_sources(tmp_path: Path, others: list[str], kept: bool) -> None:
+    analysis = run(tmp_path, [*others, BARE])
+    bare = len(others) + 1
+    assert [e.fields.get("attributed") for e in analysis.events if e.line == bare] == (["source"] if kept else [])
+    assert analysis.unshown == (0 if kept else 1)
+
+
+def test_only_an_sdk_exception_is_attributed_by_its_source(tmp_path: Path) -> None:
+    # a status with no SDK class: an app's own 429 in a log that also calls OpenAI is not OpenAI's
+    analysis = run(tmp_path, [f"INFO httpx: {OK_CALL}", "requests.HTTPError: 429 Client Error: Too Many Requests"])
+    assert [e.line for e in analysis.events] == [] and analysis.unshown == 0

@@ -78,7 +78,8 @@ def assemble_calls(events: list[Event]) -> list[Event]:
     pending: dict[str, list[int]] = {}
     shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
-        if event.outcome is not Outcome.FAILURE or event.time is None:
+        # a card declined while a call retries is not that call's end: payments are no API calls
+        if event.outcome is not Outcome.FAILURE or event.time is None or event.category is Category.BILLING_CARD:
             continue
         waiting = pending.setdefault(event.source, [])
         if is_attempt(event):

@@ -124,6 +124,7 @@ class Summary:
     undetermined: tuple[str, ...]  # absence windows the input ended inside: neither fired nor cleared
     excluded: dict[str, int]  # failures that other providers answered (not OpenAI's), by provider
     reprints: int  # prints of a failure already printed, folded into its event
+    unshown: int  # failures of OpenAI's shape whose log shows no provider: left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +360,7 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         undetermined=tuple(analysis.undetermined),
         excluded=dict(sorted(analysis.match_stats.excluded.items())),
         reprints=analysis.reprints,
+        unshown=analysis.unshown,
     )
 
 

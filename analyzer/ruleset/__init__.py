@@ -8,6 +8,7 @@ earlier one: that is how `--rules` overrides a shipped rule.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -72,8 +73,12 @@ class RuleSet:
         return Classifier(self.generic)
 
     def keywords(self) -> set[str]:
-        """Every literal the prefilter must look for."""
-        return {k for rule in self.rules for k in rule.keywords}
+        """Every literal the prefilter must look for: each rule keyword, and one that is not ASCII also
+        as JSON writes it escaped (`\\u5f53`, either case), as the prefilter reads the raw lines."""
+        words = {k for rule in self.rules for k in rule.keywords}
+        escaped = {json.dumps(w)[1:-1] for w in words if not w.isascii()}
+        upper = {re.sub(r"\\u[0-9a-f]{4}", lambda m: "\\u" + m[0][2:].upper(), e) for e in escaped}
+        return words | escaped | upper
 
     def call_keywords(self) -> list[str]:
         """The keywords that only successful-call rules have, sorted: a record with no others is a
@@ -165,8 +170,14 @@ def _cross_check(loaded: _Loaded, found: Collector) -> None:
                 f"{rule.location}: rule '{rule.id}' has no examples.match ('rules test' cannot check it)"
             )
         _check_playbook(f"rule '{rule.id}'", rule.remediation, rule.location, loaded, found)
+    names = {n for kind in loaded.generic.values() for n in kind.names}
     for kind in loaded.generic.values():
         _check_playbook(f"generic '{kind.key}'", kind.remediation, kind.location, loaded, found)
+    for rule in loaded.rules.values():
+        for name in sorted(rule.source_names - names):
+            found.error(
+                rule.location, f"rule '{rule.id}': source name '{name}' is no [[generic]] name", suggest(name, names)
+            )
     for inc in loaded.incidents.values():
         _check_playbook(f"incident '{inc.id}'", inc.remediation, inc.location, loaded, found)
         for example in inc.examples:
