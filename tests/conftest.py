@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 GENLOG = SHARED / "bench" / "genlog.py"
-LOGHUB = SHARED / "data" / "loghub"
+LOGHUB = ROOT / "tests" / "data" / "loghub"  # sixteen real logs with their licence (README.md there)
 SAMPLES = ROOT / "sample_logs"
 
 
