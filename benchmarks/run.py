@@ -2,16 +2,17 @@
 
     .venv/bin/python benchmarks/run.py [--lines 5000000] [--quick] [--repeat 3]
 
-Builds the inputs into benchmarks/data/ (kept between runs): a python-format genlog day of --lines
+Builds the inputs with benchmarks/genlog.py into benchmarks/data/ (kept between runs, named with a
+digest of genlog.py so that a changed generator builds them anew): a python-format day of --lines
 lines, 1-million-line python, json and cri days. Measures wall time and peak RSS of each command
 with /usr/bin/time, runs every command --repeat times round-robin (a drifting machine weighs on
 all alike) and prints the medians and the ratios the issue sets as targets. The naive loop runs
 on a slice of the file and is extrapolated linearly.
 --quick: fewer lines (1,000,000), one run each, no regex-engine run on the large file.
 --extra-lines N: one more run, on an N-line day, to see how peak memory grows with the input.
-Also an outage day of 1,000,000 lines (built here, seeded): a quota outage all day long, where
-half the lines are failed calls (an HTTP 429 line and an error line each): what logscan costs
-when nearly everything is evidence, as in the log an on-call engineer pipes in.
+Also an outage day of 1,000,000 lines (genlog.py --outage, seeded): a quota outage all day long,
+where half the lines are failed calls (an HTTP 429 line and an error line each): what logscan
+costs when nearly everything is evidence, as in the log an on-call engineer pipes in.
 And streams, which are read by one process and scanned by the workers in pieces: the 1M-line day
 gzipped (against gzip -dc | grep) and the --lines day piped to stdin.
 """
@@ -20,8 +21,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import os
-import random
 import shlex
 import shutil
 import statistics
@@ -33,7 +34,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-GENLOG = HERE.parents[1] / "shared" / "bench" / "genlog.py"
+GENLOG = HERE / "genlog.py"
 BIN = Path(sys.executable).parent / "logscan"
 LNAV_QUERY = ";SELECT count(*) FROM all_logs WHERE log_level = 'error'"
 NAIVE_SLICE = 50_000
@@ -41,13 +42,15 @@ OUTAGE_GREP = "grep -c -F -f SIGNATURES (1M outage)"
 OUTAGE_SCAN = "logscan 1M outage --jobs {jobs}"
 
 
-def build(lines: int, fmt: str = "python") -> Path:
-    out = DATA / f"{fmt}-{lines}.log"
+def build(lines: int, fmt: str = "python", *flags: str) -> Path:
+    """A genlog day (`--outage` among `flags`: the outage day), built once for each version of genlog.py."""
+    digest = hashlib.sha256(GENLOG.read_bytes()).hexdigest()[:8]
+    out = DATA / f"{'outage' if '--outage' in flags else fmt}-{lines}-{digest}.log"
     if not out.exists():
         DATA.mkdir(exist_ok=True)
         print(f"building {out.name} ...", file=sys.stderr)
         tmp = out.with_suffix(".tmp")
-        cmd = [sys.executable, str(GENLOG), "--lines", str(lines), "--format", fmt, "--out", str(tmp)]
+        cmd = [sys.executable, str(GENLOG), "--lines", str(lines), "--format", fmt, *flags, "--out", str(tmp)]
         subprocess.run(cmd, check=True)
         tmp.rename(out)
     return out
@@ -61,36 +64,6 @@ def compressed(path: Path) -> Path:
         with open(path, "rb") as src, gzip.open(tmp, "wb", compresslevel=6) as dst:
             shutil.copyfileobj(src, dst, 1 << 22)
         tmp.rename(out)
-    return out
-
-
-def build_outage(lines: int) -> Path:
-    """`lines` lines of a chat service through a day-long quota outage: each request is two failure
-    lines (httpx's 429 and the app's error with its request id) and two ordinary ones. Seeded."""
-    out = DATA / f"outage-{lines}.log"
-    if out.exists():
-        return out
-    DATA.mkdir(exist_ok=True)
-    rng = random.Random(7)
-    quota = (
-        "Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check your plan and "
-        "billing details.', 'type': 'insufficient_quota', 'param': None, 'code': 'insufficient_quota'}}"
-    )
-    tmp = out.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        ms = 0
-        for n in range(lines // 4):
-            ms += rng.randint(20, 160)
-            seconds, milli = divmod(ms, 1000)
-            stamp = f"2026-03-14 {seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d},{milli:03d}"
-            f.write(
-                f"{stamp} INFO app.web: GET /api/threads/{rng.randint(1, 99999)} 200 in {rng.randint(2, 90)}ms\n"
-                f'{stamp} INFO httpx: HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 '
-                'Too Many Requests"\n'
-                f"{stamp} ERROR app.chat: completion failed: {quota} request_id=req_{rng.getrandbits(64):016x}\n"
-                f"{stamp} INFO app.chat: user {rng.randint(1, 9999)} sees the fallback answer (thread {n})\n"
-            )
-    tmp.rename(out)
     return out
 
 
@@ -168,7 +141,7 @@ def main() -> None:
     jobs = len(os.sched_getaffinity(0))
     big, small = build(lines), build(1_000_000)
     days = {fmt: build(1_000_000, fmt) for fmt in ("json", "cri")}
-    outage = build_outage(1_000_000)
+    outage = build(1_000_000, "python", "--outage")
     sig = signatures()
     lnav_home = tempfile.mkdtemp(prefix="lnav-home-")
     lnav_env = {**os.environ, "HOME": lnav_home}

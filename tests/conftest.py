@@ -1,4 +1,4 @@
-"""Shared fixtures: the installed command, ../shared material, genlog days, golden-file updates."""
+"""Fixtures: the installed command, genlog days (benchmarks/genlog.py), the loghub logs, golden-file updates."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-GENLOG = SHARED / "bench" / "genlog.py"
-LOGHUB = SHARED / "data" / "loghub"
+GENLOG = ROOT / "benchmarks" / "genlog.py"  # days with their ground truth
+LOGHUB = ROOT / "tests" / "data" / "loghub"  # sixteen real logs with their licence (README.md there)
 SAMPLES = ROOT / "sample_logs"
 
 
@@ -51,26 +50,11 @@ def run_logscan(
     )
 
 
-def genlog(out: Path, lines: int, fmt: str = "python", seed: int = 7) -> tuple[Path, dict]:
-    """A genlog day and its ground truth."""
+def genlog(out: Path, lines: int, fmt: str = "python", seed: int = 7, *flags: str) -> tuple[Path, dict]:
+    """A genlog day (with `--outage` or `--mix` among `flags`, one of those) and its ground truth."""
     truth = out.with_suffix(".truth.json")
-    subprocess.run(
-        [
-            sys.executable,
-            str(GENLOG),
-            "--lines",
-            str(lines),
-            "--format",
-            fmt,
-            "--seed",
-            str(seed),
-            "--out",
-            str(out),
-            "--truth",
-            str(truth),
-        ],
-        check=True,
-    )
+    command = [sys.executable, str(GENLOG), "--lines", str(lines), "--format", fmt, "--seed", str(seed), *flags]
+    subprocess.run([*command, "--out", str(out), "--truth", str(truth)], check=True)
     return out, json.loads(truth.read_text())
 
 

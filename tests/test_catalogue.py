@@ -1,4 +1,4 @@
-"""The rule pack against the catalogue: every signature row of openai-errors.md §1a-§1f, the SDKs'
+"""The rule pack against the catalogue: every signature row of docs/openai-errors.md §1a-§1f, the SDKs'
 missing-key texts and the Azure wordings of §2.6 are covered by a rule that classifies a verbatim
 example of it, and the look-alikes of §2.9 give no event at all."""
 
@@ -16,7 +16,7 @@ from analyzer.models import Category
 from analyzer.rulecheck import classify
 
 Classifier = Callable[[str], str | None]
-CATALOGUE = Path(__file__).resolve().parents[2] / "shared/domain/openai-errors.md"
+CATALOGUE = Path(__file__).resolve().parents[1] / "docs" / "openai-errors.md"
 
 QUOTA_Q1 = (
     "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check "

@@ -8,9 +8,9 @@ import random
 import subprocess
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 
 import pytest
+from conftest import GENLOG
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +20,6 @@ from analyzer.models import Record
 from analyzer.prefilter import RegexPrefilter
 from analyzer.sources import SourceStats
 
-GENLOG = Path(__file__).resolve().parents[2] / "shared" / "bench" / "genlog.py"
 KEYWORDS = ("RateLimitError", "insufficient_quota", "429")
 
 HEAD = "2026-03-14 09:12:03,412 ERROR app.chat: completion failed for thread 11553"

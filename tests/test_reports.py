@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import GENLOG, SAMPLES, genlog
+from conftest import SAMPLES, genlog
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -192,7 +192,6 @@ def _analysis():  # type: ignore[no-untyped-def]
     return pipeline.run(options, ruleset.load(()), None)
 
 
-@pytest.mark.skipif(not GENLOG.exists(), reason="the shared genlog generator is missing")
 def test_a_genlog_day_page_stays_under_one_mebibyte(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from analyzer.errors import RuleSetError
 from analyzer.models import Outcome
 
 INVALID = sorted((Path(__file__).parent / "invalid_rules").glob("*.toml"))
+PLAYBOOKS = sorted((Path(__file__).resolve().parents[1] / "rules" / "playbooks").glob("*.toml"))
 
 
 def test_shipped_rules_load_without_warnings() -> None:
@@ -36,6 +39,16 @@ def test_every_failure_rule_has_a_remediation_in_both_languages() -> None:
         if rule.outcome is Outcome.FAILURE:
             playbook = loaded.playbooks[rule.remediation]
             assert set(playbook.text) == {"en", "ja"} and playbook.checked, rule.id
+
+
+@pytest.mark.parametrize("path", PLAYBOOKS, ids=lambda p: p.name)
+def test_every_playbook_cites_public_sources(path: Path) -> None:
+    """A playbook's `source` is public addresses, `; ` between them: no path its readers do not have."""
+    playbooks = tomllib.loads(path.read_text(encoding="utf-8"))["playbook"]
+    assert playbooks
+    for playbook in playbooks:
+        addresses = playbook["source"].split("; ")
+        assert [a for a in addresses if not re.fullmatch(r"https://[\w.-]+(/\S*)?", a)] == [], playbook["id"]
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
