@@ -46,6 +46,11 @@ def test_a_message_and_its_traceback_are_one_event(tmp_path: Path) -> None:
         (f"2026-03-14 10:00:00,000 ERROR app: {QUOTA}", "the same line twice: two calls failing alike"),
         (f"2026-03-14 10:00:01,000 ERROR app: call failed: {QUOTA}", "a second later: another call"),
         (f"2026-03-14 10:00:00,200 ERROR app: {CONTEXT_LEN}", "another failure"),
+        (
+            "2026-03-14 10:00:00,100 ERROR billing.watch: auto recharge payment failed: Your card was declined, "
+            "please contact your card issuer (decline_code=do_not_honor)",
+            "a payment is no print of a call",
+        ),
     ],
 )
 def test_what_is_no_reprint(tmp_path: Path, second: str, why: str) -> None:

@@ -15,7 +15,7 @@ INHERITED = ("organization", "model", "limit_kind", "limit_unit", "limit_period"
 
 REPRINT_LINES = 12  # a reprint starts at most this many lines after the print before it ends
 REPRINT_TIME = timedelta(milliseconds=500)
-_FAMILY = {Category.BILLING_CARD: Category.QUOTA, Category.OVERLOADED: Category.SERVER_ERROR}
+_FAMILY = {Category.OVERLOADED: Category.SERVER_ERROR, Category.CONNECTION: Category.TIMEOUT}
 
 
 Judge = tuple[Callable[[str], int], Callable[[str], bool], Callable[[Event], str]]  # priority, generic, text
@@ -47,6 +47,8 @@ def fold_reprints(events: list[Event], judge: Judge) -> list[Event]:
 
 def _reprint(before: Event, event: Event, judge: Judge) -> bool:
     if before.outcome is not Outcome.FAILURE or event.outcome is not Outcome.FAILURE:
+        return False
+    if Category.BILLING_CARD in (before.category, event.category):  # a payment is no print of a call
         return False
     if is_attempt(before) or is_attempt(event) or not 0 < event.line - before.end_line <= REPRINT_LINES:
         return False
