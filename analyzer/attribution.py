@@ -40,20 +40,27 @@ class Attributor:
     marks it lets through searched with their time limit."""
 
     def __init__(self, providers: Sequence[Provider], engine: str = "auto") -> None:
-        self.marks = [
+        marks = [
             _Mark(p, strong, pattern)
             for p in providers
             if p.kind != "gateway"
             for strong, patterns in ((True, p.strong), (False, p.markers))
             for pattern in patterns
         ]
+        # OpenAI's strong marks first: the first one found decides, and nothing else is searched
+        self.marks = sorted(marks, key=lambda m: not (m.strong and m.provider.kind == "openai"))
+        self.decisive = sum(1 for m in self.marks if m.strong and m.provider.kind == "openai")
         self.gate = PatternGate([m.pattern for m in self.marks], engine)
 
     def verdict(self, text: str) -> Verdict:
         """Whose failure the text shows."""
-        found = [m for i in sorted(self.gate.possible(text)) if _found((m := self.marks[i]).pattern, text)]
-        if any(m.strong and m.provider.kind == "openai" for m in found):
-            return OPENAI
+        found = []
+        for i in sorted(self.gate.possible(text)):
+            mark = self.marks[i]
+            if _found(mark.pattern, text):
+                if i < self.decisive:
+                    return OPENAI
+                found.append(mark)
         other = [m for m in found if m.provider.kind == "other"]
         if other:
             return Verdict(False, max(other, key=lambda m: m.strong).provider.name)

@@ -134,6 +134,7 @@ class Matcher:
         ]
         self.attributor = Attributor(ruleset.providers, engine)
         self.classifier = ruleset.classifier
+        self.names = frozenset(n for kind in ruleset.generic for n in kind.names)  # a generic rule's words
 
     def candidates(self, text: str) -> list[Rule]:
         """Rules one of whose keywords is in `text` (overlapping keywords too), best first."""
@@ -248,7 +249,17 @@ class Matcher:
             m = self._search(rule.id, pattern, text)
             if m is not None:
                 return {k: v for k, v in m.groupdict().items() if v is not None}, m.start()
-        return None
+        return self._named(text) if rule.generic else None
+
+    def _named(self, text: str) -> tuple[dict[str, str], int] | None:
+        """A generic rule's match by name: the earliest of the [[generic]] names in the text as a word
+        (the keywords found in it tell which may be there)."""
+        best: tuple[int, str] | None = None
+        for name in self.keywords.find(text) & self.names:
+            at = _word_at(text, name)
+            if at is not None and (best is None or at < best[0]):
+                best = (at, name)
+        return ({"name": best[1]}, best[0]) if best is not None else None
 
     def _find(self, literal: str, text: str) -> int | None:
         """Where `literal` first occurs wholly inside one of the record's spans, as a search of a
@@ -377,6 +388,20 @@ def literal(pattern: regex.Pattern[str]) -> str | None:
     if pattern.flags & _CHANGES_MATCHING or not source or _LITERAL.fullmatch(source) is None:
         return None
     return regex.sub(r"\\(.)", r"\1", source)
+
+
+def _word_at(text: str, word: str) -> int | None:
+    """Where `word` first stands in the text as a word: not in the middle of a longer one (a letter or
+    digit on either side where the word itself begins or ends with one)."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        before = at == 0 or not (word[0].isalnum() and (text[at - 1].isalnum() or text[at - 1] == "_"))
+        after = end == len(text) or not (word[-1].isalnum() and (text[end].isalnum() or text[end] == "_"))
+        if before and after:
+            return at
+        at = text.find(word, at + 1)
+    return None
 
 
 def focus(text: str, keywords: Iterable[str]) -> list[tuple[int, int]]:

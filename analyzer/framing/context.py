@@ -28,6 +28,11 @@ _HEADLIKE = re.compile(
 )
 
 
+# The same, on a line's bytes, for the usual case: a line that starts with a digit or a brace, and is no
+# CRI line (a stamp with a T) or Docker line (whose text may be anything), starts like a head.
+_PLAIN_HEAD = re.compile(rb'[0-9](?![0-9]{3}-[0-9]{2}-[0-9]{2}T)|\{(?!"log":)')
+
+
 def headlike(text: str) -> bool:
     """Whether a line starts like the head of a record (a blank line does not)."""
     return bool(text.strip()) and _HEADLIKE.match(text) is not None
@@ -58,7 +63,7 @@ def _before(buffer: bytes, start: int) -> Iterator[str]:
 def _after(buffer: bytes, end: int) -> Iterator[str]:
     taken = 0
     for _ in range(CONTEXT_LINES):
-        if end >= len(buffer) or taken >= CONTEXT_CHARS:
+        if end >= len(buffer) or taken >= CONTEXT_CHARS or _PLAIN_HEAD.match(buffer, end):
             return
         line_end = buffer.find(b"\n", end)
         text = _text(buffer[end : line_end if line_end >= 0 else len(buffer)])

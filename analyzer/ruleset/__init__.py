@@ -20,7 +20,7 @@ from .. import resources
 from ..errors import RuleError, RuleSetError
 from ..timestamps import parse_duration
 from .incidents import IncidentRule, Selector, Step, parse_incident
-from .providers import Classifier, Generic, Provider, name_pattern, parse_generic, parse_provider
+from .providers import Classifier, Generic, Provider, parse_generic, parse_provider
 from .schema import Collector, Locator, suggest, tables
 from .signatures import (
     LANGUAGES,
@@ -132,12 +132,9 @@ def load(paths: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:
 
 
 def _with_names(rule: Rule, kinds: tuple[Generic, ...]) -> Rule:
-    """A generic rule also looks for every kind's names (exception classes, transport words)."""
-    names = name_pattern(kinds)
-    if names is None:
-        return rule
-    words = tuple(dict.fromkeys([*rule.keywords, *(n for k in kinds for n in k.names)]))
-    return replace(rule, keywords=words, patterns=(*rule.patterns, names))
+    """A generic rule's keywords are its shapes' and every kind's names (exception classes, transport
+    words): it matches a record that holds one of its patterns, or one of those names as a word."""
+    return replace(rule, keywords=tuple(dict.fromkeys([*rule.keywords, *(n for k in kinds for n in k.names)])))
 
 
 def _derived(rule: Rule, kinds: tuple[Generic, ...]) -> list[Rule]:

@@ -127,15 +127,6 @@ def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Coll
     )
 
 
-def name_pattern(kinds: tuple[Generic, ...]) -> regex.Pattern[str] | None:
-    """One pattern that finds any kind's name as a whole word (`name` group): added to a generic rule."""
-    names = sorted({n for k in kinds for n in k.names}, key=lambda n: (-len(n), n))
-    if not names:
-        return None
-    words = [(r"\b" if n[0].isalnum() else "") + regex.escape(n) + (r"\b" if n[-1].isalnum() else "") for n in names]
-    return regex.compile(rf"(?P<name>{'|'.join(words)})")
-
-
 @dataclass(frozen=True, slots=True)
 class Classifier:
     """A generic failure's kind, from the fields its record gave (status, name, code and type)."""
