@@ -169,7 +169,7 @@ def test_a_stream_with_records_past_max_carry_splits_them_as_one_process_does(mo
     for module in (blocks, parallel):
         monkeypatch.setattr(module, "MAX_CARRY", 2_000)
     monkeypatch.setattr(parallel, "PIECE", 4096)
-    monkeypatch.setattr(pipeline.sources, "BLOCK_SIZE", 3000)  # blocks as small as the pieces
+    monkeypatch.setattr(pipeline.sources.reading, "BLOCK_SIZE", 3000)  # blocks as small as the pieces
     scanned = scanned_pieces(monkeypatch)
     rng = random.Random(9)
     parts = [*MIXED, "2026-03-14 09:13:00,000 ERROR x: insufficient_quota\n" + "    deep\n" * 400]
@@ -190,7 +190,7 @@ def test_a_stream_read_in_pieces_gives_the_report_of_one_process(
     import gzip
 
     monkeypatch.setattr(parallel, "PIECE", 1 << 16)
-    monkeypatch.setattr(pipeline.sources, "BLOCK_SIZE", 1 << 14)
+    monkeypatch.setattr(pipeline.sources.reading, "BLOCK_SIZE", 1 << 14)
     scanned = scanned_pieces(monkeypatch)
     if fmt == "mixed":
         rng = random.Random(3)

@@ -1,0 +1,34 @@
+"""The sources stage: inputs (paths, folders, globs, stdin) into byte blocks of whole lines.
+
+`paths` turns what the command line names into sources; `reading` gives a source's bytes,
+decompressed, in blocks. Constants that tests change live in the module that reads them.
+"""
+
+from __future__ import annotations
+
+from .paths import resolve, stdin_source
+from .reading import (
+    BLOCK_SIZE,
+    MAX_CARRY,
+    MAX_LINE,
+    STDIN_NAME,
+    Source,
+    SourceStats,
+    plain_head,
+    read_blocks,
+    read_range,
+)
+
+__all__ = [
+    "BLOCK_SIZE",
+    "MAX_CARRY",
+    "MAX_LINE",
+    "STDIN_NAME",
+    "Source",
+    "SourceStats",
+    "plain_head",
+    "read_blocks",
+    "read_range",
+    "resolve",
+    "stdin_source",
+]

@@ -1,0 +1,68 @@
+"""Inputs: paths, folders, globs and stdin into sources, opened lazily."""
+
+from __future__ import annotations
+
+import glob
+import os
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import UsageError
+from .reading import STDIN_NAME, Source
+
+_GLOB_CHARS = set("*?[")
+
+
+def resolve(paths: tuple[str, ...], stdin: BinaryIO | None) -> list[Source]:
+    """Expand paths, folders and globs into sources; a missing input is a UsageError."""
+    if not paths:
+        if stdin is None:
+            raise UsageError("", "no input", "pipe a log in, or name files: logscan app.log")
+        return [stdin_source(stdin)]
+    sources: list[Source] = []
+    for path in paths:
+        sources.extend(_expand(path, stdin))
+    return sources
+
+
+def _expand(path: str, stdin: BinaryIO | None) -> list[Source]:
+    if path == "-":
+        if stdin is None:
+            raise UsageError("-", "stdin is a terminal", "pipe a log in")
+        return [stdin_source(stdin)]
+    p = Path(path)
+    if p.is_dir():
+        return [_file_source(str(f)) for f in sorted(p.rglob("*")) if f.is_file()]
+    if p.exists():
+        return [_file_source(path)]
+    if _GLOB_CHARS & set(path):
+        matches = sorted(m for m in glob.glob(path, recursive=True) if os.path.isfile(m))
+        if matches:
+            return [_file_source(m) for m in matches]
+        raise UsageError(path, "no file matches this pattern", "check the glob")
+    raise UsageError(path, "no such file or directory", "check the path")
+
+
+def stdin_source(stdin: BinaryIO) -> Source:
+    """Standard input; when it is a regular file not yet read (`logscan < app.log`), with the path of
+    that file, so that it is cut in byte ranges as a named file is instead of read by one process. The
+    path is the one Linux's /proc gives for it, when it names that very file; elsewhere there is none."""
+    return Source(STDIN_NAME, lambda: stdin, _redirected(stdin))
+
+
+def _redirected(stdin: BinaryIO) -> str:
+    try:
+        fd = stdin.fileno()
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode) or os.lseek(fd, 0, os.SEEK_CUR) != 0:
+            return ""
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        named = os.stat(path)
+    except (OSError, ValueError):  # not a file descriptor (io.UnsupportedOperation is both), no /proc
+        return ""
+    return path if (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino) else ""
+
+
+def _file_source(path: str) -> Source:
+    return Source(path, lambda: open(path, "rb"), path)
