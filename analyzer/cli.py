@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import locale
 import os
 import sys
+import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from . import __version__, parallel, pipeline, prefilter, reporting, rulecheck, ruleset
-from .errors import ExitCode, LogscanError, RuleSetError, UsageError
+from . import __version__, parallel, pipeline, prefilter, redaction, reporting, rulecheck, ruleset
+from .errors import ExitCode, LogscanError, OutputError, RuleSetError, UsageError
 from .models import Severity
 
 PROG = "logscan"
@@ -32,7 +35,7 @@ class ScanOptions:
     builtin_rules: bool
     fail_on: str
     lang: str
-    traceback: bool
+    debug: bool
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,14 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             click.echo(f"{PROG}: error: {problem.line()}", err=True)
         return exc.exit_code
     except LogscanError as exc:
-        if "--traceback" in args:
-            raise
+        _traceback(exc, args)
         return _fail(exc.line(), exc.exit_code)
     except KeyboardInterrupt:
         return _fail("interrupted", ExitCode.INTERRUPTED)
     except BrokenPipeError:
         _quiet_stdout()
         return ExitCode.OK
+    except Exception as exc:  # a bug: one line and EX_SOFTWARE, never 1, which a CI gate reads as an incident
+        return _internal_error(exc, args)
     return int(result or 0)
 
 
@@ -73,10 +77,35 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def debugging(args: Sequence[str]) -> bool:
+    """Whether errors show their Python traceback: --debug (or its old name --traceback), LOGSCAN_DEBUG=1."""
+    return "--debug" in args or "--traceback" in args or os.environ.get("LOGSCAN_DEBUG", "") not in ("", "0")
+
+
+def _traceback(exc: BaseException, args: Sequence[str]) -> None:
+    if debugging(args):
+        traceback.print_exception(exc, file=sys.stderr)
+
+
+def _internal_error(exc: Exception, args: Sequence[str]) -> int:
+    """An exception no code path expected: its type and message on one line (redacted, it may quote
+    a log), the traceback only when debugging."""
+    _traceback(exc, args)
+    what = redaction.redact(" ".join(str(exc).split()))[:300]
+    hint = "" if debugging(args) else ", with the traceback that --debug or LOGSCAN_DEBUG=1 shows"
+    click.echo(
+        f"{PROG}: internal error: {type(exc).__name__}{': ' + what if what else ''} "
+        f"(a bug in logscan: please report it{hint})",
+        err=True,
+    )
+    return ExitCode.SOFTWARE
+
+
 def _quiet_stdout() -> None:
-    # The reader went away (`logscan ... | head -1`): say nothing, and keep Python from complaining at exit.
+    # The reader went away (`logscan ... | head -1`) or stdout failed: say nothing more there, and keep
+    # Python from complaining at exit when it flushes what is left.
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, 1)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,7 +147,13 @@ def _quiet_stdout() -> None:
     help="Processes per input [default: 0, the CPU count for inputs over 4 MB, else 1].",
 )
 @click.option("--no-redact", is_flag=True, help="Keep API keys, tokens, e-mails and card numbers in the report.")
-@click.option("--traceback", is_flag=True, help="Show a Python traceback on errors (for bug reports).")
+@click.option(
+    "--debug",
+    "--traceback",
+    "debug",
+    is_flag=True,
+    help="Show the Python traceback of an error (for bug reports); also LOGSCAN_DEBUG=1.",
+)
 @click.version_option(__version__, prog_name=PROG)
 def scan(
     paths: tuple[str, ...],
@@ -134,7 +169,7 @@ def scan(
     engine: str,
     jobs: int,
     no_redact: bool,
-    traceback: bool,
+    debug: bool,
 ) -> ScanOptions:
     """Find why an application's OpenAI API calls failed, from its logs.
 
@@ -152,20 +187,20 @@ def scan(
         builtin_rules=not no_builtin_rules,
         fail_on=fail_on or "",
         lang=lang or default_lang(),
-        traceback=traceback,
+        debug=debug,
     )
     return options
 
 
 def execute(options: ScanOptions) -> int:
     """Run the pipeline, write the report, return the exit status."""
-    stdin = None if not options.run.paths and sys.stdin.isatty() else sys.stdin.buffer
+    stdin = None if sys.stdin is None or (not options.run.paths and sys.stdin.isatty()) else sys.stdin.buffer
     if not options.run.paths and stdin is None:
         raise UsageError("", "no input and stdin is a terminal", "pipe a log in, or name files: logscan app.log")
     rules = ruleset.load(options.rule_paths, builtin=options.builtin_rules)
     if not options.run.redact:
         click.echo(f"{PROG}: warning: redaction is off: the report may contain API keys and personal data", err=True)
-    progress = parallel.Progress(sys.stderr) if sys.stderr.isatty() else None
+    progress = parallel.Progress(sys.stderr) if _terminal(sys.stderr) else None
     try:
         analysis = pipeline.run(options.run, rules, stdin, progress)
     finally:
@@ -174,14 +209,30 @@ def execute(options: ScanOptions) -> int:
     for problem in analysis.problems:
         click.echo(f"{PROG}: warning: {problem}", err=True)
     report = reporting.build(analysis, options.lang, options.run.tz)
-    color = options.format == "text" and not options.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = options.format == "text" and not options.output and _terminal(sys.stdout) and "NO_COLOR" not in os.environ
     chunks = reporting.render_chunks(report, options.format, color)
     if options.output:
         write_report(Path(options.output), chunks)
     else:
+        write_stdout(chunks)
+    return exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
+
+
+def write_stdout(chunks: Iterable[str]) -> None:
+    """The report on stdout, as it is rendered; a stdout that fails (a full disk behind it, closed)
+    is one OutputError. A reader that stopped early (BrokenPipeError) is the caller's to handle."""
+    try:
+        if sys.stdout is None:  # started with stdout closed (`logscan >&-`)
+            raise OSError(errno.EBADF, "stdout is closed")
         sys.stdout.writelines(chunks)
         sys.stdout.flush()
-    return exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _quiet_stdout()
+        raise OutputError(
+            "<stdout>", f"cannot write the report: {exc.strerror or exc}", "write it to a file with -o"
+        ) from exc
 
 
 def write_report(target: Path, chunks: Iterable[str]) -> None:
@@ -224,7 +275,11 @@ def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -
 def _default_format(output: str) -> str:
     if output:
         return reporting.SUFFIXES.get(Path(output).suffix.lower(), "md")
-    return "text" if sys.stdout.isatty() else "md"
+    return "text" if _terminal(sys.stdout) else "md"
+
+
+def _terminal(stream: TextIO | None) -> bool:
+    return stream is not None and stream.isatty()  # None: started with it closed (`>&-`)
 
 
 def default_lang() -> str:

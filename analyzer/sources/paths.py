@@ -31,10 +31,15 @@ def _expand(path: str, stdin: BinaryIO | None) -> list[Source]:
         if stdin is None:
             raise UsageError("-", "stdin is a terminal", "pipe a log in")
         return [stdin_source(stdin)]
-    p = Path(path)
-    if p.is_dir():
-        return [_file_source(str(f)) for f in sorted(p.rglob("*")) if f.is_file()]
-    if p.exists():
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        info = None
+    except OSError as exc:  # a folder on its way we may not enter (EACCES), a symlink loop (ELOOP)
+        return [_unreadable(path, exc)]
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        return [_file_source(str(f)) for f in sorted(Path(path).rglob("*")) if f.is_file()]
+    if info is not None:
         return [_file_source(path)]
     if _GLOB_CHARS & set(path):
         matches = sorted(m for m in glob.glob(path, recursive=True) if os.path.isfile(m))
@@ -66,3 +71,12 @@ def _redirected(stdin: BinaryIO) -> str:
 
 def _file_source(path: str) -> Source:
     return Source(path, lambda: open(path, "rb"), path)
+
+
+def _unreadable(name: str, exc: OSError) -> Source:
+    """An input that cannot be reached: reading it reports `exc` as its problem (input partly unreadable)."""
+
+    def opener() -> BinaryIO:
+        raise exc
+
+    return Source(name, opener)

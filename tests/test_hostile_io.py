@@ -1,0 +1,215 @@
+"""Hostile I/O (issue 23): what a run does when its inputs, its output or its own code fail.
+
+Each class of failure is run through the installed `logscan` command on real files, its exit code,
+report and stderr asserted apart; what needs a failure on demand (a bug, a full disk halfway, a
+file replaced while workers read it) is driven in process too. Tests run as root, who reads any
+mode-000 folder: what needs an unreadable folder runs the command as nobody (setpriv).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import run_logscan
+
+from analyzer import cli
+from analyzer.errors import ExitCode
+
+QUOTA = (
+    b"2026-03-14 09:12:03,412 ERROR app.chat: openai.RateLimitError: Error code: 429 - {'error': {'message': "
+    b"'You exceeded your current quota, please check your plan and billing details.', 'type': 'insufficient_quota', "
+    b"'param': None, 'code': 'insufficient_quota'}}\n"
+)
+QUIET = b"2026-03-14 09:00:00,000 INFO app.http: GET /healthz 200 in 3ms\n"
+QUOTA_RULE = "openai.quota.insufficient_quota"
+ENV = {"PATH": "/usr/bin:/bin", "TZ": "UTC", "LANG": "C.UTF-8", "NO_COLOR": "1", "LOGSCAN_CACHE_DIR": ""}
+
+
+def report_of(done: subprocess.CompletedProcess[bytes]) -> dict:
+    return json.loads(done.stdout)
+
+
+def rules_of(report: dict) -> list[str]:
+    return [e["rule"] for e in report["events"]]
+
+
+# --- running as someone who cannot read everything -----------------------------------------------
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A folder that nobody may enter too (pytest's own tmp_path is root's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="logscan-hostile-io-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        for path in [folder, *folder.rglob("*")]:
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+def unprivileged(logscan_bin: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """The installed command run as nobody when we are root (root reads mode-000 folders)."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("setpriv is needed to drop root's privileges")
+        prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    return subprocess.run(
+        [*prefix, logscan_bin, *args], capture_output=True, cwd=cwd, env=ENV, timeout=300, check=False
+    )
+
+
+def readable_by_all(*paths: Path) -> None:
+    for path in paths:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+# --- 1. a bug, a failing stdout, a rule file too deep, a folder we may not enter -----------------
+
+
+def test_exit_codes_are_documented_in_the_readme() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for code in ExitCode:
+        assert f"\n| {code.value} | " in readme, f"exit code {code.name} is not in the README's table"
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_70(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom near\nsk-proj-abcdefghijklmnopqrstuvwxyz0123456789")
+
+    monkeypatch.setattr(cli.reporting, "build", broken)
+    monkeypatch.delenv("LOGSCAN_DEBUG", raising=False)
+    assert cli.main([str(log)]) == ExitCode.SOFTWARE == 70
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "logscan: internal error: RuntimeError: boom near sk-proj-***6789 (a bug in logscan: please report it, "
+        "with the traceback that --debug or LOGSCAN_DEBUG=1 shows)\n"
+    )
+    for args, env in (([str(log), "--debug"], ""), ([str(log), "--traceback"], ""), ([str(log)], "1")):
+        monkeypatch.setenv("LOGSCAN_DEBUG", env)
+        assert cli.main(args) == ExitCode.SOFTWARE
+        err = capsys.readouterr().err
+        assert err.startswith("Traceback (most recent call last):") and "RuntimeError" in err
+        assert err.endswith("(a bug in logscan: please report it)\n")
+
+
+def test_a_logscan_error_with_debug_shows_its_traceback_and_keeps_its_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["missing.log", "--traceback"]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):")
+    assert err.endswith("logscan: error: missing.log: no such file or directory (check the path)\n")
+
+
+def test_a_bug_in_the_installed_command_exits_70(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(  # a bug planted in the installed package, at start-up
+        "import analyzer.reporting\n"
+        "def build(*args, **kwargs):\n"
+        "    raise KeyError('planted')\n"
+        "analyzer.reporting.build = build\n"
+    )
+    done = run_logscan(logscan_bin, str(log), cwd=tmp_path, env={"PYTHONPATH": str(hooks)})
+    assert done.returncode == 70
+    assert done.stdout == b""
+    assert done.stderr == (
+        b"logscan: internal error: KeyError: 'planted' (a bug in logscan: please report it, "
+        b"with the traceback that --debug or LOGSCAN_DEBUG=1 shows)\n"
+    )
+    debug = run_logscan(logscan_bin, str(log), cwd=tmp_path, env={"PYTHONPATH": str(hooks), "LOGSCAN_DEBUG": "1"})
+    assert debug.returncode == 70 and debug.stderr.startswith(b"Traceback (most recent call last):")
+
+
+def test_a_full_stdout_is_one_line_and_exit_74(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [logscan_bin, "-f", "json", str(log)], stdout=full, stderr=subprocess.PIPE, env=ENV, check=False
+        )
+    assert done.returncode == ExitCode.OUTPUT == 74
+    assert done.stderr == (
+        b"logscan: error: <stdout>: cannot write the report: No space left on device (write it to a file with -o)\n"
+    )
+
+
+def test_a_closed_stdout_is_one_line_and_exit_74(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    done = subprocess.run(["sh", "-c", f'"{logscan_bin}" "{log}" >&-'], stderr=subprocess.PIPE, env=ENV, check=False)
+    assert done.returncode == 74
+    assert done.stderr.startswith(b"logscan: error: <stdout>: cannot write the report: ")
+    assert done.stderr.count(b"\n") == 1
+
+
+def test_a_rule_file_nested_too_deep_exits_3_with_file_and_line(logscan_bin: str, tmp_path: Path) -> None:
+    rules = tmp_path / "deep.toml"
+    rules.write_text("# a rule file\n\nbomb = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    log = tmp_path / "app.log"
+    log.write_bytes(QUOTA)
+    done = run_logscan(logscan_bin, "--rules", str(rules), str(log), cwd=tmp_path)
+    assert done.returncode == ExitCode.RULES
+    assert done.stdout == b""
+    assert (
+        done.stderr
+        == (
+            f"logscan: error: {rules}:3: arrays or inline tables nested over 100 deep (too deep to read) "
+            "(flatten them)\n"
+        ).encode()
+    )
+
+
+def test_a_file_in_a_folder_we_may_not_enter_exits_4(logscan_bin: str, shared_dir: Path) -> None:
+    good = shared_dir / "good.log"
+    good.write_bytes(QUIET + QUOTA)
+    locked = shared_dir / "locked"
+    locked.mkdir()
+    (locked / "app.log").write_bytes(QUOTA)
+    readable_by_all(good, locked / "app.log")
+    locked.chmod(0o000)
+    done = unprivileged(logscan_bin, "-f", "json", str(locked / "app.log"), str(good), cwd=shared_dir)
+    assert done.returncode == ExitCode.INPUT, done.stderr
+    assert done.stderr == f"logscan: warning: {locked / 'app.log'}: cannot read: Permission denied\n".encode()
+    report = report_of(done)
+    assert rules_of(report) == [QUOTA_RULE]
+    assert report["summary"]["problems"] == [f"{locked / 'app.log'}: cannot read: Permission denied"]
+
+
+def test_a_path_that_cannot_be_looked_at_is_a_problem_of_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = tmp_path / "good.log"
+    good.write_bytes(QUIET + QUOTA)
+    hidden = tmp_path / "locked" / "app.log"
+    real_stat = os.stat
+
+    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path) == str(hidden):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", stat)
+    assert cli.main(["-f", "json", str(hidden), str(good)]) == ExitCode.INPUT
+    out, err = capsys.readouterr()
+    assert err == f"logscan: warning: {hidden}: cannot read: Permission denied\n"
+    assert rules_of(json.loads(out)) == [QUOTA_RULE]
