@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import errno
 import locale
 import os
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -16,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from . import __version__, parallel, pipeline, prefilter, redaction, reporting, rulecheck, ruleset
-from .errors import ExitCode, LogscanError, OutputError, RuleSetError, UsageError
+from . import __version__, output, parallel, pipeline, prefilter, redaction, reporting, rulecheck, ruleset
+from .errors import ExitCode, LogscanError, RuleSetError, UsageError
 from .models import Severity
 
 PROG = "logscan"
@@ -65,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted", ExitCode.INTERRUPTED)
     except BrokenPipeError:
-        _quiet_stdout()
+        output.quiet_stdout()
         return ExitCode.OK
     except Exception as exc:  # a bug: one line and EX_SOFTWARE, never 1, which a CI gate reads as an incident
         return _internal_error(exc, args)
@@ -101,13 +100,6 @@ def _internal_error(exc: Exception, args: Sequence[str]) -> int:
     return ExitCode.SOFTWARE
 
 
-def _quiet_stdout() -> None:
-    # The reader went away (`logscan ... | head -1`) or stdout failed: say nothing more there, and keep
-    # Python from complaining at exit when it flushes what is left.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1)
 @click.option(
@@ -117,7 +109,9 @@ def _quiet_stdout() -> None:
     type=click.Choice(reporting.FORMATS),
     help="Report format [default: text on a terminal, md otherwise; with -o, from its suffix].",
 )
-@click.option("-o", "--output", default="", help="Write the report to this file instead of stdout.")
+@click.option(
+    "-o", "--output", "target", default="", help="Write the report to this file (replaced whole), - for stdout."
+)
 @click.option("--rules", "rule_paths", multiple=True, help="Extra rule file or folder (repeatable).")
 @click.option("--no-builtin-rules", is_flag=True, help="Use only the rules given with --rules.")
 @click.option(
@@ -158,7 +152,7 @@ def _quiet_stdout() -> None:
 def scan(
     paths: tuple[str, ...],
     fmt: str | None,
-    output: str,
+    target: str,
     rule_paths: tuple[str, ...],
     no_builtin_rules: bool,
     tz: str,
@@ -179,10 +173,11 @@ def scan(
     zone = parse_zone(tz)
     for name, value in (("--since", since), ("--until", until)):
         check_time_option(name, value, zone)
+    out = "" if target == output.STDOUT else target
     options = ScanOptions(
-        run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs),
-        format=fmt or _default_format(output),
-        output=output,
+        run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs, out),
+        format=fmt or _default_format(out),
+        output=out,
         rule_paths=rule_paths,
         builtin_rules=not no_builtin_rules,
         fail_on=fail_on or "",
@@ -197,6 +192,8 @@ def execute(options: ScanOptions) -> int:
     stdin = None if sys.stdin is None or (not options.run.paths and sys.stdin.isatty()) else sys.stdin.buffer
     if not options.run.paths and stdin is None:
         raise UsageError("", "no input and stdin is a terminal", "pipe a log in, or name files: logscan app.log")
+    if options.output:
+        output.check_target(options.output)
     rules = ruleset.load(options.rule_paths, builtin=options.builtin_rules)
     if not options.run.redact:
         click.echo(f"{PROG}: warning: redaction is off: the report may contain API keys and personal data", err=True)
@@ -212,55 +209,10 @@ def execute(options: ScanOptions) -> int:
     color = options.format == "text" and not options.output and _terminal(sys.stdout) and "NO_COLOR" not in os.environ
     chunks = reporting.render_chunks(report, options.format, color)
     if options.output:
-        write_report(Path(options.output), chunks)
+        output.write_file(options.output, chunks)
     else:
-        write_stdout(chunks)
+        output.write_stdout(chunks)
     return exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
-
-
-def write_stdout(chunks: Iterable[str]) -> None:
-    """The report on stdout, as it is rendered; a stdout that fails (a full disk behind it, closed)
-    is one OutputError. A reader that stopped early (BrokenPipeError) is the caller's to handle."""
-    try:
-        if sys.stdout is None:  # started with stdout closed (`logscan >&-`)
-            raise OSError(errno.EBADF, "stdout is closed")
-        sys.stdout.writelines(chunks)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        _quiet_stdout()
-        raise OutputError(
-            "<stdout>", f"cannot write the report: {exc.strerror or exc}", "write it to a file with -o"
-        ) from exc
-
-
-def write_report(target: Path, chunks: Iterable[str]) -> None:
-    """The report written as it is rendered: into a file beside the target, renamed over it once
-    complete, so a failure halfway never leaves half a report in place of the last one. A target
-    that is no regular file (/dev/stdout, a pipe), or in a folder we may not add files to, is
-    written directly."""
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        try:
-            out = None if target.exists() and not target.is_file() else open(partial, "w", encoding="utf-8")  # noqa: SIM115
-        except PermissionError:  # a folder we may not add files to: the target itself, if we may write it
-            out = None
-        if out is None:
-            with open(target, "w", encoding="utf-8") as direct:
-                direct.writelines(chunks)
-            return
-        with out:
-            out.writelines(chunks)
-        os.replace(partial, target)
-    except BrokenPipeError:
-        raise  # a reader that stopped early: main() ends quietly
-    except OSError as exc:
-        raise UsageError(
-            str(target), f"cannot write the report: {exc.strerror or exc}", "name a file in a folder you can write"
-        ) from exc
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -> ExitCode:

@@ -38,6 +38,7 @@ class Options:
     engine: str = "auto"
     redact: bool = True
     jobs: int = 0  # processes per large file; 0: the CPU count for files over parallel.MIN_SIZE
+    output: str = ""  # the report's file, which must be none of the inputs
 
 
 @dataclass
@@ -81,6 +82,8 @@ def run(
 ) -> Analysis:
     """Read every input, match, correlate; the report writers take it from here."""
     inputs = sources.resolve(options.paths, stdin)
+    if options.output:
+        sources.refuse_output(options.output, inputs)
     redact = redaction.redact if options.redact else redaction.identity
     call_words = tuple(ruleset.call_keywords()[: prefilter.CALL_BITS])
     confirm = [r.single for r in ruleset.rules if r.call_success and r.single is not None]

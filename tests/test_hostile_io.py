@@ -213,3 +213,116 @@ def test_a_path_that_cannot_be_looked_at_is_a_problem_of_its_own(
     out, err = capsys.readouterr()
     assert err == f"logscan: warning: {hidden}: cannot read: Permission denied\n"
     assert rules_of(json.loads(out)) == [QUOTA_RULE]
+
+
+# --- 2. the report's file: never an input, never truncated in place ------------------------------
+
+
+@pytest.mark.parametrize("how", ["same path", "symlink", "hard link", "inside a scanned folder", "stdin"])
+def test_an_output_that_is_an_input_is_refused_with_exit_2(logscan_bin: str, tmp_path: Path, how: str) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "app.log"
+    data = QUIET + QUOTA
+    log.write_bytes(data)
+    target, inputs, stdin = log, [str(log)], None
+    if how == "symlink":
+        target = tmp_path / "report.md"
+        target.symlink_to(log)
+    elif how == "hard link":
+        target = tmp_path / "report.md"
+        os.link(log, target)
+    elif how == "inside a scanned folder":
+        inputs = [str(logs)]
+    elif how == "stdin":
+        inputs, stdin = [], log.open("rb")
+    try:
+        done = subprocess.run(
+            [logscan_bin, *inputs, "-o", str(target)], stdin=stdin, capture_output=True, env=ENV, check=False
+        )
+    finally:
+        if stdin is not None:
+            stdin.close()
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert done.stdout == b""
+    assert done.stderr.startswith(f"logscan: error: -o: {target} is one of the inputs".encode())
+    assert done.stderr.endswith(b"(write the report to another file)\n") and done.stderr.count(b"\n") == 1
+    assert log.read_bytes() == data
+
+
+def test_a_report_through_a_symlink_replaces_its_target_and_keeps_link_and_mode(
+    logscan_bin: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    real = reports / "latest.md"
+    real.write_text("old report\n", encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "report.md"
+    link.symlink_to(real)
+    done = run_logscan(logscan_bin, str(log), "-o", str(link), cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == b"" and done.stderr == b""
+    assert link.is_symlink() and link.resolve() == real
+    assert QUOTA_RULE.encode() in real.read_bytes()
+    assert real.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in reports.iterdir()) == ["latest.md"]  # nothing left beside it
+
+
+def test_a_new_report_takes_the_mode_the_umask_leaves(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    done = subprocess.run(
+        ["sh", "-c", f'umask 027; "{logscan_bin}" "{log}" -o "{tmp_path / "report.md"}"'], env=ENV, check=False
+    )
+    assert done.returncode == 0
+    assert (tmp_path / "report.md").stat().st_mode & 0o777 == 0o640
+
+
+def test_output_dash_is_stdout(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    done = run_logscan(logscan_bin, str(log), "-o", "-", "-f", "json", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == b""
+    assert rules_of(report_of(done)) == [QUOTA_RULE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.log"]
+
+
+def test_a_folder_that_takes_no_new_file_keeps_the_last_report(logscan_bin: str, shared_dir: Path) -> None:
+    # The old report may be written but its folder takes no new file: writing it in place would leave
+    # half a report on a full disk, so the run is refused before it scans, the last report kept.
+    log = shared_dir / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    reports = shared_dir / "reports"
+    reports.mkdir()
+    report = reports / "report.md"
+    report.write_text("old report\n", encoding="utf-8")
+    readable_by_all(log)
+    report.chmod(0o666)
+    reports.chmod(0o555)
+    done = unprivileged(logscan_bin, str(log), "-o", str(report), cwd=shared_dir)
+    assert done.returncode == ExitCode.USAGE
+    assert done.stdout == b""
+    assert (
+        done.stderr
+        == (
+            f"logscan: error: {report}: cannot write the report: its folder takes no new file (a report is written "
+            "beside the last one, then renamed over it) (name a file in a folder you can write)\n"
+        ).encode()
+    )
+    assert report.read_text(encoding="utf-8") == "old report\n"
+
+
+def test_an_output_in_no_folder_is_refused_before_the_scan(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    done = run_logscan(logscan_bin, str(log), "-o", str(tmp_path / "gone" / "report.md"), cwd=tmp_path)
+    assert done.returncode == ExitCode.USAGE and done.stdout == b""
+    assert (
+        done.stderr
+        == (
+            f"logscan: error: {tmp_path / 'gone' / 'report.md'}: cannot write the report: no such folder "
+            "(name a file in a folder that exists)\n"
+        ).encode()
+    )

@@ -6,7 +6,7 @@ decompressed, in blocks. Constants that tests change live in the module that rea
 
 from __future__ import annotations
 
-from .paths import resolve, stdin_source
+from .paths import refuse_output, resolve, stdin_source
 from .reading import (
     BLOCK_SIZE,
     MAX_CARRY,
@@ -29,6 +29,7 @@ __all__ = [
     "plain_head",
     "read_blocks",
     "read_range",
+    "refuse_output",
     "resolve",
     "stdin_source",
 ]

@@ -40,7 +40,7 @@ def _expand(path: str, stdin: BinaryIO | None) -> list[Source]:
     if info is not None and stat.S_ISDIR(info.st_mode):
         return [_file_source(str(f)) for f in sorted(Path(path).rglob("*")) if f.is_file()]
     if info is not None:
-        return [_file_source(path)]
+        return [_file_source(path, info)]
     if _GLOB_CHARS & set(path):
         matches = sorted(m for m in glob.glob(path, recursive=True) if os.path.isfile(m))
         if matches:
@@ -53,7 +53,15 @@ def stdin_source(stdin: BinaryIO) -> Source:
     """Standard input; when it is a regular file not yet read (`logscan < app.log`), with the path of
     that file, so that it is cut in byte ranges as a named file is instead of read by one process. The
     path is the one Linux's /proc gives for it, when it names that very file; elsewhere there is none."""
-    return Source(STDIN_NAME, lambda: stdin, _redirected(stdin))
+    return Source(STDIN_NAME, lambda: stdin, _redirected(stdin), _identity(stdin))
+
+
+def _identity(stdin: BinaryIO) -> tuple[int, int] | None:
+    try:
+        opened = os.fstat(stdin.fileno())
+    except (OSError, ValueError):  # not a file descriptor (io.UnsupportedOperation is both)
+        return None
+    return (opened.st_dev, opened.st_ino) if stat.S_ISREG(opened.st_mode) else None
 
 
 def _redirected(stdin: BinaryIO) -> str:
@@ -69,8 +77,23 @@ def _redirected(stdin: BinaryIO) -> str:
     return path if (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino) else ""
 
 
-def _file_source(path: str) -> Source:
-    return Source(path, lambda: open(path, "rb"), path)
+def _file_source(path: str, info: os.stat_result | None = None) -> Source:
+    info = info or os.stat(path)
+    identity = (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
+    return Source(path, lambda: open(path, "rb"), path, identity)
+
+
+def refuse_output(output: str, inputs: list[Source]) -> None:
+    """A UsageError when the report's file is one of the inputs (by device and inode: through a
+    symlink or a hard link too), which the report would replace."""
+    try:
+        info = os.stat(output)
+    except OSError:  # none yet, or one we cannot look at: no input either
+        return
+    for source in inputs:
+        if source.identity == (info.st_dev, info.st_ino):
+            same = "" if source.name == output else f" ({source.name})"
+            raise UsageError("-o", f"{output} is one of the inputs{same}", "write the report to another file")
 
 
 def _unreadable(name: str, exc: OSError) -> Source:

@@ -59,6 +59,7 @@ class Source:
     name: str
     opener: Callable[[], BinaryIO]
     path: str = ""  # a regular file's path: it can be read in byte ranges (see `read_range`)
+    identity: tuple[int, int] | None = None  # a regular file's device and inode: each file is read once
 
 
 def plain_head(source: Source) -> bytes:
