@@ -208,11 +208,15 @@ def execute(options: ScanOptions) -> int:
     report = reporting.build(analysis, options.lang, options.run.tz)
     color = options.format == "text" and not options.output and _terminal(sys.stdout) and "NO_COLOR" not in os.environ
     chunks = reporting.render_chunks(report, options.format, color)
-    if options.output:
-        output.write_file(options.output, chunks)
-    else:
-        output.write_stdout(chunks)
-    return exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
+    status = exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
+    try:
+        if options.output:
+            output.write_file(options.output, chunks)
+        else:
+            output.write_stdout(chunks)
+    except BrokenPipeError:  # a reader that stopped early (`| head -1`): the status is still the scan's
+        output.quiet_stdout()
+    return status
 
 
 def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -> ExitCode:

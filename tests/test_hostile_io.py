@@ -326,3 +326,48 @@ def test_an_output_in_no_folder_is_refused_before_the_scan(logscan_bin: str, tmp
             "(name a file in a folder that exists)\n"
         ).encode()
     )
+
+
+# --- 8. a reader that stops early ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("extra", "code"), [([], ExitCode.INCIDENT), (["sock.log"], ExitCode.INPUT)])
+def test_a_closed_pipe_keeps_the_exit_code(logscan_bin: str, tmp_path: Path, extra: list[str], code: int) -> None:
+    import socket
+
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the report is written: every write is EPIPE
+    with socket.socket(socket.AF_UNIX) as sock:  # a socket: an input open() fails on (ENXIO), root or not
+        sock.bind(str(tmp_path / "sock.log"))
+        try:
+            done = subprocess.run(
+                [logscan_bin, "--fail-on", "low", str(log), *extra],
+                stdout=write,
+                stderr=subprocess.PIPE,
+                cwd=tmp_path,
+                env=ENV,
+                check=False,
+            )
+        finally:
+            os.close(write)
+    assert done.returncode == code
+    assert b"Traceback" not in done.stderr and b"Broken pipe" not in done.stderr
+
+
+def test_a_closed_pipe_behind_head_keeps_exit_1(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes((QUIET * 50 + QUOTA) * 2000)  # a report far over a pipe's 64 KiB
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'"{logscan_bin}" -f json --no-redact --fail-on low "{log}" | head -c 10 >/dev/null; '
+            'exit "${PIPESTATUS[0]}"',
+        ],
+        stderr=subprocess.PIPE,
+        env=ENV,
+        check=False,
+    )
+    assert done.returncode == ExitCode.INCIDENT
