@@ -371,3 +371,104 @@ def test_a_closed_pipe_behind_head_keeps_exit_1(logscan_bin: str, tmp_path: Path
         check=False,
     )
     assert done.returncode == ExitCode.INCIDENT
+
+
+# --- 4. folders that cannot be read -------------------------------------------------------------
+
+
+def test_an_unreadable_subfolder_of_a_scanned_folder_exits_4(logscan_bin: str, shared_dir: Path) -> None:
+    logs = shared_dir / "logs"
+    locked = logs / "locked"
+    locked.mkdir(parents=True)
+    (logs / "good.log").write_bytes(QUIET + QUOTA)
+    (locked / "app.log").write_bytes(QUOTA)
+    readable_by_all(logs, logs / "good.log", locked / "app.log")
+    locked.chmod(0o000)
+    done = unprivileged(logscan_bin, "-f", "json", "logs", cwd=shared_dir)
+    assert done.returncode == ExitCode.INPUT, done.stderr
+    assert done.stderr == b"logscan: warning: logs/locked: cannot read: Permission denied\n"
+    report = report_of(done)
+    assert rules_of(report) == [QUOTA_RULE]
+    assert report["summary"]["problems"] == ["logs/locked: cannot read: Permission denied"]
+    assert [s["name"] for s in report["summary"]["sources"]] == ["logs/good.log", "logs/locked"]
+
+
+@pytest.mark.parametrize("arg", ["locked", "locked/*.log", "locked/**/*.log"])
+def test_an_unreadable_folder_as_the_argument_exits_4(logscan_bin: str, shared_dir: Path, arg: str) -> None:
+    locked = shared_dir / "locked"
+    locked.mkdir()
+    (locked / "app.log").write_bytes(QUOTA)
+    readable_by_all(locked / "app.log")
+    locked.chmod(0o000)
+    done = unprivileged(logscan_bin, "-f", "md", arg, cwd=shared_dir)
+    assert done.returncode == ExitCode.INPUT, done.stderr
+    assert done.stderr == b"logscan: warning: locked: cannot read: Permission denied\n"
+    assert b"- locked: cannot read: Permission denied" in done.stdout  # the summary's input problems
+
+
+def test_a_folder_whose_listing_fails_is_named_in_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = tmp_path / "logs"
+    (logs / "locked").mkdir(parents=True)
+    (logs / "good.log").write_bytes(QUIET + QUOTA)
+    (logs / "locked" / "app.log").write_bytes(QUOTA)
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert cli.main(["-f", "json", str(logs)]) == ExitCode.INPUT
+    out, err = capsys.readouterr()
+    assert err == f"logscan: warning: {logs / 'locked'}: cannot read: Permission denied\n"
+    assert json.loads(out)["summary"]["problems"] == [f"{logs / 'locked'}: cannot read: Permission denied"]
+
+
+# --- 5. symlink loops, second names: each file once ---------------------------------------------
+
+
+@pytest.fixture
+def looped(tmp_path: Path) -> Path:
+    """logs/ with two files and two symlink loops back to itself, plus a hard link and a linked folder."""
+    logs = tmp_path / "logs"
+    (logs / "sub").mkdir(parents=True)
+    (logs / "app.log").write_bytes(QUIET + QUOTA)
+    (logs / "sub" / "other.log").write_bytes(QUOTA.replace(b"09:12", b"10:12"))
+    (logs / "sub" / "up").symlink_to("..")
+    (logs / "sub" / "again").symlink_to("../sub")
+    os.link(logs / "app.log", logs / "sub" / "hardlink.log")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "linked.log").write_bytes(QUOTA.replace(b"09:12", b"11:12"))
+    (logs / "current").symlink_to("../elsewhere")
+    return logs
+
+
+@pytest.mark.parametrize("arg", ["logs", "logs/**/*.log", "logs/**"])
+def test_each_file_is_read_once_through_symlink_loops(logscan_bin: str, looped: Path, arg: str) -> None:
+    done = subprocess.run(
+        [logscan_bin, "-f", "json", arg], capture_output=True, cwd=looped.parent, env=ENV, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+    report = report_of(done)
+    names = [s["name"] for s in report["summary"]["sources"]]
+    assert names == ["logs/app.log", "logs/current/linked.log", "logs/sub/other.log"]
+    assert sorted(e["source"] for e in report["events"]) == names
+
+
+def test_a_glob_in_process_matches_as_the_standard_glob_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import glob as stdlib
+
+    from analyzer.sources import walk
+
+    for name in ["a.log", "b.txt", ".hidden.log", "x/c.log", "x/y/d.log", "x/.h/e.log", "z/f.log", "z/g.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x\n")
+    monkeypatch.chdir(tmp_path)
+    patterns = ["*.log", "**/*.log", "x/**/*.log", "**", "x/*/*.log", "[xz]/*.log", "?.log", ".*.log", "x/**", "*/"]
+    for pattern in patterns + [str(tmp_path / p) for p in patterns]:
+        expected = sorted(p for p in stdlib.glob(pattern, recursive=True) if os.path.isfile(p))
+        assert [path for path, _ in walk.glob(pattern)] == expected, pattern

@@ -2,51 +2,70 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import stat
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import UsageError
+from . import walk
 from .reading import STDIN_NAME, Source
-
-_GLOB_CHARS = set("*?[")
 
 
 def resolve(paths: tuple[str, ...], stdin: BinaryIO | None) -> list[Source]:
-    """Expand paths, folders and globs into sources; a missing input is a UsageError."""
+    """Expand paths, folders and globs into sources, each file once (by device and inode); a missing
+    input is a UsageError, a folder or file that cannot be read a source that reports it."""
     if not paths:
         if stdin is None:
             raise UsageError("", "no input", "pipe a log in, or name files: logscan app.log")
         return [stdin_source(stdin)]
     sources: list[Source] = []
+    seen: set[tuple[int, int]] = set()
     for path in paths:
-        sources.extend(_expand(path, stdin))
+        sources.extend(_expand(path, stdin, seen))
     return sources
 
 
-def _expand(path: str, stdin: BinaryIO | None) -> list[Source]:
+def _expand(path: str, stdin: BinaryIO | None, seen: set[tuple[int, int]]) -> list[Source]:
     if path == "-":
         if stdin is None:
             raise UsageError("-", "stdin is a terminal", "pipe a log in")
         return [stdin_source(stdin)]
     try:
-        info: os.stat_result | None = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        info = None
-    except OSError as exc:  # a folder on its way we may not enter (EACCES), a symlink loop (ELOOP)
-        return [_unreadable(path, exc)]
-    if info is not None and stat.S_ISDIR(info.st_mode):
-        return [_file_source(str(f)) for f in sorted(Path(path).rglob("*")) if f.is_file()]
-    if info is not None:
-        return [_file_source(path, info)]
-    if _GLOB_CHARS & set(path):
-        matches = sorted(m for m in glob.glob(path, recursive=True) if os.path.isfile(m))
-        if matches:
-            return [_file_source(m) for m in matches]
-        raise UsageError(path, "no file matches this pattern", "check the glob")
-    raise UsageError(path, "no such file or directory", "check the path")
+        info = os.stat(path)
+    except OSError as exc:
+        if walk.is_glob(path):
+            return _globbed(path, seen)
+        if isinstance(exc, FileNotFoundError | NotADirectoryError):
+            raise UsageError(path, "no such file or directory", "check the path") from None
+        return [_unreadable(path, exc)]  # a folder on its way we may not enter (EACCES), a symlink loop (ELOOP)
+    if stat.S_ISDIR(info.st_mode):
+        return _sources(walk.walk(str(Path(path))), seen)
+    return _sources([(path, info)], seen)
+
+
+def _globbed(pattern: str, seen: set[tuple[int, int]]) -> list[Source]:
+    found = walk.glob(pattern)
+    if not found:
+        raise UsageError(pattern, "no file matches this pattern", "check the glob")
+    return _sources(found, seen)
+
+
+def _sources(found: walk.Found, seen: set[tuple[int, int]]) -> list[Source]:
+    """A source for each file not seen yet (a second name of a file, a hard link, is left out) and
+    for each folder or file that could not be read."""
+    sources: list[Source] = []
+    for path, info in found:
+        if isinstance(info, OSError):
+            sources.append(_unreadable(path, info))
+            continue
+        key = (info.st_dev, info.st_ino)
+        if stat.S_ISREG(info.st_mode):
+            if key in seen:
+                continue
+            seen.add(key)
+        sources.append(_file_source(path, info))
+    return sources
 
 
 def stdin_source(stdin: BinaryIO) -> Source:
@@ -77,8 +96,7 @@ def _redirected(stdin: BinaryIO) -> str:
     return path if (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino) else ""
 
 
-def _file_source(path: str, info: os.stat_result | None = None) -> Source:
-    info = info or os.stat(path)
+def _file_source(path: str, info: os.stat_result) -> Source:
     identity = (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
     return Source(path, lambda: open(path, "rb"), path, identity)
 
