@@ -13,13 +13,14 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import run_logscan
 
-from analyzer import cli
+from analyzer import cli, parallel, pipeline, ruleset, sources
 from analyzer.errors import ExitCode
 
 QUOTA = (
@@ -472,3 +473,116 @@ def test_a_glob_in_process_matches_as_the_standard_glob_does(tmp_path: Path, mon
     for pattern in patterns + [str(tmp_path / p) for p in patterns]:
         expected = sorted(p for p in stdlib.glob(pattern, recursive=True) if os.path.isfile(p))
         assert [path for path, _ in walk.glob(pattern)] == expected, pattern
+
+
+# --- 3. a file that changes while it is read ----------------------------------------------------
+
+
+def big_log(lines: int = 20_000, every: int = 500, stamp: bytes = b"09") -> bytes:
+    """A log of `lines` lines with a quota error every `every` lines, in the hour `stamp`."""
+    rows = []
+    for n in range(lines):
+        row = QUOTA if n % every == every - 1 else QUIET.replace(b"3ms", b"%dms" % n)
+        rows.append(row.replace(b" 09:", b" " + stamp + b":", 1))
+    return b"".join(rows)
+
+
+@pytest.fixture
+def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files of a few MB are cut in many byte ranges (MIN_SIZE, not 64 MiB, for the default jobs)."""
+    monkeypatch.setattr(parallel, "MIN_SIZE", 1 << 16)
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 16)
+    monkeypatch.setattr(parallel, "WINDOW", 1 << 13)
+
+
+def changed_while_scanned(monkeypatch: pytest.MonkeyPatch, change: Callable[[], object]) -> list[int]:
+    """Run `change()` once the ranges are planned, before any worker reads them; the number of ranges."""
+    planned: list[int] = []
+    scan = parallel.scan
+
+    def changing(chunks: list[parallel.Chunk], *args: object, **kwargs: object) -> Iterator[parallel.Part]:
+        planned.append(len(chunks))
+        change()
+        return scan(chunks, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "scan", changing)
+    return planned
+
+
+def analyse(path: Path, jobs: int = 0) -> pipeline.Analysis:
+    options = pipeline.Options((str(path),), UTC, datetime(2026, 11, 27, tzinfo=UTC), jobs=jobs)
+    return pipeline.run(options, ruleset.load(), None)
+
+
+@pytest.mark.usefixtures("small_ranges")
+def test_a_file_renamed_over_while_workers_read_it_is_read_as_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(big_log())
+    expected = analyse(log, jobs=1)
+    newer = tmp_path / "app.log.new"
+    newer.write_bytes(big_log(lines=30_000, every=300, stamp=b"14"))  # logrotate's new file, renamed in
+    planned = changed_while_scanned(monkeypatch, lambda: os.replace(newer, log))
+    analysis = analyse(log, jobs=2)
+    assert planned and planned[0] > 4
+    assert analysis.events == expected.events
+    assert analysis.problems == [
+        f"{log}: replaced during the scan (the file as it was opened was read, not the new one)"
+    ]
+
+
+@pytest.mark.usefixtures("small_ranges")
+def test_a_file_truncated_while_workers_read_it_is_said_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "app.log"
+    data = big_log()
+    log.write_bytes(data)
+    changed_while_scanned(monkeypatch, lambda: os.truncate(log, 0))  # copytruncate
+    analysis = analyse(log, jobs=2)
+    assert analysis.problems == [
+        f"{log}: truncated during the scan ({len(data):,} -> 0 bytes): lines past its new end may be missing"
+    ]
+
+
+@pytest.mark.usefixtures("small_ranges")
+def test_a_file_deleted_while_workers_read_it_is_read_whole_and_said_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(big_log())
+    expected = analyse(log, jobs=1)
+    changed_while_scanned(monkeypatch, log.unlink)
+    analysis = analyse(log)  # the default jobs: the CPU count for a file over MIN_SIZE
+    assert analysis.events == expected.events
+    assert analysis.problems == [f"{log}: deleted during the scan (the file as it was opened was read)"]
+
+
+@pytest.mark.parametrize("change", ["truncated", "replaced"])
+def test_a_file_read_in_one_process_that_changes_is_said_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    monkeypatch.setattr(sources.reading, "BLOCK_SIZE", 1 << 14)
+    log = tmp_path / "app.log"
+    data = big_log()
+    log.write_bytes(data)
+    real = pipeline.sources.read_blocks
+
+    def changing(source: sources.Source, stats: sources.SourceStats) -> Iterator[bytes]:
+        blocks = real(source, stats)
+        yield next(blocks)
+        if change == "truncated":
+            os.truncate(log, 1000)
+        else:
+            log.rename(tmp_path / "app.log.1")
+            log.write_bytes(QUIET)
+        yield from blocks
+
+    monkeypatch.setattr(pipeline.sources, "read_blocks", changing)
+    analysis = analyse(log, jobs=1)
+    assert analysis.problems == [
+        f"{log}: truncated during the scan ({len(data):,} -> 1,000 bytes): lines past its new end may be missing"
+        if change == "truncated"
+        else f"{log}: replaced during the scan (the file as it was opened was read, not the new one)"
+    ]
+    if change == "replaced":
+        assert analysis.lines == data.count(b"\n")  # the old file, whole

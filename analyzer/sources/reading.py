@@ -7,14 +7,16 @@ or unreadable input is reported as a problem of its source; the readable part is
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import io
 import lzma
+import os
 import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 BLOCK_SIZE = 1 << 22  # 4 MiB read at a time
 MAX_LINE = 1 << 25  # 32 MiB: a longer line is split (and counted) so memory stays bounded
@@ -62,13 +64,70 @@ class Source:
     identity: tuple[int, int] | None = None  # a regular file's device and inode: each file is read once
 
 
-def plain_head(source: Source) -> bytes:
-    """The first block of an uncompressed file with newlines, else b"" (not to be cut in ranges)."""
-    if not source.path:
-        return b""
+class OpenFile:
+    """A regular file opened once for a scan in byte ranges. The workers, forked after it opened,
+    read its descriptor (os.pread), never its path: a file renamed over or deleted meanwhile is still
+    the one read, whole and alone. What changed is said once, by `changes`."""
+
+    __slots__ = ("fd", "name", "opened", "path")
+
+    def __init__(self, source: Source) -> None:
+        self.name, self.path = source.name, source.path
+        self.fd = os.open(source.path, os.O_RDONLY)
+        self.opened = os.fstat(self.fd)
+
+    @property
+    def size(self) -> int:
+        return self.opened.st_size
+
+    def changes(self) -> list[str]:
+        """What happened to the file since it was opened, as problems of its source."""
+        return changes(self.name, self.path, self.fd, self.opened)
+
+    def __enter__(self) -> OpenFile:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        os.close(self.fd)
+
+
+def opened(source: Source, wanted: bool = True) -> OpenFile | contextlib.nullcontext[None]:
+    """The source's file opened for a scan in byte ranges (`with`), or nothing (None) when it is not
+    wanted, has no path or cannot be opened (read as a stream, it then says why)."""
+    if wanted and source.path:
+        try:
+            return OpenFile(source)
+        except OSError:
+            pass
+    return contextlib.nullcontext()
+
+
+def changes(name: str, path: str, fd: int, opened: os.stat_result) -> list[str]:
+    """A file truncated (copytruncate), deleted or replaced (renamed over) since it was opened; a file
+    that grew is not changed (it is read up to its size when its scan began, or on to its end)."""
+    found = []
+    now = os.fstat(fd)
+    if now.st_size < opened.st_size:
+        found.append(
+            f"{name}: truncated during the scan ({opened.st_size:,} -> {now.st_size:,} bytes): "
+            "lines past its new end may be missing"
+        )
     try:
-        with open(source.path, "rb") as f:
-            head = f.read(BLOCK_SIZE)
+        named = os.stat(path)
+    except FileNotFoundError:
+        found.append(f"{name}: deleted during the scan (the file as it was opened was read)")
+    except OSError:  # no longer ours to look at: nothing to say about it
+        pass
+    else:
+        if (named.st_dev, named.st_ino) != (opened.st_dev, opened.st_ino):
+            found.append(f"{name}: replaced during the scan (the file as it was opened was read, not the new one)")
+    return found
+
+
+def plain_head(file: OpenFile) -> bytes:
+    """The first block of an uncompressed file with newlines, else b"" (not to be cut in ranges)."""
+    try:
+        head = os.pread(file.fd, BLOCK_SIZE, 0)
     except OSError:
         return b""
     if any(head.startswith(magic) for magic in _MAGIC) or b"\n" not in head:
@@ -76,16 +135,22 @@ def plain_head(source: Source) -> bytes:
     return head
 
 
-def read_range(path: str, start: int, end: int, stats: SourceStats) -> Iterator[bytes]:
-    """Blocks of whole lines of bytes [start, end) of an uncompressed file that `plain_head` accepted."""
-    try:
-        raw = open(path, "rb")  # noqa: SIM115 - closed by the with below, once it opened
-    except OSError as exc:
-        stats.problems.append(f"{path}: cannot read: {exc.strerror or exc}")
-        return
-    with raw:
-        raw.seek(start)
-        yield from _line_blocks(cast(BinaryIO, _Range(raw, end - start)), path, stats, first=start == 0)
+def read_range(fd: int, start: int, end: int, stats: SourceStats) -> Iterator[bytes]:
+    """Blocks of whole lines of bytes [start, end) of an uncompressed file that `plain_head` accepted,
+    read from its descriptor: os.pread, so the workers that share it never move each other's offset."""
+    yield from _line_blocks(_Positional(fd, start, end).read, stats.name, stats, first=start == 0)
+
+
+class _Positional:
+    """Bytes [start, end) of a file descriptor, read with os.pread."""
+
+    def __init__(self, fd: int, start: int, end: int) -> None:
+        self._fd, self._at, self._end = fd, start, end
+
+    def read(self, size: int) -> bytes:
+        data = os.pread(self._fd, min(size, self._end - self._at), self._at)
+        self._at += len(data)
+        return data
 
 
 def read_blocks(source: Source, stats: SourceStats) -> Iterator[bytes]:
@@ -101,7 +166,12 @@ def read_blocks(source: Source, stats: SourceStats) -> Iterator[bytes]:
         except OSError as exc:
             stats.problems.append(f"{source.name}: {exc}")
             return
-        yield from _line_blocks(stream, source.name, stats)
+        # A decompressor's read() drops what it decoded when it then hits a truncation; read1() returns it first.
+        read = stream.read1 if stats.compression else stream.read  # type: ignore[attr-defined]
+        opened = os.fstat(raw.fileno()) if source.path else None
+        yield from _line_blocks(read, source.name, stats)
+        if opened is not None:
+            stats.problems.extend(changes(source.name, source.path, raw.fileno(), opened))
     finally:
         if source.name != STDIN_NAME:
             raw.close()
@@ -161,22 +231,8 @@ def _read_errors() -> tuple[type[BaseException], ...]:
     return (*_READ_ERRORS, zstd.ZstdError) if zstd is not None else _READ_ERRORS
 
 
-class _Range(io.RawIOBase):
-    """At most `left` bytes of a stream."""
-
-    def __init__(self, stream: BinaryIO, left: int) -> None:
-        self._stream, self._left = stream, left
-
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
-        data = self._stream.read(min(size, self._left) if size >= 0 else self._left)
-        self._left -= len(data)
-        return data
-
-
-def _line_blocks(stream: BinaryIO, name: str, stats: SourceStats, first: bool = True) -> Iterator[bytes]:
+def _line_blocks(read: Callable[[int], bytes], name: str, stats: SourceStats, first: bool = True) -> Iterator[bytes]:
     carry, cr_only, offset = b"", False, 0
-    # A decompressor's read() drops what it decoded when it then hits a truncation; read1() returns it first.
-    read = stream.read1 if stats.compression else stream.read  # type: ignore[attr-defined]
     while True:
         try:
             chunk = read(BLOCK_SIZE)
