@@ -8,6 +8,7 @@ mode-000 folder: what needs an unreadable folder runs the command as nobody (set
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -586,3 +587,107 @@ def test_a_file_read_in_one_process_that_changes_is_said_too(
     ]
     if change == "replaced":
         assert analysis.lines == data.count(b"\n")  # the old file, whole
+
+
+# --- 6. UTF-16 and UTF-32 logs ------------------------------------------------------------------
+
+WINDOWS_TEXT = (
+    (QUIET * 3).decode()
+    + "2026-03-14 09:05:00,000 INFO app: 接続を再試行します (ça va)\n"
+    + QUOTA.decode()
+    + (QUIET.decode())
+)
+ENCODED = {
+    "utf-16-le": lambda text: codecs_bom("utf-16-le", text),
+    "utf-16-be": lambda text: codecs_bom("utf-16-be", text),
+    "utf-32-le": lambda text: codecs_bom("utf-32-le", text),
+    "utf-32-be": lambda text: codecs_bom("utf-32-be", text),
+}
+
+
+def codecs_bom(codec: str, text: str, bom: bool = True) -> bytes:
+    return ("\ufeff" if bom else "").encode(codec) + text.encode(codec)
+
+
+@pytest.mark.parametrize("crlf", [True, False], ids=["crlf", "lf"])
+@pytest.mark.parametrize("bom", [True, False], ids=["bom", "no-bom"])
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_a_utf16_or_utf32_log_is_decoded_with_its_line_numbers(
+    logscan_bin: str, tmp_path: Path, codec: str, bom: bool, crlf: bool
+) -> None:
+    text = WINDOWS_TEXT.replace("\n", "\r\n") if crlf else WINDOWS_TEXT
+    log = tmp_path / "windows.log"
+    log.write_bytes(codecs_bom(codec, text, bom))
+    done = run_logscan(logscan_bin, "-f", "json", str(log), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+    report = report_of(done)
+    [source] = report["summary"]["sources"]
+    assert (source["encoding"], source["lines"], source["undecodable"]) == (codec, 6, 0)
+    assert [(e["rule"], e["line"]) for e in report["events"]] == [(QUOTA_RULE, 5)]
+    md = run_logscan(logscan_bin, "-f", "md", str(log), cwd=tmp_path)
+    assert f"(6; timestamped; {codec})".encode() in md.stdout  # the summary's sources
+
+
+def test_a_compressed_utf16_log_and_its_undecodable_line(logscan_bin: str, tmp_path: Path) -> None:
+    import gzip
+
+    data = codecs_bom("utf-16-le", WINDOWS_TEXT)
+    broken = data.replace("ça".encode("utf-16-le"), b"\x00\xd8a\x00")  # a lone high surrogate: no character
+    log = tmp_path / "windows.log.gz"
+    log.write_bytes(gzip.compress(broken))
+    done = run_logscan(logscan_bin, "-f", "json", str(log), cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == b""
+    report = report_of(done)
+    [source] = report["summary"]["sources"]
+    assert (source["compression"], source["encoding"], source["lines"], source["undecodable"]) == (
+        "gzip",
+        "utf-16-le",
+        6,
+        1,
+    )
+    assert [(e["rule"], e["line"]) for e in report["events"]] == [(QUOTA_RULE, 5)]
+
+
+def test_utf8_with_zeros_is_not_taken_for_utf16(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "nul.log"
+    log.write_bytes(QUIET.replace(b"GET", b"G\x00T") * 5 + QUOTA)
+    report = report_of(run_logscan(logscan_bin, "-f", "json", str(log), cwd=tmp_path))
+    assert report["summary"]["sources"][0]["encoding"] == "utf-8"
+    assert rules_of(report) == [QUOTA_RULE]
+
+
+@pytest.mark.usefixtures("small_ranges")
+def test_a_large_utf16_file_is_read_as_a_stream_in_pieces_with_its_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "PIECE", 1 << 15)
+    monkeypatch.setattr(sources.reading, "BLOCK_SIZE", 1 << 13)  # blocks that cut characters in two
+    text = big_log(lines=6000, every=400).decode()
+    utf8, utf16 = tmp_path / "utf8.log", tmp_path / "utf16.log"
+    utf8.write_text(text, encoding="utf-8")
+    utf16.write_bytes(codecs_bom("utf-16-le", text.replace("\n", "\r\n"), bom=False))
+    ranges = changed_while_scanned(monkeypatch, lambda: None)
+    expected = analyse(utf8, jobs=1)
+    one, three = analyse(utf16, jobs=1), analyse(utf16, jobs=3)
+    assert not ranges  # UTF-16 is never cut in byte ranges: it is transcoded as a stream
+    assert [(e.rule, e.line) for e in three.events] == [(e.rule, e.line) for e in expected.events]
+    assert [(e.rule, e.line) for e in one.events] == [(e.rule, e.line) for e in expected.events]
+    assert len(expected.events) == 15
+    assert three.sources[0].encoding == one.sources[0].encoding == "utf-16-le"
+    assert three.lines == one.lines == expected.lines == 6000
+
+
+def test_the_utf8_reader_gives_the_same_text_whatever_the_blocks() -> None:
+    from analyzer.sources import decoding
+
+    text = WINDOWS_TEXT * 3
+    for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "utf-16", "utf-32"):
+        data = text.encode(codec)
+        for size in (1, 3, 5, 4096):
+            stream = io.BytesIO(data)
+            stats = sources.SourceStats("x")
+            reader = decoding.Utf8Reader(stream.read, stats)
+            chunks = iter(lambda: reader.read(size), b"")  # noqa: B023
+            assert b"".join(chunks).decode("utf-8") == text, (codec, size)
+            assert stats.encoding.startswith(codec[:6])

@@ -6,10 +6,7 @@ or unreadable input is reported as a problem of its source; the readable part is
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
-import io
 import lzma
 import os
 import sys
@@ -18,19 +15,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from . import decoding
+
 BLOCK_SIZE = 1 << 22  # 4 MiB read at a time
 MAX_LINE = 1 << 25  # 32 MiB: a longer line is split (and counted) so memory stays bounded
 # Lines with no record boundary: framing frames what it has (counted as a split) past this, which is
 # more than the longest line read whole, so one giant line is never split there.
 MAX_CARRY = MAX_LINE + BLOCK_SIZE
 STDIN_NAME = "<stdin>"
-
-_MAGIC = {
-    b"\x1f\x8b": "gzip",
-    b"BZh": "bzip2",
-    b"\xfd7zXZ\x00": "xz",
-    b"\x28\xb5\x2f\xfd": "zstd",
-}
 
 
 @dataclass
@@ -39,6 +31,7 @@ class SourceStats:
 
     name: str
     compression: str = ""
+    encoding: str = decoding.UTF8  # as read; UTF-16 and UTF-32 are transcoded to UTF-8 (sources.decoding)
     lines: int = 0
     records: int = 0
     framed: int = 0  # records framed and parsed; the others held no keyword and could match no rule
@@ -130,8 +123,8 @@ def plain_head(file: OpenFile) -> bytes:
         head = os.pread(file.fd, BLOCK_SIZE, 0)
     except OSError:
         return b""
-    if any(head.startswith(magic) for magic in _MAGIC) or b"\n" not in head:
-        return b""
+    if any(head.startswith(magic) for magic in decoding.MAGIC) or b"\n" not in head or decoding.encoding(head)[0]:
+        return b""  # compressed, one line, or UTF-16/32 (read as a stream, transcoded)
     return head
 
 
@@ -162,64 +155,19 @@ def read_blocks(source: Source, stats: SourceStats) -> Iterator[bytes]:
         return
     try:
         try:
-            stream, stats.compression = _decompressed(raw, source.name)
+            stream, stats.compression = decoding.decompressed(raw, BLOCK_SIZE)
         except OSError as exc:
             stats.problems.append(f"{source.name}: {exc}")
             return
         # A decompressor's read() drops what it decoded when it then hits a truncation; read1() returns it first.
         read = stream.read1 if stats.compression else stream.read  # type: ignore[attr-defined]
         opened = os.fstat(raw.fileno()) if source.path else None
-        yield from _line_blocks(read, source.name, stats)
+        yield from _line_blocks(decoding.Utf8Reader(read, stats).read, source.name, stats)
         if opened is not None:
             stats.problems.extend(changes(source.name, source.path, raw.fileno(), opened))
     finally:
         if source.name != STDIN_NAME:
             raw.close()
-
-
-def _decompressed(raw: BinaryIO, name: str) -> tuple[BinaryIO, str]:
-    head = raw.read(6)
-    stream: BinaryIO = io.BufferedReader(_Prefixed(head, raw), BLOCK_SIZE)  # type: ignore[arg-type,type-var]
-    kind = next((k for magic, k in _MAGIC.items() if head.startswith(magic)), "")
-    if kind == "gzip":
-        return gzip.GzipFile(fileobj=stream), kind  # type: ignore[return-value]
-    if kind == "bzip2":
-        return bz2.BZ2File(stream), kind  # type: ignore[return-value]
-    if kind == "xz":
-        return lzma.LZMAFile(stream), kind  # type: ignore[return-value]
-    if kind == "zstd":
-        return _zstd_reader(stream, name), kind
-    return stream, kind
-
-
-def _zstd_reader(stream: BinaryIO, name: str) -> BinaryIO:
-    try:
-        import zstandard
-    except ImportError as exc:
-        raise OSError("zstd input needs the zstandard package (pip install 'logscan[zstd]')") from exc
-    return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)  # type: ignore[return-value]
-
-
-class _Prefixed(io.RawIOBase):
-    """A raw stream that first returns bytes already read from it (the magic number)."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head, self._rest = head, rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n], self._head = self._head[:n], self._head[n:]
-            return n
-        readinto = getattr(self._rest, "readinto", None)
-        if readinto is not None:  # a file, a pipe: straight into the buffer (a copy of each 4 MiB block saved)
-            return readinto(buffer)  # type: ignore[no-any-return]
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 _READ_ERRORS = (EOFError, OSError, lzma.LZMAError, zlib.error, ValueError)
