@@ -691,3 +691,65 @@ def test_the_utf8_reader_gives_the_same_text_whatever_the_blocks() -> None:
             chunks = iter(lambda: reader.read(size), b"")  # noqa: B023
             assert b"".join(chunks).decode("utf-8") == text, (codec, size)
             assert stats.encoding.startswith(codec[:6])
+
+
+# --- 9. decompression bombs ---------------------------------------------------------------------
+
+
+def bomb(megabytes: int, first: bytes = b"") -> bytes:
+    """bzip2 of `first` and then `megabytes` MB of the same long line: a few hundred bytes."""
+    import bz2
+
+    packer = bz2.BZ2Compressor(9)
+    chunk = (b"2026-03-14 09:00:00,000 INFO " + b"x" * 4000 + b"\n") * 250
+    packed = [packer.compress(first)] + [packer.compress(chunk) for _ in range(megabytes)]
+    return b"".join([*packed, packer.flush()])
+
+
+def test_a_decompression_bomb_is_stopped_and_exits_4(logscan_bin: str, tmp_path: Path) -> None:
+    path = tmp_path / "bomb.log.bz2"
+    path.write_bytes(bomb(100, first=QUOTA))  # 100 MB from about 400 bytes: past the 64 MiB floor
+    assert path.stat().st_size < 1000
+    good = tmp_path / "good.log"
+    good.write_bytes(QUIET + QUOTA.replace(b"09:12", b"10:12"))
+    done = subprocess.run(
+        [logscan_bin, "-f", "json", str(path), str(good)], capture_output=True, env=ENV, timeout=120, check=False
+    )
+    assert done.returncode == ExitCode.INPUT, done.stderr
+    problem = f"{path}: bzip2 data that expands over 1,000 times its size (a decompression bomb?): stopped after "
+    assert done.stderr.startswith(f"logscan: warning: {problem}".encode()) and done.stderr.count(b"\n") == 1
+    report = report_of(done)
+    assert report["summary"]["problems"][0].startswith(problem)
+    stopped = int(report["summary"]["problems"][0].rsplit(" ", 2)[1].replace(",", ""))
+    assert stopped == 64 << 20
+    assert sorted(e["source"] for e in report["events"]) == [str(path), str(good)]  # read up to the cap
+
+
+def test_the_expansion_cap_is_set_by_module_constants(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzer.sources import decoding
+
+    monkeypatch.setattr(decoding, "EXPANSION_FLOOR", 1 << 20)
+    path = tmp_path / "bomb.log.bz2"
+    path.write_bytes(bomb(8, first=QUOTA))
+    assert cli.main(["-f", "json", str(path)]) == ExitCode.INPUT
+    out, err = capsys.readouterr()
+    assert err.startswith(f"logscan: warning: {path}: bzip2 data that expands over 1,000 times its size")
+    summary = json.loads(out)["summary"]
+    assert summary["lines"] == (1 << 20) // 4030 + 2  # the quota line, whole lines up to 1 MiB, a cut one
+    monkeypatch.setattr(decoding, "EXPANSION_RATIO", 100_000)  # a ratio the file stays under: read whole
+    assert cli.main(["-f", "json", str(path)]) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["summary"]["lines"] == 8 * 250 + 1
+
+
+def test_a_real_compressed_log_is_not_taken_for_a_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lzma
+
+    from analyzer.sources import decoding
+
+    monkeypatch.setattr(decoding, "EXPANSION_FLOOR", 1 << 16)  # the ratio alone decides
+    path = tmp_path / "day.log.xz"
+    path.write_bytes(lzma.compress(big_log(lines=100_000), preset=9))  # about 300x: one line in 500 differs
+    analysis = analyse(path, jobs=1)
+    assert analysis.problems == [] and analysis.lines == 100_000

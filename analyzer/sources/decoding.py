@@ -14,6 +14,8 @@ import codecs
 import gzip
 import io
 import lzma
+import os
+import stat
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, BinaryIO
@@ -35,24 +37,74 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
 )
+# A compressed source stops once its output passes both of these: real logs compress 7 to 25 times with
+# gzip (which cannot pass 1,032), up to about 600 times with xz when only a timestamp changes from line to
+# line; 1 GiB of newlines is 785 bytes of bzip2 (1.4 million times).
+EXPANSION_RATIO = 1000
+EXPANSION_FLOOR = 64 << 20  # 64 MiB: what a small file may give whatever its ratio
 SAMPLE = 4096  # bytes of the first block that tell UTF-16 and UTF-32 without a mark by where their zeros are
 _UNDECODABLE = "logscan.undecodable"
 
 
-def decompressed(raw: BinaryIO, buffer_size: int) -> tuple[BinaryIO, str]:
-    """The stream's bytes, decompressed when its first bytes say how; and the compression's name."""
+def decompressed(raw: BinaryIO, buffer_size: int, stats: SourceStats) -> tuple[Callable[[int], bytes], str]:
+    """A read function of the stream's bytes, decompressed when its first bytes say how (and then
+    bounded: `_Capped`); and the compression's name ("" for none)."""
     head = raw.read(6)
-    stream: BinaryIO = io.BufferedReader(_Prefixed(head, raw), buffer_size)  # type: ignore[arg-type,type-var]
+    prefixed = _Prefixed(head, raw)
+    stream: BinaryIO = io.BufferedReader(prefixed, buffer_size)  # type: ignore[arg-type,type-var]
     kind = next((k for magic, k in MAGIC.items() if head.startswith(magic)), "")
+    if not kind:
+        return stream.read, kind
+    # A decompressor's read() drops what it decoded when it then hits a truncation; read1() returns it first.
+    read1 = _decompressor(kind, stream).read1  # type: ignore[attr-defined]
+    return _Capped(read1, prefixed, _size(raw), kind, stats).read, kind
+
+
+def _decompressor(kind: str, stream: BinaryIO) -> BinaryIO:
     if kind == "gzip":
-        return gzip.GzipFile(fileobj=stream), kind  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
     if kind == "bzip2":
-        return bz2.BZ2File(stream), kind  # type: ignore[return-value]
+        return bz2.BZ2File(stream)  # type: ignore[return-value]
     if kind == "xz":
-        return lzma.LZMAFile(stream), kind  # type: ignore[return-value]
-    if kind == "zstd":
-        return _zstd_reader(stream), kind
-    return stream, kind
+        return lzma.LZMAFile(stream)  # type: ignore[return-value]
+    return _zstd_reader(stream)
+
+
+def _size(raw: BinaryIO) -> int:
+    """The size of a regular file, else 0 (a pipe, bytes in memory)."""
+    try:
+        info = os.fstat(raw.fileno())
+    except (AttributeError, OSError, ValueError):  # no descriptor (io.UnsupportedOperation is both), no fileno
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
+class _Capped:
+    """A decompressor's output, stopped (as an input problem) once it passes EXPANSION_FLOOR bytes and
+    EXPANSION_RATIO times the compressed bytes (the file's size, or as much as was read of a stream):
+    a decompression bomb (1 GiB of newlines is 785 bytes of bzip2) is not read to its end."""
+
+    def __init__(
+        self, read: Callable[[int], bytes], source: _Prefixed, size: int, kind: str, stats: SourceStats
+    ) -> None:
+        self._read, self._source, self._size, self._kind, self._stats = read, source, size, kind, stats
+        self._out = 0
+        self._stopped = False
+
+    def read(self, size: int) -> bytes:
+        if self._stopped:
+            return b""
+        data = self._read(size)
+        limit = max(EXPANSION_FLOOR, EXPANSION_RATIO * max(self._size, self._source.consumed))
+        if self._out + len(data) > limit:
+            self._stopped = True
+            self._stats.problems.append(
+                f"{self._stats.name}: {self._kind} data that expands over {EXPANSION_RATIO:,} times its size "
+                f"(a decompression bomb?): stopped after {limit:,} bytes"
+            )
+            data = data[: limit - self._out]
+        self._out += len(data)
+        return data
 
 
 def _zstd_reader(stream: BinaryIO) -> BinaryIO:
@@ -68,6 +120,7 @@ class _Prefixed(io.RawIOBase):
 
     def __init__(self, head: bytes, rest: BinaryIO) -> None:
         self._head, self._rest = head, rest
+        self.consumed = len(head)  # bytes read from the stream so far
 
     def readable(self) -> bool:
         return True
@@ -79,10 +132,13 @@ class _Prefixed(io.RawIOBase):
             return n
         readinto = getattr(self._rest, "readinto", None)
         if readinto is not None:  # a file, a pipe: straight into the buffer (a copy of each 4 MiB block saved)
-            return readinto(buffer)  # type: ignore[no-any-return]
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+            n = readinto(buffer)
+        else:
+            data = self._rest.read(len(buffer))
+            buffer[: len(data)] = data
+            n = len(data)
+        self.consumed += n or 0
+        return n  # type: ignore[no-any-return]
 
 
 def encoding(head: bytes) -> tuple[str, str]:

@@ -155,12 +155,10 @@ def read_blocks(source: Source, stats: SourceStats) -> Iterator[bytes]:
         return
     try:
         try:
-            stream, stats.compression = decoding.decompressed(raw, BLOCK_SIZE)
+            read, stats.compression = decoding.decompressed(raw, BLOCK_SIZE, stats)
         except OSError as exc:
             stats.problems.append(f"{source.name}: {exc}")
             return
-        # A decompressor's read() drops what it decoded when it then hits a truncation; read1() returns it first.
-        read = stream.read1 if stats.compression else stream.read  # type: ignore[attr-defined]
         opened = os.fstat(raw.fileno()) if source.path else None
         yield from _line_blocks(decoding.Utf8Reader(read, stats).read, source.name, stats)
         if opened is not None:
