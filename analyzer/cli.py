@@ -195,6 +195,8 @@ def execute(options: ScanOptions) -> int:
     if options.output:
         output.check_target(options.output)
     rules = ruleset.load(options.rule_paths, builtin=options.builtin_rules)
+    if not rules.rules:
+        raise UsageError("--rules", _no_rules(options.rule_paths), "name rule files with [[rule]] tables")
     if not options.run.redact:
         click.echo(f"{PROG}: warning: redaction is off: the report may contain API keys and personal data", err=True)
     progress = parallel.Progress(sys.stderr) if _terminal(sys.stderr) else None
@@ -217,6 +219,13 @@ def execute(options: ScanOptions) -> int:
     except BrokenPipeError:  # a reader that stopped early (`| head -1`): the status is still the scan's
         output.quiet_stdout()
     return status
+
+
+def _no_rules(paths: tuple[str, ...]) -> str:
+    """Why a scan has no rule to match (only --no-builtin-rules gets there): a scan that could find nothing."""
+    if not paths:
+        return "no rule loaded: --no-builtin-rules, and no --rules"
+    return f"no rule loaded: --no-builtin-rules, and no [[rule]] table in {', '.join(paths)}"
 
 
 def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -> ExitCode:

@@ -753,3 +753,32 @@ def test_a_real_compressed_log_is_not_taken_for_a_bomb(tmp_path: Path, monkeypat
     path.write_bytes(lzma.compress(big_log(lines=100_000), preset=9))  # about 300x: one line in 500 differs
     analysis = analyse(path, jobs=1)
     assert analysis.problems == [] and analysis.lines == 100_000
+
+
+# --- 7. no rule at all --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("what", ["an empty folder", "playbooks only", "nothing"])
+def test_a_scan_with_no_rule_is_a_usage_error(logscan_bin: str, tmp_path: Path, what: str) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    rules = tmp_path / "empty_dir"
+    rules.mkdir()
+    if what == "playbooks only":
+        (rules / "playbooks.toml").write_text(
+            '[[playbook]]\nid = "mine"\nchecked = "2026-11-27"\n[playbook.en]\nsummary = "x"\nsteps = ["y"]\n'
+            '[playbook.ja]\nsummary = "x"\nsteps = ["y"]\n',
+            encoding="utf-8",
+        )
+    extra = [] if what == "nothing" else ["--rules", "empty_dir/"]
+    done = run_logscan(logscan_bin, "--no-builtin-rules", *extra, str(log), cwd=tmp_path)
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert done.stdout == b""
+    where = "and no --rules" if what == "nothing" else "and no [[rule]] table in empty_dir/"
+    assert (
+        done.stderr
+        == (
+            f"logscan: error: --rules: no rule loaded: --no-builtin-rules, {where} "
+            "(name rule files with [[rule]] tables)\n"
+        ).encode()
+    )
