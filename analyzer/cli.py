@@ -174,6 +174,9 @@ def scan(
     for name, value in (("--since", since), ("--until", until)):
         check_time_option(name, value, zone)
     out = "" if target == output.STDOUT else target
+    if parallel.capped_jobs(jobs) < jobs:
+        click.echo(f"{PROG}: warning: --jobs {jobs}: capped at {parallel.cpus()}, the CPUs logscan may use", err=True)
+        jobs = parallel.capped_jobs(jobs)
     options = ScanOptions(
         run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs, out),
         format=fmt or _default_format(out),

@@ -89,7 +89,7 @@ def jobs_for(source: Source, jobs: int) -> int:
     if jobs == 0:
         if _size(source.path) < MIN_SIZE:
             return 1
-        jobs = _cpus()
+        jobs = cpus()
     return jobs if "fork" in multiprocessing.get_all_start_methods() else 1
 
 
@@ -99,11 +99,18 @@ def stream_jobs(jobs: int) -> int:
     of one piece stays in process."""
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return jobs or _cpus()
+    return jobs or cpus()
 
 
-def _cpus() -> int:
+def cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system tells it), else the machine's."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def capped_jobs(jobs: int) -> int:
+    """--jobs, at most the CPU count: more processes only compete for the same CPUs (`-j 3000` forked
+    over 1,300 before the system refused more)."""
+    return min(jobs, cpus())
 
 
 def pieces(blocks: Iterable[bytes], size: int | None = None) -> Iterator[Piece]:

@@ -782,3 +782,42 @@ def test_a_scan_with_no_rule_is_a_usage_error(logscan_bin: str, tmp_path: Path, 
             "(name rule files with [[rule]] tables)\n"
         ).encode()
     )
+
+
+# --- 10. more jobs than CPUs --------------------------------------------------------------------
+
+
+def test_jobs_are_capped_at_the_cpus_this_process_may_use(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    cpus = len(os.sched_getaffinity(0))
+    done = run_logscan(logscan_bin, "-j", "3000", "-f", "json", str(log), cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stderr == f"logscan: warning: --jobs 3000: capped at {cpus}, the CPUs logscan may use\n".encode()
+    assert rules_of(report_of(done)) == [QUOTA_RULE]
+    quiet = run_logscan(logscan_bin, "-j", str(cpus), "-f", "json", str(log), cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == b""
+
+
+def test_the_capped_jobs_reach_the_pipeline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    asked: list[int] = []
+    run = pipeline.run
+
+    def recorded(options: pipeline.Options, *args: object, **kwargs: object) -> pipeline.Analysis:
+        asked.append(options.jobs)
+        return run(options, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "cpus", lambda: 3)
+    monkeypatch.setattr(pipeline, "run", recorded)
+    for jobs in ("3000", "4", "3", "2", "0"):
+        assert cli.main(["-j", jobs, "-f", "json", str(log)]) == ExitCode.OK
+    capped = capsys.readouterr().err.splitlines()
+    assert asked == [3, 3, 3, 2, 0]  # 0: the CPU count, decided per input
+    assert capped == [
+        "logscan: warning: --jobs 3000: capped at 3, the CPUs logscan may use",
+        "logscan: warning: --jobs 4: capped at 3, the CPUs logscan may use",
+    ]
