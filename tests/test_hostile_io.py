@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import run_logscan
 
-from analyzer import cli, parallel, pipeline, ruleset, sources
+from analyzer import cache, cli, parallel, pipeline, prefilter, ruleset, sources
 from analyzer.errors import ExitCode
 
 QUOTA = (
@@ -821,3 +822,61 @@ def test_the_capped_jobs_reach_the_pipeline(
         "logscan: warning: --jobs 3000: capped at 3, the CPUs logscan may use",
         "logscan: warning: --jobs 4: capped at 3, the CPUs logscan may use",
     ]
+
+
+# --- 11. the Hyperscan cache stays bounded ------------------------------------------------------
+
+needs_hyperscan = pytest.mark.skipif(prefilter.hyperscan is None, reason="the hyperscan package is not installed")
+
+
+@needs_hyperscan
+def test_the_cache_keeps_the_databases_used_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(cache, "CACHE_MAX_FILES", 3)
+    cached: dict[str, Path] = {}
+    for word in ("one", "two", "three", "one", "four"):  # "one" used again before "four" comes
+        before = set(tmp_path.glob("hs-*.db"))
+        prefilter.compiled([word.encode()], [0], [0])
+        if word not in cached:
+            [cached[word]] = set(tmp_path.glob("hs-*.db")) - before
+        time.sleep(0.02)  # mtimes a coarse clock tells apart
+    assert sorted(tmp_path.glob("hs-*.db")) == sorted([cached["one"], cached["three"], cached["four"]])
+
+
+@needs_hyperscan
+def test_the_cache_stays_within_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", str(tmp_path))
+    prefilter.compiled([b"first"], [0], [0])
+    [first] = tmp_path.glob("hs-*.db")
+    monkeypatch.setattr(cache, "CACHE_MAX_BYTES", int(first.stat().st_size * 2.5))
+    for word in ("second", "third", "fourth"):
+        time.sleep(0.02)
+        prefilter.compiled([word.encode()], [0], [0])
+    assert len(list(tmp_path.glob("hs-*.db"))) == 2 and not first.exists()
+
+
+def test_a_run_prunes_a_full_cache_and_keeps_its_own_databases(logscan_bin: str, tmp_path: Path) -> None:
+    if prefilter.hyperscan is None:
+        pytest.skip("the hyperscan package is not installed")
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    old = time.time() - 86_400
+    for n in range(40):  # 40 MB of databases of rule sets gone, used a day ago, and a partial file left
+        stale = folder / f"hs-{n:032x}.db"
+        stale.write_bytes(b"\0" * (1 << 20))
+        os.utime(stale, (old + n, old + n))
+    left = folder / f"hs-{0:032x}.99999.tmp"
+    left.write_bytes(b"\0" * 1000)
+    os.utime(left, (old, old))
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    done = run_logscan(
+        logscan_bin, "--engine", "hyperscan", str(log), cwd=tmp_path, env={"LOGSCAN_CACHE_DIR": str(folder)}
+    )
+    assert done.returncode == 0, done.stderr
+    kept = sorted(p.name for p in folder.iterdir())
+    assert sum(p.stat().st_size for p in folder.iterdir()) <= cache.CACHE_MAX_BYTES
+    fresh = [name for name in kept if not name.startswith("hs-0000")]
+    assert fresh, "the run's own databases are cached"
+    assert f"hs-{39:032x}.db" in kept and f"hs-{0:032x}.db" not in kept  # the oldest went first
+    assert left.name not in kept
