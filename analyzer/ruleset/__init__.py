@@ -155,23 +155,10 @@ def _rule_files(path: Path) -> list[Path]:
 
 def _load_file(path: Path, found: Collector, loaded: _Loaded) -> None:
     name = resources.display_name(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        found.error(name, f"cannot read rule file: {exc}")
+    read = _read_toml(path, name, found)
+    if read is None:
         return
-    except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"at line (\d+)", str(exc))
-        found.error(f"{name}:{line.group(1) if line else 1}", f"invalid TOML: {re.sub(r' [(]at line.*', '', str(exc))}")
-        return
-    except RecursionError:  # tomllib reads nested arrays and inline tables by recursion
-        found.error(
-            f"{name}:{deep_line(text)}",
-            f"arrays or inline tables nested over {MAX_NESTING} deep (too deep to read)",
-            "flatten them",
-        )
-        return
+    text, data = read
     where = Locator(name, text)
     for key in data:
         if key not in FILE_KEYS:
@@ -220,6 +207,25 @@ def deep_line(text: str) -> int:
         else:
             line += token.count("\n")
     return 1
+
+
+def _read_toml(path: Path, name: str, found: Collector) -> tuple[str, dict[str, Any]] | None:
+    """The file's text and its TOML, or None when it cannot be read (the problem is in `found`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        found.error(name, f"cannot read rule file: {exc}")
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"at line (\d+)", str(exc))
+        found.error(f"{name}:{line.group(1) if line else 1}", f"invalid TOML: {re.sub(r' [(]at line.*', '', str(exc))}")
+    except RecursionError:  # tomllib reads nested arrays and inline tables by recursion
+        found.error(
+            f"{name}:{deep_line(text)}",
+            f"arrays or inline tables nested over {MAX_NESTING} deep (too deep to read)",
+            "flatten them",
+        )
+    return None
 
 
 def _define(table: dict[str, Any], key: str, value: Any, location: str, file: str, found: Collector) -> None:
