@@ -22,14 +22,14 @@ STDOUT = "-"
 def check_target(target: str) -> None:
     """Before the scan: a UsageError when the report could not be written to `target` (no such
     folder, a folder, a folder that takes no new file), rather than after a long scan."""
-    final = os.path.realpath(target)
-    folder = os.path.dirname(final)
-    if os.path.isdir(final):
+    info = _stat(target)
+    if info is not None and stat.S_ISDIR(info.st_mode):
         raise UsageError(target, "cannot write the report: it is a folder", "name a file")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        return  # /dev/stdout, a named pipe: written as it is
+    folder = os.path.dirname(os.path.realpath(target))
     if not os.path.isdir(folder):
         raise UsageError(target, "cannot write the report: no such folder", "name a file in a folder that exists")
-    if os.path.exists(final) and not os.path.isfile(final):
-        return  # /dev/stdout, a named pipe: written as it is
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(
             target,
@@ -37,6 +37,16 @@ def check_target(target: str) -> None:
             "then renamed over it)",
             "name a file in a folder you can write",
         )
+
+
+def _stat(target: str) -> os.stat_result | None:
+    """The target's file (through symlinks), None when there is none yet."""
+    try:
+        return os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise UsageError(target, f"cannot write the report: {exc.strerror or exc}", "name another file") from exc
 
 
 def write_stdout(chunks: Iterable[str]) -> None:
@@ -66,17 +76,18 @@ def quiet_stdout() -> None:
 
 def write_file(target: str, chunks: Iterable[str]) -> None:
     """The report written as it is rendered into a file beside `target` (beside the file a symlink
-    names), flushed to disk, then renamed over it with the old file's mode."""
-    final = os.path.realpath(target)
+    names), flushed to disk, then renamed over it with the old file's mode. A target that is no
+    regular file (/dev/stdout, a named pipe) is written as it is."""
     try:
-        old = os.stat(final)
-    except FileNotFoundError:
+        old: os.stat_result | None = os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):
         old = None
     except OSError as exc:
         raise _failed(target, exc) from exc
     if old is not None and not stat.S_ISREG(old.st_mode):
-        _write_through(target, final, chunks)
+        _write_through(target, chunks)
         return
+    final = os.path.realpath(target)
     partial = os.path.join(os.path.dirname(final), f".{os.path.basename(final)}.{os.getpid()}.partial")
     try:
         _write_new(partial, chunks)
@@ -98,9 +109,9 @@ def _write_new(path: str, chunks: Iterable[str]) -> None:
         os.fsync(out.fileno())  # a full disk shows here at the latest, before the old report is replaced
 
 
-def _write_through(target: str, final: str, chunks: Iterable[str]) -> None:
+def _write_through(target: str, chunks: Iterable[str]) -> None:
     try:
-        with open(final, "w", encoding="utf-8") as out:
+        with open(target, "w", encoding="utf-8") as out:
             out.writelines(chunks)
     except BrokenPipeError:
         raise  # a named pipe's reader that stopped early
