@@ -240,9 +240,9 @@ def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -
     return ExitCode.OK
 
 
-def _default_format(output: str) -> str:
-    if output:
-        return reporting.SUFFIXES.get(Path(output).suffix.lower(), "md")
+def _default_format(target: str) -> str:
+    if target:
+        return reporting.SUFFIXES.get(Path(target).suffix.lower(), "md")
     return "text" if _terminal(sys.stdout) else "md"
 
 
