@@ -1,7 +1,9 @@
 """The sources stage: inputs (paths, folders, globs, stdin) into byte blocks of whole lines.
 
-`paths` turns what the command line names into sources; `reading` gives a source's bytes,
-decompressed, in blocks. Constants that tests change live in the module that reads them.
+`paths` turns what the command line names into sources (`walk` finds the files of folders and
+globs); `reading` gives a source's bytes in blocks, as `decoding` makes them: decompressed (and
+bounded), UTF-16 and UTF-32 transcoded to UTF-8. Constants that tests change live in the module that
+reads them.
 """
 
 from __future__ import annotations

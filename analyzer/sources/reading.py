@@ -1,7 +1,8 @@
-"""Reading a source: its bytes, decompressed, in blocks that end at line boundaries.
+"""Reading a source: its bytes, decompressed and as UTF-8 (`decoding`), in blocks that end at line
+boundaries; or a large plain file's byte ranges, from the descriptor opened once (`OpenFile`).
 
-Compression is detected by content (gzip, bzip2, xz; zstd when `zstandard` imports). A damaged
-or unreadable input is reported as a problem of its source; the readable part is still used.
+A damaged or unreadable input is reported as a problem of its source, and so is a file that changed
+while it was read; the readable part is still used.
 """
 
 from __future__ import annotations
