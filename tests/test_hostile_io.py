@@ -331,150 +331,23 @@ def test_an_output_in_no_folder_is_refused_before_the_scan(logscan_bin: str, tmp
     )
 
 
-# --- 8. a reader that stops early ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("extra", "code"), [([], ExitCode.INCIDENT), (["sock.log"], ExitCode.INPUT)])
-def test_a_closed_pipe_keeps_the_exit_code(logscan_bin: str, tmp_path: Path, extra: list[str], code: int) -> None:
-    import socket
+def test_output_to_dev_stdout_or_a_named_pipe_is_written_as_it_is(logscan_bin: str, tmp_path: Path) -> None:
+    import threading
 
     log = tmp_path / "app.log"
     log.write_bytes(QUIET + QUOTA)
-    read, write = os.pipe()
-    os.close(read)  # the reader is gone before the report is written: every write is EPIPE
-    with socket.socket(socket.AF_UNIX) as sock:  # a socket: an input open() fails on (ENXIO), root or not
-        sock.bind(str(tmp_path / "sock.log"))
-        try:
-            done = subprocess.run(
-                [logscan_bin, "--fail-on", "low", str(log), *extra],
-                stdout=write,
-                stderr=subprocess.PIPE,
-                cwd=tmp_path,
-                env=ENV,
-                check=False,
-            )
-        finally:
-            os.close(write)
-    assert done.returncode == code
-    assert b"Traceback" not in done.stderr and b"Broken pipe" not in done.stderr
-
-
-def test_a_closed_pipe_behind_head_keeps_exit_1(logscan_bin: str, tmp_path: Path) -> None:
-    log = tmp_path / "app.log"
-    log.write_bytes((QUIET * 50 + QUOTA) * 2000)  # a report far over a pipe's 64 KiB
-    done = subprocess.run(
-        [
-            "bash",
-            "-c",
-            f'"{logscan_bin}" -f json --no-redact --fail-on low "{log}" | head -c 10 >/dev/null; '
-            'exit "${PIPESTATUS[0]}"',
-        ],
-        stderr=subprocess.PIPE,
-        env=ENV,
-        check=False,
-    )
-    assert done.returncode == ExitCode.INCIDENT
-
-
-# --- 4. folders that cannot be read -------------------------------------------------------------
-
-
-def test_an_unreadable_subfolder_of_a_scanned_folder_exits_4(logscan_bin: str, shared_dir: Path) -> None:
-    logs = shared_dir / "logs"
-    locked = logs / "locked"
-    locked.mkdir(parents=True)
-    (logs / "good.log").write_bytes(QUIET + QUOTA)
-    (locked / "app.log").write_bytes(QUOTA)
-    readable_by_all(logs, logs / "good.log", locked / "app.log")
-    locked.chmod(0o000)
-    done = unprivileged(logscan_bin, "-f", "json", "logs", cwd=shared_dir)
-    assert done.returncode == ExitCode.INPUT, done.stderr
-    assert done.stderr == b"logscan: warning: logs/locked: cannot read: Permission denied\n"
-    report = report_of(done)
-    assert rules_of(report) == [QUOTA_RULE]
-    assert report["summary"]["problems"] == ["logs/locked: cannot read: Permission denied"]
-    assert [s["name"] for s in report["summary"]["sources"]] == ["logs/good.log", "logs/locked"]
-
-
-@pytest.mark.parametrize("arg", ["locked", "locked/*.log", "locked/**/*.log"])
-def test_an_unreadable_folder_as_the_argument_exits_4(logscan_bin: str, shared_dir: Path, arg: str) -> None:
-    locked = shared_dir / "locked"
-    locked.mkdir()
-    (locked / "app.log").write_bytes(QUOTA)
-    readable_by_all(locked / "app.log")
-    locked.chmod(0o000)
-    done = unprivileged(logscan_bin, "-f", "md", arg, cwd=shared_dir)
-    assert done.returncode == ExitCode.INPUT, done.stderr
-    assert done.stderr == b"logscan: warning: locked: cannot read: Permission denied\n"
-    assert b"- locked: cannot read: Permission denied" in done.stdout  # the summary's input problems
-
-
-def test_a_folder_whose_listing_fails_is_named_in_process(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    logs = tmp_path / "logs"
-    (logs / "locked").mkdir(parents=True)
-    (logs / "good.log").write_bytes(QUIET + QUOTA)
-    (logs / "locked" / "app.log").write_bytes(QUOTA)
-    real_scandir = os.scandir
-
-    def scandir(path: str) -> object:
-        if str(path).endswith("locked"):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
-    assert cli.main(["-f", "json", str(logs)]) == ExitCode.INPUT
-    out, err = capsys.readouterr()
-    assert err == f"logscan: warning: {logs / 'locked'}: cannot read: Permission denied\n"
-    assert json.loads(out)["summary"]["problems"] == [f"{logs / 'locked'}: cannot read: Permission denied"]
-
-
-# --- 5. symlink loops, second names: each file once ---------------------------------------------
-
-
-@pytest.fixture
-def looped(tmp_path: Path) -> Path:
-    """logs/ with two files and two symlink loops back to itself, plus a hard link and a linked folder."""
-    logs = tmp_path / "logs"
-    (logs / "sub").mkdir(parents=True)
-    (logs / "app.log").write_bytes(QUIET + QUOTA)
-    (logs / "sub" / "other.log").write_bytes(QUOTA.replace(b"09:12", b"10:12"))
-    (logs / "sub" / "up").symlink_to("..")
-    (logs / "sub" / "again").symlink_to("../sub")
-    os.link(logs / "app.log", logs / "sub" / "hardlink.log")
-    (tmp_path / "elsewhere").mkdir()
-    (tmp_path / "elsewhere" / "linked.log").write_bytes(QUOTA.replace(b"09:12", b"11:12"))
-    (logs / "current").symlink_to("../elsewhere")
-    return logs
-
-
-@pytest.mark.parametrize("arg", ["logs", "logs/**/*.log", "logs/**"])
-def test_each_file_is_read_once_through_symlink_loops(logscan_bin: str, looped: Path, arg: str) -> None:
-    done = subprocess.run(
-        [logscan_bin, "-f", "json", arg], capture_output=True, cwd=looped.parent, env=ENV, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stderr == b""
-    report = report_of(done)
-    names = [s["name"] for s in report["summary"]["sources"]]
-    assert names == ["logs/app.log", "logs/current/linked.log", "logs/sub/other.log"]
-    assert sorted(e["source"] for e in report["events"]) == names
-
-
-def test_a_glob_in_process_matches_as_the_standard_glob_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import glob as stdlib
-
-    from analyzer.sources import walk
-
-    for name in ["a.log", "b.txt", ".hidden.log", "x/c.log", "x/y/d.log", "x/.h/e.log", "z/f.log", "z/g.txt"]:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("x\n")
-    monkeypatch.chdir(tmp_path)
-    patterns = ["*.log", "**/*.log", "x/**/*.log", "**", "x/*/*.log", "[xz]/*.log", "?.log", ".*.log", "x/**", "*/"]
-    for pattern in patterns + [str(tmp_path / p) for p in patterns]:
-        expected = sorted(p for p in stdlib.glob(pattern, recursive=True) if os.path.isfile(p))
-        assert [path for path, _ in walk.glob(pattern)] == expected, pattern
+    done = run_logscan(logscan_bin, str(log), "-o", "/dev/stdout", "-f", "json", cwd=tmp_path)  # stdout: a pipe
+    assert done.returncode == 0 and done.stderr == b""
+    assert rules_of(report_of(done)) == [QUOTA_RULE]
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(fifo.read_bytes()))
+    reader.start()
+    done = run_logscan(logscan_bin, str(log), "-o", str(fifo), "-f", "json", cwd=tmp_path)
+    reader.join(timeout=60)
+    assert done.returncode == 0 and done.stdout == done.stderr == b""
+    assert rules_of(json.loads(read[0])) == [QUOTA_RULE]
 
 
 # --- 3. a file that changes while it is read ----------------------------------------------------
@@ -590,6 +463,107 @@ def test_a_file_read_in_one_process_that_changes_is_said_too(
         assert analysis.lines == data.count(b"\n")  # the old file, whole
 
 
+# --- 4. folders that cannot be read -------------------------------------------------------------
+
+
+def test_an_unreadable_subfolder_of_a_scanned_folder_exits_4(logscan_bin: str, shared_dir: Path) -> None:
+    logs = shared_dir / "logs"
+    locked = logs / "locked"
+    locked.mkdir(parents=True)
+    (logs / "good.log").write_bytes(QUIET + QUOTA)
+    (locked / "app.log").write_bytes(QUOTA)
+    readable_by_all(logs, logs / "good.log", locked / "app.log")
+    locked.chmod(0o000)
+    done = unprivileged(logscan_bin, "-f", "json", "logs", cwd=shared_dir)
+    assert done.returncode == ExitCode.INPUT, done.stderr
+    assert done.stderr == b"logscan: warning: logs/locked: cannot read: Permission denied\n"
+    report = report_of(done)
+    assert rules_of(report) == [QUOTA_RULE]
+    assert report["summary"]["problems"] == ["logs/locked: cannot read: Permission denied"]
+    assert [s["name"] for s in report["summary"]["sources"]] == ["logs/good.log", "logs/locked"]
+
+
+@pytest.mark.parametrize("arg", ["locked", "locked/*.log", "locked/**/*.log"])
+def test_an_unreadable_folder_as_the_argument_exits_4(logscan_bin: str, shared_dir: Path, arg: str) -> None:
+    locked = shared_dir / "locked"
+    locked.mkdir()
+    (locked / "app.log").write_bytes(QUOTA)
+    readable_by_all(locked / "app.log")
+    locked.chmod(0o000)
+    done = unprivileged(logscan_bin, "-f", "md", arg, cwd=shared_dir)
+    assert done.returncode == ExitCode.INPUT, done.stderr
+    assert done.stderr == b"logscan: warning: locked: cannot read: Permission denied\n"
+    assert b"- locked: cannot read: Permission denied" in done.stdout  # the summary's input problems
+
+
+def test_a_folder_whose_listing_fails_is_named_in_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = tmp_path / "logs"
+    (logs / "locked").mkdir(parents=True)
+    (logs / "good.log").write_bytes(QUIET + QUOTA)
+    (logs / "locked" / "app.log").write_bytes(QUOTA)
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert cli.main(["-f", "json", str(logs)]) == ExitCode.INPUT
+    out, err = capsys.readouterr()
+    assert err == f"logscan: warning: {logs / 'locked'}: cannot read: Permission denied\n"
+    assert json.loads(out)["summary"]["problems"] == [f"{logs / 'locked'}: cannot read: Permission denied"]
+
+
+# --- 5. symlink loops, second names: each file once ---------------------------------------------
+
+
+@pytest.fixture
+def looped(tmp_path: Path) -> Path:
+    """logs/ with two files and two symlink loops back to itself, plus a hard link and a linked folder."""
+    logs = tmp_path / "logs"
+    (logs / "sub").mkdir(parents=True)
+    (logs / "app.log").write_bytes(QUIET + QUOTA)
+    (logs / "sub" / "other.log").write_bytes(QUOTA.replace(b"09:12", b"10:12"))
+    (logs / "sub" / "up").symlink_to("..")
+    (logs / "sub" / "again").symlink_to("../sub")
+    os.link(logs / "app.log", logs / "sub" / "hardlink.log")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "linked.log").write_bytes(QUOTA.replace(b"09:12", b"11:12"))
+    (logs / "current").symlink_to("../elsewhere")
+    return logs
+
+
+@pytest.mark.parametrize("arg", ["logs", "logs/**/*.log", "logs/**"])
+def test_each_file_is_read_once_through_symlink_loops(logscan_bin: str, looped: Path, arg: str) -> None:
+    done = subprocess.run(
+        [logscan_bin, "-f", "json", arg], capture_output=True, cwd=looped.parent, env=ENV, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+    report = report_of(done)
+    names = [s["name"] for s in report["summary"]["sources"]]
+    assert names == ["logs/app.log", "logs/current/linked.log", "logs/sub/other.log"]
+    assert sorted(e["source"] for e in report["events"]) == names
+
+
+def test_a_glob_in_process_matches_as_the_standard_glob_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import glob as stdlib
+
+    from analyzer.sources import walk
+
+    for name in ["a.log", "b.txt", ".hidden.log", "x/c.log", "x/y/d.log", "x/.h/e.log", "z/f.log", "z/g.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x\n")
+    monkeypatch.chdir(tmp_path)
+    patterns = ["*.log", "**/*.log", "x/**/*.log", "**", "x/*/*.log", "[xz]/*.log", "?.log", ".*.log", "x/**", "*/"]
+    for pattern in patterns + [str(tmp_path / p) for p in patterns]:
+        expected = sorted(p for p in stdlib.glob(pattern, recursive=True) if os.path.isfile(p))
+        assert [path for path, _ in walk.glob(pattern)] == expected, pattern
+
+
 # --- 6. UTF-16 and UTF-32 logs ------------------------------------------------------------------
 
 WINDOWS_TEXT = (
@@ -695,6 +669,80 @@ def test_the_utf8_reader_gives_the_same_text_whatever_the_blocks() -> None:
             assert stats.encoding.startswith(codec[:6])
 
 
+# --- 7. no rule at all --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("what", ["an empty folder", "playbooks only", "nothing"])
+def test_a_scan_with_no_rule_is_a_usage_error(logscan_bin: str, tmp_path: Path, what: str) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    rules = tmp_path / "empty_dir"
+    rules.mkdir()
+    if what == "playbooks only":
+        (rules / "playbooks.toml").write_text(
+            '[[playbook]]\nid = "mine"\nchecked = "2026-11-27"\n[playbook.en]\nsummary = "x"\nsteps = ["y"]\n'
+            '[playbook.ja]\nsummary = "x"\nsteps = ["y"]\n',
+            encoding="utf-8",
+        )
+    extra = [] if what == "nothing" else ["--rules", "empty_dir/"]
+    done = run_logscan(logscan_bin, "--no-builtin-rules", *extra, str(log), cwd=tmp_path)
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert done.stdout == b""
+    where = "and no --rules" if what == "nothing" else "and no [[rule]] table in empty_dir/"
+    assert (
+        done.stderr
+        == (
+            f"logscan: error: --rules: no rule loaded: --no-builtin-rules, {where} "
+            "(name rule files with [[rule]] tables)\n"
+        ).encode()
+    )
+
+
+# --- 8. a reader that stops early ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("extra", "code"), [([], ExitCode.INCIDENT), (["sock.log"], ExitCode.INPUT)])
+def test_a_closed_pipe_keeps_the_exit_code(logscan_bin: str, tmp_path: Path, extra: list[str], code: int) -> None:
+    import socket
+
+    log = tmp_path / "app.log"
+    log.write_bytes(QUIET + QUOTA)
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the report is written: every write is EPIPE
+    with socket.socket(socket.AF_UNIX) as sock:  # a socket: an input open() fails on (ENXIO), root or not
+        sock.bind(str(tmp_path / "sock.log"))
+        try:
+            done = subprocess.run(
+                [logscan_bin, "--fail-on", "low", str(log), *extra],
+                stdout=write,
+                stderr=subprocess.PIPE,
+                cwd=tmp_path,
+                env=ENV,
+                check=False,
+            )
+        finally:
+            os.close(write)
+    assert done.returncode == code
+    assert b"Traceback" not in done.stderr and b"Broken pipe" not in done.stderr
+
+
+def test_a_closed_pipe_behind_head_keeps_exit_1(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes((QUIET * 50 + QUOTA) * 2000)  # a report far over a pipe's 64 KiB
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'"{logscan_bin}" -f json --no-redact --fail-on low "{log}" | head -c 10 >/dev/null; '
+            'exit "${PIPESTATUS[0]}"',
+        ],
+        stderr=subprocess.PIPE,
+        env=ENV,
+        check=False,
+    )
+    assert done.returncode == ExitCode.INCIDENT
+
+
 # --- 9. decompression bombs ---------------------------------------------------------------------
 
 
@@ -755,35 +803,6 @@ def test_a_real_compressed_log_is_not_taken_for_a_bomb(tmp_path: Path, monkeypat
     path.write_bytes(lzma.compress(big_log(lines=100_000), preset=9))  # about 200x: each line has its own counter
     analysis = analyse(path, jobs=1)
     assert analysis.problems == [] and analysis.lines == 100_000
-
-
-# --- 7. no rule at all --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("what", ["an empty folder", "playbooks only", "nothing"])
-def test_a_scan_with_no_rule_is_a_usage_error(logscan_bin: str, tmp_path: Path, what: str) -> None:
-    log = tmp_path / "app.log"
-    log.write_bytes(QUIET + QUOTA)
-    rules = tmp_path / "empty_dir"
-    rules.mkdir()
-    if what == "playbooks only":
-        (rules / "playbooks.toml").write_text(
-            '[[playbook]]\nid = "mine"\nchecked = "2026-11-27"\n[playbook.en]\nsummary = "x"\nsteps = ["y"]\n'
-            '[playbook.ja]\nsummary = "x"\nsteps = ["y"]\n',
-            encoding="utf-8",
-        )
-    extra = [] if what == "nothing" else ["--rules", "empty_dir/"]
-    done = run_logscan(logscan_bin, "--no-builtin-rules", *extra, str(log), cwd=tmp_path)
-    assert done.returncode == ExitCode.USAGE, done.stderr
-    assert done.stdout == b""
-    where = "and no --rules" if what == "nothing" else "and no [[rule]] table in empty_dir/"
-    assert (
-        done.stderr
-        == (
-            f"logscan: error: --rules: no rule loaded: --no-builtin-rules, {where} "
-            "(name rule files with [[rule]] tables)\n"
-        ).encode()
-    )
 
 
 # --- 10. more jobs than CPUs --------------------------------------------------------------------
@@ -881,11 +900,3 @@ def test_a_run_prunes_a_full_cache_and_keeps_its_own_databases(logscan_bin: str,
     assert fresh, "the run's own databases are cached"
     assert f"hs-{39:032x}.db" in kept and f"hs-{0:032x}.db" not in kept  # the oldest went first
     assert left.name not in kept
-
-
-def test_output_to_dev_stdout_or_a_named_pipe_is_written_as_it_is(logscan_bin: str, tmp_path: Path) -> None:
-    log = tmp_path / "app.log"
-    log.write_bytes(QUIET + QUOTA)
-    done = run_logscan(logscan_bin, str(log), "-o", "/dev/stdout", "-f", "json", cwd=tmp_path)  # stdout: a pipe
-    assert done.returncode == 0 and done.stderr == b""
-    assert rules_of(report_of(done)) == [QUOTA_RULE]
