@@ -5,15 +5,17 @@ from __future__ import annotations
 import locale
 import os
 import sys
-from collections.abc import Iterable, Sequence
+import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from . import __version__, parallel, pipeline, prefilter, reporting, rulecheck, ruleset, templates
+from . import __version__, output, parallel, pipeline, prefilter, redaction, reporting, rulecheck, ruleset, templates
 from .errors import ExitCode, LogscanError, RuleSetError, UsageError
 from .models import Severity
 
@@ -32,7 +34,7 @@ class ScanOptions:
     builtin_rules: bool
     fail_on: str
     lang: str
-    traceback: bool
+    debug: bool
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,14 +59,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             click.echo(f"{PROG}: error: {problem.line()}", err=True)
         return exc.exit_code
     except LogscanError as exc:
-        if "--traceback" in args:
-            raise
+        _traceback(exc, args)
         return _fail(exc.line(), exc.exit_code)
     except KeyboardInterrupt:
         return _fail("interrupted", ExitCode.INTERRUPTED)
     except BrokenPipeError:
-        _quiet_stdout()
+        output.quiet_stdout()
         return ExitCode.OK
+    except Exception as exc:  # a bug: one line and EX_SOFTWARE, never 1, which a CI gate reads as an incident
+        return _internal_error(exc, args)
     return int(result or 0)
 
 
@@ -73,10 +76,28 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _quiet_stdout() -> None:
-    # The reader went away (`logscan ... | head -1`): say nothing, and keep Python from complaining at exit.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+def debugging(args: Sequence[str]) -> bool:
+    """Whether errors show their Python traceback: --debug (or its old name --traceback), LOGSCAN_DEBUG=1."""
+    return "--debug" in args or "--traceback" in args or os.environ.get("LOGSCAN_DEBUG", "") not in ("", "0")
+
+
+def _traceback(exc: BaseException, args: Sequence[str]) -> None:
+    if debugging(args):
+        traceback.print_exception(exc, file=sys.stderr)
+
+
+def _internal_error(exc: Exception, args: Sequence[str]) -> int:
+    """An exception no code path expected: its type and message on one line (redacted, it may quote
+    a log), the traceback only when debugging."""
+    _traceback(exc, args)
+    what = redaction.redact(" ".join(str(exc).split()))[:300]
+    hint = "" if debugging(args) else ", with the traceback that --debug or LOGSCAN_DEBUG=1 shows"
+    click.echo(
+        f"{PROG}: internal error: {type(exc).__name__}{': ' + what if what else ''} "
+        f"(a bug in logscan: please report it{hint})",
+        err=True,
+    )
+    return ExitCode.SOFTWARE
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,7 +109,9 @@ def _quiet_stdout() -> None:
     type=click.Choice(reporting.FORMATS),
     help="Report format [default: text on a terminal, md otherwise; with -o, from its suffix].",
 )
-@click.option("-o", "--output", default="", help="Write the report to this file instead of stdout.")
+@click.option(
+    "-o", "--output", "target", default="", help="Write the report to this file (replaced whole), - for stdout."
+)
 @click.option("--rules", "rule_paths", multiple=True, help="Extra rule file or folder (repeatable).")
 @click.option("--no-builtin-rules", is_flag=True, help="Use only the rules given with --rules.")
 @click.option(
@@ -118,12 +141,18 @@ def _quiet_stdout() -> None:
     help="Processes per input [default: 0, the CPU count for inputs over 4 MB, else 1].",
 )
 @click.option("--no-redact", is_flag=True, help="Keep API keys, tokens, e-mails and card numbers in the report.")
-@click.option("--traceback", is_flag=True, help="Show a Python traceback on errors (for bug reports).")
+@click.option(
+    "--debug",
+    "--traceback",
+    "debug",
+    is_flag=True,
+    help="Show the Python traceback of an error (for bug reports); also LOGSCAN_DEBUG=1.",
+)
 @click.version_option(__version__, prog_name=PROG)
 def scan(
     paths: tuple[str, ...],
     fmt: str | None,
-    output: str,
+    target: str,
     rule_paths: tuple[str, ...],
     no_builtin_rules: bool,
     tz: str,
@@ -134,7 +163,7 @@ def scan(
     engine: str,
     jobs: int,
     no_redact: bool,
-    traceback: bool,
+    debug: bool,
 ) -> ScanOptions:
     """Find why an application's OpenAI API calls failed, from its logs.
 
@@ -144,28 +173,36 @@ def scan(
     zone = parse_zone(tz)
     for name, value in (("--since", since), ("--until", until)):
         check_time_option(name, value, zone)
+    out = "" if target == output.STDOUT else target
+    if parallel.capped_jobs(jobs) < jobs:
+        click.echo(f"{PROG}: warning: --jobs {jobs}: capped at {parallel.cpus()}, the CPUs logscan may use", err=True)
+        jobs = parallel.capped_jobs(jobs)
     options = ScanOptions(
-        run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs),
-        format=fmt or _default_format(output),
-        output=output,
+        run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs, out),
+        format=fmt or _default_format(out),
+        output=out,
         rule_paths=rule_paths,
         builtin_rules=not no_builtin_rules,
         fail_on=fail_on or "",
         lang=lang or default_lang(),
-        traceback=traceback,
+        debug=debug,
     )
     return options
 
 
 def execute(options: ScanOptions) -> int:
     """Run the pipeline, write the report, return the exit status."""
-    stdin = None if not options.run.paths and sys.stdin.isatty() else sys.stdin.buffer
+    stdin = None if sys.stdin is None or (not options.run.paths and sys.stdin.isatty()) else sys.stdin.buffer
     if not options.run.paths and stdin is None:
         raise UsageError("", "no input and stdin is a terminal", "pipe a log in, or name files: logscan app.log")
+    if options.output:
+        output.check_target(options.output)
     rules = ruleset.load(options.rule_paths, builtin=options.builtin_rules)
+    if not rules.rules:
+        raise UsageError("--rules", _no_rules(options.rule_paths), "name rule files with [[rule]] tables")
     if not options.run.redact:
         click.echo(f"{PROG}: warning: redaction is off: the report may contain API keys and personal data", err=True)
-    progress = parallel.Progress(sys.stderr) if sys.stderr.isatty() else None
+    progress = parallel.Progress(sys.stderr) if _terminal(sys.stderr) else None
     try:
         analysis = pipeline.run(options.run, rules, stdin, progress)
     finally:
@@ -174,42 +211,24 @@ def execute(options: ScanOptions) -> int:
     for problem in analysis.problems:
         click.echo(f"{PROG}: warning: {problem}", err=True)
     report = reporting.build(analysis, options.lang, options.run.tz)
-    color = options.format == "text" and not options.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = options.format == "text" and not options.output and _terminal(sys.stdout) and "NO_COLOR" not in os.environ
     chunks = reporting.render_chunks(report, options.format, color)
-    if options.output:
-        write_report(Path(options.output), chunks)
-    else:
-        sys.stdout.writelines(chunks)
-        sys.stdout.flush()
-    return exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
-
-
-def write_report(target: Path, chunks: Iterable[str]) -> None:
-    """The report written as it is rendered: into a file beside the target, renamed over it once
-    complete, so a failure halfway never leaves half a report in place of the last one. A target
-    that is no regular file (/dev/stdout, a pipe), or in a folder we may not add files to, is
-    written directly."""
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    status = exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
     try:
-        try:
-            out = None if target.exists() and not target.is_file() else open(partial, "w", encoding="utf-8")  # noqa: SIM115
-        except PermissionError:  # a folder we may not add files to: the target itself, if we may write it
-            out = None
-        if out is None:
-            with open(target, "w", encoding="utf-8") as direct:
-                direct.writelines(chunks)
-            return
-        with out:
-            out.writelines(chunks)
-        os.replace(partial, target)
-    except BrokenPipeError:
-        raise  # a reader that stopped early: main() ends quietly
-    except OSError as exc:
-        raise UsageError(
-            str(target), f"cannot write the report: {exc.strerror or exc}", "name a file in a folder you can write"
-        ) from exc
-    finally:
-        partial.unlink(missing_ok=True)
+        if options.output:
+            output.write_file(options.output, chunks)
+        else:
+            output.write_stdout(chunks)
+    except BrokenPipeError:  # a reader that stopped early (`| head -1`): the status is still the scan's
+        output.quiet_stdout()
+    return status
+
+
+def _no_rules(paths: tuple[str, ...]) -> str:
+    """Why a scan has no rule to match (only --no-builtin-rules gets there): a scan that could find nothing."""
+    if not paths:
+        return "no rule loaded: --no-builtin-rules, and no --rules"
+    return f"no rule loaded: --no-builtin-rules, and no [[rule]] table in {', '.join(paths)}"
 
 
 def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -> ExitCode:
@@ -221,10 +240,14 @@ def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -
     return ExitCode.OK
 
 
-def _default_format(output: str) -> str:
-    if output:
-        return reporting.SUFFIXES.get(Path(output).suffix.lower(), "md")
-    return "text" if sys.stdout.isatty() else "md"
+def _default_format(target: str) -> str:
+    if target:
+        return reporting.SUFFIXES.get(Path(target).suffix.lower(), "md")
+    return "text" if _terminal(sys.stdout) else "md"
+
+
+def _terminal(stream: TextIO | None) -> bool:
+    return stream is not None and stream.isatty()  # None: started with it closed (`>&-`)
 
 
 def default_lang() -> str:

@@ -13,6 +13,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad option, missing input file
     RULES = 3  # invalid rule file
     INPUT = 4  # input partly unreadable; the report is still written
+    SOFTWARE = 70  # an internal error, a bug in logscan (sysexits.h EX_SOFTWARE)
+    OUTPUT = 74  # the report could not be written: a full disk, a failing stdout (EX_IOERR)
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -35,6 +37,12 @@ class UsageError(LogscanError):
     """A bad option or a missing input."""
 
     exit_code = ExitCode.USAGE
+
+
+class OutputError(LogscanError):
+    """The report could not be written where it was to go."""
+
+    exit_code = ExitCode.OUTPUT
 
 
 class RuleError(LogscanError):

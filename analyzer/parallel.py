@@ -27,7 +27,7 @@ from .evidence import Texts
 from .framing import last_boundary
 from .matching import MatchStats
 from .models import Event, EventRow
-from .sources import MAX_CARRY, Source, SourceStats, plain_head
+from .sources import MAX_CARRY, OpenFile, Source, SourceStats, plain_head
 from .successes import Successes
 
 MIN_SIZE = 64 << 20  # smaller files are not cut in ranges (unless --jobs says so): read in pieces
@@ -44,9 +44,9 @@ IN_FLIGHT = 6  # pieces read ahead of the merge at most (jobs + 1 when fewer): a
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """One byte range of a file and where it sits in it."""
+    """One byte range of a file and where it sits in it; the file is the descriptor the workers inherit."""
 
-    path: str
+    fd: int
     start: int
     end: int
     first: bool = True  # holds the file's first line
@@ -89,7 +89,7 @@ def jobs_for(source: Source, jobs: int) -> int:
     if jobs == 0:
         if _size(source.path) < MIN_SIZE:
             return 1
-        jobs = _cpus()
+        jobs = cpus()
     return jobs if "fork" in multiprocessing.get_all_start_methods() else 1
 
 
@@ -99,11 +99,18 @@ def stream_jobs(jobs: int) -> int:
     of one piece stays in process."""
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return jobs or _cpus()
+    return jobs or cpus()
 
 
-def _cpus() -> int:
+def cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system tells it), else the machine's."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def capped_jobs(jobs: int) -> int:
+    """--jobs, at most the CPU count: more processes only compete for the same CPUs (`-j 3000` forked
+    over 1,300 before the system refused more)."""
+    return min(jobs, cpus())
 
 
 def pieces(blocks: Iterable[bytes], size: int | None = None) -> Iterator[Piece]:
@@ -142,21 +149,20 @@ def pieces(blocks: Iterable[bytes], size: int | None = None) -> Iterator[Piece]:
         yield dataclasses.replace(ready, last=True)
 
 
-def plan(source: Source, jobs: int) -> list[Chunk]:
-    """Byte ranges of the source for `jobs` processes; one range when it cannot or need not be cut."""
-    size = _size(source.path)
-    whole = [Chunk(source.path, 0, size)]
-    if jobs <= 1 or not plain_head(source):
+def plan(file: OpenFile, jobs: int) -> list[Chunk]:
+    """Byte ranges of the opened file for `jobs` processes; one range when it cannot or need not be cut."""
+    size = file.size
+    whole = [Chunk(file.fd, 0, size)]
+    if jobs <= 1 or not plain_head(file):
         return whole
     count = max(1, min(jobs * CHUNKS_PER_JOB, size // MIN_CHUNK))
     cuts: list[int] = []
-    with open(source.path, "rb") as f:
-        for i in range(1, count):
-            cut = _cut_near(f, size * i // count)
-            if cut is not None and cut > (cuts[-1] if cuts else 0):
-                cuts.append(cut)
+    for i in range(1, count):
+        cut = _cut_near(file.fd, size * i // count)
+        if cut is not None and cut > (cuts[-1] if cuts else 0):
+            cuts.append(cut)
     edges = [0, *cuts, size]
-    return [Chunk(source.path, a, b, first=a == 0, last=b == size) for a, b in itertools.pairwise(edges)]
+    return [Chunk(file.fd, a, b, first=a == 0, last=b == size) for a, b in itertools.pairwise(edges)]
 
 
 def _size(path: str) -> int:
@@ -166,11 +172,10 @@ def _size(path: str) -> int:
         return 0
 
 
-def _cut_near(f: Any, offset: int) -> int | None:
+def _cut_near(fd: int, offset: int) -> int | None:
     """A record boundary shortly before `offset`, as the framer would choose it; None if none is found."""
     start = max(0, offset - WINDOW)
-    f.seek(start)
-    window = f.read(offset - start)
+    window = os.pread(fd, offset - start, start)
     begin = window.find(b"\n") + 1 if start else 0  # the first line may be cut: skip it
     end = window.rfind(b"\n") + 1
     if (begin == 0 and start) or end <= begin:

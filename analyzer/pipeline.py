@@ -38,6 +38,7 @@ class Options:
     engine: str = "auto"
     redact: bool = True
     jobs: int = 0  # processes per large file; 0: the CPU count for files over parallel.MIN_SIZE
+    output: str = ""  # the report's file, which must be none of the inputs
 
 
 @dataclass
@@ -83,6 +84,8 @@ def run(
 ) -> Analysis:
     """Read every input, match, correlate; the report writers take it from here."""
     inputs = sources.resolve(options.paths, stdin)
+    if options.output:
+        sources.refuse_output(options.output, inputs)
     redact = redaction.redact if options.redact else redaction.identity
     call_words = tuple(ruleset.call_keywords()[: prefilter.CALL_BITS])
     confirm = [r.single for r in ruleset.rules if r.call_success and r.single is not None]
@@ -106,13 +109,15 @@ def run(
         source_stats = SourceStats(source.name)
         all_stats.append(source_stats)
         jobs = parallel.jobs_for(source, options.jobs)
-        chunks = parallel.plan(source, jobs) if jobs > 1 else []
-        if len(chunks) > 1:
-            if scanner.gate is not None:
-                scanner.gate.prepare()  # once here, not in each worker
-            parts = parallel.scan(chunks, jobs, functools.partial(scanner.chunk, source.name), progress)
-            found.extend(_merged(parts, source_stats, stats, calls, span, texts))
-            continue
+        with sources.opened(source, jobs > 1) as file:  # the workers read this descriptor, not the path again
+            chunks = parallel.plan(file, jobs) if file is not None else []
+            if file is not None and len(chunks) > 1:
+                if scanner.gate is not None:
+                    scanner.gate.prepare()  # once here, not in each worker
+                parts = parallel.scan(chunks, jobs, functools.partial(scanner.chunk, source.name), progress)
+                found.extend(_merged(parts, source_stats, stats, calls, span, texts))
+                source_stats.problems.extend(file.changes())  # once, whatever the workers met
+                continue
         blocks: Iterable[bytes] = sources.read_blocks(source, source_stats)
         jobs = parallel.stream_jobs(options.jobs)
         if jobs > 1:  # read here and cut into pieces, scanned by workers (one piece: scanned here)
@@ -202,7 +207,7 @@ class _Scanner:
     def chunk(self, name: str, chunk: parallel.Chunk) -> parallel.Part:
         """Scan one byte range of a file (in a worker process)."""
         stats = SourceStats(name)
-        blocks = sources.read_range(chunk.path, chunk.start, chunk.end, stats)
+        blocks = sources.read_range(chunk.fd, chunk.start, chunk.end, stats)
         return self._part(blocks, name, stats, chunk, chunk.end - chunk.start)
 
     def piece(self, name: str, piece: parallel.Piece) -> parallel.Part:

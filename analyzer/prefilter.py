@@ -14,11 +14,12 @@ import os
 import platform
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import AnyStr
 
 import regex
 
+from . import cache
+from .cache import cache_dir
 from .errors import UsageError
 from .framing import MARKERS, TRIGGERS, Prefilter
 
@@ -26,15 +27,6 @@ try:
     import hyperscan
 except ImportError:  # no wheel for this platform: the regex engine does the work
     hyperscan = None  # type: ignore[assignment]
-
-
-def cache_dir() -> Path | None:
-    """Where compiled Hyperscan databases are kept: $LOGSCAN_CACHE_DIR (empty: nowhere), else
-    $XDG_CACHE_HOME/logscan, else ~/.cache/logscan."""
-    if "LOGSCAN_CACHE_DIR" in os.environ:
-        return Path(os.environ["LOGSCAN_CACHE_DIR"]) if os.environ["LOGSCAN_CACHE_DIR"] else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "logscan"
 
 
 def compiled(expressions: list[bytes], ids: list[int], flags: list[int]) -> hyperscan.Database:
@@ -49,6 +41,7 @@ def compiled(expressions: list[bytes], ids: list[int], flags: list[int]) -> hype
             db = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
             db.scratch = hyperscan.Scratch(db)
             db.scan(b"\n", match_event_handler=_ignore)  # one built for CPU features this one lacks fails here
+            cache.touch(path)
             return db
         except (OSError, hyperscan.error):  # none yet, unreadable, or built for another CPU
             pass
@@ -62,6 +55,7 @@ def compiled(expressions: list[bytes], ids: list[int], flags: list[int]) -> hype
             partial.replace(path)  # whole or not at all, for a run beside this one
         except OSError:
             pass
+        cache.prune(path.parent)
     return db
 
 

@@ -17,6 +17,7 @@ import atheris
 with atheris.instrument_imports():
     from analyzer import pipeline, reporting, ruleset
     from analyzer.errors import LogscanError
+    from analyzer.sources import decoding
 
 RULES = ruleset.load()
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
@@ -37,7 +38,11 @@ def scan(data: bytes) -> None:
 
 
 def expected_lines(data: bytes) -> int:
-    """Lines in the input as the report must count them (CR-only input has CR line ends)."""
+    """Lines in the input as the report must count them (CR-only input has CR line ends; UTF-16 and
+    UTF-32 text, which its first block tells, has the lines of its text)."""
+    name, codec = decoding.encoding(data[: 1 << 22])
+    if name:
+        data = data.decode(codec, errors="replace").encode("utf-8")
     data = data.removeprefix(b"\xef\xbb\xbf")
     if b"\n" not in data[: 1 << 22] and b"\r" in data[: 1 << 22]:
         data = data.replace(b"\r", b"\n")

@@ -73,7 +73,13 @@ def truth_days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path
 
 
 def input_lines(data: bytes) -> int:
-    """Lines as the report must count them: a BOM is no line; CR-only input has CR line ends."""
+    """Lines as the report must count them: a BOM is no line; CR-only input has CR line ends; UTF-16
+    and UTF-32 text (as its first block says) has the lines of its text."""
+    from analyzer.sources import decoding
+
+    name, codec = decoding.encoding(data[: 1 << 22])
+    if name:
+        data = data.decode(codec, errors="replace").encode("utf-8")
     data = data.removeprefix(b"\xef\xbb\xbf")
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")

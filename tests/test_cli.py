@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import platform
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -224,26 +226,32 @@ def test_a_report_that_fails_halfway_leaves_the_last_one_in_place(
 
     monkeypatch.setattr(cli.reporting, "render_chunks", halfway)
     code, _, err = run([str(quota_log), "-o", str(target)], capsys)
-    assert code == ExitCode.USAGE and "No space left on device" in err
+    assert code == ExitCode.OUTPUT and "No space left on device" in err and err.count("\n") == 1
     assert target.read_text(encoding="utf-8") == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.log", "report.md"]  # no partial file left
 
 
-def test_a_report_into_a_folder_we_may_not_add_files_to_is_written_in_place(
+def test_a_report_into_a_folder_we_may_not_add_files_to_is_refused_and_the_last_one_kept(
     tmp_path: Path, quota_log: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Written in place, a full disk would leave half a report where the last one was: refused instead.
     target = tmp_path / "report.md"
     target.write_text("old report\n", encoding="utf-8")
-    real_open = open
+    real_open = os.open
 
-    def no_new_files(path: object, *args: object, **kwargs: object):
+    def no_new_files(path: str, *args: Any, **kwargs: Any) -> int:
         if str(path).endswith(".partial"):
             raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(cli, "open", no_new_files, raising=False)
-    assert run([str(quota_log), "-o", str(target)], capsys)[0] == ExitCode.OK
-    assert "insufficient_quota" in target.read_text(encoding="utf-8")
+    monkeypatch.setattr(os, "open", no_new_files)
+    code, out, err = run([str(quota_log), "-o", str(target)], capsys)
+    assert code == ExitCode.OUTPUT and out == ""
+    assert err == (
+        f"logscan: error: {target}: cannot write the report: Permission denied "
+        "(the last report there is left as it was; free some space or name another file)\n"
+    )
+    assert target.read_text(encoding="utf-8") == "old report\n"
 
 
 def fake_mallopt(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import SAMPLES
 
 from analyzer import cli, parallel, pipeline, reporting, ruleset
-from analyzer.sources import Source, SourceStats, read_range
+from analyzer.sources import OpenFile, Source, SourceStats, read_range
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 RULES = ruleset.load()
@@ -41,8 +41,8 @@ def json_report(path: Path, jobs: int) -> dict:
 @pytest.mark.parametrize("fmt", ["python", "json", "cri"])
 def test_two_jobs_give_the_report_of_one(genlog_days: dict[str, tuple[Path, dict]], fmt: str) -> None:
     path, _ = genlog_days[fmt]
-    source = Source(str(path), lambda: io.BytesIO(), str(path))
-    assert len(parallel.plan(source, 2)) > 4  # really cut
+    with OpenFile(Source(str(path), lambda: io.BytesIO(), str(path))) as file:
+        assert len(parallel.plan(file, 2)) > 4  # really cut
     one, two = json_report(path, 1), json_report(path, 2)
     assert two == one
     assert one["events"], "the day has events to compare"
@@ -73,8 +73,8 @@ def test_cuts_fall_on_record_boundaries_and_ranges_cover_the_file(tmp_path: Path
     ]
     path = tmp_path / "mixed.log"
     path.write_text("".join(rng.choice(pieces) for _ in range(20_000)), encoding="utf-8")
-    source = Source(str(path), lambda: io.BytesIO(), str(path))
-    chunks = parallel.plan(source, 3)
+    with OpenFile(Source(str(path), lambda: io.BytesIO(), str(path))) as file:
+        chunks = parallel.plan(file, 3)
     data = path.read_bytes()
     assert len(chunks) > 3
     assert [c.start for c in chunks[1:]] == [c.end for c in chunks[:-1]]
@@ -96,7 +96,8 @@ def test_only_large_plain_files_are_cut_in_ranges_and_the_rest_is_read_in_pieces
     assert parallel.jobs_for(Source("<stdin>", lambda: io.BytesIO()), 4) == 1
     gz = tmp_path / "a.log.gz"
     gz.write_bytes(b"\x1f\x8b" + b"\n" * 100)
-    assert len(parallel.plan(Source(str(gz), lambda: io.BytesIO(), str(gz)), 4)) == 1
+    with OpenFile(Source(str(gz), lambda: io.BytesIO(), str(gz))) as file:
+        assert len(parallel.plan(file, 4)) == 1
     assert parallel.stream_jobs(4) == 4 and parallel.stream_jobs(1) == 1
     assert parallel.stream_jobs(0) == len(os.sched_getaffinity(0))
     assert len(list(parallel.pieces([Path(small.name).read_bytes()]))) == 1  # it stays in process
@@ -169,7 +170,7 @@ def test_a_stream_with_records_past_max_carry_splits_them_as_one_process_does(mo
     for module in (blocks, parallel):
         monkeypatch.setattr(module, "MAX_CARRY", 2_000)
     monkeypatch.setattr(parallel, "PIECE", 4096)
-    monkeypatch.setattr(pipeline.sources, "BLOCK_SIZE", 3000)  # blocks as small as the pieces
+    monkeypatch.setattr(pipeline.sources.reading, "BLOCK_SIZE", 3000)  # blocks as small as the pieces
     scanned = scanned_pieces(monkeypatch)
     rng = random.Random(9)
     parts = [*MIXED, "2026-03-14 09:13:00,000 ERROR x: insufficient_quota\n" + "    deep\n" * 400]
@@ -190,7 +191,7 @@ def test_a_stream_read_in_pieces_gives_the_report_of_one_process(
     import gzip
 
     monkeypatch.setattr(parallel, "PIECE", 1 << 16)
-    monkeypatch.setattr(pipeline.sources, "BLOCK_SIZE", 1 << 14)
+    monkeypatch.setattr(pipeline.sources.reading, "BLOCK_SIZE", 1 << 14)
     scanned = scanned_pieces(monkeypatch)
     if fmt == "mixed":
         rng = random.Random(3)
@@ -264,8 +265,9 @@ def test_read_range_gives_whole_lines_of_the_range(tmp_path: Path) -> None:
     path = tmp_path / "a.log"
     path.write_bytes(b"\xef\xbb\xbfone\ntwo\nthree\n")
     stats = SourceStats("a.log")
-    assert b"".join(read_range(str(path), 0, 11, stats)) == b"one\ntwo\n"  # the BOM goes, as in read_blocks
-    assert b"".join(read_range(str(path), 11, 17, stats)) == b"three\n"
+    with OpenFile(Source(str(path), lambda: io.BytesIO(), str(path))) as file:
+        assert b"".join(read_range(file.fd, 0, 11, stats)) == b"one\ntwo\n"  # the BOM goes, as in read_blocks
+        assert b"".join(read_range(file.fd, 11, 17, stats)) == b"three\n"
 
 
 def test_jobs_option_reaches_the_pipeline_and_keeps_the_report(tmp_path: Path) -> None:

@@ -266,7 +266,7 @@ def test_a_line_longer_than_max_line_is_split_and_counted(tmp_path: Path) -> Non
     data = b"short\n" + b"x" * 300 + b"\nend\n"
     path = tmp_path / "long.log"
     path.write_bytes(data)
-    with mock.patch.object(sources, "BLOCK_SIZE", 64), mock.patch.object(sources, "MAX_LINE", 100):
+    with mock.patch.object(sources.reading, "BLOCK_SIZE", 64), mock.patch.object(sources.reading, "MAX_LINE", 100):
         out, stats = read_path(path)
     assert out == data
     assert stats.split_lines >= 1
@@ -289,7 +289,7 @@ def test_blocks_are_whole_lines_and_join_back_to_the_input(
     plain = (BOM if bom else b"") + b"\n".join(lines) + (b"\n" if trailing_newline and lines else b"")
     assume(kind or not plain.startswith(MAGIC_NUMBERS))  # plain bytes that start like an archive are one
     raw = COMPRESSORS[kind](plain)
-    with mock.patch.object(sources, "BLOCK_SIZE", block_size):
+    with mock.patch.object(sources.reading, "BLOCK_SIZE", block_size):
         blocks, stats = read_all(Source("mem.log", lambda: io.BytesIO(raw)))
     assert b"".join(blocks) == (plain[3:] if plain.startswith(BOM) else plain)
     assert all(block for block in blocks)

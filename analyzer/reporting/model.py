@@ -101,6 +101,7 @@ class SourceView:
     formats: tuple[str, ...]
     undecodable: int
     compression: str
+    encoding: str  # utf-8, or the UTF-16/32 it was transcoded from
     problems: tuple[str, ...]
 
 
@@ -394,7 +395,14 @@ def _zone_name(tz: tzinfo) -> str:
 def _source(stats: Any) -> SourceView:
     formats = tuple(sorted(stats.formats, key=lambda f: (-stats.formats[f], f)))
     return SourceView(
-        stats.name, stats.lines, stats.records, formats, stats.undecodable, stats.compression, tuple(stats.messages())
+        stats.name,
+        stats.lines,
+        stats.records,
+        formats,
+        stats.undecodable,
+        stats.compression,
+        stats.encoding,
+        tuple(stats.messages()),
     )
 
 

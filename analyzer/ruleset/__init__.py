@@ -214,16 +214,10 @@ def _rule_files(path: Path) -> list[Path]:
 
 def _load_file(path: Path, found: Collector, loaded: _Loaded) -> None:
     name = resources.display_name(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        found.error(name, f"cannot read rule file: {exc}")
+    read = _read_toml(path, name, found)
+    if read is None:
         return
-    except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"at line (\d+)", str(exc))
-        found.error(f"{name}:{line.group(1) if line else 1}", f"invalid TOML: {re.sub(r' [(]at line.*', '', str(exc))}")
-        return
+    text, data = read
     where = Locator(name, text)
     for key in data:
         if key not in FILE_KEYS:
@@ -253,6 +247,52 @@ def _load_file(path: Path, found: Collector, loaded: _Loaded) -> None:
         if kind is not None:
             _define(loaded.generic, kind.key, kind, kind.location, name, found)
     _aliases(data.get("aliases", {}), where, found, loaded)
+
+
+# What a TOML text nests in: `[`, `{` and their ends, outside strings and comments; newlines, to count lines.
+_NESTING = re.compile(
+    r"'''.*?'''"  # a multi-line literal string
+    r'|"""(?:\\.|[^\\])*?"""'  # a multi-line basic string
+    r"|'[^'\n]*'"
+    r'|"(?:\\.|[^"\\\n])*"'
+    r"|#[^\n]*|[\[\]{}\n]",
+    re.S,
+)
+MAX_NESTING = 100  # far deeper than any rule file; tomllib's recursion runs out at a few hundred
+
+
+def deep_line(text: str) -> int:
+    """The line where arrays and inline tables first nest over MAX_NESTING deep (else 1)."""
+    depth, line = 0, 1
+    for token in _NESTING.findall(text):
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                return line
+        elif token in ("]", "}"):
+            depth = max(0, depth - 1)
+        else:
+            line += token.count("\n")
+    return 1
+
+
+def _read_toml(path: Path, name: str, found: Collector) -> tuple[str, dict[str, Any]] | None:
+    """The file's text and its TOML, or None when it cannot be read (the problem is in `found`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        found.error(name, f"cannot read rule file: {exc}")
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"at line (\d+)", str(exc))
+        found.error(f"{name}:{line.group(1) if line else 1}", f"invalid TOML: {re.sub(r' [(]at line.*', '', str(exc))}")
+    except RecursionError:  # tomllib reads nested arrays and inline tables by recursion
+        found.error(
+            f"{name}:{deep_line(text)}",
+            f"arrays or inline tables nested over {MAX_NESTING} deep (too deep to read)",
+            "flatten them",
+        )
+    return None
 
 
 def _define(table: dict[str, Any], key: str, value: Any, location: str, file: str, found: Collector) -> None:
