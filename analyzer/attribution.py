@@ -22,10 +22,12 @@ from .ruleset import MATCH_TIMEOUT, Provider
 class Verdict:
     openai: bool  # the record shows OpenAI (or Azure OpenAI)
     other: str = ""  # else the name of the other provider it shows, or ""
+    strong: bool = False  # by a strong mark of OpenAI's: nothing else the record shows changes it
 
 
 UNKNOWN = Verdict(False)
 OPENAI = Verdict(True)
+DECISIVE = Verdict(True, strong=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +42,13 @@ class Attributor:
     marks it lets through searched with their time limit."""
 
     def __init__(self, providers: Sequence[Provider], engine: str = "auto") -> None:
+        # OpenAI's hosts are looked for as text first: most failures of OpenAI's name one, and are decided
+        self.hosts = tuple(h for p in providers if p.kind == "openai" for h in p.hosts)
         marks = [
             _Mark(p, strong, pattern)
             for p in providers
             if p.kind != "gateway"
-            for strong, patterns in ((True, p.strong), (False, p.markers))
+            for strong, patterns in ((True, _hosts(p) + p.strong), (False, p.markers))
             for pattern in patterns
         ]
         # OpenAI's strong marks first: the first one found decides, and nothing else is searched
@@ -54,17 +58,24 @@ class Attributor:
 
     def verdict(self, text: str) -> Verdict:
         """Whose failure the text shows."""
+        if any(host in text for host in self.hosts) or any(host in text.lower() for host in self.hosts):
+            return DECISIVE
         found = []
         for i in sorted(self.gate.possible(text)):
             mark = self.marks[i]
             if _found(mark.pattern, text):
                 if i < self.decisive:
-                    return OPENAI
+                    return DECISIVE
                 found.append(mark)
         other = [m for m in found if m.provider.kind == "other"]
         if other:
             return Verdict(False, max(other, key=lambda m: m.strong).provider.name)
         return OPENAI if found else UNKNOWN
+
+
+def _hosts(provider: Provider) -> tuple[regex.Pattern[str], ...]:
+    """A provider's hosts as patterns: where the text is lower case only after folding, the search finds them."""
+    return tuple(regex.compile(rf"(?i)\b{regex.escape(h)}\b") for h in provider.hosts)
 
 
 def _found(pattern: regex.Pattern[str], text: str) -> bool:

@@ -15,8 +15,8 @@ from datetime import datetime
 import regex
 
 from . import timelimit
-from .attribution import Attributor, Verdict
-from .models import Entry, Event, Fields, Outcome
+from .attribution import DECISIVE, Attributor, Verdict
+from .models import Entry, Event, Fields, Outcome, Record
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 from .successes import Successes
@@ -91,6 +91,7 @@ class MatchStats:
     other_records: dict[str, int] = field(default_factory=dict)
 
 
+Placed = tuple[Record, Callable[[Record], str] | None]  # a record, and what reads its context
 BY_SOURCE = "source"  # an event's `attributed` field: OpenAI's only if the rest of its source shows OpenAI
 
 
@@ -153,19 +154,18 @@ class Matcher:
             known = self._ranked[words] = (rules, calls)
         return known
 
-    def match(self, entry: Entry) -> Event | None:
-        """The event this entry is, or None."""
+    def match(self, entry: Entry, around: Callable[[Record], str] | None = None) -> Event | None:
+        """The event this entry is, or None; `around` reads its record's context (framing.Around.of)."""
         record = entry.record
-        whole = f"{record.text}\n{record.context}" if record.context else record.text
-        found = self.first(self.candidates(entry.text), entry.text, whole, record.source)
+        found = self.first(self.candidates(entry.text), entry.text, (record, around), record.source)
         return self._event(*found, entry) if found is not None else None
 
     def first(
-        self, rules: list[Rule], text: str, whole: str = "", source: str = ""
+        self, rules: list[Rule], text: str, record: Placed | None = None, source: str = ""
     ) -> tuple[Rule, dict[str, str], int] | None:
         """The first of the rules that matches the text, its named groups and where it matched. A
-        failure of OpenAI's is not taken where the record (`whole`, else the text) shows another
-        provider. One of a rule that needs a mark of OpenAI's, where the record shows none, is taken
+        failure of OpenAI's is not taken where the record (its text and context, else the text) shows
+        another provider. One of a rule that needs a mark of OpenAI's, where the record shows none, is taken
         only when it names one of the rule's `source_names` (an OpenAI SDK's exception) and no other
         rule matches, marked to be kept only if its source shows OpenAI (BY_SOURCE)."""
         self.spans = (
@@ -179,7 +179,7 @@ class Matcher:
             if found is None:
                 continue
             if rule.provider == "openai" and rule.outcome is Outcome.FAILURE:
-                verdict = verdict or self._attribute(whole or text, source)
+                verdict = verdict or self._attribute(record[0].text if record else text, record, source)
                 if verdict.other:
                     self.stats.excluded[verdict.other] = self.stats.excluded.get(verdict.other, 0) + 1
                     return None
@@ -190,9 +190,14 @@ class Matcher:
             return rule, *found
         return unshown
 
-    def _attribute(self, text: str, source: str) -> Verdict:
-        """Whose failure the text shows, counted for its source."""
+    def _attribute(self, text: str, record: Placed | None, source: str) -> Verdict:
+        """Whose failure the text shows, with its record's context unless the text alone shows OpenAI's
+        strong mark; counted for its source."""
         verdict = self.attributor.verdict(text)
+        if verdict is not DECISIVE and record is not None and record[1] is not None:
+            lines = record[1](record[0])
+            if lines:
+                verdict = self.attributor.verdict(f"{text}\n{lines}")
         tally = self.stats.openai_records if verdict.openai else self.stats.other_records if verdict.other else None
         if tally is not None:
             tally[source] = tally.get(source, 0) + 1
@@ -437,13 +442,13 @@ def _occurrences(text: str, word: str, each_end: int = 4) -> set[int]:
     return found
 
 
-def match(entries: Iterable[Entry], matcher: Matcher) -> Iterator[Event]:
+def match(entries: Iterable[Entry], matcher: Matcher, around: Callable[[Record], str] | None = None) -> Iterator[Event]:
     """Events of the entries, in input order; an entry without a time takes its source's last one.
-    Successful calls go to `matcher.successes` instead."""
+    Successful calls go to `matcher.successes` instead. `around` reads a record's context."""
     last_time = matcher.last_time
     for entry in entries:
         matcher.stats.records += 1
-        event = matcher.match(entry)
+        event = matcher.match(entry, around)
         if entry.time is not None:
             last_time[entry.record.source] = entry.time
         if event is None:

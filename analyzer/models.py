@@ -71,9 +71,6 @@ class Record:
     wrapper: str = ""  # "cri" or "docker" when the line was wrapped
     wrapper_time: str = ""  # the wrapper's own timestamp, raw
     stream: str = ""  # stdout or stderr, from the wrapper
-    # lines around it that carry on its message (hard wraps, boxes, prefixes): read only to tell whose
-    # failure it shows (framing/context.py); not part of the record, so not compared
-    context: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

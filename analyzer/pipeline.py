@@ -14,6 +14,7 @@ from .correlation import Order, assemble_calls, correlate, fold_reprints, input_
 from .errors import UsageError
 from .evidence import Texts
 from .framing import Prefilter, frame_blocks
+from .framing.context import Around
 from .matching import BY_SOURCE, Matcher, MatchStats, extractor_gate, match
 from .models import Entry, Event, Incident, Outcome
 from .parsing import parse
@@ -200,9 +201,10 @@ class _Scanner:
         edges = (part.first, part.last) if part else (True, True)
         split_end = isinstance(part, parallel.Piece) and part.split
         shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name, self.calls, self.engine.confirmed)
-        records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut, split_end)
+        around = Around()  # framing places each record it yields, matching reads its context there
+        records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut, split_end, around)
         entries = _observed((parse(r, self.clock) for r in records), stats, span)
-        return match(entries, matcher)
+        return match(entries, matcher, around.of)
 
     def chunk(self, name: str, chunk: parallel.Chunk) -> parallel.Part:
         """Scan one byte range of a file (in a worker process)."""

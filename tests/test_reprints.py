@@ -10,7 +10,7 @@ import pytest
 
 from analyzer import pipeline, ruleset
 from analyzer.framing.blocks import frame_blocks
-from analyzer.framing.context import context, headlike
+from analyzer.framing.context import Around, context, headlike
 from analyzer.sources import SourceStats
 
 RULES = ruleset.load()
@@ -123,10 +123,10 @@ def test_a_record_keeps_its_context_through_the_fast_path() -> None:
     from analyzer import prefilter
 
     engine = prefilter.build("auto", RULES.keywords())
-    records = [r for r in frame_blocks([log], "s", SourceStats("s"), engine) if "Client Error" in r.text]
-    assert [(r.line, r.context) for r in records] == [
-        (2, "2026-03-14 10:00:00,000 INFO start\nhttps://api.openai.com/v1/chat/completions")
-    ]
+    around = Around()
+    framed = frame_blocks([log], "s", SourceStats("s"), engine, around=around)
+    records = [(r.line, around.of(r)) for r in framed if "Client Error" in r.text]  # read as it is yielded
+    assert records == [(2, "2026-03-14 10:00:00,000 INFO start\nhttps://api.openai.com/v1/chat/completions")]
 
 
 def test_the_context_attributes_a_wrapped_failure(tmp_path: Path) -> None:

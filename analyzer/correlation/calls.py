@@ -36,7 +36,8 @@ def fold_reprints(events: list[Event], judge: Judge) -> list[Event]:
     last: dict[str, int] = {}  # by source: the index in `kept` of its last event
     for event in events:
         at = last.get(event.source)
-        if at is not None and _reprint(kept[at], event, judge):
+        # most pairs are further apart than a reprint can be: told before anything else is looked at
+        if at is not None and 0 < event.line - kept[at].end_line <= REPRINT_LINES and _reprint(kept[at], event, judge):
             if priority(event.rule) > priority(kept[at].rule):
                 kept[at] = event
             continue
@@ -50,7 +51,7 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
         return False
     if Category.BILLING_CARD in (before.category, event.category):  # a payment is no print of a call
         return False
-    if is_attempt(before) or is_attempt(event) or not 0 < event.line - before.end_line <= REPRINT_LINES:
+    if is_attempt(before) or is_attempt(event):
         return False
     if before.time is not None and event.time is not None and abs(event.time - before.time) > REPRINT_TIME:
         return False

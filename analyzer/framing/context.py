@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..models import Record
 from .lines import _decode_line, wrapped
 
 CONTEXT_LINES = 12  # lines taken on each side at the most
@@ -36,6 +37,33 @@ _PLAIN_HEAD = re.compile(rb'[0-9](?![0-9]{3}-[0-9]{2}-[0-9]{2}T)|\{(?!"log":)')
 def headlike(text: str) -> bool:
     """Whether a line starts like the head of a record (a blank line does not)."""
     return bool(text.strip()) and _HEADLIKE.match(text) is not None
+
+
+class Around:
+    """The place of the record framing yielded last, for its context to be read if matching asks: the
+    one object framing moves before each record it yields (matching reads a record while framing waits
+    on it), so a record costs no more than that, and its context is read only when the record alone
+    does not tell whose failure it shows."""
+
+    __slots__ = ("_at", "_buffer")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._at: tuple[str, int, int, int] = ("", -1, 0, 0)  # source, first line, start, end
+
+    def at(self, buffer: bytes, start: int, end: int, record: Record) -> Record:
+        """Framing: `record` spans buffer[start:end]; the record, to yield."""
+        self._buffer, self._at = buffer, (record.source, record.line, start, end)
+        return record
+
+    def of(self, record: Record) -> str:
+        """The context of `record` when it is the last framed (else "": it was framed elsewhere)."""
+        source, line, start, end = self._at
+        if record.line != line or record.source != source:
+            return ""
+        text = record.text
+        newline = text.find("\n")
+        return context(self._buffer, start, end, text if newline < 0 else text[:newline])
 
 
 def context(buffer: bytes, start: int, end: int, first: str) -> str:

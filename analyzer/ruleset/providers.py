@@ -35,6 +35,7 @@ class Provider:
     markers: tuple[regex.Pattern[str], ...]
     examples_match: tuple[str, ...]
     location: str
+    hosts: tuple[str, ...] = ()  # strong marks that are plain text (host names, lower case): found without a search
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ PROVIDER_KEYS = {
     "id": Key(str, True),
     "name": Key(str, True),
     "kind": Key(str, True, KINDS),
+    "hosts": Key(list),
     "strong": Key(list),
     "markers": Key(list),
     "examples": Key(dict),
@@ -90,13 +92,17 @@ def parse_provider(table: dict[str, Any], where: Locator, index: int, found: Col
     examples = table.get("examples", {})
     if not check(examples, PROVIDER_EXAMPLE_KEYS, label + " examples", at, found):
         return None
+    hosts = tuple(strings(table.get("hosts", []), "hosts", label, at, found))
+    for host in hosts:
+        if host != host.lower() or not host.strip():
+            found.error(at("hosts"), f"{label}: host '{host}' must be in lower case", f"write '{host.lower()}'")
     strong = compile_all(table.get("strong", []), "strong", label, at, found)
     markers = compile_all(table.get("markers", []), "markers", label, at, found)
-    if not (strong or markers):
-        found.error(at(""), f"{label}: needs 'strong' or 'markers' patterns")
+    if not (hosts or strong or markers):
+        found.error(at(""), f"{label}: needs 'hosts', 'strong' or 'markers'")
         return None
     matches = tuple(strings(examples.get("match", []), "examples.match", label, at, found))
-    return Provider(table["id"], table["name"], table["kind"], strong, markers, matches, at(""))
+    return Provider(table["id"], table["name"], table["kind"], strong, markers, matches, at(""), hosts)
 
 
 def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Collector) -> Generic | None:
