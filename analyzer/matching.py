@@ -16,7 +16,7 @@ import regex
 
 from . import timelimit
 from .attribution import DECISIVE, Attributor, Verdict
-from .models import Entry, Event, Fields, Outcome, Record
+from .models import Category, Entry, Event, Fields, Outcome, Record
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 from .successes import Successes
@@ -178,11 +178,13 @@ class Matcher:
             found = self._try(rule, text)
             if found is None:
                 continue
-            if rule.provider == "openai" and rule.outcome is Outcome.FAILURE:
+            if rule.outcome is Outcome.FAILURE and (rule.provider == "openai" or rule.category is Category.GATEWAY):
                 verdict = verdict or self._attribute(record[0].text if record else text, record, source)
                 if verdict.other:
                     self.stats.excluded[verdict.other] = self.stats.excluded.get(verdict.other, 0) + 1
                     return None
+                if rule.provider != "openai":  # a gateway's own refusal, for no other provider's call
+                    return rule, *found
                 if rule.attribution == "marker" and not verdict.openai:
                     if any(name in text for name in rule.source_names):
                         unshown = unshown or (rule, {**found[0], "attributed": BY_SOURCE}, found[1])
