@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from . import __version__, output, parallel, pipeline, prefilter, redaction, reporting, rulecheck, ruleset
+from . import __version__, output, parallel, pipeline, prefilter, redaction, reporting, rulecheck, ruleset, templates
 from .errors import ExitCode, LogscanError, RuleSetError, UsageError
 from .models import Severity
 
@@ -403,6 +403,32 @@ def _selection(select: ruleset.Selector) -> str:
     parts += [f"{k}={'|'.join(v)}" for k, v in dict(select.fields).items()]
     parts += [f"{k}!={'|'.join(v)}" for k, v in dict(select.not_fields).items()]
     return "; ".join(parts) or "-"
+
+
+@rules_group.command("starter")
+@click.argument("paths", nargs=-1)
+@_rules_option
+@_builtin_option
+@click.option("--tz", default="", help="Zone of timestamps that carry none.")
+def rules_starter(paths: tuple[str, ...], rule_paths: tuple[str, ...], no_builtin_rules: bool, tz: str) -> int:
+    """Read logs (PATHS, or stdin) and print a starter rule for each OpenAI failure no rule names."""
+    loaded = ruleset.load(rule_paths, builtin=not no_builtin_rules)
+    zone = parse_zone(tz)
+    stdin = None if paths else sys.stdin.buffer
+    if stdin is not None and sys.stdin.isatty():
+        raise UsageError("", "no input", f"name log files, or pipe a log into '{PROG} rules starter'")
+    analysis = pipeline.run(pipeline.Options(paths or ("-",), zone, datetime.now(zone)), loaded, stdin)
+    groups = reporting.unrecognised(analysis.events, loaded, lambda when: None, analysis.texts)
+    taken: set[str] = set()
+    for group in groups:
+        rule = loaded.rule(group.rule)
+        assert rule is not None  # a generic kind's rule
+        click.echo(f"# {group.count} x {group.rule}, first at {group.example.source}:{group.example.line}")
+        click.echo(templates.starter_rule(group.template, templates.message_line(group.example.text), rule, taken))
+    if not groups:
+        click.echo(f"{PROG}: no OpenAI failure without a rule in the input", err=True)
+    _warn(loaded)
+    return ExitCode.OK
 
 
 @rules_group.command("test")

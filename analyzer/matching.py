@@ -15,7 +15,8 @@ from datetime import datetime
 import regex
 
 from . import timelimit
-from .models import Entry, Event, Fields, Outcome
+from .attribution import DECISIVE, Attributor, Verdict
+from .models import Category, Entry, Event, Fields, Outcome, Record
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 from .successes import Successes
@@ -84,6 +85,14 @@ class MatchStats:
     records: int = 0
     timeouts: int = 0  # patterns stopped by their time limit, or not tried once the record's budget was spent
     timed_out: dict[str, int] = field(default_factory=dict)
+    excluded: dict[str, int] = field(default_factory=dict)  # failures another provider answered, by its name
+    # by source: records attributed to OpenAI, and records that showed another provider (attribution by source)
+    openai_records: dict[str, int] = field(default_factory=dict)
+    other_records: dict[str, int] = field(default_factory=dict)
+
+
+Placed = tuple[Record, Callable[[Record], str] | None]  # a record, and what reads its context
+BY_SOURCE = "source"  # an event's `attributed` field: OpenAI's only if the rest of its source shows OpenAI
 
 
 class Matcher:
@@ -124,6 +133,9 @@ class Matcher:
         self.extractor_tries = [
             (n, f"extractor '{x.name}'", pattern) for n, x in enumerate(ruleset.extractors) for pattern in x.patterns
         ]
+        self.attributor = Attributor(ruleset.providers, engine)
+        self.classifier = ruleset.classifier
+        self.names = frozenset(n for kind in ruleset.generic for n in kind.names)  # a generic rule's words
 
     def candidates(self, text: str) -> list[Rule]:
         """Rules one of whose keywords is in `text` (overlapping keywords too), best first."""
@@ -142,22 +154,56 @@ class Matcher:
             known = self._ranked[words] = (rules, calls)
         return known
 
-    def match(self, entry: Entry) -> Event | None:
-        """The event this entry is, or None."""
-        found = self.first(self.candidates(entry.text), entry.text)
+    def match(self, entry: Entry, around: Callable[[Record], str] | None = None) -> Event | None:
+        """The event this entry is, or None; `around` reads its record's context (framing.Around.of)."""
+        record = entry.record
+        found = self.first(self.candidates(entry.text), entry.text, (record, around), record.source)
         return self._event(*found, entry) if found is not None else None
 
-    def first(self, rules: list[Rule], text: str) -> tuple[Rule, dict[str, str], int] | None:
-        """The first of the rules that matches the text, its named groups and where it matched."""
+    def first(
+        self, rules: list[Rule], text: str, record: Placed | None = None, source: str = ""
+    ) -> tuple[Rule, dict[str, str], int] | None:
+        """The first of the rules that matches the text, its named groups and where it matched. A
+        failure of OpenAI's is not taken where the record (its text and context, else the text) shows
+        another provider. One of a rule that needs a mark of OpenAI's, where the record shows none, is taken
+        only when it names one of the rule's `source_names` (an OpenAI SDK's exception) and no other
+        rule matches, marked to be kept only if its source shows OpenAI (BY_SOURCE)."""
         self.spans = (
             [(0, len(text))] if len(text) <= LONG_RECORD else focus(text, [w for r in rules for w in r.keywords])
         )
         self.deadline = time.monotonic() + RECORD_BUDGET
+        verdict: Verdict | None = None
+        unshown: tuple[Rule, dict[str, str], int] | None = None
         for rule in rules:
             found = self._try(rule, text)
-            if found is not None:
-                return rule, *found
-        return None
+            if found is None:
+                continue
+            if rule.outcome is Outcome.FAILURE and (rule.provider == "openai" or rule.category is Category.GATEWAY):
+                verdict = verdict or self._attribute(record[0].text if record else text, record, source)
+                if verdict.other:
+                    self.stats.excluded[verdict.other] = self.stats.excluded.get(verdict.other, 0) + 1
+                    return None
+                if rule.provider != "openai":  # a gateway's own refusal, for no other provider's call
+                    return rule, *found
+                if rule.attribution == "marker" and not verdict.openai:
+                    if any(name in text for name in rule.source_names):
+                        unshown = unshown or (rule, {**found[0], "attributed": BY_SOURCE}, found[1])
+                    continue
+            return rule, *found
+        return unshown
+
+    def _attribute(self, text: str, record: Placed | None, source: str) -> Verdict:
+        """Whose failure the text shows, with its record's context unless the text alone shows OpenAI's
+        strong mark; counted for its source."""
+        verdict = self.attributor.verdict(text)
+        if verdict is not DECISIVE and record is not None and record[1] is not None:
+            lines = record[1](record[0])
+            if lines:
+                verdict = self.attributor.verdict(f"{text}\n{lines}")
+        tally = self.stats.openai_records if verdict.openai else self.stats.other_records if verdict.other else None
+        if tally is not None:
+            tally[source] = tally.get(source, 0) + 1
+        return verdict
 
     def only_successes(self, text: str) -> list[Rule] | None:
         """The candidate rules of the text when all of them are successful-call rules, else None."""
@@ -210,7 +256,17 @@ class Matcher:
             m = self._search(rule.id, pattern, text)
             if m is not None:
                 return {k: v for k, v in m.groupdict().items() if v is not None}, m.start()
-        return None
+        return self._named(text) if rule.generic else None
+
+    def _named(self, text: str) -> tuple[dict[str, str], int] | None:
+        """A generic rule's match by name: the earliest of the [[generic]] names in the text as a word
+        (the keywords found in it tell which may be there)."""
+        best: tuple[int, str] | None = None
+        for name in self.keywords.find(text) & self.names:
+            at = _word_at(text, name)
+            if at is not None and (best is None or at < best[0]):
+                best = (at, name)
+        return ({"name": best[1]}, best[0]) if best is not None else None
 
     def _find(self, literal: str, text: str) -> int | None:
         """Where `literal` first occurs wholly inside one of the record's spans, as a search of a
@@ -240,12 +296,18 @@ class Matcher:
         self.stats.timeouts += 1
         self.stats.timed_out[name] = self.stats.timed_out.get(name, 0) + 1
 
-    def _event(self, rule: Rule, groups: dict[str, str], at: int, entry: Entry) -> Event:
+    def _event(self, rule: Rule, groups: dict[str, str], at: int, entry: Entry) -> Event | None:
         if rule.call_success:
             return self._success(rule, entry)
         fields = self._fields(entry)
         fields.update(rule.fields)
         fields.update(groups)
+        if rule.generic:  # reported as the kind its code, status or name tells
+            kind = self.classifier.kind(fields)
+            derived = self.ruleset.derived.get(f"{rule.id}.{kind.key}") if kind else None
+            if derived is None:
+                return None
+            rule = derived
         record = entry.record
         return Event(
             rule=rule.id,
@@ -335,6 +397,20 @@ def literal(pattern: regex.Pattern[str]) -> str | None:
     return regex.sub(r"\\(.)", r"\1", source)
 
 
+def _word_at(text: str, word: str) -> int | None:
+    """Where `word` first stands in the text as a word: not in the middle of a longer one (a letter or
+    digit on either side where the word itself begins or ends with one)."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        before = at == 0 or not (word[0].isalnum() and (text[at - 1].isalnum() or text[at - 1] == "_"))
+        after = end == len(text) or not (word[-1].isalnum() and (text[end].isalnum() or text[end] == "_"))
+        if before and after:
+            return at
+        at = text.find(word, at + 1)
+    return None
+
+
 def focus(text: str, keywords: Iterable[str]) -> list[tuple[int, int]]:
     """Where patterns are searched: the whole text, or in a record over LONG_RECORD characters, the
     FOCUS characters around the first and last few occurrences of each keyword (merged). A length
@@ -368,13 +444,13 @@ def _occurrences(text: str, word: str, each_end: int = 4) -> set[int]:
     return found
 
 
-def match(entries: Iterable[Entry], matcher: Matcher) -> Iterator[Event]:
+def match(entries: Iterable[Entry], matcher: Matcher, around: Callable[[Record], str] | None = None) -> Iterator[Event]:
     """Events of the entries, in input order; an entry without a time takes its source's last one.
-    Successful calls go to `matcher.successes` instead."""
+    Successful calls go to `matcher.successes` instead. `around` reads a record's context."""
     last_time = matcher.last_time
     for entry in entries:
         matcher.stats.records += 1
-        event = matcher.match(entry)
+        event = matcher.match(entry, around)
         if entry.time is not None:
             last_time[entry.record.source] = entry.time
         if event is None:

@@ -24,6 +24,7 @@ class Category(StrEnum):
     MODEL_NOT_FOUND = "model_not_found"
     INVALID_REQUEST = "invalid_request"
     CONTENT_FILTER = "content_filter"
+    GATEWAY = "gateway"  # a gateway's own failure in front of OpenAI (a LiteLLM proxy's budget), not OpenAI's
 
 
 class Severity(StrEnum):

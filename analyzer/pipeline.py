@@ -10,11 +10,12 @@ from datetime import datetime, timedelta, tzinfo
 from typing import BinaryIO, cast
 
 from . import parallel, prefilter, redaction, sources, timelimit, timestamps
-from .correlation import Order, assemble_calls, correlate, input_order
+from .correlation import Order, assemble_calls, correlate, fold_reprints, input_order
 from .errors import UsageError
 from .evidence import Texts
 from .framing import Prefilter, frame_blocks
-from .matching import Matcher, MatchStats, extractor_gate, match
+from .framing.context import Around
+from .matching import BY_SOURCE, Matcher, MatchStats, extractor_gate, match
 from .models import Entry, Event, Incident, Outcome
 from .parsing import parse
 from .prefilter import PatternGate
@@ -59,6 +60,8 @@ class Analysis:
     success_times: Sequence[datetime] = field(default_factory=list)  # in order
     undetermined: list[str] = field(default_factory=list)  # absence windows the input ended inside
     texts: Texts = field(default_factory=Texts, compare=False)  # the evidence texts the events do not hold
+    reprints: int = 0  # failures printed more than once: the prints folded into one event each
+    unshown: int = 0  # failures whose record and source show no provider: left out
 
     @property
     def problems(self) -> list[str]:
@@ -134,6 +137,7 @@ def run(
             blocks = _progressed(blocks, progress)
         with parallel.blocks_on_heap(), timelimit.watched():
             found.extend(texts.held(scanner.events(blocks, source.name, source_stats, matcher, span)))
+    found, unshown = by_source(found, stats, calls)
     order = input_order(s.name for s in all_stats)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
         found.sort(key=lambda e: order(e.time, e.source, e.line))
@@ -141,6 +145,10 @@ def run(
     kept = found if window == (None, None) else [e for e in found if _inside(e.time, window)]
     filtered = len(found) - len(kept)
     del found  # the attempts that assemble_calls relabels are copies: the originals go now
+    priority = {r.id: r.priority for r in (*ruleset.rules, *ruleset.derived.values())}
+    printed = len(kept)
+    kept = fold_reprints(kept, (lambda rule: priority.get(rule, 0), ruleset.derived.__contains__, texts.of))
+    reprints = printed - len(kept)
     assemble_calls(kept)
     successes = _in_order(calls, window, order)
     events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
@@ -160,6 +168,8 @@ def run(
         cast(Sequence[datetime], successes.times.select(range(successes.times.dated()))),  # dated ones come first
         correlation.undetermined,
         texts,
+        reprints,
+        unshown,
     )
 
 
@@ -191,9 +201,10 @@ class _Scanner:
         edges = (part.first, part.last) if part else (True, True)
         split_end = isinstance(part, parallel.Piece) and part.split
         shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name, self.calls, self.engine.confirmed)
-        records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut, split_end)
+        around = Around()  # framing places each record it yields, matching reads its context there
+        records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut, split_end, around)
         entries = _observed((parse(r, self.clock) for r in records), stats, span)
-        return match(entries, matcher)
+        return match(entries, matcher, around.of)
 
     def chunk(self, name: str, chunk: parallel.Chunk) -> parallel.Part:
         """Scan one byte range of a file (in a worker process)."""
@@ -229,6 +240,18 @@ def _merged(
         span.add(part.first_time)
         span.add(part.last_time)
     return events
+
+
+def by_source(events: list[Event], stats: MatchStats, calls: Successes) -> tuple[list[Event], int]:
+    """The events whose record showed no provider (BY_SOURCE) kept where their source shows OpenAI (a
+    record of OpenAI's, or a successful call to it) and no other provider; the others left out, counted."""
+    if not any(e.fields.get("attributed") == BY_SOURCE for e in events):
+        return events, 0
+    called = set(calls.sources.names)
+    shown = {s for s in {e.source for e in events} if (stats.openai_records.get(s) or s in called)}
+    shown -= {s for s, n in stats.other_records.items() if n}
+    kept = [e for e in events if e.source in shown or e.fields.get("attributed") != BY_SOURCE]
+    return kept, len(events) - len(kept)
 
 
 def _in_order(calls: Successes, window: tuple[datetime | None, datetime | None], order: Order) -> Successes:

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from . import prefilter, redaction
+from .attribution import Attributor
 from .correlation import correlate
 from .framing import frame_lines
 from .matching import Matcher, MatchStats
 from .models import Event
 from .parsing import parse
-from .ruleset import IncidentRule, Rule, RuleSet
+from .ruleset import IncidentRule, Provider, Rule, RuleSet
 from .ruleset.incidents import IncidentExample
 from .timestamps import Clock
 
@@ -52,7 +53,22 @@ def check(ruleset: RuleSet, engine_name: str = "auto") -> tuple[list[Failure], i
     for incident in ruleset.incidents:
         count += len(incident.examples)
         failures += _check_incident(incident, ruleset)
+    attributor = Attributor(ruleset.providers)
+    for provider in ruleset.providers:
+        count += len(provider.examples_match)
+        failures += _check_provider(provider, attributor)
     return failures, count
+
+
+def _check_provider(provider: Provider, attributor: Attributor) -> list[Failure]:
+    """A provider's examples are attributed to it (OpenAI's to OpenAI, another's to its name)."""
+    failures = []
+    for example in provider.examples_match:
+        verdict = attributor.verdict(example)
+        got = "OpenAI" if verdict.openai else verdict.other or "no provider"
+        if got != provider.name:
+            failures.append(Failure(provider.id, provider.location, example, f"attributed to {got}"))
+    return failures
 
 
 def incidents_of(example: IncidentExample, ruleset: RuleSet) -> list[str]:
@@ -98,9 +114,14 @@ def _check_rule(rule: Rule, matcher: Matcher, engine: prefilter.Prefilter) -> li
     failures = []
     for example in rule.examples_match:
         got = classify(example, matcher, engine)
-        if got != rule.id:
+        if not _names(rule, got):
             failures.append(Failure(rule.id, rule.location, example, f"should match, got {got or 'no event'}"))
     for example in rule.examples_no_match:
-        if classify(example, matcher, engine) == rule.id:
+        if _names(rule, classify(example, matcher, engine)):
             failures.append(Failure(rule.id, rule.location, example, "should not match"))
     return failures
+
+
+def _names(rule: Rule, event_rule: str | None) -> bool:
+    """Whether an event of this rule id is the rule's (a generic rule's are `<id>.<kind>`)."""
+    return event_rule == rule.id or (rule.generic and (event_rule or "").startswith(rule.id + "."))

@@ -17,10 +17,10 @@ from ..models import Category, Event, Incident, Outcome, Status
 from ..ruleset import IncidentRule, RuleSet
 from ..successes import NO_TIME, Successes, bisect_times
 from . import sequences
-from .calls import CALL_WINDOW, assemble_calls, count_calls
+from .calls import CALL_WINDOW, assemble_calls, count_calls, fold_reprints
 from .detectors import Absence, Group, Windows
 
-__all__ = ["CALL_WINDOW", "Correlation", "assemble_calls", "correlate", "count_calls"]
+__all__ = ["CALL_WINDOW", "Correlation", "assemble_calls", "correlate", "count_calls", "fold_reprints"]
 
 
 @dataclass

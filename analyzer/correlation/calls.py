@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from ..models import Category, Event, Outcome
@@ -10,6 +11,61 @@ SHARED = 4096  # distinct fields of attempts kept as one dict each
 CALL_WINDOW = timedelta(seconds=90)  # an SDK's retries of one call fit in this (0.5 s to 60 s backoff)
 # Fields a transport line takes from the exception of its call, so both land in the same group.
 INHERITED = ("organization", "model", "limit_kind", "limit_unit", "limit_period", "deployment", "code", "type")
+
+
+REPRINT_LINES = 12  # a reprint starts at most this many lines after the print before it ends
+REPRINT_TIME = timedelta(milliseconds=500)
+_FAMILY = {Category.OVERLOADED: Category.SERVER_ERROR, Category.CONNECTION: Category.TIMEOUT}
+
+
+Judge = tuple[Callable[[str], int], Callable[[str], bool], Callable[[Event], str]]  # priority, generic, text
+
+
+def fold_reprints(events: list[Event], judge: Judge) -> list[Event]:
+    """One failure printed several times is one event: the message and then its traceback, a
+    wrapper's re-raise, each hard-wrapped line that holds its status. Of two failure events next to
+    each other in one source (no event of that source between them, the second starting at most
+    REPRINT_LINES lines after the first ends, their times within REPRINT_TIME or unknown, their texts
+    not the same: the same line twice is two calls failing alike) that tell the same failure (of one
+    family; or one of them a generic rule's, and no two statuses), the one whose rule has the higher
+    priority (then the first) is kept. Attempts (transport lines, retry notices) are tries of a call,
+    never reprints. `judge`: a rule's priority, whether it is generic, and an event's text. The events
+    kept, in order; the folded ones are left out."""
+    priority = judge[0]
+    kept: list[Event] = []
+    last: dict[str, int] = {}  # by source: the index in `kept` of its last event
+    for event in events:
+        at = last.get(event.source)
+        # most pairs are further apart than a reprint can be: told before anything else is looked at
+        if at is not None and 0 < event.line - kept[at].end_line <= REPRINT_LINES and _reprint(kept[at], event, judge):
+            if priority(event.rule) > priority(kept[at].rule):
+                kept[at] = event
+            continue
+        last[event.source] = len(kept)
+        kept.append(event)
+    return kept
+
+
+def _reprint(before: Event, event: Event, judge: Judge) -> bool:
+    if before.outcome is not Outcome.FAILURE or event.outcome is not Outcome.FAILURE:
+        return False
+    if Category.BILLING_CARD in (before.category, event.category):  # a payment is no print of a call
+        return False
+    if is_attempt(before) or is_attempt(event):
+        return False
+    if before.time is not None and event.time is not None and abs(event.time - before.time) > REPRINT_TIME:
+        return False
+    _, generic, text = judge
+    if text(before) == text(event):
+        return False
+    if _family(before.category) is _family(event.category):
+        return True
+    statuses = {before.fields.get("status"), event.fields.get("status")} - {None, ""}
+    return (generic(before.rule) or generic(event.rule)) and len(statuses) <= 1
+
+
+def _family(category: Category | None) -> Category | None:
+    return _FAMILY.get(category, category) if category is not None else None
 
 
 def assemble_calls(events: list[Event]) -> list[Event]:
@@ -25,7 +81,8 @@ def assemble_calls(events: list[Event]) -> list[Event]:
     pending: dict[str, list[int]] = {}
     shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
-        if event.outcome is not Outcome.FAILURE or event.time is None:
+        # a card declined while a call retries is not that call's end: payments are no API calls
+        if event.outcome is not Outcome.FAILURE or event.time is None or event.category is Category.BILLING_CARD:
             continue
         waiting = pending.setdefault(event.source, [])
         if is_attempt(event):
@@ -63,7 +120,7 @@ def _attempt_of(low: Event, call: Event, shared: dict[tuple[tuple[str, str], ...
 def count_calls(events: tuple[Event, ...] | list[Event]) -> tuple[int, int]:
     """(failed API calls, attempts). Attempts (transport lines, retry notices) just before a failure are
     that call's tries: n status lines are n tries, n retry notices are n + 1; attempts with no failure
-    after them within CALL_WINDOW count as calls of their own. Card declines are not API calls."""
+    after them within CALL_WINDOW are calls of their own (`_unclosed`). Card declines are not API calls."""
     calls = attempts = 0
     pending: dict[str, list[Event]] = {}
     for event in events:
@@ -73,12 +130,31 @@ def count_calls(events: tuple[Event, ...] | list[Event]) -> tuple[int, int]:
         if is_attempt(event):
             waiting.append(event)
             continue
-        recent = [w for w in waiting if event.time is None or w.time is None or event.time - w.time <= CALL_WINDOW]
-        stale = len(waiting) - len(recent)
-        statuses = sum(1 for w in recent if _per_try(w))
+        recent: list[Event] = []
+        stale: list[Event] = []
+        for w in waiting:
+            (recent if event.time is None or w.time is None or event.time - w.time <= CALL_WINDOW else stale).append(w)
+        statuses = sum(_per_try(w) for w in recent)
         notices = len(recent) - statuses
-        calls += 1 + stale
-        attempts += max(1, statuses, notices + 1) + stale
+        calls += 1 + _unclosed(stale)
+        attempts += max(1, statuses, notices + 1) + len(stale)
         waiting.clear()
-    leftover = sum(len(w) for w in pending.values())
-    return calls + leftover, attempts + leftover
+    leftover = [w for waiting in pending.values() for w in waiting]
+    return calls + _unclosed(leftover), attempts + len(leftover)
+
+
+def _unclosed(attempts: list[Event]) -> int:
+    """The calls among attempts that no failure closed: a run of retry notices of one retried function
+    (each within CALL_WINDOW of the one before it, or undated) is one call that kept failing; any other
+    attempt is a call of its own."""
+    calls, last = 0, None
+    for attempt in attempts:
+        retried = attempt.fields.get("retrying")
+        if not (retried and last is not None and last.fields.get("retrying") == retried and _near(last, attempt)):
+            calls += 1
+        last = attempt
+    return calls
+
+
+def _near(before: Event, after: Event) -> bool:
+    return before.time is None or after.time is None or after.time - before.time <= CALL_WINDOW

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from ..models import Record
 from ..sources import MAX_CARRY, SourceStats
+from .context import Around
 from .lines import (
     _CRI_HEAD,
     _PLAIN_DATED,
@@ -65,6 +66,7 @@ def frame_blocks(
     edges: tuple[bool, bool] = (True, True),
     shortcut: Shortcut | None = None,
     split_end: bool = False,
+    around: Around | None = None,
 ) -> Iterator[Record]:
     """Frame a source's blocks; with a prefilter, only the regions around its hits.
 
@@ -72,8 +74,9 @@ def frame_blocks(
     framed, so the report knows when the source starts and ends. A part of a source (a byte range
     cut at `last_boundary`) numbers its lines from 1 too and tells whether it holds the source's
     start and end in `edges`. A region of one line is first offered to `shortcut`; a record it handles is
-    counted, not yielded.
+    counted, not yielded. Each record is placed in `around` as it is yielded, for its context.
     """
+    engines = (prefilter, shortcut, around or Around())
     carry, line_no = b"", 1
     first = edges[0]
     for block in blocks:
@@ -85,12 +88,12 @@ def frame_blocks(
         if cut == 0:
             carry = buffer
             continue
-        line_no += yield from _frame_buffer(buffer[:cut], source, stats, (prefilter, shortcut), line_no, first, False)
+        line_no += yield from _frame_buffer(buffer, cut, source, stats, engines, line_no, first, False)
         carry, first = buffer[cut:], False
     if carry:
         if split_end:  # a piece of a stream that ends where the whole stream's framing split a record
             stats.splits.append(line_no)
-        yield from _frame_buffer(carry, source, stats, (prefilter, shortcut), line_no, first, last=edges[1])
+        yield from _frame_buffer(carry, len(carry), source, stats, engines, line_no, first, edges[1])
 
 
 def last_boundary(buffer: bytes) -> int:
@@ -104,22 +107,25 @@ def last_boundary(buffer: bytes) -> int:
 
 
 def _frame_buffer(
-    buffer: bytes,
+    whole: bytes,
+    cut: int,
     source: str,
     stats: SourceStats,
-    engines: tuple[Prefilter | None, Shortcut | None],
+    engines: tuple[Prefilter | None, Shortcut | None, Around],
     line_no: int,
     first: bool,
     last: bool,
 ) -> Generator[Record, None, int]:
-    """Frame one buffer of whole records; return how many newlines it has (each byte is counted once)."""
-    prefilter, shortcut = engines
+    """Frame whole[:cut], a buffer of whole records; return how many newlines it has (each byte is
+    counted once). The records' context may reach past the cut, into the lines framed next."""
+    buffer = whole[:cut] if cut < len(whole) else whole
+    prefilter, shortcut, around = engines
     stats.undecodable += count_undecodable(buffer)
     unended = 0 if buffer.endswith(b"\n") else 1
     if prefilter is None:
         newlines = buffer.count(b"\n")
         stats.lines += newlines + unended
-        yield from _frame_region(buffer, source, stats, line_no)
+        yield from _in_context(_frame_region(buffer, source, stats, line_no), whole, 0, line_no, around)
         return newlines
     pos, start_no = 0, line_no
     for ls, le, calls in _regions(buffer, prefilter, first, last):
@@ -132,16 +138,16 @@ def _frame_buffer(
             stats.framed += 1
             data = buffer[ls : le if newline < 0 else newline]
             if shortcut is None:
-                yield _one_line_record(data, source, line_no)
+                yield around.at(whole, ls, le, _one_line_record(data, source, line_no))
             elif not (calls and shortcut.call(data, line_no, calls)):
                 record = _offer(shortcut, data, source, line_no)
                 if record is not None:
-                    yield record
+                    yield around.at(whole, ls, le, record)
             line_no += 1 if newline >= 0 else 0
         else:
             if shortcut is not None:
                 shortcut.flush()
-            yield from _frame_region(buffer[ls:le], source, stats, line_no)
+            yield from _in_context(_frame_region(buffer[ls:le], source, stats, line_no), whole, ls, line_no, around)
             line_no += buffer.count(b"\n", ls, le)
         pos = le
     if shortcut is not None:
@@ -163,6 +169,16 @@ def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) ->
         stats.records += 1
         stats.framed += 1
         yield rec
+
+
+def _in_context(records: Iterable[Record], buffer: bytes, start: int, line_no: int, around: Around) -> Iterator[Record]:
+    """The records framed from the lines of buffer at `start` (numbered from `line_no`), each placed in `around`."""
+    starts = [start]
+    for record in records:
+        while len(starts) <= record.end_line + 1 - line_no:  # the offsets of its lines, and the next's
+            at = starts[-1]
+            starts.append(buffer.find(b"\n", at) + 1 or len(buffer) if at < len(buffer) else len(buffer))
+        yield around.at(buffer, starts[record.line - line_no], starts[record.end_line + 1 - line_no], record)
 
 
 def _offer(shortcut: Shortcut, data: bytes, source: str, line_no: int) -> Record | None:

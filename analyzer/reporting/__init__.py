@@ -7,7 +7,19 @@ StrictUndefined, autoescape for HTML. JSON is written with json.dumps, never a t
 from __future__ import annotations
 
 from .i18n import messages
-from .model import Evidence, Impact, IncidentView, Report, Summary, build, count_calls, impact, pick_evidence
+from .model import (
+    Evidence,
+    Impact,
+    IncidentView,
+    Report,
+    Summary,
+    Unrecognised,
+    build,
+    count_calls,
+    impact,
+    pick_evidence,
+    unrecognised,
+)
 from .writers import environment, fence, md_cell, render, render_chunks, to_json
 
 FORMATS = ("text", "md", "html", "json")
@@ -21,6 +33,7 @@ __all__ = [
     "IncidentView",
     "Report",
     "Summary",
+    "Unrecognised",
     "build",
     "count_calls",
     "environment",
@@ -32,4 +45,5 @@ __all__ = [
     "render",
     "render_chunks",
     "to_json",
+    "unrecognised",
 ]

@@ -16,6 +16,7 @@ from ..evidence import Texts
 from ..models import Category, Event, Incident, Outcome, Severity
 from ..pipeline import Analysis
 from ..ruleset import RuleSet
+from ..templates import template_of
 from . import i18n
 from .timeline import Moment, Span, Stamp, Timeline, build_timeline, moments, spans
 
@@ -122,6 +123,23 @@ class Summary:
     sources: tuple[SourceView, ...]
     problems: tuple[str, ...]
     undetermined: tuple[str, ...]  # absence windows the input ended inside: neither fired nor cleared
+    excluded: dict[str, int]  # failures that other providers answered (not OpenAI's), by provider
+    reprints: int  # prints of a failure already printed, folded into its event
+    unshown: int  # failures of OpenAI's shape whose log shows no provider: left out
+
+
+@dataclass(frozen=True, slots=True)
+class Unrecognised:
+    """OpenAI failures that no specific rule names, of one kind and one template: a new wording to see
+    the day it appears, and to write a rule for (`logscan rules starter`)."""
+
+    template: str
+    rule: str  # the generic kind, openai.generic.<kind>
+    category: str
+    count: int
+    first_seen: str | None
+    last_seen: str | None
+    example: Evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +151,7 @@ class Report:
     lang: str
     summary: Summary
     incidents: tuple[IncidentView, ...]
+    unrecognised: tuple[Unrecognised, ...]
     events: EventRows
     redacted: bool
     # view only, not in the JSON:
@@ -160,6 +179,7 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
         lang=lang,
         summary=summary,
         incidents=incidents,
+        unrecognised=unrecognised(analysis.events, analysis.ruleset, at, analysis.texts),
         events=EventRows(analysis.events, analysis.incidents, at),  # rows made only if the JSON writer asks
         redacted=analysis.options.redact,
         text=text,
@@ -168,6 +188,43 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
         categories=tuple(sorted({i.category for i in incidents})),
         severities=tuple(s.value for s in Severity if any(i.severity == s.value for i in incidents)),
     )
+
+
+TEMPLATES_KEPT = 4096  # distinct texts whose template a report remembers
+
+
+def unrecognised(events: Sequence[Event], ruleset: RuleSet, at: Stamp, texts: Texts) -> tuple[Unrecognised, ...]:
+    """The events of generic rules, grouped by kind and template, most frequent first."""
+    prefixes = tuple(f"{r.id}." for r in ruleset.rules if r.generic)
+    groups: dict[tuple[str, str], list[Event]] = {}  # (rule, template): first, last, and a count of them
+    memo: dict[str, str] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for event in events:
+        if not prefixes or not event.rule.startswith(prefixes):
+            continue
+        text = texts.of(event)
+        template = memo.get(text)
+        if template is None:
+            template = template_of(text)
+            if len(memo) < TEMPLATES_KEPT:
+                memo[text] = template
+        key = (event.rule, template)
+        group = groups.setdefault(key, [event, event])
+        group[1] = event
+        counts[key] = counts.get(key, 0) + 1
+    found = [
+        Unrecognised(
+            template,
+            rule,
+            first.category.value if first.category else "",
+            counts[(rule, template)],
+            at(first.time),
+            at(last.time),
+            _evidence(first, at, texts),
+        )
+        for (rule, template), (first, last) in groups.items()
+    ]
+    return tuple(sorted(found, key=lambda u: (-u.count, u.rule, u.template)))
 
 
 def _covered(analysis: Analysis) -> tuple[datetime | None, datetime | None]:
@@ -302,6 +359,9 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         sources=tuple(_source(s) for s in analysis.sources),
         problems=tuple(analysis.problems),
         undetermined=tuple(analysis.undetermined),
+        excluded=dict(sorted(analysis.match_stats.excluded.items())),
+        reprints=analysis.reprints,
+        unshown=analysis.unshown,
     )
 
 

@@ -53,6 +53,8 @@ def json_chunks(report: Report) -> Iterator[str]:
     for inc in data["incidents"]:
         inc["evidence"] = [_evidence_json(e) for e in inc["evidence"]]
         inc["actions"] = [_evidence_json(e) for e in inc["actions"]]
+    for group in data["unrecognised"]:
+        group["example"] = _evidence_json(group["example"])
     for n, (name, value) in enumerate(data.items()):
         yield ("," if n else "{") + encode(name) + ":"
         if name != "events":
@@ -132,6 +134,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         fence=fence,
         md_cell=md_cell,
+        code_span=code_span,
         percent=i18n.percent,
         num=i18n.number,
         clock=i18n.clock,
@@ -183,6 +186,15 @@ def _backtick_runs(text: str) -> list[str]:
             runs.append(current)
             current = ""
     return runs + ([current] if current else [])
+
+
+def code_span(value: object) -> str:
+    """A Markdown code span that no backtick inside can close, safe in a table cell."""
+    text = str(value).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    longest = max((len(run) for run in _backtick_runs(text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def md_cell(value: object) -> str:

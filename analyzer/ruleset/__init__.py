@@ -8,10 +8,11 @@ earlier one: that is how `--rules` overrides a shipped rule.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from .. import resources
 from ..errors import RuleError, RuleSetError
 from ..timestamps import parse_duration
 from .incidents import IncidentRule, Selector, Step, parse_incident
+from .providers import Classifier, Generic, Provider, parse_generic, parse_provider
 from .schema import Collector, Locator, suggest, tables
 from .signatures import (
     LANGUAGES,
@@ -35,10 +37,13 @@ from .signatures import (
 __all__ = [
     "LANGUAGES",
     "MATCH_TIMEOUT",
+    "Classifier",
     "Extractor",
+    "Generic",
     "IncidentRule",
     "Playbook",
     "PlaybookText",
+    "Provider",
     "Rule",
     "RuleSet",
     "Selector",
@@ -47,7 +52,7 @@ __all__ = [
     "parse_duration",
 ]
 
-FILE_KEYS = {"rule", "extractor", "playbook", "incident", "aliases", "pack"}
+FILE_KEYS = {"rule", "extractor", "playbook", "incident", "aliases", "pack", "provider", "generic"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +64,21 @@ class RuleSet:
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # group-by field -> its other names
     warnings: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    providers: tuple[Provider, ...] = ()
+    generic: tuple[Generic, ...] = ()
+    derived: Mapping[str, Rule] = field(default_factory=dict)  # `<generic rule>.<key>`: what its events are
+
+    @property
+    def classifier(self) -> Classifier:
+        return Classifier(self.generic)
 
     def keywords(self) -> set[str]:
-        """Every literal the prefilter must look for."""
-        return {k for rule in self.rules for k in rule.keywords}
+        """Every literal the prefilter must look for: each rule keyword, and one that is not ASCII also
+        as JSON writes it escaped (`\\u5f53`, either case), as the prefilter reads the raw lines."""
+        words = {k for rule in self.rules for k in rule.keywords}
+        escaped = {json.dumps(w)[1:-1] for w in words if not w.isascii()}
+        upper = {re.sub(r"\\u[0-9a-f]{4}", lambda m: "\\u" + m[0][2:].upper(), e) for e in escaped}
+        return words | escaped | upper
 
     def call_keywords(self) -> list[str]:
         """The keywords that only successful-call rules have, sorted: a record with no others is a
@@ -73,7 +89,7 @@ class RuleSet:
         return sorted(k for k in calls - other if k and "\n" not in k and "\r" not in k)
 
     def rule(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        return next((r for r in self.rules if r.id == rule_id), None) or self.derived.get(rule_id)
 
 
 @dataclass
@@ -85,6 +101,8 @@ class _Loaded:
     playbooks: dict[str, Playbook] = field(default_factory=dict)
     incidents: dict[str, IncidentRule] = field(default_factory=dict)
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    providers: dict[str, Provider] = field(default_factory=dict)
+    generic: dict[str, Generic] = field(default_factory=dict)
 
 
 def load(paths: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:
@@ -97,15 +115,48 @@ def load(paths: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:
     _cross_check(loaded, found)
     if found.errors:
         raise RuleSetError(found.errors)
+    kinds = tuple(loaded.generic.values())
+    rules = tuple(_with_names(r, kinds) if r.generic else r for r in loaded.rules.values())
     return RuleSet(
-        tuple(loaded.rules.values()),
+        rules,
         tuple(loaded.extractors),
         loaded.playbooks,
         tuple(loaded.incidents.values()),
         loaded.aliases,
         tuple(found.warnings),
         tuple(str(f) for f in files),
+        tuple(loaded.providers.values()),
+        kinds,
+        {d.id: d for r in rules if r.generic for d in _derived(r, kinds)},
     )
+
+
+def _with_names(rule: Rule, kinds: tuple[Generic, ...]) -> Rule:
+    """A generic rule's keywords are its shapes' and every kind's names (exception classes, transport
+    words): it matches a record that holds one of its patterns, or one of those names as a word."""
+    return replace(rule, keywords=tuple(dict.fromkeys([*rule.keywords, *(n for k in kinds for n in k.names)])))
+
+
+def _derived(rule: Rule, kinds: tuple[Generic, ...]) -> list[Rule]:
+    """The rules a generic rule's events are reported as, one for each kind."""
+    return [
+        replace(
+            rule,
+            id=f"{rule.id}.{k.key}",
+            title=k.title,
+            category=k.category,
+            severity=k.severity,
+            retryable=k.retryable,
+            remediation=k.remediation or rule.remediation,
+            keywords=(),
+            patterns=(),
+            examples_match=(),
+            examples_no_match=(),
+            location=k.location,
+            generic=False,
+        )
+        for k in kinds
+    ]
 
 
 def _cross_check(loaded: _Loaded, found: Collector) -> None:
@@ -116,6 +167,14 @@ def _cross_check(loaded: _Loaded, found: Collector) -> None:
                 f"{rule.location}: rule '{rule.id}' has no examples.match ('rules test' cannot check it)"
             )
         _check_playbook(f"rule '{rule.id}'", rule.remediation, rule.location, loaded, found)
+    names = {n for kind in loaded.generic.values() for n in kind.names}
+    for kind in loaded.generic.values():
+        _check_playbook(f"generic '{kind.key}'", kind.remediation, kind.location, loaded, found)
+    for rule in loaded.rules.values():
+        for name in sorted(rule.source_names - names):
+            found.error(
+                rule.location, f"rule '{rule.id}': source name '{name}' is no [[generic]] name", suggest(name, names)
+            )
     for inc in loaded.incidents.values():
         _check_playbook(f"incident '{inc.id}'", inc.remediation, inc.location, loaded, found)
         for example in inc.examples:
@@ -179,6 +238,14 @@ def _load_file(path: Path, found: Collector, loaded: _Loaded) -> None:
         incident = parse_incident(table, where, index, found)
         if incident is not None:
             _define(loaded.incidents, incident.id, incident, incident.location, name, found)
+    for index, table in enumerate(tables(data, "provider", where, found)):
+        provider = parse_provider(table, where, index, found)
+        if provider is not None:
+            _define(loaded.providers, provider.id, provider, provider.location, name, found)
+    for index, table in enumerate(tables(data, "generic", where, found)):
+        kind = parse_generic(table, where, index, found)
+        if kind is not None:
+            _define(loaded.generic, kind.key, kind, kind.location, name, found)
     _aliases(data.get("aliases", {}), where, found, loaded)
 
 

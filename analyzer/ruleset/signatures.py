@@ -36,6 +36,10 @@ class Rule:
     examples_match: tuple[str, ...]
     examples_no_match: tuple[str, ...]
     location: str  # file:line of its [[rule]] header
+    attribution: str = "named"  # named: its words are OpenAI's, unless another provider shows; marker: OpenAI must show
+    generic: bool = False  # its events take their kind from the [[generic]] tables (ids `<id>.<key>`)
+    # names (its `name` group) that let a record showing no provider be OpenAI's when its source shows OpenAI
+    source_names: frozenset[str] = frozenset()
 
     @property
     def single(self) -> regex.Pattern[str] | None:
@@ -92,6 +96,9 @@ RULE_KEYS: dict[str, Key] = {
     "description": Key(str, False),
     "source": Key(str, False),
     "checked": Key((str,), False),
+    "attribution": Key(str, False, ("named", "marker")),
+    "generic": Key(bool, False),
+    "source_names": Key(list, False),
 }
 EXAMPLE_KEYS = {"match": Key(list), "no_match": Key(list)}
 EXTRACTOR_KEYS = {"name": Key(str, True), "patterns": Key(list, True), "description": Key(str, False)}
@@ -117,10 +124,10 @@ def parse_rule(table: dict[str, Any], where: Locator, index: int, found: Collect
         return None
     keywords = strings(table["keywords"], "keywords", label, at, found)
     for word in keywords:
-        if not word.isascii() or '"' in word or "\\" in word or "\n" in word:
+        if '"' in word or "\\" in word or "\n" in word:
             found.error(
                 at("keywords"),
-                f"{label}: keyword {word!r} must be ASCII without quotes or backslashes",
+                f"{label}: keyword {word!r} must have no quotes, backslashes or line breaks",
                 "pick a literal that reads the same in JSON-escaped logs",
             )
     patterns = compile_all(table["patterns"], "patterns", label, at, found)
@@ -151,6 +158,9 @@ def parse_rule(table: dict[str, Any], where: Locator, index: int, found: Collect
         examples_match=tuple(strings(examples.get("match", []), "examples.match", label, at, found)),
         examples_no_match=tuple(strings(examples.get("no_match", []), "examples.no_match", label, at, found)),
         location=at(""),
+        attribution=table.get("attribution", "named"),
+        generic=table.get("generic", False),
+        source_names=frozenset(strings(table.get("source_names", []), "source_names", label, at, found)),
     )
 
 

@@ -1,0 +1,110 @@
+"""The lines around a record that carry on its message without being framed into it.
+
+A terminal or a console width hard-wraps a long error: the URL lands on the line after `for url:`, a
+Groq body's host three lines below the `Error code: 429` line; Rich draws a traceback in a box; Docker
+Compose puts a service prefix before every line. Such lines start like no record head, so the framer
+makes a record of each. A record keeps, as its `context`, the lines after it up to the next line that
+starts like a record head (a time, a JSON object, a level word, a traceback), and, when its own first
+line starts like no head, the lines before it back to the head they continue. Matching reads the
+context only to tell whose failure a record shows (attribution), never to match a rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..models import Record
+from .lines import _decode_line, wrapped
+
+CONTEXT_LINES = 12  # lines taken on each side at the most
+CONTEXT_CHARS = 4096  # characters taken on each side at the most
+LINE_CHARS = 1024  # characters of one context line
+
+# The start of a line that begins a record of its own: a time (a digit), a JSON object, a bracketed or
+# syslog head, a level word, a traceback.
+_HEADLIKE = re.compile(
+    r"\s*(?:[0-9{]|\[|<\d|(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|FATAL|SEVERE)\b"
+    r"|Traceback \(|During handling of|The above exception)"
+)
+
+
+# The same, on a line's bytes, for the usual case: a line that starts with a digit or a brace, and is no
+# CRI line (a stamp with a T) or Docker line (whose text may be anything), starts like a head.
+_PLAIN_HEAD = re.compile(rb'[0-9](?![0-9]{3}-[0-9]{2}-[0-9]{2}T)|\{(?!"log":)')
+
+
+def headlike(text: str) -> bool:
+    """Whether a line starts like the head of a record (a blank line does not)."""
+    return bool(text.strip()) and _HEADLIKE.match(text) is not None
+
+
+class Around:
+    """The place of the record framing yielded last, for its context to be read if matching asks: the
+    one object framing moves before each record it yields (matching reads a record while framing waits
+    on it), so a record costs no more than that, and its context is read only when the record alone
+    does not tell whose failure it shows."""
+
+    __slots__ = ("_at", "_buffer")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._at: tuple[str, int, int, int] = ("", -1, 0, 0)  # source, first line, start, end
+
+    def at(self, buffer: bytes, start: int, end: int, record: Record) -> Record:
+        """Framing: `record` spans buffer[start:end]; the record, to yield."""
+        self._buffer, self._at = buffer, (record.source, record.line, start, end)
+        return record
+
+    def of(self, record: Record) -> str:
+        """The context of `record` when it is the last framed (else "": it was framed elsewhere)."""
+        source, line, start, end = self._at
+        if record.line != line or record.source != source:
+            return ""
+        text = record.text
+        newline = text.find("\n")
+        return context(self._buffer, start, end, text if newline < 0 else text[:newline])
+
+
+def context(buffer: bytes, start: int, end: int, first: str) -> str:
+    """The context of the record whose lines span buffer[start:end] (end: past its last newline, or the
+    buffer's end), its first line's text `first`."""
+    before = list(_before(buffer, start)) if start > 0 and not headlike(first) else []
+    after = list(_after(buffer, end)) if end < len(buffer) else []
+    return "\n".join([*reversed(before), *after])
+
+
+def _before(buffer: bytes, start: int) -> Iterator[str]:
+    taken = 0
+    for _ in range(CONTEXT_LINES):
+        if start <= 0 or taken >= CONTEXT_CHARS:
+            return
+        line_start = buffer.rfind(b"\n", 0, start - 1) + 1
+        text = _text(buffer[line_start : start - 1])
+        taken += len(text)
+        yield text
+        if headlike(text):
+            return
+        start = line_start
+
+
+def _after(buffer: bytes, end: int) -> Iterator[str]:
+    taken = 0
+    for _ in range(CONTEXT_LINES):
+        if end >= len(buffer) or taken >= CONTEXT_CHARS or _PLAIN_HEAD.match(buffer, end):
+            return
+        line_end = buffer.find(b"\n", end)
+        text = _text(buffer[end : line_end if line_end >= 0 else len(buffer)])
+        if headlike(text):
+            return
+        taken += len(text)
+        yield text
+        if line_end < 0:
+            return
+        end = line_end + 1
+
+
+def _text(data: bytes) -> str:
+    text = _decode_line(data[: LINE_CHARS * 4])
+    line = wrapped(text)
+    return (line.text if line is not None else text)[:LINE_CHARS]

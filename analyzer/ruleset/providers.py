@@ -1,0 +1,158 @@
+"""Who answered (`[[provider]]`) and what a failure no rule names is (`[[generic]]`).
+
+A `[[provider]]` table names the marks a record of one backend carries: OpenAI's hosts and SDKs, a
+gateway, or another provider that speaks OpenAI's protocol (Groq, a local vLLM). A strong mark
+(`strong`: a host, LiteLLM's `OpenAIException`) outweighs any other provider's mark; a weak one
+(`markers`: an SDK module, a product name) loses to another provider's.
+
+A `[[generic]]` table is a kind of failure told by its HTTP status, its SDK exception class or a
+transport word, or its error code: a record that the `generic = true` rule matches takes the kind
+its code names, else its status, else its name, and is reported as rule `<rule id>.<key>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from ..models import Category, Severity
+from .schema import Collector, Key, Locator, check, compile_all, strings, table_at
+
+KINDS = ("openai", "gateway", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """A backend and the marks its records carry."""
+
+    id: str
+    name: str
+    kind: str  # openai, gateway or other
+    strong: tuple[regex.Pattern[str], ...]
+    markers: tuple[regex.Pattern[str], ...]
+    examples_match: tuple[str, ...]
+    location: str
+    hosts: tuple[str, ...] = ()  # strong marks that are plain text (host names, lower case): found without a search
+
+
+@dataclass(frozen=True, slots=True)
+class Generic:
+    """A kind of failure no specific rule names, and how it is told."""
+
+    key: str
+    title: str
+    category: Category
+    severity: Severity
+    retryable: bool
+    remediation: str
+    statuses: tuple[str, ...]  # "429", or "5xx" for a whole class
+    names: tuple[str, ...]  # SDK exception classes and transport words ("ETIMEDOUT", "Connection error.")
+    codes: tuple[str, ...]  # error codes and types of the body
+    location: str
+
+    def takes_status(self, status: str) -> bool:
+        return status in self.statuses or f"{status[:1]}xx" in self.statuses
+
+
+PROVIDER_KEYS = {
+    "id": Key(str, True),
+    "name": Key(str, True),
+    "kind": Key(str, True, KINDS),
+    "hosts": Key(list),
+    "strong": Key(list),
+    "markers": Key(list),
+    "examples": Key(dict),
+    "description": Key(str),
+    "source": Key(str),
+}
+PROVIDER_EXAMPLE_KEYS = {"match": Key(list)}
+GENERIC_KEYS = {
+    "key": Key(str, True),
+    "title": Key(str, True),
+    "category": Key(str, True, tuple(c.value for c in Category)),
+    "severity": Key(str, True, tuple(s.value for s in Severity)),
+    "retryable": Key(bool, True),
+    "remediation": Key(str),
+    "statuses": Key(list),
+    "names": Key(list),
+    "codes": Key(list),
+    "description": Key(str),
+}
+_STATUS = regex.compile(r"[1-5](?:\d\d|xx)")
+
+
+def parse_provider(table: dict[str, Any], where: Locator, index: int, found: Collector) -> Provider | None:
+    label = f"provider '{table.get('id', index + 1)}'"
+    at = table_at(where, "provider", index)
+    if not check(table, PROVIDER_KEYS, label, at, found):
+        return None
+    examples = table.get("examples", {})
+    if not check(examples, PROVIDER_EXAMPLE_KEYS, label + " examples", at, found):
+        return None
+    hosts = tuple(strings(table.get("hosts", []), "hosts", label, at, found))
+    for host in hosts:
+        if host != host.lower() or not host.strip():
+            found.error(at("hosts"), f"{label}: host '{host}' must be in lower case", f"write '{host.lower()}'")
+    strong = compile_all(table.get("strong", []), "strong", label, at, found)
+    markers = compile_all(table.get("markers", []), "markers", label, at, found)
+    if not (hosts or strong or markers):
+        found.error(at(""), f"{label}: needs 'hosts', 'strong' or 'markers'")
+        return None
+    matches = tuple(strings(examples.get("match", []), "examples.match", label, at, found))
+    return Provider(table["id"], table["name"], table["kind"], strong, markers, matches, at(""), hosts)
+
+
+def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Collector) -> Generic | None:
+    label = f"generic '{table.get('key', index + 1)}'"
+    at = table_at(where, "generic", index)
+    if not check(table, GENERIC_KEYS, label, at, found):
+        return None
+    statuses = tuple(strings(table.get("statuses", []), "statuses", label, at, found))
+    for status in statuses:
+        if not _STATUS.fullmatch(status):
+            found.error(at("statuses"), f"{label}: status '{status}' is no HTTP status", "write 429 or 5xx")
+    names = tuple(strings(table.get("names", []), "names", label, at, found))
+    codes = tuple(strings(table.get("codes", []), "codes", label, at, found))
+    if not (statuses or names or codes):
+        found.error(at(""), f"{label}: needs 'statuses', 'names' or 'codes'")
+        return None
+    return Generic(
+        table["key"],
+        table["title"],
+        Category(table["category"]),
+        Severity(table["severity"]),
+        table["retryable"],
+        table.get("remediation", ""),
+        statuses,
+        names,
+        codes,
+        at(""),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Classifier:
+    """A generic failure's kind, from the fields its record gave (status, name, code and type)."""
+
+    kinds: tuple[Generic, ...]
+
+    def kind(self, fields: Mapping[str, str]) -> Generic | None:
+        """The kind its code names, else its status's, else its name's, else its type's; None when none
+        does. (A body's type is the vaguest: OpenAI's 401s and 404s have type invalid_request_error.)"""
+        code = fields.get("code", "")
+        found = next((k for k in self.kinds if code and code in k.codes), None)
+        if found is not None:
+            return found
+        status = fields.get("status", "")
+        if status:
+            found = next((k for k in self.kinds if status in k.statuses), None)
+            found = found or next((k for k in self.kinds if k.takes_status(status)), None)
+            if found is not None:
+                return found
+        name = fields.get("name", "")
+        found = next((k for k in self.kinds if name and name in k.names), None)
+        kind = fields.get("type", "")
+        return found or next((k for k in self.kinds if kind and kind in k.codes), None)

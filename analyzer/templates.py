@@ -1,0 +1,119 @@
+"""Templates of log messages: the variable parts (numbers, ids, hashes, quoted values, times) masked as
+`<*>`, in the way Drain-style log miners mask them, so that one wording with other values is one template.
+
+    >>> mask("Rate limit reached for gpt-4o in organization org-abc123abc123abc123abc123 on TPM: Limit 30000")
+    'Rate limit reached for gpt-4o in organization org-<*> on TPM: Limit <*>'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import regex
+
+if TYPE_CHECKING:
+    from .ruleset import Rule
+
+MASK = "<*>"
+MAX_TEMPLATE = 400  # characters of a template kept
+
+# Order matters: ids before the numbers inside them, quoted values before what they hold.
+_MASKS: list[tuple[regex.Pattern[str], str]] = [
+    (regex.compile(r"(?i)\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?"), MASK),
+    (regex.compile(r"\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b"), MASK),
+    (regex.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), MASK),
+    (
+        regex.compile(
+            r"\b(req_|chatcmpl-|org-|org_|proj_|asst_|thread_|run_|msg_|file-|call_|resp_|batch_|sk-(?:proj-|svcacct-|admin-)?)"
+            r"[\w*.-]+"
+        ),
+        r"\1" + MASK,
+    ),
+    (regex.compile(r"(?i)\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b"), MASK),
+    (regex.compile(r"(?i)(https?://[^\s'\"?]+)\?[^\s'\")]+"), r"\1?" + MASK),
+    (regex.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), MASK),
+    (regex.compile(r"""(?<=[:=]\s?)(['"])(?:(?!\1)[^\s\\]){1,60}\1"""), r"\1" + MASK + r"\1"),
+    # numbers, but the HTTP status an error names (`Error code: 429`, `status: 503`, `HTTP 404`)
+    (regex.compile(r"(?<!(?:[Cc]ode|[Ss]tatus|HTTP|Error)['\"]?[:=]?\s?)(?<![\w<])\d+(?:\.\d+)?(?:ms|s|m|h)?\b"), MASK),
+    (regex.compile(r"\s+"), " "),
+]
+
+
+def mask(text: str) -> str:
+    """The template of one line of text."""
+    for pattern, repl in _MASKS:
+        text = pattern.sub(repl, text, timeout=0.25)
+    return text.strip()[:MAX_TEMPLATE]
+
+
+_FRAME = regex.compile(r"^\s*(?:File \"|at [\w$.<>]+ ?\(|at [\w$./<>-]+:\d+|\^+$|~+$|[│┃|]\s*$|\.\.\.)")
+
+
+def message_line(text: str) -> str:
+    """The line of a record that carries its error: the last that is not a stack frame or a marker
+    line (a traceback's final exception line; a one-line record's only line)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    for line in reversed(lines):
+        if not _FRAME.match(line) and not line.startswith(("Traceback (most recent", "During handling", "The above")):
+            return line.strip()
+    return lines[-1].strip() if lines else ""
+
+
+# What a log line puts before its message once masked: its time, level and logger (`<*> ERROR app.llm: `).
+_PREFIX = regex.compile(
+    r"^(?:<\*>[\s,|\]\[-]*)+(?:\[?(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL|error|warn|warning|info)\]?"
+    r"(?:\s*[:|-]\s*|\s+)(?:[\w.<>\[\]-]+(?::\s+|\s+-\s+))?)?"
+)
+
+
+def template_of(text: str) -> str:
+    """The template of a record's error line, without the time, level and logger it begins with."""
+    return _PREFIX.sub("", mask(message_line(text)), count=1) or mask(message_line(text))
+
+
+# Runs of words, as a keyword may hold them (printable ASCII but quotes and backslashes): a sentence's
+# words tell a wording apart better than the punctuation of an error body around them.
+_PHRASE = regex.compile(r"[A-Za-z][\w./-]*(?: [\w./-]+)*")
+
+
+def starter_rule(template: str, example: str, kind: Rule, taken: set[str] | None = None) -> str:
+    """A rule file's `[[rule]]` for one template: its literal parts as the pattern (masked parts as
+    `.+?`), its longest literal run as the keyword, the example it came from. A start: name it,
+    widen or narrow it, and run `logscan rules test`."""
+    parts = template.split(MASK)
+    pattern = ".+?".join(r"\s+".join(regex.escape(w) for w in part.split(" ")) for part in parts)
+    runs = [run for part in parts for run in _PHRASE.findall(part)]
+    keyword = max(runs, key=lambda run: (run.count(" "), len(run)), default="")[:60].strip()
+    category = kind.category.value if kind.category else "invalid_request"
+    slug = regex.sub(r"[^a-z0-9]+", "_", keyword.lower()).strip("_")[:40] or "new_wording"
+    rule_id, n = f"custom.{category}.{slug}", 1
+    while taken is not None and rule_id in taken:  # one id a rule: a later one would replace an earlier
+        n += 1
+        rule_id = f"custom.{category}.{slug}_{n}"
+    if taken is not None:
+        taken.add(rule_id)
+    title = " ".join(template.replace(MASK, "…").split())[:70]
+    return "\n".join(
+        [
+            "[[rule]]",
+            f'id = "{rule_id}"',
+            f"title = {_toml_string(title)}  # what happened, in words for the on-call person",
+            f'category = "{category}"',
+            f'severity = "{kind.severity.value}"',
+            f"retryable = {'true' if kind.retryable else 'false'}",
+            f'remediation = "{kind.remediation}"',
+            f"# found as {kind.id}: a failure of this kind that no rule named",
+            f"keywords = [{_toml_string(keyword)}]",
+            f"patterns = ['''{pattern}''']",
+            f"examples.match = [{_toml_string(example)}]",
+            "",
+        ]
+    )
+
+
+_CONTROL = regex.compile(r"[\x00-\x1f\x7f]")
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return '"' + _CONTROL.sub(" ", escaped) + '"'

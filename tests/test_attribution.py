@@ -1,0 +1,132 @@
+"""Whose failure a record shows (rules/providers.toml), and the generic rule's kinds (rules/openai/generic.toml)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from analyzer import pipeline, ruleset
+from analyzer.attribution import Attributor
+from analyzer.ruleset import Classifier
+
+RULES = ruleset.load()
+QUOTA = (
+    "Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check your plan and billing "
+    "details.', 'type': 'insufficient_quota', 'param': None, 'code': 'insufficient_quota'}}"
+)
+LOCAL = "a local or private OpenAI-compatible server"
+NEW_WORDING = "Error code: 429 - {'error': {'message': 'A wording no rule knows', 'type': 'requests', 'code': None}}"
+
+
+def verdict(text: str) -> str:
+    found = Attributor(RULES.providers).verdict(text)
+    return "OpenAI" if found.openai else found.other or "-"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"openai.RateLimitError: {QUOTA}", "OpenAI"),
+        (f"RateLimitError: {QUOTA}", "OpenAI"),  # the body's code is OpenAI's
+        (f"groq.RateLimitError: {QUOTA}", "Groq"),
+        (
+            f"openai.RateLimitError: {QUOTA} (base_url=http://localhost:8000/v1)",
+            "a local or private OpenAI-compatible server",
+        ),
+        # a host outweighs any other mark: OpenAI's API answered, whatever proxy relayed it
+        (f"POST https://api.openai.com/v1/chat/completions via http://10.0.0.4:4000: {QUOTA}", "OpenAI"),
+        ("litellm.RateLimitError: AnthropicException - Overloaded", "Anthropic"),
+        # LiteLLM's OpenAIException names its client for any OpenAI-compatible server: a weak mark
+        ("litellm.RateLimitError: OpenAIException - Error code: 429 (relayed by http://localhost:4000)", LOCAL),
+        (
+            "litellm.RateLimitError: OpenAIException - Error code: 429 - POST https://api.openai.com/v1/responses",
+            "OpenAI",
+        ),
+        ("ERROR worker: Connection error. retrying in 5s (redis://cache:6379)", "-"),
+        ("openai.APIConnectionError: Connection error.", "OpenAI"),
+    ],
+)
+def test_verdicts(text: str, expected: str) -> None:
+    assert verdict(text) == expected
+
+
+def run(tmp_path: Path, lines: list[str]) -> pipeline.Analysis:
+    log = tmp_path / "app.log"
+    log.write_text("".join(f"2026-03-14 10:00:{n:02d},000 ERROR app: {line}\n" for n, line in enumerate(lines)))
+    return pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
+
+
+def test_another_providers_failures_are_counted_not_reported(tmp_path: Path) -> None:
+    analysis = run(
+        tmp_path,
+        [
+            f"groq.RateLimitError: {QUOTA}",
+            f"openai.RateLimitError: {QUOTA} at http://127.0.0.1:1234/v1",
+            f"openai.RateLimitError: {QUOTA}",
+        ],
+    )
+    assert [(e.rule, e.line) for e in analysis.events] == [("openai.quota.insufficient_quota", 3)]
+    assert analysis.match_stats.excluded == {"Groq": 1, "a local or private OpenAI-compatible server": 1}
+
+
+def test_a_generic_failure_needs_a_mark_of_openai(tmp_path: Path) -> None:
+    analysis = run(
+        tmp_path, [f"openai.RateLimitError: {NEW_WORDING}", "HTTPError: 429 Client Error: Too Many Requests"]
+    )
+    assert [(e.rule, e.category, e.line) for e in analysis.events] == [("openai.generic.429", "rate_limit", 1)]
+    assert "attributed" not in analysis.events[0].fields
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"status": "429", "code": "insufficient_quota", "name": "RateLimitError"}, "quota"),  # the code first
+        ({"status": "503", "name": "InternalServerError"}, "503"),  # then the status
+        ({"status": "502"}, "500"),
+        ({"status": "418"}, "4xx"),  # a status's class
+        ({"name": "APITimeoutError"}, "timeout"),  # then the name
+        ({"name": "ECONNRESET"}, "connection"),
+        ({"code": "content_filter", "status": "400"}, "content_filter"),
+        ({"type": "invalid_request_error", "status": "401"}, "401"),  # a body's type is the vaguest
+        ({"name": "SomethingElse"}, None),
+    ],
+)
+def test_the_kind_of_a_generic_failure(fields: dict[str, str], key: str | None) -> None:
+    kind = Classifier(RULES.generic).kind(fields)
+    assert (kind.key if kind else None) == key
+
+
+def test_every_kind_is_a_rule_with_a_playbook() -> None:
+    for kind in RULES.generic:
+        derived = RULES.rule(f"openai.generic.{kind.key}")
+        assert derived is not None and derived.category is kind.category
+        assert derived.remediation in RULES.playbooks
+
+
+BARE = "RateLimitError: Error code: 429 - {'error': {'message': 'A wording no rule knows', 'type': 'requests'}}"
+OK_CALL = 'HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 200 OK"'
+
+
+@pytest.mark.parametrize(
+    ("others", "kept"),
+    [
+        ([f"INFO httpx: {OK_CALL}"], True),  # the source calls OpenAI: its bare SDK error is OpenAI's
+        ([f"openai.AuthenticationError: {QUOTA}"], True),  # a record of OpenAI's
+        ([], False),  # nothing shows whose it is
+        ([f"INFO httpx: {OK_CALL}", f"groq.RateLimitError: {QUOTA}"], False),  # two providers: unclear
+        ([f"INFO httpx: {OK_CALL}", "requests.HTTPError: 429 Client Error: Too Many Requests"], True),
+    ],
+)
+def test_a_record_that_shows_no_provider_takes_its_sources(tmp_path: Path, others: list[str], kept: bool) -> None:
+    analysis = run(tmp_path, [*others, BARE])
+    bare = len(others) + 1
+    assert [e.fields.get("attributed") for e in analysis.events if e.line == bare] == (["source"] if kept else [])
+    assert analysis.unshown == (0 if kept else 1)
+
+
+def test_only_an_sdk_exception_is_attributed_by_its_source(tmp_path: Path) -> None:
+    # a status with no SDK class: an app's own 429 in a log that also calls OpenAI is not OpenAI's
+    analysis = run(tmp_path, [f"INFO httpx: {OK_CALL}", "requests.HTTPError: 429 Client Error: Too Many Requests"])
+    assert [e.line for e in analysis.events] == [] and analysis.unshown == 0

@@ -1,0 +1,142 @@
+"""One failure printed several times is one event; the lines around a record tell whose failure it shows;
+retry notices with no failure after them are one call a run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from analyzer import pipeline, ruleset
+from analyzer.framing.blocks import frame_blocks
+from analyzer.framing.context import Around, context, headlike
+from analyzer.sources import SourceStats
+
+RULES = ruleset.load()
+QUOTA = (
+    "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check "
+    "your plan and billing details.', 'type': 'insufficient_quota', 'param': None, 'code': 'insufficient_quota'}}"
+)
+NEW_429 = "openai.RateLimitError: Error code: 429 - {'error': {'message': 'Slow down, a new way', 'code': None}}"
+CONTEXT_LEN = "Error code: 400 - {'error': {'message': 'maximum context length', 'code': 'context_length_exceeded'}}"
+
+
+def analyse(tmp_path: Path, text: str) -> pipeline.Analysis:
+    path = tmp_path / "app.log"
+    path.write_text(text)
+    return pipeline.run(pipeline.Options((str(path),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
+
+
+def test_a_message_and_its_traceback_are_one_event(tmp_path: Path) -> None:
+    analysis = analyse(
+        tmp_path,
+        f"2026-03-14 10:00:00,000 ERROR app: call failed: {NEW_429}\n"
+        f"2026-03-14 10:00:00,001 ERROR app: Traceback (most recent call last):\n"
+        f'  File "app.py", line 3, in run\n{QUOTA}\n',
+    )
+    # the traceback's last line is a record of its own (its head is no traceback start): two prints
+    assert [(e.rule, e.line) for e in analysis.events] == [("openai.quota.insufficient_quota", 4)]
+    assert analysis.reprints == 1
+
+
+@pytest.mark.parametrize(
+    ("second", "why"),
+    [
+        (f"2026-03-14 10:00:00,000 ERROR app: {QUOTA}", "the same line twice: two calls failing alike"),
+        (f"2026-03-14 10:00:01,000 ERROR app: call failed: {QUOTA}", "a second later: another call"),
+        (f"2026-03-14 10:00:00,200 ERROR app: {CONTEXT_LEN}", "another failure"),
+        (
+            "2026-03-14 10:00:00,100 ERROR billing.watch: auto recharge payment failed: Your card was declined, "
+            "please contact your card issuer (decline_code=do_not_honor)",
+            "a payment is no print of a call",
+        ),
+    ],
+)
+def test_what_is_no_reprint(tmp_path: Path, second: str, why: str) -> None:
+    analysis = analyse(tmp_path, f"2026-03-14 10:00:00,000 ERROR app: {QUOTA}\n{second}\n")
+    assert len(analysis.events) == 2, why
+    assert analysis.reprints == 0
+
+
+def test_a_transport_line_between_keeps_them_apart(tmp_path: Path) -> None:
+    httpx = 'HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 Too Many Requests"'
+    analysis = analyse(
+        tmp_path,
+        f"2026-03-14 10:00:00,000 ERROR app: {QUOTA}\n2026-03-14 10:00:00,100 INFO httpx: {httpx}\n"
+        f"2026-03-14 10:00:00,200 ERROR app: call failed: {QUOTA}\n",
+    )
+    assert [e.line for e in analysis.events if e.confidence == "high"] == [1, 3]
+
+
+def test_retry_notices_of_one_function_are_one_call(tmp_path: Path) -> None:
+    notice = (
+        "Retrying langchain.llms.openai.completion_with_retry.<locals>._completion_with_retry in 4.0 seconds as it "
+        "raised RateLimitError: You exceeded your current quota, please check your plan and billing details.."
+    )
+    analysis = analyse(tmp_path, f"{notice}\n{notice}\n{notice}\n")
+    (incident,) = analysis.incidents
+    from analyzer.correlation import count_calls
+
+    assert count_calls(incident.events) == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-14 10:00:00 ERROR x", True),
+        ('{"level": "error"}', True),
+        ("ERROR:    Exception in ASGI application", True),
+        ("[INFO] started", True),
+        ("https://api.openai.com/v1/chat/completions", False),
+        ("│ │ http_error_msg = '429 Client Error'", False),
+        ("limit reached for model `llama-3.3-70b`", False),
+        ("   ", False),
+    ],
+)
+def test_headlike(text: str, expected: bool) -> None:
+    assert headlike(text) is expected
+
+
+def test_context_takes_the_wrapped_lines_around_a_record() -> None:
+    log = (
+        b"10:00:00 ERROR app: all providers failed. Last:\n"  # the head the wrapped record continues
+        b"Error code: 429 - {'error': {'message': 'Rate limit reached for model\n"  # the record
+        b"`llama-3.3-70b` in organization `org_01kes94v04f9ramd2n1vj4gjnc` on tokens\n"
+        b"\n"
+        b"https://console.groq.com/settings/billing', 'code': 'rate_limit_exceeded'}}\n"
+        b"10:00:01 INFO app: next record\n"
+    )
+    start = log.index(b"Error code")
+    end = log.index(b"\n", start) + 1
+    found = context(log, start, end, "Error code: 429 - ...").split("\n")
+    assert found[0].startswith("10:00:00 ERROR") and found[-1].startswith("https://console.groq.com")
+    assert "next record" not in "\n".join(found)
+    assert context(log, 0, log.index(b"\n") + 1, "10:00:00 ERROR app").startswith("Error code")  # after only
+
+
+def test_a_record_keeps_its_context_through_the_fast_path() -> None:
+    log = (
+        b"2026-03-14 10:00:00,000 INFO start\nHTTPError: 429 Client Error: Too Many Requests for url: \n"
+        b"https://api.openai.com/v1/chat/completions\n2026-03-14 10:00:01,000 INFO next\n"
+    )
+    from analyzer import prefilter
+
+    engine = prefilter.build("auto", RULES.keywords())
+    around = Around()
+    framed = frame_blocks([log], "s", SourceStats("s"), engine, around=around)
+    records = [(r.line, around.of(r)) for r in framed if "Client Error" in r.text]  # read as it is yielded
+    assert records == [(2, "2026-03-14 10:00:00,000 INFO start\nhttps://api.openai.com/v1/chat/completions")]
+
+
+def test_the_context_attributes_a_wrapped_failure(tmp_path: Path) -> None:
+    analysis = analyse(
+        tmp_path,
+        "HTTPError: 429 Client Error: Too Many Requests for url: \nhttps://api.openai.com/v1/chat/completions\n"
+        "10:00:05 ERROR bot: all providers failed:\n"
+        "Error code: 429 - {'error': {'message': 'Rate limit reached for model\n"
+        "`llama-3.3-70b` in organization `org_01kes94v04f9ramd2n1vj4gjnc` on tokens per minute\n"
+        "https://console.groq.com/settings/billing'}}\n",
+    )
+    assert [(e.rule, e.line) for e in analysis.events] == [("openai.generic.429", 1)]
+    assert analysis.match_stats.excluded == {"Groq": 1}

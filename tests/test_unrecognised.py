@@ -1,0 +1,123 @@
+"""OpenAI failures no rule names: masked templates, the report's `unrecognised` list in every format, and
+the starter rules `logscan rules starter` writes for them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_logscan
+
+from analyzer import prefilter, redaction, ruleset
+from analyzer.matching import Matcher, MatchStats
+from analyzer.rulecheck import classify
+from analyzer.templates import mask, message_line, template_of
+
+NEW = (
+    "openai.InternalServerError: Error code: 500 - {{'error': {{'message': 'Shard {n} of the {what} pool failed', "
+    "'type': 'server_error', 'param': None, 'code': None}}}}"
+)
+QUOTA = "openai.RateLimitError: Error code: 429 - {'error': {'code': 'insufficient_quota'}}"
+
+
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [
+        (
+            "Limit 30000, Used 29990, Requested 4000. Please try again in 20.5s",
+            "Limit <*>, Used <*>, Requested <*>. Please try again in <*>",
+        ),
+        (
+            "request req_0123456789abcdef0123456789abcdef for org-AbCdEfGhIjKlMnOpQrStUvWx",
+            "request req_<*> for org-<*>",
+        ),
+        ("id 3f2c1a5e-1b2c-4d5e-8f90-123456789abc hash deadbeef42", "id <*> hash <*>"),
+        (
+            "Error code: 429 - status: 503 HTTP 404 after 3 tries",
+            "Error code: 429 - status: 503 HTTP 404 after <*> tries",
+        ),
+        (
+            "{'type': 'tokens', 'message': 'Keep this sentence whole'}",
+            "{'type': '<*>', 'message': 'Keep this sentence whole'}",
+        ),
+        ("GET https://api.openai.com/v1/files?limit=10&after=file-abc", "GET https://api.openai.com/v1/files?<*>"),
+        ("dial tcp 104.18.6.192:443: i/o timeout", "dial tcp <*>: i/o timeout"),
+    ],
+)
+def test_mask(text: str, template: str) -> None:
+    assert mask(text) == template
+
+
+def test_the_template_is_of_the_error_line_without_its_log_prefix() -> None:
+    record = (
+        "2026-03-14 10:00:00,123 ERROR app.llm: completion failed\nTraceback (most recent call last):\n"
+        '  File "/srv/app.py", line 3, in run\n    client.chat.completions.create()\n'
+        "openai.APIStatusError: Error code: 418 - teapot 12"
+    )
+    assert message_line(record) == "openai.APIStatusError: Error code: 418 - teapot 12"
+    assert template_of(record) == "openai.APIStatusError: Error code: 418 - teapot <*>"
+    assert template_of("2026-03-14 10:00:00,123 ERROR app.llm: boom 7") == "boom <*>"
+
+
+def log(tmp_path: Path) -> Path:
+    lines = [NEW.format(n=n, what="eu") for n in (3, 4, 9)] + [NEW.format(n=1, what="us")]
+    path = tmp_path / "app.log"
+    path.write_text("".join(f"2026-03-14 10:0{i}:00,000 ERROR app: {line}\n" for i, line in enumerate(lines)))
+    return path
+
+
+def test_json_lists_them_by_template(logscan_bin: str, tmp_path: Path) -> None:
+    result = run_logscan(logscan_bin, "-f", "json", str(log(tmp_path)))
+    assert result.returncode == 0, result.stderr.decode()
+    groups = json.loads(result.stdout)["unrecognised"]
+    assert [(g["rule"], g["count"], g["first_seen"], g["last_seen"]) for g in groups] == [
+        ("openai.generic.500", 3, "2026-03-14T10:00:00.000+00:00", "2026-03-14T10:02:00.000+00:00"),
+        ("openai.generic.500", 1, "2026-03-14T10:03:00.000+00:00", "2026-03-14T10:03:00.000+00:00"),
+    ]
+    assert "Shard <*> of the eu pool failed" in groups[0]["template"] and groups[0]["example"]["line"] == 1
+
+
+@pytest.mark.parametrize(
+    ("fmt", "lang", "heading"),
+    [
+        ("md", "en", "## OpenAI failures no rule names"),
+        ("md", "ja", "## ルールが名前を付けていない OpenAI の失敗"),
+        ("html", "en", 'id="unrecognised"'),
+        ("text", "en", "OpenAI failures no rule names:"),
+    ],
+)
+def test_every_format_shows_them(logscan_bin: str, tmp_path: Path, fmt: str, lang: str, heading: str) -> None:
+    result = run_logscan(logscan_bin, "-f", fmt, "--lang", lang, str(log(tmp_path)))
+    assert heading in result.stdout.decode()
+    assert "Shard <*> of the us pool failed" in result.stdout.decode().replace("&lt;", "<").replace("&gt;", ">")
+
+
+def test_no_section_without_them(logscan_bin: str, tmp_path: Path) -> None:
+    path = tmp_path / "quota.log"
+    path.write_text(f"2026-03-14 10:00:00,000 ERROR app: {QUOTA}\n")
+    result = run_logscan(logscan_bin, "-f", "md", str(path))
+    assert "openai.quota.insufficient_quota" in result.stdout.decode() and "no rule names" not in result.stdout.decode()
+
+
+def test_a_starter_rule_names_its_template(logscan_bin: str, tmp_path: Path) -> None:
+    result = run_logscan(logscan_bin, "rules", "starter", str(log(tmp_path)))
+    assert result.returncode == 0 and result.stdout.decode().count("[[rule]]") == 2
+    rules_file = tmp_path / "mine.toml"
+    rules_file.write_text(result.stdout.decode())
+    loaded = ruleset.load([rules_file])
+    custom = [r for r in loaded.rules if r.id.startswith("custom.")]
+    matcher = Matcher(loaded, redaction.identity, MatchStats())
+    engine = prefilter.build("auto", loaded.keywords())
+    for rule in custom:  # each matches its example, and the same wording with other values
+        assert rule.category is not None and rule.category.value == "server_error"
+        assert classify(rule.examples_match[0], matcher, engine) == rule.id
+    assert classify(NEW.format(n=77, what="eu"), matcher, engine) in {r.id for r in custom}
+
+
+def test_starter_says_when_there_is_nothing(logscan_bin: str, tmp_path: Path) -> None:
+    path = tmp_path / "empty.log"
+    path.write_text("2026-03-14 10:00:00,000 INFO app: all good\n")
+    result = run_logscan(logscan_bin, "rules", "starter", str(path))
+    assert result.returncode == 0 and result.stdout.decode() == ""
+    assert "no OpenAI failure without a rule" in result.stderr.decode()
