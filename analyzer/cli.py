@@ -7,13 +7,13 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from . import __version__, parallel, pipeline, prefilter, reporting, rulecheck, ruleset
+from . import __version__, parallel, pipeline, prefilter, reporting, rulecheck, ruleset, timestamps
 from .errors import ExitCode, LogscanError, RuleSetError, UsageError
 from .models import Severity
 
@@ -249,11 +249,13 @@ def parse_zone(text: str) -> tzinfo:
         return datetime.now().astimezone().tzinfo or UTC
     if text.upper() in ("UTC", "Z"):
         return UTC
-    if text[:1] in "+-" and len(text) in (3, 5, 6):
-        digits = text[1:].replace(":", "")
-        if digits.isdigit():
-            sign = -1 if text[0] == "-" else 1
-            return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0)))
+    if text[:1] in ("+", "-"):
+        try:
+            return timestamps.fixed_offset(text)
+        except ValueError:
+            raise UsageError(  # noqa: B904 - the ValueError adds nothing
+                "--tz", f"'{text}' is no offset from UTC", "write one from -23:59 to +23:59, such as +09:00 or -05:30"
+            )
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
@@ -264,8 +266,8 @@ def parse_zone(text: str) -> tzinfo:
 
 def check_time_option(name: str, value: str, zone: tzinfo) -> None:
     """Fail early, before reading anything, on a --since/--until that is neither a time nor a duration."""
-    if value and pipeline.parse_duration(value) is None:
-        pipeline.time_window(pipeline.Options((), zone, datetime.now(zone), since=value), None)
+    if value:
+        pipeline.option_time(name, value, zone)
 
 
 # --- logscan rules ... ---------------------------------------------------------------------------

@@ -64,13 +64,18 @@ def parse(record: Record, clock: Clock) -> Entry:
     """Parse one record; never raises on malformed text (it is parsed as plain text)."""
     head, _, rest = record.text.partition("\n")
     parsed = next(p for p in (fmt(head, clock) for fmt in FORMATS.values()) if p is not None)
+    when = parsed.time
     if record.wrapper_time:  # the runtime's capture time: exact, and it always has a zone
-        parsed.time = timestamps.parse_value(record.wrapper_time, clock) or parsed.time
+        wrapper = timestamps.parse_value(record.wrapper_time, clock)
+        if wrapper is not None and (when is None or timestamps.usable(wrapper)):
+            when = wrapper
     if record.wrapper:
         parsed.fields.setdefault("stream", record.stream)
     text = "\n".join(part for part in (parsed.message, parsed.extra, rest) if part)
     name = f"{record.wrapper}+{parsed.format}" if record.wrapper else parsed.format
-    return Entry(record, parsed.time, parsed.level, parsed.message, text, name, parsed.fields)
+    if when is not None and not timestamps.usable(when):  # kept, counted, and placed as an undated record
+        return Entry(record, None, parsed.level, parsed.message, text, name, parsed.fields, bad_time=True)
+    return Entry(record, when, parsed.level, parsed.message, text, name, parsed.fields)
 
 
 def shortcut_time(
@@ -95,7 +100,8 @@ def shortcut_json(text: str, clock: Clock) -> tuple[datetime, str, str] | None:
     """parse()'s time, format name and Entry.text for an unwrapped one-line record that is a JSON
     object with a time (JSON is the first format parse() tries); None where parse() must decide."""
     parsed = _json(text, clock)
-    if parsed is None or parsed.time is None:
+    # every reader answers a usable time, None or UNUSABLE (parse() counts that one)
+    if parsed is None or parsed.time is None or parsed.time is timestamps.UNUSABLE:
         return None
     return parsed.time, parsed.format, "\n".join(part for part in (parsed.message, parsed.extra) if part)
 

@@ -259,7 +259,10 @@ def _progressed(blocks: Iterable[bytes], progress: parallel.Progress) -> Iterato
 def _observed(entries: Iterable[Entry], stats: SourceStats, span: Span) -> Iterator[Entry]:
     for entry in entries:
         stats.formats[entry.format] = stats.formats.get(entry.format, 0) + 1
-        span.add(entry.time)
+        if entry.time is None:
+            stats.bad_times += entry.bad_time
+        else:
+            span.add(entry.time)
         yield entry
 
 
@@ -283,13 +286,25 @@ def time_window(options: Options, last: datetime | None) -> tuple[datetime | Non
 def _bound(text: str, name: str, options: Options, last: datetime | None) -> datetime | None:
     if not text:
         return None
+    value = option_time(name, text, options.tz)
+    return (last or options.now) - value if isinstance(value, timedelta) else value
+
+
+def option_time(name: str, text: str, tz: tzinfo) -> datetime | timedelta:
+    """A time option's value: a duration, or an ISO time (in `tz` when it names no zone) that a
+    report can hold; else a UsageError naming the option."""
     duration = parse_duration(text)
     if duration is not None:
-        return (last or options.now) - duration
+        return duration
     try:
         when = datetime.fromisoformat(text)
+        when = when if when.tzinfo else when.replace(tzinfo=tz)
     except ValueError:
-        raise UsageError(  # noqa: B904 - the ValueError adds nothing
-            name, f"cannot read '{text}' as a time or a duration", "use 2026-03-14T09:00 or 2h"
+        when = timestamps.UNUSABLE
+    if not timestamps.usable(when):
+        raise UsageError(
+            name,
+            f"cannot read '{text}' as a time or a duration",
+            "use a time from the years 1000 to 8999 such as 2026-03-14T09:00, or a duration up to 36500d such as 2h",
         )
-    return when if when.tzinfo else when.replace(tzinfo=options.tz)
+    return when

@@ -117,6 +117,7 @@ class Summary:
     regex_timeouts: int
     filtered_out: int
     unparsed: int  # records no format recognised (parsed as plain text)
+    bad_times: int  # records whose timestamp names no usable time: kept without one
     skipped: int  # records with no rule keyword: counted, but neither framed nor parsed
     sources: tuple[SourceView, ...]
     problems: tuple[str, ...]
@@ -297,6 +298,7 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         regex_timeouts=analysis.match_stats.timeouts,
         filtered_out=analysis.filtered_out,
         unparsed=sum(s.formats.get("text", 0) for s in analysis.sources),
+        bad_times=sum(s.bad_times for s in analysis.sources),
         skipped=sum(s.records - s.framed for s in analysis.sources),
         sources=tuple(_source(s) for s in analysis.sources),
         problems=tuple(analysis.problems),

@@ -1,0 +1,109 @@
+"""Hostile text through the installed command, class by class (issue 23): times no report can hold,
+reports that must not depend on the clock, --since/--until against outliers, errors nested deep in
+JSON, secrets in every encoding, Markdown injection, and input that must stay cheap. Each case
+asserts the exit code, the report and stderr."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import run_logscan
+
+QUOTA = (
+    "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check "
+    "your plan and billing details.', 'type': 'insufficient_quota', 'param': None, 'code': 'insufficient_quota'}}"
+)
+GOOD = f"2026-03-14 09:00:00,000 ERROR app.chat: {QUOTA}"
+SUCCESS = 'INFO httpx: HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 200 OK"'
+
+
+def scan(binary: str, folder: Path, text: str, *args: str) -> tuple[subprocess.CompletedProcess[bytes], dict]:
+    """The JSON report of `text` as a file; no traceback, whatever the exit code."""
+    path = folder / "app.log"
+    path.write_text(text, encoding="utf-8")
+    done = run_logscan(binary, "-f", "json", *args, str(path), cwd=folder)
+    assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
+    return done, json.loads(done.stdout) if done.stdout else {}
+
+
+# --- One line must never kill the report ---------------------------------------------------------
+
+# Each a record whose timestamp names no time a report can hold, in every layout logscan reads.
+BAD_TIMES = {
+    "iso_9999_west": f"9999-12-31T23:59:59-05:00 ERROR app: {QUOTA}",
+    "iso_9999_utc": f"9999-12-31T23:30:00Z ERROR app: {QUOTA}",
+    "iso_year_1_east": f"0001-01-01T00:00:01+09:00 ERROR app: {QUOTA}",
+    "iso_year_1_utc": f"0001-01-01T00:00:00Z ERROR app: {QUOTA}",
+    "offset_plus_24": f"2026-03-14T09:00:00+24:00 ERROR app: {QUOTA}",
+    "offset_minus_24": f"2026-03-14T09:00:00-24:00 ERROR app: {QUOTA}",
+    "offset_23_60": f"2026-03-14T09:00:00+23:60 ERROR app: {QUOTA}",
+    "offset_99_99": f"2026-03-14T09:00:00+99:99 ERROR app: {QUOTA}",
+    "plain_9999": f"9999-12-31 23:59:59,000 ERROR app: {QUOTA}",
+    "hour_25": f"2026-03-14 25:61:61,000 ERROR app: {QUOTA}",
+    "json_iso": json.dumps({"ts": "9999-12-31T23:59:59-05:00", "level": "error", "msg": QUOTA}),
+    "json_offset": json.dumps({"@timestamp": "2026-03-14T09:00:00+24:00", "level": "error", "msg": QUOTA}),
+    "json_epoch_s": json.dumps({"time": -62135596800, "level": "error", "msg": QUOTA}),
+    "json_epoch_ms": json.dumps({"ts": "-62135596800000", "level": "error", "msg": QUOTA}),
+    "journald_us": json.dumps({"__REALTIME_TIMESTAMP": -62135596800000000, "PRIORITY": "3", "MESSAGE": QUOTA}),
+    "logfmt": f'time=9999-12-31T23:59:59-05:00 level=error msg="{QUOTA}"',
+    "syslog5424": f"<11>1 9999-12-31T23:59:59-05:00 host app 1 - - {QUOTA}",
+    "syslog3164": f"<11>Mar 14 25:61:61 host app[1]: {QUOTA}",
+    "cri": f"9999-12-31T23:59:59-05:00 stderr F {QUOTA}",
+    "cri_offset": f"2026-03-14T09:00:00+24:00 stderr F {QUOTA}",
+    "docker": json.dumps({"log": QUOTA + "\n", "stream": "stderr", "time": "0001-01-01T00:00:00+09:00"}),
+}
+
+
+@pytest.mark.parametrize("zone", ["+14:00", "-12:00"])
+@pytest.mark.parametrize("name", sorted(BAD_TIMES))
+def test_a_time_no_report_can_hold_is_counted_not_fatal(name: str, zone: str, tmp_path: Path, logscan_bin: str) -> None:
+    text = f"{GOOD}\n{BAD_TIMES[name]}\n2026-03-14 09:00:05,000 {SUCCESS}\n9999-12-31 23:59:59,000 {SUCCESS}\n"
+    done, report = scan(logscan_bin, tmp_path, text, "--tz", zone)
+    assert (done.returncode, done.stderr) == (0, b"")
+    summary = report["summary"]
+    assert summary["bad_times"] == 2  # the failure's line and the successful call's
+    assert [e["line"] for e in report["events"]] == [1, 2]  # the error of the line is still found
+    # undated, it takes the time of the record before it; the span is that of the usable times
+    assert {e["time"][:10] for e in report["events"]} == {"2026-03-14"}
+    assert summary["start"][:10] == summary["end"][:10] == "2026-03-14"
+    assert summary["successes"] == 2
+
+
+def test_every_format_renders_the_unusable_times(tmp_path: Path, logscan_bin: str) -> None:
+    path = tmp_path / "app.log"
+    path.write_text("\n".join([GOOD, *BAD_TIMES.values()]) + "\n")
+    for fmt in ("md", "html", "text", "json"):
+        for zone in ("+14:00", "-12:00", "UTC"):
+            done = run_logscan(logscan_bin, "-f", fmt, "--tz", zone, str(path), cwd=tmp_path)
+            assert (done.returncode, done.stderr) == (0, b""), (fmt, zone, done.stderr)
+    assert json.loads(done.stdout)["summary"]["bad_times"] == len(BAD_TIMES)
+
+
+@pytest.mark.parametrize("zone", ["+24:00", "-24:00", "+23:60", "+99:99", "+9:00"])
+def test_tz_that_is_no_offset_is_a_usage_error(zone: str, tmp_path: Path, logscan_bin: str) -> None:
+    done, _ = scan(logscan_bin, tmp_path, GOOD + "\n", "--tz", zone)
+    assert done.returncode == 2
+    assert done.stderr.decode() == (
+        f"logscan: error: --tz: '{zone}' is no offset from UTC "
+        "(write one from -23:59 to +23:59, such as +09:00 or -05:30)\n"
+    )
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+09:00", "99999999d", "1e400s"])
+@pytest.mark.parametrize("option", ["--since", "--until"])
+def test_since_until_beyond_any_report_is_a_usage_error(
+    option: str, value: str, tmp_path: Path, logscan_bin: str
+) -> None:
+    done, _ = scan(logscan_bin, tmp_path, GOOD + "\n", option, value)
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith(f"logscan: error: {option}: cannot read '{value}' as a time or a duration")
+
+
+def test_a_leap_second_is_the_last_instant_of_the_second_before(tmp_path: Path, logscan_bin: str) -> None:
+    text = f"2026-12-31 23:59:60,250 ERROR app: {QUOTA}\n2026-12-31T23:59:60Z ERROR app: {QUOTA}\n"
+    done, report = scan(logscan_bin, tmp_path, text, "--tz", "UTC")
+    assert (done.returncode, report["summary"]["bad_times"]) == (0, 0)
+    assert [e["time"] for e in report["events"]] == ["2026-12-31T23:59:59.999+00:00"] * 2
