@@ -5,12 +5,17 @@ asserts the exit code, the report and stderr."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import run_logscan
+
+from analyzer import pipeline, reporting, ruleset
 
 QUOTA = (
     "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check "
@@ -92,7 +97,9 @@ def test_tz_that_is_no_offset_is_a_usage_error(zone: str, tmp_path: Path, logsca
     )
 
 
-@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+09:00", "99999999d", "1e400s"])
+@pytest.mark.parametrize(
+    "value", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+09:00", "99999999d", "9" * 30 + "s"]
+)
 @pytest.mark.parametrize("option", ["--since", "--until"])
 def test_since_until_beyond_any_report_is_a_usage_error(
     option: str, value: str, tmp_path: Path, logscan_bin: str
@@ -107,3 +114,47 @@ def test_a_leap_second_is_the_last_instant_of_the_second_before(tmp_path: Path, 
     done, report = scan(logscan_bin, tmp_path, text, "--tz", "UTC")
     assert (done.returncode, report["summary"]["bad_times"]) == (0, 0)
     assert [e["time"] for e in report["events"]] == ["2026-12-31T23:59:59.999+00:00"] * 2
+
+
+# --- Same input, same options: same bytes ---------------------------------------------------------
+
+# Stamps that leave out the time of day, name an impossible one, or a leap second: none may take
+# anything from the clock's time of day.
+CLOCKLESS = [
+    f"2026-03-14 ERROR app: {QUOTA}",
+    f"[2026-03-14] ERROR app: {QUOTA}",
+    f"14/Mar/2026 ERROR app: {QUOTA}",
+    json.dumps({"ts": "2026-03-14", "level": "error", "msg": QUOTA}),
+    f'time=2026-03-14 level=error msg="{QUOTA}"',
+    f"2026-03-14 25:61:61 ERROR app: {QUOTA}",
+    f"Mar 14 2026 25:61:61 ERROR app: {QUOTA}",
+    f"2026-03-14 23:59:60,500 ERROR app: {QUOTA}",
+    f"2026-03-14T23:59:60Z ERROR app: {QUOTA}",
+    f"2026-03-14 23:59:60 ERROR app: {QUOTA}",
+]
+
+
+def test_the_same_input_gives_the_same_report_whenever_it_is_read(tmp_path: Path, logscan_bin: str) -> None:
+    path = tmp_path / "app.log"
+    path.write_text("\n".join(CLOCKLESS) + "\n")
+    runs = []
+    for _ in range(2):
+        runs.append([run_logscan(logscan_bin, "-f", fmt, str(path), cwd=tmp_path) for fmt in ("json", "md", "html")])
+        time.sleep(1.1)  # the clock's seconds move between the runs
+    assert [r.stdout for r in runs[0]] == [r.stdout for r in runs[1]]
+    events = json.loads(runs[0][0].stdout)["events"]
+    assert [e["time"] for e in events[:5]] == ["2026-03-14T00:00:00.000+00:00"] * 5  # a date alone: its midnight
+    assert json.loads(runs[0][0].stdout)["summary"]["bad_times"] == 2  # hour 25
+
+
+def test_a_report_depends_on_the_clock_by_its_day_only() -> None:
+    """In process, two clocks of one day, hours apart: the same bytes in every format."""
+    rules = ruleset.load()
+    data = ("\n".join(CLOCKLESS) + "\n").encode()
+    rendered = []
+    for hour in (1, 23):
+        now = datetime(2026, 3, 20, hour, 17, 42, 123456, tzinfo=UTC)
+        analysis = pipeline.run(pipeline.Options((), UTC, now), rules, io.BytesIO(data))
+        report = reporting.build(analysis, "en", UTC)
+        rendered.append([reporting.render(report, fmt) for fmt in reporting.FORMATS])
+    assert rendered[0] == rendered[1]
