@@ -101,6 +101,12 @@ def _quiet_stdout() -> None:
     "--until", default="", help="Only events at or before: an ISO time, or a duration back from the last record."
 )
 @click.option(
+    "--now",
+    "now_text",
+    default="",
+    help="Take this ISO time as now: --since/--until durations count back from it, not from the last record.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
     default=None,
@@ -129,6 +135,7 @@ def scan(
     tz: str,
     since: str,
     until: str,
+    now_text: str,
     fail_on: str | None,
     lang: str | None,
     engine: str,
@@ -144,8 +151,11 @@ def scan(
     zone = parse_zone(tz)
     for name, value in (("--since", since), ("--until", until)):
         check_time_option(name, value, zone)
+    now = parse_now(now_text, zone)
     options = ScanOptions(
-        run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs),
+        run=pipeline.Options(
+            tuple(paths), zone, now or datetime.now(zone), since, until, engine, not no_redact, jobs, now is not None
+        ),
         format=fmt or _default_format(output),
         output=output,
         rule_paths=rule_paths,
@@ -173,6 +183,8 @@ def execute(options: ScanOptions) -> int:
             progress.close()
     for problem in analysis.problems:
         click.echo(f"{PROG}: warning: {problem}", err=True)
+    for note in analysis.notes:
+        click.echo(f"{PROG}: warning: {note}", err=True)
     report = reporting.build(analysis, options.lang, options.run.tz)
     color = options.format == "text" and not options.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     chunks = reporting.render_chunks(report, options.format, color)
@@ -262,6 +274,16 @@ def parse_zone(text: str) -> tzinfo:
         raise UsageError(  # noqa: B904 - the zoneinfo error says nothing the user needs
             "--tz", f"unknown time zone '{text}'", "use an IANA name such as Asia/Tokyo, UTC or +09:00"
         )
+
+
+def parse_now(text: str, zone: tzinfo) -> datetime | None:
+    """--now as a time (in `zone` when it names none), or None when not given."""
+    if not text:
+        return None
+    when = pipeline.option_time("--now", text, zone)
+    if not isinstance(when, datetime):
+        raise UsageError("--now", f"'{text}' is a duration, not a time", "write a time such as 2026-03-14T09:00")
+    return when
 
 
 def check_time_option(name: str, value: str, zone: tzinfo) -> None:

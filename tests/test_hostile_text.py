@@ -27,9 +27,8 @@ SUCCESS = 'INFO httpx: HTTP Request: POST https://api.openai.com/v1/chat/complet
 
 def scan(binary: str, folder: Path, text: str, *args: str) -> tuple[subprocess.CompletedProcess[bytes], dict]:
     """The JSON report of `text` as a file; no traceback, whatever the exit code."""
-    path = folder / "app.log"
-    path.write_text(text, encoding="utf-8")
-    done = run_logscan(binary, "-f", "json", *args, str(path), cwd=folder)
+    (folder / "app.log").write_text(text, encoding="utf-8")
+    done = run_logscan(binary, "-f", "json", *args, "app.log", cwd=folder)
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
     return done, json.loads(done.stdout) if done.stdout else {}
 
@@ -158,3 +157,88 @@ def test_a_report_depends_on_the_clock_by_its_day_only() -> None:
         report = reporting.build(analysis, "en", UTC)
         rendered.append([reporting.render(report, fmt) for fmt in reporting.FORMATS])
     assert rendered[0] == rendered[1]
+
+
+# --- --since and --until against outliers -------------------------------------------------------
+
+
+def quota_at(when: str) -> str:
+    return f"{when},000 ERROR app.chat: {QUOTA}"
+
+
+def test_a_stray_record_far_in_the_future_does_not_empty_since(tmp_path: Path, logscan_bin: str) -> None:
+    text = "\n".join([quota_at("2026-03-14 09:00:00"), quota_at("2026-03-14 10:00:00")])
+    text += "\n2099-01-01 00:00:00,000 INFO app: shutting down\n"
+    done, report = scan(logscan_bin, tmp_path, text, "--since", "2h", "--fail-on", "high")
+    assert done.returncode == 1  # the quota outage is still there
+    assert [e["line"] for e in report["events"]] == [1, 2]
+    note = (
+        "--since 2h counted back from 2026-03-14T10:00:00+00:00, not from the 1 record(s) more than 7 days "
+        "after every other: app.log:3 (2099-01-01T00:00:00+00:00) (--now TIME counts back from a time you choose)"
+    )
+    assert report["summary"]["notes"] == [note]
+    assert done.stderr.decode() == f"logscan: warning: {note}\n"
+
+
+def test_stray_events_and_calls_are_passed_over_and_named(tmp_path: Path, logscan_bin: str) -> None:
+    lines = [quota_at(f"2026-03-14 {h:02d}:{m:02d}:00") for h in range(8, 11) for m in range(0, 60, 2)]
+    lines += [quota_at("2098-05-01 00:00:00"), f"2099-01-01 00:00:00,000 {SUCCESS}"]
+    done, report = scan(logscan_bin, tmp_path, "\n".join(lines) + "\n", "--until", "30m")
+    assert done.returncode == 0
+    notes = report["summary"]["notes"]
+    assert len(notes) == 1 and "app.log:92 (2099-01-01T00:00:00+00:00), app.log:91 (2098-05-01" in notes[0]
+    assert "counted back from 2026-03-14T10:58:00+00:00, not from the 2 record(s)" in notes[0]
+    assert max(e["time"] for e in report["events"]) == "2026-03-14T10:28:00.000+00:00"
+
+
+def test_many_records_after_a_long_gap_are_the_end_of_the_log(tmp_path: Path, logscan_bin: str) -> None:
+    """A month without records, then a day of them: that day is where the log ends, not a stray."""
+    lines = [quota_at(f"2026-03-14 09:{m:02d}:00") for m in range(50)]
+    lines += [quota_at(f"2026-05-02 10:{m:02d}:00") for m in range(50)]
+    done, report = scan(logscan_bin, tmp_path, "\n".join(lines) + "\n", "--since", "10m")
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert report["summary"]["notes"] == []
+    assert [e["line"] for e in report["events"]] == list(range(90, 101))
+
+
+def test_now_is_where_durations_count_back_from(tmp_path: Path, logscan_bin: str) -> None:
+    text = "\n".join([quota_at("2026-03-14 09:00:00"), quota_at("2026-03-14 10:00:00")]) + "\n"
+    done, report = scan(logscan_bin, tmp_path, text, "--since", "1h", "--now", "2026-03-14T10:30:00Z")
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert [e["line"] for e in report["events"]] == [2]
+
+
+def test_now_gives_stamps_without_a_year_their_year(tmp_path: Path, logscan_bin: str) -> None:
+    text = f"<11>Dec 31 23:59:60 host app[1]: {QUOTA}\n"
+    for now, year in (("2027-01-01T00:00:00Z", "2026"), ("2027-06-01T00:00:00Z", "2026"), ("2028-01-05", "2027")):
+        done, report = scan(logscan_bin, tmp_path, text, "--tz", "UTC", "--now", now)
+        assert done.returncode == 0
+        assert [e["time"] for e in report["events"]] == [f"{year}-12-31T23:59:59.999+00:00"]
+
+
+def test_a_window_that_leaves_out_every_event_says_so(tmp_path: Path, logscan_bin: str) -> None:
+    text = "\n".join([quota_at("2026-03-14 09:00:00"), quota_at("2026-03-14 10:00:00")]) + "\n"
+    done, report = scan(logscan_bin, tmp_path, text, "--since", "2026-03-15T00:00:00Z", "--fail-on", "low")
+    assert done.returncode == 0
+    assert report["events"] == [] and report["summary"]["filtered_out"] == 2
+    note = (
+        "--since 2026-03-15T00:00:00Z left out every one of the 2 events: none is from 2026-03-15T00:00:00+00:00 to -"
+    )
+    assert report["summary"]["notes"] == [note]
+    assert done.stderr.decode() == f"logscan: warning: {note}\n"
+    md = run_logscan(logscan_bin, "-f", "md", "--since", "2026-03-15T00:00:00Z", "app.log", cwd=tmp_path)
+    assert f"**Notes**\n\n- {note}\n".encode() in md.stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2h", "--now: '2h' is a duration, not a time (write a time such as 2026-03-14T09:00)"),
+        ("soon", "--now: cannot read 'soon' as a time or a duration"),
+        ("9999-12-31T23:59:59-05:00", "--now: cannot read '9999-12-31T23:59:59-05:00' as a time or a duration"),
+    ],
+)
+def test_now_that_is_no_time_is_a_usage_error(value: str, message: str, tmp_path: Path, logscan_bin: str) -> None:
+    done, _ = scan(logscan_bin, tmp_path, GOOD + "\n", "--now", value)
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith(f"logscan: error: {message}")

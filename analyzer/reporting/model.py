@@ -122,6 +122,7 @@ class Summary:
     sources: tuple[SourceView, ...]
     problems: tuple[str, ...]
     undetermined: tuple[str, ...]  # absence windows the input ended inside: neither fired nor cleared
+    notes: tuple[str, ...]  # how the report was made, where the reader must know it (--since passed over records)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +304,7 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         sources=tuple(_source(s) for s in analysis.sources),
         problems=tuple(analysis.problems),
         undetermined=tuple(analysis.undetermined),
+        notes=tuple(analysis.notes),
     )
 
 
