@@ -52,7 +52,15 @@ def _zone(text: str | None, clock: Clock) -> tzinfo:
         return clock.tz
     if text == "Z":
         return UTC
-    return fixed_offset(text)
+    zone = _OFFSETS.get(text)
+    if zone is None:
+        zone = fixed_offset(text)
+        if len(_OFFSETS) < 1024:
+            _OFFSETS[text] = zone
+    return zone
+
+
+_OFFSETS: dict[str, timezone] = {}  # the zones of offsets read, by their text (a log has one or two)
 
 
 def fixed_offset(text: str) -> timezone:
@@ -102,6 +110,8 @@ def _make(
         when = datetime(year, month, day, hour, minute, second, micro, tzinfo=_zone(zone, clock))
     except (ValueError, OverflowError):
         return UNUSABLE
+    if EARLIEST.year < year < LATEST.year - 1:  # usable in any zone: no need to compare
+        return when
     return when if usable(when) else UNUSABLE
 
 

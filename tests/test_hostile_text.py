@@ -16,6 +16,9 @@ import pytest
 from conftest import run_logscan
 
 from analyzer import pipeline, reporting, ruleset
+from analyzer.models import Entry, Record
+from analyzer.parsing import parse
+from analyzer.timestamps import Clock
 
 QUOTA = (
     "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check "
@@ -242,3 +245,62 @@ def test_now_that_is_no_time_is_a_usage_error(value: str, message: str, tmp_path
     done, _ = scan(logscan_bin, tmp_path, GOOD + "\n", "--now", value)
     assert done.returncode == 2
     assert done.stderr.decode().startswith(f"logscan: error: {message}")
+
+
+# --- Errors nested deep in JSON --------------------------------------------------------------------
+
+QUOTA_ERROR = {
+    "message": "You exceeded your current quota, please check your plan and billing details.",
+    "type": "insufficient_quota",
+    "code": "insufficient_quota",
+}
+
+
+def nest(keys: list[str], inner: object) -> dict[str, object]:
+    """{keys[0]: {keys[1]: ... inner}}."""
+    for key in reversed(keys):
+        inner = {key: inner}
+    assert isinstance(inner, dict)
+    return inner
+
+
+DEEP_ERRORS = {
+    "axios_in_a_job": {"msg": "job failed", "context": nest(["job", "err", "response", "data", "error"], QUOTA_ERROR)},
+    "bull_queue": {"msg": "failed", "job": {"id": 7, "failedReason": {"cause": {"response": {"error": QUOTA_ERROR}}}}},
+    "in_an_array": {"msg": "batch failed", "results": [{"ok": True}, {"ok": False, "exception": QUOTA_ERROR}]},
+    "depth_30": {"msg": "failed", **nest([f"k{n}" for n in range(28)] + ["error"], QUOTA_ERROR)},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEEP_ERRORS))
+def test_an_error_object_is_found_wherever_it_nests(name: str, tmp_path: Path, logscan_bin: str) -> None:
+    record = {"ts": "2026-03-14T09:00:00Z", "level": "error", **DEEP_ERRORS[name]}
+    done, report = scan(logscan_bin, tmp_path, json.dumps(record) + "\n")
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert [(e["line"], e["rule"]) for e in report["events"]] == [(1, "openai.quota.insufficient_quota")]
+    assert report["incidents"][0]["category"] == "quota"
+
+
+def test_the_search_for_nested_errors_is_bounded() -> None:
+    """Past 32 levels nothing is looked for; a record of a million objects, or of megabytes of
+    error text, costs what its budget allows (4,096 objects, 64 KiB of text)."""
+    too_deep = {"msg": "x", **nest([f"k{n}" for n in range(40)] + ["error"], QUOTA_ERROR)}
+    assert "insufficient_quota" not in parse_json(too_deep).text
+    wide = {"msg": "x", "items": [{"k": {"v": n}} for n in range(200_000)] + [{"error": QUOTA_ERROR}]}
+    started = time.process_time()
+    assert "insufficient_quota" not in parse_json(wide).text  # the budget ran out before it
+    assert time.process_time() - started < 0.5 + 10 * json_load_seconds(wide)
+    big = {"msg": "x", "error": {"stack": "y" * 5_000_000, "message": QUOTA_ERROR["message"]}}
+    assert len(parse_json(big).text) < 70_000
+
+
+def parse_json(obj: dict[str, object]) -> Entry:
+    record = Record("app.log", 1, 1, json.dumps({"ts": "2026-03-14T09:00:00Z", **obj}))
+    return parse(record, Clock(UTC, datetime(2026, 3, 14, tzinfo=UTC)))
+
+
+def json_load_seconds(obj: object) -> float:
+    text = json.dumps(obj)
+    started = time.process_time()
+    json.loads(text)
+    return time.process_time() - started
