@@ -5,19 +5,27 @@ asserts the exit code, the report and stderr."""
 
 from __future__ import annotations
 
+import gzip
+import html
 import io
 import json
+import random
+import re
 import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import run_logscan
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from analyzer import pipeline, reporting, ruleset
+from analyzer import pipeline, redaction, reporting, ruleset
 from analyzer.models import Entry, Record
 from analyzer.parsing import parse
+from analyzer.reporting import model
 from analyzer.timestamps import Clock
 
 QUOTA = (
@@ -230,7 +238,7 @@ def test_a_window_that_leaves_out_every_event_says_so(tmp_path: Path, logscan_bi
     assert report["summary"]["notes"] == [note]
     assert done.stderr.decode() == f"logscan: warning: {note}\n"
     md = run_logscan(logscan_bin, "-f", "md", "--since", "2026-03-15T00:00:00Z", "app.log", cwd=tmp_path)
-    assert f"**Notes**\n\n- {note}\n".encode() in md.stdout
+    assert f"**Notes**\n\n- `{note}`\n".encode() in md.stdout
 
 
 @pytest.mark.parametrize(
@@ -304,3 +312,202 @@ def json_load_seconds(obj: object) -> float:
     started = time.process_time()
     json.loads(text)
     return time.process_time() - started
+
+
+# --- Secrets in every encoding ---------------------------------------------------------------------
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ6cWxlYWt5In0.c2lnbmF0dXJlLXNlY3JldC14eXo"
+# kind: (the secret as a log writes it, the part of it that must never reach a report)
+SECRETS = {
+    "project_key": ("sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789qRsT", "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"),
+    "legacy_key": (
+        "sk-T3BlbkFJa1b2C3d4E5f6G7h8I9j0KLmNoPqRsTuVwXyZ1234",
+        "T3BlbkFJa1b2C3d4E5f6G7h8I9j0KLmNoPqRsTuVwXyZ",
+    ),
+    "service_key": ("sk-svcacct-QwErTyUiOpAsDfGhJkLzXcVbNm1234567890ZxCv", "QwErTyUiOpAsDfGhJkLzXcVbNm1234567890"),
+    "bearer": (f"Authorization: Bearer {JWT}", "eyJzdWIiOiJ6cWxlYWt5In0"),
+    "jwt_alone": (f"id_token={JWT}", "eyJzdWIiOiJ6cWxlYWt5In0"),
+    "azure_env": ("AZURE_OPENAI_KEY=0f1e2d3c4b5a69788796a5b4c3d2e1f0", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+    "openai_env": ("OPENAI_KEY=9a8b7c6d5e4f30211203f4e5d6c7b8a9", "9a8b7c6d5e4f30211203f4e5d6c7b8a9"),
+    "subscription": ("?subscription-key=5e4f30211203f4e5d6c7b8a99a8b7c6d", "5e4f30211203f4e5d6c7b8a99a8b7c6d"),
+    "api_key": ("api_key=c0ffeec0ffeec0ffee1234", "c0ffeec0ffeec0ffee1234"),
+    "x_api_key": ("x-api-key: deadbeefdeadbeef5678", "deadbeefdeadbeef5678"),
+    "basic": ("Authorization: Basic dXNlcjpwYXNzd29yZC1zZWNyZXQ=", "dXNlcjpwYXNzd29yZC1zZWNyZXQ"),
+    "email": ("zqleakyperson+billing@example-corp.co.jp", "zqleakyperson"),
+    "idn_email": ("漏洩ユーザー@例え.jp", "漏洩ユーザー"),
+    "card_spaced": ("4111 1111 1111 1111", "4111111111111111"),
+    "card_glued": ("order-4242424242424242", "4242424242424242"),
+    "card_trailing": ("5555555555554444-", "5555555555554444"),
+}
+
+
+def every_char_escaped(text: str, escape: str) -> str:
+    """`text` with each character but letters and digits escaped, `%XX` (UTF-8) or `\\uXXXX`."""
+    if escape == "%":
+        return "".join(c if c.isascii() and c.isalnum() else quote(c, safe="").replace("-", "%2D") for c in text)
+    return "".join(c if c.isascii() and c.isalnum() else f"\\u{ord(c):04x}" for c in text)
+
+
+ENCODINGS = {
+    "raw": lambda s: s,
+    "url": lambda s: quote(s, safe=""),  # "-", "_", "." and "~" stay
+    "url_every": lambda s: every_char_escaped(s, "%"),  # sk%2Dproj%2D...
+    "after_newline": lambda s: "\\n" + s,  # a literal \n, as a JSON string written raw
+    "glued": lambda s: "token_" + s,
+    "unicode_escaped": lambda s: every_char_escaped(s, "u"),
+    "json_twice": lambda s: json.dumps(json.dumps({"detail": s})),  # a \u escape inside a string encoded twice
+}
+
+
+def seeded_secrets() -> tuple[str, int]:
+    """A log with every secret in every encoding, each in a quota error of its own; and how many."""
+    lines = []
+    for kind, (written, _) in SECRETS.items():
+        for encoding, encode in ENCODINGS.items():
+            stamp = f"2026-03-14 09:{len(lines) // 60:02d}:{len(lines) % 60:02d},000"
+            lines.append(f"{stamp} ERROR app: {QUOTA} {kind}/{encoding} {encode(written)}")
+        for field in ("model", "organization"):  # as JSON fields, which reach the tables
+            second = len(lines)
+            record = {"ts": f"2026-03-14T09:{second // 60:02d}:{second % 60:02d}Z", "level": "error", "msg": QUOTA}
+            lines.append(json.dumps({**record, field: ENCODINGS["url"](written)}))
+    return "\n".join(lines) + "\n", len(lines)
+
+
+def leaks(core: str, report: str) -> list[str]:
+    """The forms of `core` found in a report: as written, escaped as JSON, HTML and URLs do, and each
+    character escaped; for a card number, its digits with any separators between them."""
+    forms = {core, json.dumps(core)[1:-1], html.escape(core), quote(core, safe="")}
+    forms |= {every_char_escaped(core, "%"), every_char_escaped(core, "u")}
+    found = [form for form in forms if form in report]
+    if core.isdigit() and re.search(r"[ -]?".join(core), report):
+        found.append(f"{core} with separators")
+    return found
+
+
+@pytest.fixture(scope="module")
+def secrets_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("secrets") / "app.log"
+    path.write_text(seeded_secrets()[0])
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["json", "md", "html", "text"])
+def test_no_secret_in_any_encoding_reaches_a_report(fmt: str, secrets_log: Path, logscan_bin: str) -> None:
+    done = run_logscan(logscan_bin, "-f", fmt, "app.log", cwd=secrets_log.parent)
+    assert (done.returncode, done.stderr) == (0, b"")
+    report = done.stdout.decode()
+    assert {kind: leaks(core, report) for kind, (_, core) in SECRETS.items()} == {kind: [] for kind in SECRETS}
+
+
+def test_every_seeded_secret_is_shown_redacted(secrets_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every record in the report, its evidence whole: each secret redacted in every encoding, in
+    every format, and the evidence still readable (a key's prefix and last four, the markers)."""
+    monkeypatch.setattr(model, "pick_evidence", lambda incident: list(incident.events))
+    text, count = seeded_secrets()
+    now = datetime(2026, 3, 14, 12, tzinfo=UTC)
+    analysis = pipeline.run(pipeline.Options((), UTC, now), ruleset.load(), io.BytesIO(text.encode()))
+    assert len(analysis.events) == count
+    report = reporting.build(analysis, "en", UTC)
+    assert sum(len(i.evidence) for i in report.incidents) == count
+    for fmt in reporting.FORMATS:
+        rendered = reporting.render(report, fmt)
+        assert {kind: leaks(core, rendered) for kind, (_, core) in SECRETS.items()} == {kind: [] for kind in SECRETS}
+    md = reporting.render(report, "md")
+    for marker in ("sk-proj-***qRsT", "sk-svcacct-***ZxCv", "Bearer [REDACTED]", "[EMAIL]", "order-[CARD]", "[CARD]-"):
+        assert marker in md
+    assert md.count("project_key/") == len(ENCODINGS)  # each seeded record's evidence is there
+
+
+# --- Markdown injection ------------------------------------------------------------------------------
+
+IMAGE = "![x](https://evil.example/a.png)"
+HOSTILE_NAME = "![x](https:evil.example)@admins`b`|c"  # a file name: no "/" in it
+
+
+def outside_code(md: str) -> str:
+    """The Markdown with its fenced blocks and code spans left out (CommonMark's rules, enough for a
+    report: a fence closes at a run of its own length or more, a span at a run of its own length)."""
+    lines, out, fence = md.split("\n"), [], ""
+    for line in lines:
+        if fence:
+            fence = "" if line.startswith(fence) and not line.strip("`") else fence
+            continue
+        if line.startswith("```"):
+            fence = line[: len(line) - len(line.lstrip("`"))]
+            continue
+        out.append(re.sub(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)", "", line))
+    return "\n".join(out)
+
+
+def test_no_log_derived_value_is_markdown_in_any_section(tmp_path: Path, logscan_bin: str) -> None:
+    """Every section of the Markdown report, fed values from a log and file names that are Markdown
+    (an image, a mention, backticks and a pipe): none of them is markup outside code."""
+    records = [
+        {"ts": f"2026-03-14T09:0{n}:00Z", "level": "error", "msg": QUOTA, "model": IMAGE, "organization": "@admins"}
+        for n in range(3)
+    ]
+    lines = [json.dumps(r) for r in records]
+    lines.append(f"2026-03-14 09:05:00,000 INFO billing.watch: credit purchase succeeded {IMAGE} @admins `x` | y")
+    lines.append("2099-01-01 00:00:00,000 INFO app: stray")
+    (tmp_path / f"{HOSTILE_NAME}.log").write_text("\n".join(lines) + "\n")
+    (tmp_path / f"{HOSTILE_NAME}.gz").write_bytes(
+        gzip.compress(random.Random(7).randbytes(50_000).hex().encode())[:3000]
+    )
+    done = run_logscan(logscan_bin, "-f", "md", "--since", "1d", ".", cwd=tmp_path)
+    assert done.returncode == 4  # the truncated archive
+    md = done.stdout.decode()
+    for value in (IMAGE, "@admins", "evil.example", HOSTILE_NAME):
+        assert value.split("`")[0] in md  # each is in the report ...
+    plain = outside_code(md)
+    for markup in ("![", "](", "@admins", "evil.example", "<img"):
+        assert markup not in plain  # ... but never as markup
+    for row in (line for line in md.split("\n") if line.startswith("| ") and line.count("|") > 2):
+        cells = re.split(r"(?<!\\)\|", row)
+        assert len(cells) in (4, 5, 10), row  # a two-column table, the moments' three, the incidents' eight
+    sections = ("## Summary", "**Input problems**", "**Notes**", "### Impact", "**Why grouped**", "### Timeline")
+    assert all(section in md for section in sections)
+    assert "**Recovery actions seen**" in md and "### Evidence" in md
+
+
+LEAKY_KEY = SECRETS["project_key"][0]
+LEAKY_RULE = f"""
+[[rule]]
+id = "my.leak"
+title = "Invalid key in a log"
+category = "auth"
+severity = "high"
+retryable = false
+keywords = ["invalid key"]
+patterns = ['invalid key \\S+']
+examples.match = ["invalid key {LEAKY_KEY} for zqleakyperson@example.com"]
+examples.no_match = ["all good", "invalid key {LEAKY_KEY} (a failing example quotes it)"]
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("rules", "show", "my.leak", "--rules", "leak.toml"), ("rules", "test", "leak.toml"), ("--rules", "bad.toml")],
+)
+def test_rules_output_and_errors_are_redacted(args: tuple[str, ...], tmp_path: Path, logscan_bin: str) -> None:
+    (tmp_path / "leak.toml").write_text(LEAKY_RULE)
+    (tmp_path / "bad.toml").write_text(LEAKY_RULE.replace("'invalid key \\S+'", f"'(invalid key {LEAKY_KEY}'"))
+    done = run_logscan(logscan_bin, *args, stdin=b"", cwd=tmp_path)
+    said = (done.stdout + done.stderr).decode()
+    assert "sk-proj-***" in said  # the text is there, redacted
+    assert leaks(SECRETS["project_key"][1][:-1], said) == [] and "zqleakyperson" not in said
+    assert done.returncode == {"show": 0, "test": 1}.get(args[1], 3)
+
+
+ENCODED = ["%2D", "%3D", "%40", "%20", "%", "\\u002d", "\\\\u0073", "\\n", '\\"', "\\\\", "\\"]
+SECRETISH = ["sk-", "proj-", "sess-", "AbCdEfGhIjKlMnOpQrSt", "qRsT", "key=", "api_key", ": ", "Bearer ", "eyJhbGciOi"]
+ESCAPED_PIECES = st.lists(
+    st.sampled_from([*ENCODED, *SECRETISH, ".", "@", "a@b.co", "4242", "-", " ", "x", "token_", "例"]), max_size=30
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(ESCAPED_PIECES)
+@example("key=%2D%2D%2D\\u002d%20")
+def test_redaction_of_encoded_text_is_idempotent(text: str) -> None:
+    once = redaction.redact(text)
+    assert redaction.redact(once) == once
