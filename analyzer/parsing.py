@@ -67,13 +67,13 @@ def parse(record: Record, clock: Clock) -> Entry:
     when = parsed.time
     if record.wrapper_time:  # the runtime's capture time: exact, and it always has a zone
         wrapper = timestamps.parse_value(record.wrapper_time, clock)
-        if wrapper is not None and (when is None or timestamps.usable(wrapper)):
+        if wrapper is not None and (when is None or wrapper is not timestamps.UNUSABLE):
             when = wrapper
     if record.wrapper:
         parsed.fields.setdefault("stream", record.stream)
     text = "\n".join(part for part in (parsed.message, parsed.extra, rest) if part)
     name = f"{record.wrapper}+{parsed.format}" if record.wrapper else parsed.format
-    if when is not None and not timestamps.usable(when):  # kept, counted, and placed as an undated record
+    if when is timestamps.UNUSABLE:  # every reader answers a usable time, None or this: kept, counted, undated
         return Entry(record, None, parsed.level, parsed.message, text, name, parsed.fields, bad_time=True)
     return Entry(record, when, parsed.level, parsed.message, text, name, parsed.fields)
 

@@ -20,7 +20,7 @@ _QUOTE = r"(?:\\{0,2}['\"])?"
 _AUTH_HEADER = re.compile(
     rf"(?i)((?<![a-z0-9])(?:Authorization|Proxy-Authorization){_QUOTE}\s*[:=]\s*{_QUOTE}"
     r"(?:(?:Basic|Digest|Token|Negotiate|NTLM)\s+)?)"
-    r"(?!Bearer\b|\[REDACTED\])([^\s'\",}\\]{8,})"
+    r"(?!Bearer\b|\[(?:REDACTED|EMAIL|CARD)\])([^\s'\",}\\]{8,})"
 )
 # A value named as a secret: api-key, x-api-key, Ocp-Apim-Subscription-Key, subscription-key, a name of
 # parts ending in KEY, TOKEN, SECRET or PASSWORD (AZURE_OPENAI_KEY, OPENAI_KEY, id_token), a bare token,
@@ -30,7 +30,7 @@ _API_KEY = re.compile(
     rf"(?i)((?<![a-z0-9])(?:(?:[a-z0-9]+[_.-]){{1,8}}{_SECRET_WORD}|apikey|token|secret|password|passwd)"
     rf"{_QUOTE}\s*[:=]\s*{_QUOTE}|(?<![a-z0-9])key=)"
     # an OpenAI key keeps what _key left of it, and a value redacted is not redacted again
-    r"(?!(?:sk|sess)-[a-z-]*\*\*\*|\[REDACTED\])([^\s'\",;}&\\]{8,})"
+    r"(?!(?:sk|sess)-[a-z-]*\*\*\*|\[(?:REDACTED|EMAIL|CARD)\])([^\s'\",;}&\\]{8,})"
 )
 # A JSON Web Token without "Bearer" before it (`id_token=eyJ...`): its header and payload are base64url
 # JSON objects, so both start "eyJ" ('{"').
@@ -114,9 +114,28 @@ _STEPS: list[_Step] = [
 # is, after one search instead of seven (most evidence lines hold no secret). 13 digits with single
 # separators between them is the least a card number of `_card` takes.
 _MAYBE = re.compile(rf"sk-|sess-|eyJ|(?i:bearer|authorization|{_SECRET_WORD}{_QUOTE}\s*[:=])|@|\d(?:[ -]?\d){{12}}")
-# The least _API_KEY needs, in lower-case ASCII: a name's last word and its separator (one search of
-# about 2 us, where _API_KEY takes 20 in a line full of words).
-_NAMED = re.compile(rf"{_SECRET_WORD}{_QUOTE}\s*[:=]")
+# The least _API_KEY needs, in lower-case ASCII: a name's last word and its separator, looked for after
+# each occurrence of the word (str.find), where _API_KEY takes 20 us in a line full of words.
+_WORDS = ("key", "token", "secret", "password", "passwd")  # _SECRET_WORD's
+_AFTER_WORD = re.compile(rf"{_QUOTE}\s*[:=]")
+
+
+def _named(lower: str) -> bool:
+    """Whether a secret word with its separator is in the (lower-case) text."""
+    if "key" not in lower and "token" not in lower and "secret" not in lower and "passw" not in lower:
+        return False  # (most lines)
+    for word in _WORDS:
+        at = lower.find(word)
+        while at >= 0:
+            after = at + len(word)
+            if lower[after : after + 1] in _SEPARATOR_STARTS and _AFTER_WORD.match(lower, after):
+                return True
+            at = lower.find(word, after)
+    return False
+
+
+# what may come right after the word in _AFTER_WORD: a quote, a backslash before it, a space (ASCII \s), : or =
+_SEPARATOR_STARTS = frozenset({"\\", "'", '"', ":", "="} | {chr(c) for c in range(128) if chr(c).isspace()})
 
 
 _CLASSES = bytes(ord("d") if 48 <= c <= 57 else ord("s") if c in b" -" else ord("x") for c in range(256))
@@ -142,7 +161,7 @@ def _steps_for(text: str) -> list[_Step]:
         steps.append(bearer)
     if "authorization" in lower:
         steps.append(header)
-    if ("key" in lower or "token" in lower or "secret" in lower or "passw" in lower) and _NAMED.search(lower):
+    if _named(lower):
         steps.append(api_key)
     if "eyJ" in text:
         steps.append(jwt)
@@ -163,7 +182,7 @@ def redact(text: str) -> str:
         text = pattern.sub(replacement, text)
     # What is decoded may read as anything from a percent, \u or \x escape; from the others (\n, \")
     # only a line end, a quote, a slash or a backslash: nothing a step needs, only what may come before it.
-    if "%" in text or "\\u" in text or "\\x" in text or (steps and "\\" in text):
+    if ("%" in text or "\\" in text) and (steps or "%" in text or "\\u" in text or "\\x" in text):
         text = _redact_decoded(text)
     return text
 
