@@ -13,7 +13,7 @@ from . import parallel, prefilter, redaction, sources, timelimit, window
 from .correlation import Order, assemble_calls, correlate, input_order
 from .evidence import Texts
 from .framing import Prefilter, frame_blocks
-from .matching import Matcher, MatchStats, extractor_gate, match
+from .matching import Matcher, MatchStats, extractor_gate, match, stopped_note
 from .models import Entry, Event, Incident, Outcome
 from .parsing import parse
 from .prefilter import PatternGate
@@ -139,6 +139,7 @@ def run(
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
         found.sort(key=lambda e: order(e.time, e.source, e.line))
     bounds, notes = _window(options, found, calls, span)
+    notes += [stopped_note(name, count) for name, count in sorted(stats.stopped.items())]
     kept = found if bounds == (None, None) else [e for e in found if window.inside(e.time, bounds)]
     filtered = len(found) - len(kept)
     failures = sum(1 for e in found if e.outcome is not Outcome.SUCCESS)

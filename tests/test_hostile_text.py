@@ -551,6 +551,41 @@ def test_blank_lines_cost_what_lines_without_a_keyword_cost(engine: str, tmp_pat
     assert max(seconds.values()) < 3 * seconds["letters"] + 1.5, seconds
 
 
+BACKTRACKING_RULE = """
+[[rule]]
+id = "user.backtrack"
+title = "A pattern that backtracks catastrophically"
+category = "server_error"
+severity = "low"
+retryable = false
+keywords = ["zork"]
+patterns = ["zork(?:a|a)*b", "zork(.*a){12}x"]
+examples.match = ["zorkab"]
+"""
+
+
+def test_a_slow_rule_is_stopped_after_its_budget_and_named_once(tmp_path: Path, logscan_bin: str) -> None:
+    """200 records that make a user rule backtrack (2 patterns, each stopped at 0.25 s: 100 s before):
+    the rule spends its 5 s and is tried no more; the summary says which and on how many records."""
+    (tmp_path / "slow.toml").write_text(BACKTRACKING_RULE)
+    hostile = "2026-03-14 09:00:00,000 ERROR zork" + "a" * 3000
+    (tmp_path / "app.log").write_text("\n".join([hostile] * 200 + [GOOD]) + "\n")
+    started = time.monotonic()
+    done, report = scan(logscan_bin, tmp_path, (tmp_path / "app.log").read_text(), "--rules", "slow.toml", "-j", "1")
+    assert time.monotonic() - started < 30
+    assert done.returncode == 0
+    summary = report["summary"]
+    assert summary["stopped_rules"] == {"user.backtrack": 190}  # 10 records (20 searches of 0.25 s), then none
+    assert summary["regex_timeouts"] == 20
+    note = (
+        "rule 'user.backtrack' spent 5 s in searches stopped at their time limit and was not tried again: "
+        "190 more record(s) were not searched with it (is a pattern of it slow?)"
+    )
+    assert summary["notes"] == [note]
+    assert done.stderr.decode() == f"logscan: warning: {note}\n"
+    assert [e["rule"] for e in report["events"]] == ["openai.quota.insufficient_quota"]
+
+
 BLANKISH = st.lists(
     st.sampled_from(["", " ", "\t", "  \t", "\r", " \r", "\r\r", " \r x", "a", GOOD, "  File x", "x quota"]),
     max_size=40,

@@ -123,6 +123,7 @@ class Summary:
     problems: tuple[str, ...]
     undetermined: tuple[str, ...]  # absence windows the input ended inside: neither fired nor cleared
     notes: tuple[str, ...]  # how the report was made, where the reader must know it (--since passed over records)
+    stopped_rules: dict[str, int]  # rules past their run's budget of slow searches: records not searched with each
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +306,7 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         problems=tuple(analysis.problems),
         undetermined=tuple(analysis.undetermined),
         notes=tuple(analysis.notes),
+        stopped_rules=dict(sorted(analysis.match_stats.stopped.items())),
     )
 
 
