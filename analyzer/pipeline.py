@@ -139,16 +139,13 @@ def run(
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
         found.sort(key=lambda e: order(e.time, e.source, e.line))
     bounds, notes = _window(options, found, calls, span)
-    notes += [stopped_note(name, count) for name, count in sorted(stats.stopped.items())]
-    kept = found if bounds == (None, None) else [e for e in found if window.inside(e.time, bounds)]
+    kept, left_out = _kept(options, found, bounds)
+    notes += left_out + [stopped_note(name, count) for name, count in sorted(stats.stopped.items())]
     filtered = len(found) - len(kept)
-    failures = sum(1 for e in found if e.outcome is not Outcome.SUCCESS)
     del found  # the attempts that assemble_calls relabels are copies: the originals go now
     assemble_calls(kept)
     successes = _in_order(calls, bounds, order)
     events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
-    if failures and not events:
-        notes.append(window.empty_note(options.bounds, bounds, failures, options.tz))
     correlation = correlate(kept, ruleset, bounds[1] or span.end, successes, order)
     return Analysis(
         all_stats,
@@ -178,6 +175,17 @@ def _window(options: Options, found: list[Event], calls: Successes, span: Span) 
     last = window.last_record(found, calls, (span.end, end_at) if span.end else None)
     notes = [window.stray_note(bounds, last, options.tz)] if last.strays else []
     return window.time_window(bounds, options.tz, last.time, options.now), notes
+
+
+def _kept(options: Options, found: list[Event], bounds: window.Window) -> tuple[list[Event], list[str]]:
+    """The events inside the window, and the note of a window that left out every failure."""
+    if bounds == (None, None):
+        return found, []
+    kept = [e for e in found if window.inside(e.time, bounds)]
+    failures = sum(1 for e in found if e.outcome is not Outcome.SUCCESS)
+    if not failures or any(e.outcome is not Outcome.SUCCESS for e in kept):
+        return kept, []
+    return kept, [window.empty_note(options.bounds, bounds, failures, options.tz)]
 
 
 @dataclass(frozen=True, slots=True)
