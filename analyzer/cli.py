@@ -8,14 +8,26 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from . import __version__, output, parallel, pipeline, prefilter, redaction, reporting, rulecheck, ruleset, templates
+from . import (
+    __version__,
+    output,
+    parallel,
+    pipeline,
+    prefilter,
+    redaction,
+    reporting,
+    rulecheck,
+    ruleset,
+    templates,
+    timestamps,
+)
 from .errors import ExitCode, LogscanError, RuleSetError, UsageError
 from .models import Severity
 
@@ -56,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("interrupted", ExitCode.INTERRUPTED)
     except RuleSetError as exc:
         for problem in exc.problems:  # every problem of every file, one line each
-            click.echo(f"{PROG}: error: {problem.line()}", err=True)
+            _say(f"{PROG}: error: {problem.line()}", err=True)
         return exc.exit_code
     except LogscanError as exc:
         _traceback(exc, args)
@@ -71,8 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(result or 0)
 
 
+def _say(text: str = "", err: bool = False) -> None:
+    """One line of output, redacted: a rule's text, an error or a warning may quote a secret from a log."""
+    click.echo(redaction.redact(text), err=err)
+
+
 def _fail(message: str, code: int) -> int:
-    click.echo(f"{PROG}: error: {message}", err=True)
+    _say(f"{PROG}: error: {message}", err=True)
     return code
 
 
@@ -124,6 +141,12 @@ def _internal_error(exc: Exception, args: Sequence[str]) -> int:
     "--until", default="", help="Only events at or before: an ISO time, or a duration back from the last record."
 )
 @click.option(
+    "--now",
+    "now_text",
+    default="",
+    help="Take this ISO time as now: --since/--until durations count back from it, not from the last record.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
     default=None,
@@ -158,6 +181,7 @@ def scan(
     tz: str,
     since: str,
     until: str,
+    now_text: str,
     fail_on: str | None,
     lang: str | None,
     engine: str,
@@ -175,10 +199,22 @@ def scan(
         check_time_option(name, value, zone)
     out = "" if target == output.STDOUT else target
     if parallel.capped_jobs(jobs) < jobs:
-        click.echo(f"{PROG}: warning: --jobs {jobs}: capped at {parallel.cpus()}, the CPUs logscan may use", err=True)
+        _say(f"{PROG}: warning: --jobs {jobs}: capped at {parallel.cpus()}, the CPUs logscan may use", err=True)
         jobs = parallel.capped_jobs(jobs)
+    now = parse_now(now_text, zone)
     options = ScanOptions(
-        run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs, out),
+        run=pipeline.Options(
+            tuple(paths),
+            zone,
+            now or datetime.now(zone),
+            since,
+            until,
+            engine,
+            not no_redact,
+            jobs,
+            out,
+            now is not None,
+        ),
         format=fmt or _default_format(out),
         output=out,
         rule_paths=rule_paths,
@@ -201,7 +237,7 @@ def execute(options: ScanOptions) -> int:
     if not rules.rules:
         raise UsageError("--rules", _no_rules(options.rule_paths), "name rule files with [[rule]] tables")
     if not options.run.redact:
-        click.echo(f"{PROG}: warning: redaction is off: the report may contain API keys and personal data", err=True)
+        _say(f"{PROG}: warning: redaction is off: the report may contain API keys and personal data", err=True)
     progress = parallel.Progress(sys.stderr) if _terminal(sys.stderr) else None
     try:
         analysis = pipeline.run(options.run, rules, stdin, progress)
@@ -209,7 +245,9 @@ def execute(options: ScanOptions) -> int:
         if progress is not None:
             progress.close()
     for problem in analysis.problems:
-        click.echo(f"{PROG}: warning: {problem}", err=True)
+        _say(f"{PROG}: warning: {problem}", err=True)
+    for note in analysis.notes:
+        _say(f"{PROG}: warning: {note}", err=True)
     report = reporting.build(analysis, options.lang, options.run.tz)
     color = options.format == "text" and not options.output and _terminal(sys.stdout) and "NO_COLOR" not in os.environ
     chunks = reporting.render_chunks(report, options.format, color)
@@ -272,11 +310,13 @@ def parse_zone(text: str) -> tzinfo:
         return datetime.now().astimezone().tzinfo or UTC
     if text.upper() in ("UTC", "Z"):
         return UTC
-    if text[:1] in "+-" and len(text) in (3, 5, 6):
-        digits = text[1:].replace(":", "")
-        if digits.isdigit():
-            sign = -1 if text[0] == "-" else 1
-            return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0)))
+    if text[:1] in ("+", "-"):
+        try:
+            return timestamps.fixed_offset(text)
+        except ValueError:
+            raise UsageError(  # noqa: B904 - the ValueError adds nothing
+                "--tz", f"'{text}' is no offset from UTC", "write one from -23:59 to +23:59, such as +09:00 or -05:30"
+            )
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
@@ -285,10 +325,20 @@ def parse_zone(text: str) -> tzinfo:
         )
 
 
+def parse_now(text: str, zone: tzinfo) -> datetime | None:
+    """--now as a time (in `zone` when it names none), or None when not given."""
+    if not text:
+        return None
+    when = pipeline.option_time("--now", text, zone)
+    if not isinstance(when, datetime):
+        raise UsageError("--now", f"'{text}' is a duration, not a time", "write a time such as 2026-03-14T09:00")
+    return when
+
+
 def check_time_option(name: str, value: str, zone: tzinfo) -> None:
     """Fail early, before reading anything, on a --since/--until that is neither a time nor a duration."""
-    if value and pipeline.parse_duration(value) is None:
-        pipeline.time_window(pipeline.Options((), zone, datetime.now(zone), since=value), None)
+    if value:
+        pipeline.option_time(name, value, zone)
 
 
 # --- logscan rules ... ---------------------------------------------------------------------------
@@ -316,7 +366,7 @@ def rules_list(rule_paths: tuple[str, ...], no_builtin_rules: bool) -> int:
         rows.append((rule.id, category, rule.severity.value, "yes" if rule.retryable else "no", examples))
     _table(rows)
     if loaded.incidents:
-        click.echo()
+        _say()
         incidents = [("INCIDENT RULE", "TYPE", "ROOT CAUSE", "SEVERITY", "EXAMPLES")]
         for inc in loaded.incidents:
             root = inc.category.value if inc.category else "(from events)"
@@ -330,7 +380,7 @@ def rules_list(rule_paths: tuple[str, ...], no_builtin_rules: bool) -> int:
 def _table(rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        _say("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 @rules_group.command("show")
@@ -348,45 +398,43 @@ def rules_show(rule_id: str, rule_paths: tuple[str, ...], no_builtin_rules: bool
     if rule is None:
         close = [r for r in (*(x.id for x in loaded.rules), *(x.id for x in loaded.incidents)) if rule_id in r]
         raise UsageError(rule_id, "no such rule", f"try {close[0]}" if close else f"see '{PROG} rules list'")
-    click.echo(f"id:          {rule.id}\ntitle:       {rule.title}\ndefined at:  {rule.location}")
-    click.echo(f"category:    {rule.category.value if rule.category else '-'}\noutcome:     {rule.outcome.value}")
-    click.echo(f"severity:    {rule.severity.value}\nretryable:   {'yes' if rule.retryable else 'no'}")
-    click.echo(f"confidence:  {rule.confidence}\npriority:    {rule.priority}\nprovider:    {rule.provider}")
-    click.echo(f"remediation: {rule.remediation or '-'}\nkeywords:    {', '.join(rule.keywords)}")
+    _say(f"id:          {rule.id}\ntitle:       {rule.title}\ndefined at:  {rule.location}")
+    _say(f"category:    {rule.category.value if rule.category else '-'}\noutcome:     {rule.outcome.value}")
+    _say(f"severity:    {rule.severity.value}\nretryable:   {'yes' if rule.retryable else 'no'}")
+    _say(f"confidence:  {rule.confidence}\npriority:    {rule.priority}\nprovider:    {rule.provider}")
+    _say(f"remediation: {rule.remediation or '-'}\nkeywords:    {', '.join(rule.keywords)}")
     for label, patterns in (("pattern", rule.patterns), ("unless", rule.unless)):
         for pattern in patterns:
-            click.echo(f"{label}:     {pattern.pattern}")
+            _say(f"{label}:     {pattern.pattern}")
     for label, examples in (("match", rule.examples_match), ("no match", rule.examples_no_match)):
         for example in examples:
-            click.echo(f"{label}:  {example}")
+            _say(f"{label}:  {example}")
     return ExitCode.OK
 
 
 def _show_incident(inc: ruleset.IncidentRule) -> None:
-    click.echo(f"id:          {inc.id}\ntitle:       {inc.title}\ndefined at:  {inc.location}\ntype:        {inc.type}")
-    click.echo(f"root cause:  {inc.category.value if inc.category else '(the most frequent of its events)'}")
-    click.echo(f"severity:    {inc.severity.value if inc.severity else '(the worst of its events)'}")
-    click.echo(f"priority:    {inc.priority}\nremediation: {inc.remediation or '(that of its root rule)'}")
-    click.echo(f"group by:    {', '.join(inc.group_by) or '-'}")
+    _say(f"id:          {inc.id}\ntitle:       {inc.title}\ndefined at:  {inc.location}\ntype:        {inc.type}")
+    _say(f"root cause:  {inc.category.value if inc.category else '(the most frequent of its events)'}")
+    _say(f"severity:    {inc.severity.value if inc.severity else '(the worst of its events)'}")
+    _say(f"priority:    {inc.priority}\nremediation: {inc.remediation or '(that of its root rule)'}")
+    _say(f"group by:    {', '.join(inc.group_by) or '-'}")
     if inc.type == "sequence":
         for n, step in enumerate(inc.steps, 1):
             within = f" within {step.within}" if step.within else ""
-            click.echo(f"step {n}:      {_selection(step.select)}{within}{' (optional)' if step.optional else ''}")
-        click.echo(f"maxspan:     {inc.maxspan}\ntolerance:   {inc.tolerance}")
+            _say(f"step {n}:      {_selection(step.select)}{within}{' (optional)' if step.optional else ''}")
+        _say(f"maxspan:     {inc.maxspan}\ntolerance:   {inc.tolerance}")
     else:
-        click.echo(f"select:      {_selection(inc.select)}")
+        _say(f"select:      {_selection(inc.select)}")
     if inc.type in ("event_count", "value_count"):
         op, threshold = inc.condition
-        click.echo(
-            f"condition:   {inc.field + ' distinct ' if inc.field else ''}{op} {threshold} within {inc.timespan}"
-        )
+        _say(f"condition:   {inc.field + ' distinct ' if inc.field else ''}{op} {threshold} within {inc.timespan}")
         recovery = f"; ends at a success held for {inc.confirm}" if inc.recovery else ""
-        click.echo(f"closes:      after {inc.gap} without an event{recovery}")
+        _say(f"closes:      after {inc.gap} without an event{recovery}")
     if inc.type == "absence":
-        click.echo(f"awaits:      {_selection(inc.not_followed_by)} within {inc.within}")
+        _say(f"awaits:      {_selection(inc.not_followed_by)} within {inc.within}")
     for example in inc.examples:
         events = ", ".join(f"+{int(o.total_seconds())}s {r}" for o, r, _ in example.events)
-        click.echo(f"example:     {events} => {list(example.expect)}")
+        _say(f"example:     {events} => {list(example.expect)}")
 
 
 def _selection(select: ruleset.Selector) -> str:
@@ -423,10 +471,10 @@ def rules_starter(paths: tuple[str, ...], rule_paths: tuple[str, ...], no_builti
     for group in groups:
         rule = loaded.rule(group.rule)
         assert rule is not None  # a generic kind's rule
-        click.echo(f"# {group.count} x {group.rule}, first at {group.example.source}:{group.example.line}")
-        click.echo(templates.starter_rule(group.template, templates.message_line(group.example.text), rule, taken))
+        _say(f"# {group.count} x {group.rule}, first at {group.example.source}:{group.example.line}")
+        _say(templates.starter_rule(group.template, templates.message_line(group.example.text), rule, taken))
     if not groups:
-        click.echo(f"{PROG}: no OpenAI failure without a rule in the input", err=True)
+        _say(f"{PROG}: no OpenAI failure without a rule in the input", err=True)
     _warn(loaded)
     return ExitCode.OK
 
@@ -439,9 +487,9 @@ def rules_test(paths: tuple[str, ...], no_builtin_rules: bool) -> int:
     loaded = ruleset.load(paths, builtin=not no_builtin_rules)
     failures, count = rulecheck.check(loaded)
     for failure in failures:
-        click.echo(f"FAIL {failure.line()}")
+        _say(f"FAIL {failure.line()}")
     _warn(loaded)
-    click.echo(
+    _say(
         f"{count - len(failures)} passed, {len(failures)} failed "
         f"({len(loaded.rules)} rules, {len(loaded.incidents)} incident rules)"
     )
@@ -450,7 +498,7 @@ def rules_test(paths: tuple[str, ...], no_builtin_rules: bool) -> int:
 
 def _warn(loaded: ruleset.RuleSet) -> None:
     for warning in loaded.warnings:
-        click.echo(f"{PROG}: warning: {warning}", err=True)
+        _say(f"{PROG}: warning: {warning}", err=True)
 
 
 def entry_point() -> None:

@@ -39,6 +39,9 @@ _STRUCTURED_FIELDS = {
 
 RECORD_BUDGET = 8 * MATCH_TIMEOUT  # seconds all the patterns tried on one record may take together (one search
 # that timelimit's watchdog bounds may overrun it by one MATCH_TIMEOUT: the budget is checked between searches)
+# Seconds of searches stopped at their time limit one rule (or extractor) may spend in a run, in each process:
+# then it is not tried again, and the records it was not tried on are counted (MatchStats.stopped).
+RULE_BUDGET = 20 * MATCH_TIMEOUT
 EVIDENCE_HEAD = 300  # characters kept from the start of a long record
 EVIDENCE_AROUND = 1100  # and around where its rule matched (the report shows 1,500 at most)
 MAX_FIELD = 500
@@ -49,6 +52,15 @@ SHARED_CHARACTERS = 1024  # a field set remembered is at most this long
 REDACT_MARGIN = 4096
 LONG_RECORD = 1 << 18  # characters: a longer record is matched only around its keywords
 FOCUS = 1 << 14  # characters searched on each side of a keyword in a long record
+
+
+def stopped_note(name: str, records: int) -> str:
+    """What the report says of a rule (or extractor) stopped at RULE_BUDGET."""
+    what = name if name.startswith("extractor ") else f"rule '{name}'"
+    return (
+        f"{what} spent {RULE_BUDGET:g} s in searches stopped at their time limit and was not tried again: "
+        f"{records:,} more record(s) were not searched with it (is a pattern of it slow?)"
+    )
 
 
 def extractor_gate(ruleset: RuleSet, engine: str = "auto") -> PatternGate:
@@ -89,6 +101,8 @@ class MatchStats:
     # by source: records attributed to OpenAI, and records that showed another provider (attribution by source)
     openai_records: dict[str, int] = field(default_factory=dict)
     other_records: dict[str, int] = field(default_factory=dict)
+    spent: dict[str, float] = field(default_factory=dict)  # seconds of searches stopped at their limit, by rule
+    stopped: dict[str, int] = field(default_factory=dict)  # records not tried by a rule past RULE_BUDGET
 
 
 Placed = tuple[Record, Callable[[Record], str] | None]  # a record, and what reads its context
@@ -125,6 +139,7 @@ class Matcher:
         self._names: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple for each set of field names
         self.last_time: dict[str, datetime] = {}  # of each source's last record that had one
         self.deadline = 0.0  # of the record being matched (time.monotonic)
+        self.stopped: set[str] = set()  # rules and extractors past RULE_BUDGET (their names, as MatchStats has them)
         self.spans: list[tuple[int, int]] = []  # where in it patterns are searched
         self._ranked: dict[frozenset[str], tuple[list[Rule], bool]] = {}  # by the keywords found
         self.extractor_gate = gate or extractor_gate(ruleset, engine)  # skips the patterns that cannot match
@@ -175,6 +190,8 @@ class Matcher:
         verdict: Verdict | None = None
         unshown: tuple[Rule, dict[str, str], int] | None = None
         for rule in rules:
+            if self.stopped and self._is_stopped(rule.id):
+                continue
             found = self._try(rule, text)
             if found is None:
                 continue
@@ -205,6 +222,13 @@ class Matcher:
             tally[source] = tally.get(source, 0) + 1
         return verdict
 
+    def _is_stopped(self, name: str) -> bool:
+        """Whether a rule or extractor is past its budget; a record it is not tried on is counted."""
+        if name not in self.stopped:
+            return False
+        self.stats.stopped[name] = self.stats.stopped.get(name, 0) + 1
+        return True
+
     def only_successes(self, text: str) -> list[Rule] | None:
         """The candidate rules of the text when all of them are successful-call rules, else None."""
         rules, calls = self.rank(self.keywords.find(text))
@@ -223,7 +247,7 @@ class Matcher:
                 self.successes.add(rules[0].id, when, source, line, line)
             return
         if len(rules) == 1 and rules[0].single is not None and len(text) <= LONG_RECORD:
-            found = self._single(rules[0], text)  # the usual case: one rule of one pattern
+            found = None if self.stopped and self._is_stopped(rules[0].id) else self._single(rules[0], text)
         else:
             found = self.first(rules, text)
         if found is not None:
@@ -234,7 +258,7 @@ class Matcher:
         try:
             m = timelimit.search(rule.patterns[0], text, 0, len(text), MATCH_TIMEOUT)
         except TimeoutError:
-            self._timed_out(rule.id)
+            self._timed_out(rule.id, MATCH_TIMEOUT)
             return None
         return None if m is None else (rule, {}, m.start())
 
@@ -280,21 +304,31 @@ class Matcher:
     def _search(self, name: str, pattern: regex.Pattern[str], text: str) -> regex.Match[str] | None:
         """The first match in the record's spans, within the pattern's time limit and the record's
         budget; else None, a timeout counted."""
+        limit = 0.0  # (the record's budget spent before the search: it took no time)
         try:
             for start, end in self.spans:
                 left = self.deadline - time.monotonic()
                 if left <= 0:
+                    limit = 0.0
                     raise TimeoutError
-                m = timelimit.search(pattern, text, start, end, min(MATCH_TIMEOUT, left))
+                limit = min(MATCH_TIMEOUT, left)
+                m = timelimit.search(pattern, text, start, end, limit)
                 if m is not None:
                     return m
         except TimeoutError:
-            self._timed_out(name)
+            self._timed_out(name, limit)
         return None
 
-    def _timed_out(self, name: str) -> None:
-        self.stats.timeouts += 1
-        self.stats.timed_out[name] = self.stats.timed_out.get(name, 0) + 1
+    def _timed_out(self, name: str, seconds: float) -> None:
+        """A search stopped at its limit (it took `seconds`, at most) or not tried: counted, and charged
+        to its rule's budget."""
+        stats = self.stats
+        stats.timeouts += 1
+        stats.timed_out[name] = stats.timed_out.get(name, 0) + 1
+        spent = stats.spent[name] = stats.spent.get(name, 0.0) + seconds
+        if spent >= RULE_BUDGET and name not in self.stopped:
+            self.stopped.add(name)
+            stats.stopped.setdefault(name, 0)
 
     def _event(self, rule: Rule, groups: dict[str, str], at: int, entry: Entry) -> Event | None:
         if rule.call_success:
@@ -374,7 +408,7 @@ class Matcher:
         tries, matched = self.extractor_tries, -1
         for index in sorted(self.extractor_gate.possible(entry.text)):  # the patterns that may match, in order
             extractor, label, pattern = tries[index]
-            if extractor == matched:  # the first pattern of an extractor that matches gives its fields
+            if extractor == matched or (self.stopped and self._is_stopped(label)):  # (an extractor's first match)
                 continue
             m = self._search(label, pattern, entry.text)
             if m is not None:

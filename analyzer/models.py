@@ -84,6 +84,7 @@ class Entry:
     text: str  # what rules match: the message plus nested error text and traceback
     format: str  # the detected format name (python, json, logfmt, syslog, ...)
     fields: Mapping[str, str] = field(default_factory=dict)
+    bad_time: bool = False  # a timestamp was there, but no usable time (time is then None)
 
 
 class Fields(Mapping[str, str]):

@@ -64,13 +64,18 @@ def parse(record: Record, clock: Clock) -> Entry:
     """Parse one record; never raises on malformed text (it is parsed as plain text)."""
     head, _, rest = record.text.partition("\n")
     parsed = next(p for p in (fmt(head, clock) for fmt in FORMATS.values()) if p is not None)
+    when = parsed.time
     if record.wrapper_time:  # the runtime's capture time: exact, and it always has a zone
-        parsed.time = timestamps.parse_value(record.wrapper_time, clock) or parsed.time
+        wrapper = timestamps.parse_value(record.wrapper_time, clock)
+        if wrapper is not None and (when is None or wrapper is not timestamps.UNUSABLE):
+            when = wrapper
     if record.wrapper:
         parsed.fields.setdefault("stream", record.stream)
     text = "\n".join(part for part in (parsed.message, parsed.extra, rest) if part)
     name = f"{record.wrapper}+{parsed.format}" if record.wrapper else parsed.format
-    return Entry(record, parsed.time, parsed.level, parsed.message, text, name, parsed.fields)
+    if when is timestamps.UNUSABLE:  # every reader answers a usable time, None or this: kept, counted, undated
+        return Entry(record, None, parsed.level, parsed.message, text, name, parsed.fields, bad_time=True)
+    return Entry(record, when, parsed.level, parsed.message, text, name, parsed.fields)
 
 
 def shortcut_time(
@@ -95,7 +100,8 @@ def shortcut_json(text: str, clock: Clock) -> tuple[datetime, str, str] | None:
     """parse()'s time, format name and Entry.text for an unwrapped one-line record that is a JSON
     object with a time (JSON is the first format parse() tries); None where parse() must decide."""
     parsed = _json(text, clock)
-    if parsed is None or parsed.time is None:
+    # every reader answers a usable time, None or UNUSABLE (parse() counts that one)
+    if parsed is None or parsed.time is None or parsed.time is timestamps.UNUSABLE:
         return None
     return parsed.time, parsed.format, "\n".join(part for part in (parsed.message, parsed.extra) if part)
 
@@ -119,7 +125,14 @@ def _level_in(text: str) -> str:
 # --- JSON lines ----------------------------------------------------------------------------------
 
 _ERROR_KEYS = ("err", "error", "exception", "exc_info", "exc", "stack", "stack_trace", "traceback", "cause")
-_MAX_DEPTH = 4
+_MAX_DEPTH = 4  # levels of a record flattened into fields
+# Error objects are looked for at any depth (`context.job.err.response.data.error.message`, as axios and
+# job queues log them), within a budget a record: levels, objects and arrays looked into, characters taken.
+_ERROR_DEPTH = 32
+_ERROR_NODES = 4096
+_ERROR_CHARS = 64 << 10
+# A record with none of these (no nested object, no key that may name an error) has no error below its top.
+_NESTED = re.compile(r'"(?:err|exc|stack|traceback|cause)')
 
 
 def _json(text: str, clock: Clock) -> _Parsed | None:
@@ -137,7 +150,7 @@ def _json(text: str, clock: Clock) -> _Parsed | None:
     parsed.time = _first(obj, TIME_KEYS, lambda v: timestamps.parse_value(v, clock))
     parsed.level = _first(obj, LEVEL_KEYS, level_of) or ""
     parsed.message = str(_first(obj, MESSAGE_KEYS, lambda v: v if isinstance(v, str) else None) or "")
-    parsed.extra = "\n".join(_error_text(obj))
+    parsed.extra = "\n".join(_error_text(obj, text.find("{", 1) > 0 and _NESTED.search(text) is not None))
     if "__REALTIME_TIMESTAMP" in obj:
         parsed.format = "journald"
     return parsed
@@ -160,29 +173,67 @@ def _flatten(obj: Any, prefix: str, out: dict[str, str], depth: int) -> None:
         out[prefix[:-1]] = obj if isinstance(obj, str) else json.dumps(obj)
 
 
-def _error_text(obj: Mapping[str, Any]) -> list[str]:
-    """Every string inside the error-like values of a JSON record, in order."""
+class _Budget:
+    """What is left of a record's budget for error text: objects and arrays, characters."""
+
+    __slots__ = ("chars", "nodes")
+
+    def __init__(self) -> None:
+        self.nodes, self.chars = _ERROR_NODES, _ERROR_CHARS
+
+    def take(self, out: list[str], text: str) -> None:
+        if self.chars > 0:
+            out.append(text[: self.chars])
+            self.chars -= len(text)
+
+    def enter(self) -> bool:
+        self.nodes -= 1
+        return self.nodes >= 0 and self.chars > 0
+
+
+def _error_text(obj: Mapping[str, Any], nested: bool) -> list[str]:
+    """Every string inside the error-like values of a JSON record, in order: those of its top level
+    first, then, when it may have any (`nested`), those of error objects at any depth below."""
     parts: list[str] = []
+    if not nested and obj.keys().isdisjoint(_ERROR_KEYS):  # the usual record: no error anywhere
+        return parts
+    budget = _Budget()
     for key in _ERROR_KEYS:
         if key in obj:
-            _strings(obj[key], parts, 0)
+            _strings(obj[key], parts, 0, budget)
+    if nested:
+        for key, value in obj.items():
+            if key not in _ERROR_KEYS:
+                _nested_errors(value, parts, 1, budget)
     return parts
 
 
-def _strings(value: Any, out: list[str], depth: int) -> None:
+def _nested_errors(value: Any, out: list[str], depth: int, budget: _Budget) -> None:
+    """The strings of the error-like values inside `value`, in document order; an error value's own
+    errors are its strings already."""
+    if depth >= _ERROR_DEPTH or not isinstance(value, dict | list) or not budget.enter():
+        return
+    for key, inner in value.items() if isinstance(value, dict) else enumerate(value):
+        if key in _ERROR_KEYS and isinstance(value, dict):
+            _strings(inner, out, depth, budget)
+        else:
+            _nested_errors(inner, out, depth + 1, budget)
+
+
+def _strings(value: Any, out: list[str], depth: int, budget: _Budget) -> None:
     if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, dict) and depth < _MAX_DEPTH:
+        budget.take(out, value)
+    elif isinstance(value, dict) and depth < _ERROR_DEPTH and budget.enter():
         for key, inner in value.items():
             if isinstance(inner, str | int) and not isinstance(inner, bool) and key != "message":
-                out.append(f"{key}={inner}")
+                budget.take(out, f"{key}={inner}")
             else:
-                _strings(inner, out, depth + 1)
+                _strings(inner, out, depth + 1, budget)
         if isinstance(value.get("message"), str):
-            out.append(value["message"])
-    elif isinstance(value, list) and depth < _MAX_DEPTH:
+            budget.take(out, value["message"])
+    elif isinstance(value, list) and depth < _ERROR_DEPTH and budget.enter():
         for inner in value:
-            _strings(inner, out, depth + 1)
+            _strings(inner, out, depth + 1, budget)
 
 
 # --- syslog --------------------------------------------------------------------------------------

@@ -6,16 +6,15 @@ import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import BinaryIO, cast
 
-from . import parallel, prefilter, redaction, sources, timelimit, timestamps
+from . import parallel, prefilter, redaction, sources, timelimit, window
 from .correlation import Order, assemble_calls, correlate, fold_reprints, input_order
-from .errors import UsageError
 from .evidence import Texts
 from .framing import Prefilter, frame_blocks
 from .framing.context import Around
-from .matching import BY_SOURCE, Matcher, MatchStats, extractor_gate, match
+from .matching import BY_SOURCE, Matcher, MatchStats, extractor_gate, match, stopped_note
 from .models import Entry, Event, Incident, Outcome
 from .parsing import parse
 from .prefilter import PatternGate
@@ -40,6 +39,12 @@ class Options:
     redact: bool = True
     jobs: int = 0  # processes per large file; 0: the CPU count for files over parallel.MIN_SIZE
     output: str = ""  # the report's file, which must be none of the inputs
+    fixed_now: bool = False  # --now: durations count back from `now`, not from the last record
+
+    @property
+    def bounds(self) -> window.Bounds:
+        """--since, --until and --now."""
+        return window.Bounds(self.since, self.until, self.now if self.fixed_now else None)
 
 
 @dataclass
@@ -62,6 +67,7 @@ class Analysis:
     texts: Texts = field(default_factory=Texts, compare=False)  # the evidence texts the events do not hold
     reprints: int = 0  # failures printed more than once: the prints folded into one event each
     unshown: int = 0  # failures whose record and source show no provider: left out
+    notes: list[str] = field(default_factory=list)  # what the reader must know of how the report was made
 
     @property
     def problems(self) -> list[str]:
@@ -141,8 +147,9 @@ def run(
     order = input_order(s.name for s in all_stats)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
         found.sort(key=lambda e: order(e.time, e.source, e.line))
-    window = time_window(options, span.end)
-    kept = found if window == (None, None) else [e for e in found if _inside(e.time, window)]
+    bounds, notes = _window(options, found, calls, span)
+    kept, left_out = _kept(options, found, bounds)
+    notes += left_out + [stopped_note(name, count) for name, count in sorted(stats.stopped.items())]
     filtered = len(found) - len(kept)
     del found  # the attempts that assemble_calls relabels are copies: the originals go now
     priority = {r.id: r.priority for r in (*ruleset.rules, *ruleset.derived.values())}
@@ -150,9 +157,9 @@ def run(
     kept = fold_reprints(kept, (lambda rule: priority.get(rule, 0), ruleset.derived.__contains__, texts.of))
     reprints = printed - len(kept)
     assemble_calls(kept)
-    successes = _in_order(calls, window, order)
+    successes = _in_order(calls, bounds, order)
     events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
-    correlation = correlate(kept, ruleset, window[1] or span.end, successes, order)
+    correlation = correlate(kept, ruleset, bounds[1] or span.end, successes, order)
     return Analysis(
         all_stats,
         events,
@@ -163,14 +170,37 @@ def run(
         stats,
         ruleset,
         options,
-        window,
+        bounds,
         filtered + len(calls) - len(successes),
         cast(Sequence[datetime], successes.times.select(range(successes.times.dated()))),  # dated ones come first
         correlation.undetermined,
         texts,
         reprints,
         unshown,
+        notes,
     )
+
+
+def _window(options: Options, found: list[Event], calls: Successes, span: Span) -> tuple[window.Window, list[str]]:
+    """--since and --until as times, and the note of the stray records their durations passed over."""
+    bounds = options.bounds
+    if not bounds.counted_back():
+        return window.time_window(bounds, options.tz, span.end, options.now), []
+    end_at = "{}:{}".format(*span.end_at) if span.end_at else ""
+    last = window.last_record(found, calls, (span.end, end_at) if span.end else None)
+    notes = [window.stray_note(bounds, last, options.tz)] if last.strays else []
+    return window.time_window(bounds, options.tz, last.time, options.now), notes
+
+
+def _kept(options: Options, found: list[Event], bounds: window.Window) -> tuple[list[Event], list[str]]:
+    """The events inside the window, and the note of a window that left out every failure."""
+    if bounds == (None, None):
+        return found, []
+    kept = [e for e in found if window.inside(e.time, bounds)]
+    failures = sum(1 for e in found if e.outcome is not Outcome.SUCCESS)
+    if not failures or any(e.outcome is not Outcome.SUCCESS for e in kept):
+        return kept, []
+    return kept, [window.empty_note(options.bounds, bounds, failures, options.tz)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,13 +284,13 @@ def by_source(events: list[Event], stats: MatchStats, calls: Successes) -> tuple
     return kept, len(events) - len(kept)
 
 
-def _in_order(calls: Successes, window: tuple[datetime | None, datetime | None], order: Order) -> Successes:
+def _in_order(calls: Successes, bounds: window.Window, order: Order) -> Successes:
     """The successful calls inside the window, in `order`; as they are when they already are (one
     source, times never going back: the usual log)."""
-    if window == (None, None):
+    if bounds == (None, None):
         inside: list[int] | range = range(len(calls))
     else:
-        inside = [i for i, t in enumerate(calls.times) if _inside(t, window)]
+        inside = [i for i, t in enumerate(calls.times) if window.inside(t, bounds)]
     times = calls.times
     if calls.sources.distinct() <= 1 and times.ascending():
         return calls if isinstance(inside, range) else calls.select(inside)
@@ -287,37 +317,18 @@ def _progressed(blocks: Iterable[bytes], progress: parallel.Progress) -> Iterato
 def _observed(entries: Iterable[Entry], stats: SourceStats, span: Span) -> Iterator[Entry]:
     for entry in entries:
         stats.formats[entry.format] = stats.formats.get(entry.format, 0) + 1
-        span.add(entry.time)
+        if entry.time is None:
+            stats.bad_times += entry.bad_time
+        else:
+            span.add(entry.time, (entry.record.source, entry.record.line))
         yield entry
 
 
-def _inside(when: datetime | None, window: tuple[datetime | None, datetime | None]) -> bool:
-    if when is None:
-        return True
-    since, until = window
-    return (since is None or when >= since) and (until is None or when <= until)
+# what the CLI and tests ask of the pipeline about --since and --until
+parse_duration = window.parse_duration
+option_time = window.option_time
 
 
-def parse_duration(text: str) -> timedelta | None:
-    """A --since/--until duration: `90s`, `15m`, `2h`, `1d`, `1w`, `1h30m`, any case; None when it is not one."""
-    return timestamps.parse_duration(text, timestamps.OPTION_UNITS, ignore_case=True)
-
-
-def time_window(options: Options, last: datetime | None) -> tuple[datetime | None, datetime | None]:
-    """--since and --until as times: ISO times, or durations back from the last record."""
-    return _bound(options.since, "--since", options, last), _bound(options.until, "--until", options, last)
-
-
-def _bound(text: str, name: str, options: Options, last: datetime | None) -> datetime | None:
-    if not text:
-        return None
-    duration = parse_duration(text)
-    if duration is not None:
-        return (last or options.now) - duration
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(  # noqa: B904 - the ValueError adds nothing
-            name, f"cannot read '{text}' as a time or a duration", "use 2026-03-14T09:00 or 2h"
-        )
-    return when if when.tzinfo else when.replace(tzinfo=options.tz)
+def time_window(options: Options, last: datetime | None) -> window.Window:
+    """--since and --until as times: ISO times, or durations back from --now, else the last record."""
+    return window.time_window(options.bounds, options.tz, last, options.now)

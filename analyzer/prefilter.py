@@ -21,7 +21,7 @@ import regex
 from . import cache
 from .cache import cache_dir
 from .errors import UsageError
-from .framing import MARKERS, TRIGGERS, Prefilter
+from .framing import BLANK_RUN, BLANK_RUN_START, INDENTED, MARKERS, TRIGGER_PARTS, TRIGGERS, Prefilter, blank_runs
 
 try:
     import hyperscan
@@ -119,8 +119,9 @@ class RegexPrefilter:
 
     def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
         """The start of each line that has a keyword or a trigger, ascending, each with 0: this
-        engine does not tell successful calls apart (`HyperscanPrefilter.hits`)."""
-        starts: set[int] = set()
+        engine does not tell successful calls apart (`HyperscanPrefilter.hits`); first, (0, BLANK_RUN)
+        when the buffer has a blank line after one that is not."""
+        starts: dict[int, int] = {}
         find, rfind = buffer.find, buffer.rfind
         for anchor, words in self._groups.items():
             alone = words == (anchor,)
@@ -130,7 +131,7 @@ class RegexPrefilter:
                 line_end = find(b"\n", at)
                 end = line_end if line_end >= 0 else len(buffer)
                 if start not in starts and (alone or any(find(w, start, end) >= 0 for w in words)):
-                    starts.add(start)
+                    starts[start] = 0
                 at = find(anchor, end + 1) if line_end >= 0 else -1
         trigger = self._trigger
         for needle in _TRIGGER_NEEDLES:
@@ -138,22 +139,29 @@ class RegexPrefilter:
             while at >= 0:
                 start = at + 1 if needle[0] == 10 else rfind(b"\n", 0, at) + 1
                 if start < len(buffer) and trigger(buffer, start):
-                    starts.add(start)
+                    starts[start] = 0
                 at = find(needle, at + 1)
+        for m in _INDENTED.finditer(buffer):  # lines that start with a space or tab and hold something
+            starts[m.start() + 1] = 0
         for start in (0, rfind(b"\n", 0, max(0, len(buffer) - 1)) + 1):  # no newline before the first line
             if start < len(buffer) and trigger(buffer, start):
-                starts.add(start)
-        return ((start, 0) for start in sorted(starts))
+                starts[start] = 0
+        found = ((start, starts[start]) for start in sorted(starts))
+        return itertools.chain([(0, BLANK_RUN)], found) if _has_blank_run(buffer) else found
+
+
+def _has_blank_run(buffer: bytes) -> bool:
+    """Whether a blank line (with its newline) comes after one that is not (BLANK_RUN_START)."""
+    return any(start > 0 for start, _ in itertools.islice(blank_runs(buffer), 2))  # runs are whole
+
+
+_INDENTED = re.compile(rb"\n" + INDENTED)
 
 
 # Every line TRIGGERS matches holds one of these (a newline before its first byte, or its CRI
 # stream and tag), but the first line of a buffer, which is checked on its own.
 _STREAM_TAGS = [b" stdout ", b" stderr "]
-_TRIGGER_NEEDLES = [
-    b"\n ",
-    b"\n\t",
-    b"\n\n",
-    b"\n\r",
+_TRIGGER_NEEDLES = [  # (indented lines: _INDENTED, which passes over blank ones at the regex engine's speed)
     b'\n{"log":"',
     b'\n{"log": ',
     b'\n{"log":\t',
@@ -181,12 +189,14 @@ class HyperscanPrefilter:
         if hyperscan is None:
             raise UsageError("--engine", "hyperscan is not installed", "pip install hyperscan, or use --engine regex")
         literals = _literals(keywords)
-        expressions = [TRIGGERS, *(_escaped(k) for k in literals)]
+        expressions = [*TRIGGER_PARTS, BLANK_RUN_START, *(_escaped(k) for k in literals)]
+        # (not SINGLEMATCH for BLANK_RUN_START: with it, in this database, Hyperscan missed some)
         flags = [hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY] + [0] * (len(expressions) - 1)
         # What each expression adds to its line's mark: a call keyword its bit (shifted past bit 0);
-        # the triggers and any other keyword bit 0, which makes the line an ordinary hit.
+        # the triggers and any other keyword bit 0, which makes the line an ordinary hit (the blank
+        # lines' expression is seen apart: _BLANK_ID).
         bits = {word.encode(): 2 << i for i, word in enumerate(calls[:CALL_BITS])}
-        marks = [1, *(bits.get(k, 1) for k in literals)]
+        marks = [*(1 for _ in TRIGGER_PARTS), 0, *(bits.get(k, 1) for k in literals)]
         chosen: dict[tuple[str, int], tuple[bytes, int]] = {}  # the patterns it may confirm: expression, flags
         for pattern in confirm:
             hs_flags = confirm_flags(pattern)
@@ -212,14 +222,22 @@ class HyperscanPrefilter:
 
     def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
         """The start of each line that has a keyword or a trigger, ascending, and the bits of its
-        keywords when all of them are successful-call keywords (else 0)."""
+        keywords when all of them are successful-call keywords (else 0); first, (0, BLANK_RUN) when
+        the buffer has a blank line after one that is not."""
         found: list[int] = []
         append, marks = found.append, self._marks
+        blank: list[int] = []
+        blank_id = _BLANK_ID
 
         def on_match(index: int, _start: int, end: int, _flags: int, _context: object) -> None:
-            append(end << _MARK_WIDTH | marks[index])
+            if index == blank_id:  # once a run of blank lines (framing counts them all)
+                blank.append(end)
+            else:
+                append(end << _MARK_WIDTH | marks[index])
 
         self._db.scan(buffer, match_event_handler=on_match)
+        if blank:
+            yield 0, BLANK_RUN
         found.sort()
         line_end, start, mark = -1, 0, 0
         for hit in found:
@@ -240,6 +258,7 @@ class HyperscanPrefilter:
 CALL_BITS = 16  # successful-call keywords the prefilter tells apart; a rule set with more leaves the rest to matching
 CONFIRM_BITS = 8  # successful-call patterns whose match it tells too; the rest are searched by matching
 KEYWORD_BITS = (1 << CALL_BITS) - 1  # of a hit's mark: its call keywords' bits (the confirmed patterns' above)
+_BLANK_ID = len(TRIGGER_PARTS)  # the expression of a blank line after one that is not (its matches are not hits)
 _MARK_WIDTH = CALL_BITS + CONFIRM_BITS + 1
 _MARK_MASK = (1 << _MARK_WIDTH) - 1
 _HIT_MARKS = KEYWORD_BITS << 1 | 1  # a line with none of these is no hit

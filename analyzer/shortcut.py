@@ -27,15 +27,16 @@ class Span:
     start: datetime | None = None
     end: datetime | None = None
     latest: datetime | None = None  # of the last record that had a time
+    end_at: tuple[str, int] | None = None  # the source and line of `end`, where the caller said
 
-    def add(self, when: datetime | None) -> None:
+    def add(self, when: datetime | None, place: tuple[str, int] | None = None) -> None:
         if when is None:
             return
         self.latest = when
         if self.start is None or when < self.start:
             self.start = when
         if self.end is None or when > self.end:
-            self.end = when
+            self.end, self.end_at = when, place
 
 
 class SuccessesShortcut:
@@ -107,7 +108,7 @@ class SuccessesShortcut:
             return False
         formats = self.stats.formats
         formats["timestamped"] = formats.get("timestamped", 0) + 1
-        self.span.add(when)
+        self.span.add(when, (self.source, line_no))
         matched = bool(marks & confirm) if confirm else None
         self.matcher.take_success(rules, text, self.source, line_no, when, matched)
         return True
@@ -162,6 +163,6 @@ class SuccessesShortcut:
             return False
         when, name = known
         self.stats.formats[name] = self.stats.formats.get(name, 0) + 1
-        self.span.add(when)
+        self.span.add(when, (self.source, line_no))
         self.matcher.take_success(rules, text, self.source, line_no, when)
         return True

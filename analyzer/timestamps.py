@@ -1,7 +1,10 @@
 """Timestamps: fast paths for the common layouts, python-dateutil as the fallback.
 
 Every parser returns an aware datetime: a stamp without a zone takes the zone it is given, and a
-stamp without a year takes the latest year that does not put it in the future of `now`.
+stamp without a year takes the latest year that does not put it in the future of `now`. A stamp
+that is there but names no time a report can hold (hour 25, an offset of 24 h, year 9999 at a
+zone's edge) is UNUSABLE; `usable` is the one test of every time that enters an analysis. A leap
+second (`23:59:60`) is the last microsecond of the second before it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,21 @@ MONTHS = {
 }
 _FRACTION_DIGITS = 6
 
+# The instants a report holds: every conversion made of them (to any zone, a rule's window on either
+# side, a minute bucket) stays far inside datetime's years 1 to 9999.
+EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+UNUSABLE = datetime(1, 1, 1, tzinfo=UTC)  # a stamp found, but no usable time: `usable` says no to it
+
+
+def usable(when: datetime) -> bool:
+    """Whether a time can be converted, shifted and compared as an analysis needs: an offset under
+    24 hours and an instant from EARLIEST to LATEST."""
+    try:
+        return EARLIEST <= when < LATEST
+    except (ValueError, OverflowError, TypeError):  # an offset of 24 h or more; no offset at all
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class Clock:
@@ -34,9 +52,27 @@ def _zone(text: str | None, clock: Clock) -> tzinfo:
         return clock.tz
     if text == "Z":
         return UTC
-    sign = -1 if text[0] == "-" else 1
+    zone = _OFFSETS.get(text)
+    if zone is None:
+        zone = fixed_offset(text)
+        if len(_OFFSETS) < 1024:
+            _OFFSETS[text] = zone
+    return zone
+
+
+_OFFSETS: dict[str, timezone] = {}  # the zones of offsets read, by their text (a log has one or two)
+
+
+def fixed_offset(text: str) -> timezone:
+    """The zone of an offset such as `+09:00`, `-0530` or `+09`; ValueError for one that is none
+    (`+24:00`, `+23:60`, `+99:99`: a zone is less than 24 hours from UTC, an hour has 60 minutes)."""
     digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+    if text[:1] not in ("+", "-") or not digits.isdigit() or len(digits) not in (2, 4):
+        raise ValueError(f"not an offset: {text!r}")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"not an offset: {text!r}")
+    return timezone((-1 if text[0] == "-" else 1) * timedelta(hours=hours, minutes=minutes))
 
 
 def _micro(fraction: str | None) -> int:
@@ -64,12 +100,24 @@ def _make(
     hms: tuple[int, int, int],
     micro: int = 0,
     zone: str | None = None,
-) -> datetime | None:
+) -> datetime:
+    """The time of a stamp's fields; UNUSABLE for an impossible one (hour 25, offset 24:00, out of range)."""
+    hour, minute, second = hms
+    if second == 60:  # a leap second: the last instant of the second before
+        second, micro = 59, 999_999
     try:
         year = year if year is not None else _guess_year(month, day, clock)
-        return datetime(year, month, day, *hms, micro, tzinfo=_zone(zone, clock))
-    except ValueError:
-        return None
+        when = datetime(year, month, day, hour, minute, second, micro, tzinfo=_zone(zone, clock))
+    except (ValueError, OverflowError):
+        return UNUSABLE
+    if EARLIEST.year < year < LATEST.year - 1:  # usable in any zone: no need to compare
+        return when
+    return when if usable(when) else UNUSABLE
+
+
+def _loose(when: datetime) -> datetime | None:
+    """A loose layout's answer (two-digit fields, no separators): no stamp where no time converts."""
+    return None if when is UNUSABLE else when
 
 
 def _hms(m: re.Match[str], first: int = 4) -> tuple[int, int, int]:
@@ -108,7 +156,7 @@ def _slashed(m: re.Match[str], clock: Clock) -> datetime | None:
 
 
 def _hdfs(m: re.Match[str], clock: Clock) -> datetime | None:
-    return _make(clock, 2000 + int(m.group(1)), int(m.group(2)), int(m.group(3)), _hms(m))
+    return _loose(_make(clock, 2000 + int(m.group(1)), int(m.group(2)), int(m.group(3)), _hms(m)))
 
 
 def _syslog(m: re.Match[str], clock: Clock) -> datetime | None:
@@ -126,7 +174,7 @@ def _ctime(m: re.Match[str], clock: Clock) -> datetime | None:
 
 
 def _month_day(m: re.Match[str], clock: Clock) -> datetime | None:
-    return _make(clock, None, int(m.group(1)), int(m.group(2)), _hms(m, 3), _micro(m.group(6)))
+    return _loose(_make(clock, None, int(m.group(1)), int(m.group(2)), _hms(m, 3), _micro(m.group(6))))
 
 
 def _epoch(m: re.Match[str], clock: Clock) -> datetime | None:
@@ -166,14 +214,18 @@ _ISO_STARTS: dict[Clock, IsoStart] = {}
 
 
 def leading(text: str, clock: Clock) -> tuple[datetime | None, int]:
-    """The timestamp that starts `text` and where it ends, or (None, 0)."""
+    """The timestamp that starts `text` and where it ends, or (None, 0); UNUSABLE where a stamp is
+    there but no layout reads a usable time in it."""
+    found: tuple[datetime | None, int] = (None, 0)
     for _name, pattern, convert in LEADING:
         m = pattern.match(text)
         if m:
             when = convert(m, clock)
-            if when is not None:
+            if when is UNUSABLE:
+                found = found if found[0] is not None else (when, m.end())
+            elif when is not None:
                 return when, m.end()
-    return None, 0
+    return found
 
 
 class IsoStart:
@@ -271,7 +323,8 @@ class IsoStart:
                 parts = (key[:4], key[5:7], key[8:10], key[11:13], key[14:16], None)
             y, mo, d, h, mi, zone = parts
             when = _make(self.clock, int(y), int(mo), int(d), (int(h), int(mi), 0), 0, zone)  # type: ignore[arg-type]
-            fields = None if when is None else (when.year, when.month, when.day, when.hour, when.minute, when.tzinfo)
+            usable_minute = when is not UNUSABLE
+            fields = (when.year, when.month, when.day, when.hour, when.minute, when.tzinfo) if usable_minute else None
             self.memo[memo_key] = fields
         minute = self.memo[memo_key]
         if minute is None:
@@ -279,7 +332,7 @@ class IsoStart:
         year, month, day, hour, mins, tz = minute
         try:  # positional: datetime() with keywords, or replace(), costs twice as much
             when = datetime(year, month, day, hour, mins, int(second), _micro(fraction), tz)
-        except ValueError:  # second 60: leading() reads no ISO stamp there either
+        except ValueError:  # second 60: leading() reads it as a leap second
             return None
         self.last = (memo_key, second, fraction, when)
         return when
@@ -360,9 +413,15 @@ def find(text: str, clock: Clock) -> tuple[datetime | None, int]:
     return _dateutil(head, clock)
 
 
+_IMPOSSIBLE = " must be in "  # dateutil's word for a field out of its range (hour, minute, second)
+
+
 def _dateutil(head: str, clock: Clock) -> tuple[datetime | None, int]:
     from dateutil import parser as dateutil_parser  # the last resort: most runs never import it
 
+    # What a stamp leaves out is taken from midnight of `now`'s day, never from the clock's time of
+    # day: a date alone is its midnight, and the same input reads the same whenever it is read.
+    default = datetime(clock.now.year, clock.now.month, clock.now.day)
     words = head.split(" ", 4)[:4]
     for n in range(len(words), 0, -1):
         candidate = " ".join(words[:n]).strip("[]")
@@ -371,10 +430,13 @@ def _dateutil(head: str, clock: Clock) -> tuple[datetime | None, int]:
         try:
             with warnings.catch_warnings():  # "tzname INFO identified but not understood" is no news for the user
                 warnings.simplefilter("ignore")
-                when = dateutil_parser.parse(candidate, default=clock.now.replace(tzinfo=None, microsecond=0))
-        except (ValueError, ArithmeticError):  # ArithmeticError: OverflowError, decimal.InvalidOperation
+                when = dateutil_parser.parse(candidate, default=default)
+            when = when if when.tzinfo else when.replace(tzinfo=clock.tz)
+        except (ValueError, ArithmeticError) as exc:  # ArithmeticError: OverflowError, decimal.InvalidOperation
+            if _IMPOSSIBLE in str(exc):  # "hour must be in 0..23": a stamp, with no time in it
+                return UNUSABLE, len(" ".join(words[:n]))
             continue
-        return (when if when.tzinfo else when.replace(tzinfo=clock.tz)), len(" ".join(words[:n]))
+        return (when if usable(when) else UNUSABLE), len(" ".join(words[:n]))
     return None, 0
 
 
@@ -402,9 +464,10 @@ def from_epoch(value: float) -> datetime | None:
     for scale in (1, 1e3, 1e6, 1e9):
         if abs(value) < 1e11 * scale:
             try:
-                return datetime.fromtimestamp(value / scale, UTC)
+                when = datetime.fromtimestamp(value / scale, UTC)
             except (OverflowError, OSError, ValueError):
-                return None
+                return UNUSABLE
+            return when if usable(when) else UNUSABLE
     return None
 
 
@@ -419,11 +482,16 @@ def _duration_pattern(units: tuple[str, ...], ignore_case: bool) -> re.Pattern[s
     return re.compile(r"(\d+(?:\.\d+)?)(" + "|".join(longest_first) + ")", re.I if ignore_case else 0)
 
 
+MAX_DURATION = timedelta(days=36_500)  # 100 years: a usable time shifted by it is still far inside datetime's range
+
+
 def parse_duration(text: str, units: tuple[str, ...] = RULE_UNITS, ignore_case: bool = False) -> timedelta | None:
-    """`500ms`, `90s`, `15m`, `2h`, `1d`, `1h30m` (spaces ignored); None when the text is not one."""
+    """`500ms`, `90s`, `15m`, `2h`, `1d`, `1h30m` (spaces ignored); None when the text is not one, or
+    is longer than MAX_DURATION."""
     pattern = _duration_pattern(units, ignore_case)
     compact = text.replace(" ", "")
     parts = pattern.findall(compact)
     if not parts or pattern.sub("", compact):
         return None
-    return timedelta(seconds=sum(float(n) * _DURATION_SECONDS[u.lower()] for n, u in parts))
+    seconds = sum(float(n) * _DURATION_SECONDS[u.lower()] for n, u in parts)
+    return timedelta(seconds=seconds) if seconds <= MAX_DURATION.total_seconds() else None

@@ -493,7 +493,7 @@ def test_an_unreadable_folder_as_the_argument_exits_4(logscan_bin: str, shared_d
     done = unprivileged(logscan_bin, "-f", "md", arg, cwd=shared_dir)
     assert done.returncode == ExitCode.INPUT, done.stderr
     assert done.stderr == b"logscan: warning: locked: cannot read: Permission denied\n"
-    assert b"- locked: cannot read: Permission denied" in done.stdout  # the summary's input problems
+    assert b"- `locked: cannot read: Permission denied`" in done.stdout  # the summary's input problems
 
 
 def test_a_folder_whose_listing_fails_is_named_in_process(

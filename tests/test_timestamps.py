@@ -13,6 +13,7 @@ from analyzer.successes import keyed_time
 from analyzer.timestamps import (
     LEADING,
     MONTHS,
+    UNUSABLE,
     Clock,
     IsoStart,
     StampKeys,
@@ -20,6 +21,7 @@ from analyzer.timestamps import (
     from_epoch,
     leading,
     parse_value,
+    usable,
 )
 
 JST = timezone(timedelta(hours=9))
@@ -72,8 +74,9 @@ def test_text_without_a_leading_stamp() -> None:
     assert leading("GET /healthz 200", CLOCK) == (None, 0)
 
 
-def test_invalid_dates_are_not_stamps() -> None:
-    assert leading("2026-02-30 10:00:00 x", CLOCK) == (None, 0)
+def test_invalid_dates_are_stamps_of_no_usable_time() -> None:
+    assert leading("2026-02-30 10:00:00 x", CLOCK) == (UNUSABLE, 20)
+    assert not usable(UNUSABLE)
     assert leading("Foo 14 15:16:01 x", CLOCK) == (None, 0)
 
 
@@ -176,8 +179,8 @@ def test_syslog_year_slack_holds_across_month_and_year_ends(now: datetime, text:
     assert when is not None and when.year == year
 
 
-def test_leap_day_of_a_non_leap_year_is_not_a_stamp() -> None:
-    assert leading("Feb 29 12:00:00 x", Clock(JST, datetime(2026, 3, 14, tzinfo=JST))) == (None, 0)
+def test_leap_day_of_a_non_leap_year_is_no_usable_time() -> None:
+    assert leading("Feb 29 12:00:00 x", Clock(JST, datetime(2026, 3, 14, tzinfo=JST))) == (UNUSABLE, 15)
 
 
 @settings(max_examples=200, deadline=None)

@@ -25,12 +25,12 @@ def fold_reprints(events: list[Event], judge: Judge) -> list[Event]:
     """One failure printed several times is one event: the message and then its traceback, a
     wrapper's re-raise, each hard-wrapped line that holds its status. Of two failure events next to
     each other in one source (no event of that source between them, the second starting at most
-    REPRINT_LINES lines after the first ends, their times within REPRINT_TIME or unknown, their texts
-    not the same: the same line twice is two calls failing alike) that tell the same failure (of one
-    family; or one of them a generic rule's, and no two statuses), the one whose rule has the higher
-    priority (then the first) is kept. Attempts (transport lines, retry notices) are tries of a call,
-    never reprints. `judge`: a rule's priority, whether it is generic, and an event's text. The events
-    kept, in order; the folded ones are left out."""
+    REPRINT_LINES lines after the first ends, their times within REPRINT_TIME or unknown; of two rules,
+    or one of them a record of several lines: the same one-line print twice is two calls failing
+    alike) that tell the same failure (of one family; or one of them a generic rule's, and no two
+    statuses), the one whose rule has the higher priority (then the first) is kept. Attempts
+    (transport lines, retry notices) are tries of a call, never reprints. `judge`: a rule's priority,
+    whether it is generic, and an event's text. The events kept, in order; the folded ones are left out."""
     priority = judge[0]
     kept: list[Event] = []
     last: dict[str, int] = {}  # by source: the index in `kept` of its last event
@@ -55,9 +55,9 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
         return False
     if before.time is not None and event.time is not None and abs(event.time - before.time) > REPRINT_TIME:
         return False
-    _, generic, text = judge
-    if text(before) == text(event):
-        return False
+    _, generic, _ = judge
+    if before.rule == event.rule and before.line == before.end_line and event.line == event.end_line:
+        return False  # the same one-line print twice: two calls failing alike
     if _family(before.category) is _family(event.category):
         return True
     statuses = {before.fields.get("status"), event.fields.get("status")} - {None, ""}

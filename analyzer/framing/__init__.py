@@ -7,13 +7,36 @@ the triggers, a one-line record and is only counted.
 """
 
 from .blocks import Prefilter, Shortcut, frame_blocks, last_boundary
-from .lines import MARKERS, TRIGGERS, count_undecodable, frame_lines, kind, split_lines, unwrap, wrapped
+from .lines import (
+    BLANK_LINE,
+    BLANK_RUN,
+    BLANK_RUN_START,
+    INDENTED,
+    MARKERS,
+    TRIGGER_PARTS,
+    TRIGGERS,
+    blank_run_end,
+    blank_runs,
+    count_undecodable,
+    frame_lines,
+    kind,
+    split_lines,
+    unwrap,
+    wrapped,
+)
 
 __all__ = [
+    "BLANK_LINE",
+    "BLANK_RUN",
+    "BLANK_RUN_START",
+    "INDENTED",
     "MARKERS",
     "TRIGGERS",
+    "TRIGGER_PARTS",
     "Prefilter",
     "Shortcut",
+    "blank_run_end",
+    "blank_runs",
     "count_undecodable",
     "frame_blocks",
     "frame_lines",

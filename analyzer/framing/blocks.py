@@ -4,21 +4,24 @@ every other line is, by construction of the triggers, a one-line record and is o
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from typing import Protocol
 
 from ..models import Record
 from ..sources import MAX_CARRY, SourceStats
-from .context import Around
+from .context import PRIOR, Around
 from .lines import (
     _CRI_HEAD,
     _PLAIN_DATED,
+    BLANK_LINE,
+    BLANK_RUN,
     _decode_line,
     _is_boundary,
+    blank_run_end,
     count_undecodable,
-    frame_lines,
-    split_lines,
+    frame_data,
     wrapped,
 )
 
@@ -77,7 +80,7 @@ def frame_blocks(
     counted, not yielded. Each record is placed in `around` as it is yielded, for its context.
     """
     engines = (prefilter, shortcut, around or Around())
-    carry, line_no = b"", 1
+    carry, line_no, framed = b"", 1, b""
     first = edges[0]
     for block in blocks:
         buffer = carry + block if carry else block
@@ -88,21 +91,26 @@ def frame_blocks(
         if cut == 0:
             carry = buffer
             continue
+        engines[2].before(framed, buffer)
         line_no += yield from _frame_buffer(buffer, cut, source, stats, engines, line_no, first, False)
-        carry, first = buffer[cut:], False
+        carry, first, framed = buffer[cut:], False, buffer[max(0, cut - PRIOR) : cut]
     if carry:
         if split_end:  # a piece of a stream that ends where the whole stream's framing split a record
             stats.splits.append(line_no)
+        engines[2].before(framed, carry)
         yield from _frame_buffer(carry, len(carry), source, stats, engines, line_no, first, edges[1])
 
 
 def last_boundary(buffer: bytes) -> int:
     """Where the carry to the next block starts: the last record, with the one before it when
-    the last has no timestamp (its event inherits the time of the record before). 0 when the
-    buffer, whose start is taken as a boundary, has no other."""
+    the last has no timestamp and that one has (its event inherits the time of the record before,
+    and `_regions` takes that record too). 0 when the buffer, whose start is taken as a boundary,
+    has no other."""
     start = _boundary_before(buffer, _last_line_start(buffer))
     if start > 0 and buffer[start : start + 1] not in _STAMPED:
-        start = _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1)
+        before = _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1)
+        if buffer[before : before + 1] in _STAMPED or before == 0:
+            start = before
     return start
 
 
@@ -128,9 +136,10 @@ def _frame_buffer(
         yield from _in_context(_frame_region(buffer, source, stats, line_no), whole, 0, line_no, around)
         return newlines
     pos, start_no = 0, line_no
-    for ls, le, calls in _regions(buffer, prefilter, first, last):
+    blanks, regions = _blank_hint(_regions(buffer, prefilter, first, last))
+    for ls, le, calls in regions:
         skipped = buffer.count(b"\n", pos, ls)
-        stats.records += skipped
+        stats.records += skipped - len(BLANK_LINE.findall(buffer, pos, ls)) if blanks else skipped
         line_no += skipped
         newline = buffer.find(b"\n", ls, le)
         if newline < 0 or newline == le - 1:  # one line: one record, whatever kind of line it is
@@ -153,9 +162,21 @@ def _frame_buffer(
     if shortcut is not None:
         shortcut.flush()
     rest = buffer.count(b"\n", pos)
-    stats.records += rest + (0 if unended == 0 or pos == len(buffer) else 1)
+    stats.records += rest - len(BLANK_LINE.findall(buffer, pos)) if blanks else rest
+    stats.records += 0 if unended == 0 or pos == len(buffer) else 1
     stats.lines += line_no - start_no + rest + unended
     return line_no - start_no + rest
+
+
+def _blank_hint(regions: Iterator[tuple[int, int, int]]) -> tuple[bool, Iterator[tuple[int, int, int]]]:
+    """Whether `_regions` says the buffer has a blank line after another (its first item), and the
+    regions."""
+    first = next(regions, None)
+    if first is None:
+        return False, regions
+    if first[2] == BLANK_RUN:
+        return True, regions
+    return False, itertools.chain([first], regions)
 
 
 def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) -> Iterator[Record]:
@@ -165,7 +186,7 @@ def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) ->
         stats.framed += 1
         yield _one_line_record(data[:newline] if newline >= 0 else data, source, line_no)
         return
-    for rec in frame_lines(split_lines(data), source, line_no):
+    for rec in frame_data(data, source, line_no):
         stats.records += 1
         stats.framed += 1
         yield rec
@@ -202,9 +223,16 @@ def _one_line_record(data: bytes, source: str, line_no: int) -> Record:
 
 def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> Iterator[tuple[int, int, int]]:
     """Spans [start, end) of complete records around each hit, in order, not overlapping; each with
-    the hit's successful-call keyword bits when it is a region of that one line, else 0."""
-    hits: Iterable[tuple[int, int]] = prefilter.hits(buffer)
-    if first:
+    the hit's successful-call keyword bits when it is a region of that one line, else 0. And, as an
+    empty span with BLANK_RUN, that the prefilter found a blank line after another in the buffer: a
+    blank line is no record of its own, and the caller counts those outside the regions."""
+    hits: Iterator[tuple[int, int]] = iter(prefilter.hits(buffer))
+    hint = next(hits, None)
+    if hint is not None and hint[1] == BLANK_RUN:  # (a prefilter gives it first) a line may be blank
+        yield 0, 0, BLANK_RUN
+    elif hint is not None:
+        hits = itertools.chain([hint], hits)
+    if first or _blank_at(buffer, 0):  # a buffer that starts with a blank line: a record (and not a run)
         hits = _with(hits, (0, 0))
     end = 0
     for hit, calls in hits:
@@ -218,8 +246,11 @@ def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> It
             continue
         start = _boundary_before(buffer, line_start)
         if start > end and buffer[start : start + 1] not in _STAMPED:
-            # No timestamp at its start: take the record before too, whose time the event inherits.
-            start = max(end, _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1))
+            # No timestamp at its start: take the record before too, whose time the event inherits
+            # (when it has one: else there is nothing to inherit, and a cut may fall between them).
+            before = _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1)
+            if buffer[before : before + 1] in _STAMPED:
+                start = max(end, before)
         end = _region_end(buffer, hit)
         yield start, end, 0
     if last and end < len(buffer):
@@ -254,7 +285,34 @@ _AFTER_TWO_HEADS = re.compile(_SIMPLE + rb"[^\n]*\n" + _SIMPLE + rb"[^\n]*\n" + 
 def _boundary_before(buffer: bytes, start: int) -> int:
     while start > 0 and not _is_boundary(buffer, start):
         start = buffer.rfind(b"\n", 0, start - 1) + 1
+        if buffer[start] in _BLANK_FIRST and _BLANK_LINE.match(buffer, start):  # (no blank line is a boundary:
+            start = _run_start(buffer, start)  # its whole run is passed at once)
     return start
+
+
+def _blank_at(buffer: bytes, start: int) -> bool:
+    """Whether the line at `start` is blank (and ends in a newline)."""
+    return start < len(buffer) and buffer[start] in _BLANK_FIRST and _BLANK_LINE.match(buffer, start) is not None
+
+
+_BLANK_FIRST = frozenset(b" \t\r\n")
+_BLANK_LINE = re.compile(rb"[ \t]*\r?\n")
+
+
+def _run_start(buffer: bytes, start: int) -> int:
+    """The first line of the run of blank lines that holds the blank line at `start`: found by what
+    lies before it that is not a space, tab, CR or newline (looked at in growing pieces), and then
+    checked; a line of those that is not blank (a CR inside it) leaves it a line at a time."""
+    width, low = 256, start
+    while low > 0:
+        low = max(0, start - width)
+        kept = len(buffer[low:start].rstrip(b" \t\r\n"))
+        if kept:
+            low += kept
+            break
+        width *= 4
+    first = buffer.find(b"\n", low) + 1 if low else 0  # after the line of the last other byte
+    return first if blank_run_end(buffer, first) > start else start
 
 
 def _with(hits: Iterable[tuple[int, int]], first: tuple[int, int]) -> Iterator[tuple[int, int]]:
@@ -266,6 +324,8 @@ def _region_end(buffer: bytes, hit: int) -> int:
     end = buffer.find(b"\n", hit) + 1 or len(buffer)
     while end < len(buffer) and not _is_boundary(buffer, end):
         end = buffer.find(b"\n", end) + 1 or len(buffer)
+        if end < len(buffer) and buffer[end] in _BLANK_FIRST:  # no blank line is a boundary: its whole
+            end = blank_run_end(buffer, end)  # run is passed at once
     return end
 
 

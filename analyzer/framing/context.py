@@ -20,6 +20,7 @@ from .lines import _decode_line, wrapped
 CONTEXT_LINES = 12  # lines taken on each side at the most
 CONTEXT_CHARS = 4096  # characters taken on each side at the most
 LINE_CHARS = 1024  # characters of one context line
+PRIOR = 2 * CONTEXT_CHARS  # bytes of the lines before a buffer kept for the context of its first records
 
 # The start of a line that begins a record of its own: a time (a digit), a JSON object, a bracketed or
 # syslog head, a level word, a traceback.
@@ -45,16 +46,24 @@ class Around:
     on it), so a record costs no more than that, and its context is read only when the record alone
     does not tell whose failure it shows."""
 
-    __slots__ = ("_at", "_buffer")
+    __slots__ = ("_at", "_buffer", "_prior", "_prior_of")
 
     def __init__(self) -> None:
         self._buffer = b""
         self._at: tuple[str, int, int, int] = ("", -1, 0, 0)  # source, first line, start, end
+        self._prior = self._prior_of = b""  # the lines framed just before a buffer, and that buffer
 
     def at(self, buffer: bytes, start: int, end: int, record: Record) -> Record:
         """Framing: `record` spans buffer[start:end]; the record, to yield."""
         self._buffer, self._at = buffer, (record.source, record.line, start, end)
         return record
+
+    def before(self, framed: bytes, buffer: bytes) -> None:
+        """Framing: `framed` ended just before `buffer` starts (its last PRIOR bytes are kept, from a
+        line's start), for the context of a record at the buffer's start."""
+        tail = framed[-PRIOR:]
+        cut = tail.find(b"\n") + 1 if len(framed) > PRIOR else 0
+        self._prior, self._prior_of = tail[cut:], buffer
 
     def of(self, record: Record) -> str:
         """The context of `record` when it is the last framed (else "": it was framed elsewhere)."""
@@ -63,20 +72,23 @@ class Around:
             return ""
         text = record.text
         newline = text.find("\n")
-        return context(self._buffer, start, end, text if newline < 0 else text[:newline])
+        prior = self._prior if self._prior_of is self._buffer else b""
+        return context(self._buffer, start, end, text if newline < 0 else text[:newline], prior)
 
 
-def context(buffer: bytes, start: int, end: int, first: str) -> str:
+def context(buffer: bytes, start: int, end: int, first: str, prior: bytes = b"") -> str:
     """The context of the record whose lines span buffer[start:end] (end: past its last newline, or the
-    buffer's end), its first line's text `first`."""
-    before = list(_before(buffer, start)) if start > 0 and not headlike(first) else []
+    buffer's end), its first line's text `first`; `prior`: lines that came just before the buffer."""
+    before = list(_before(buffer, start, prior)) if (start > 0 or prior) and not headlike(first) else []
     after = list(_after(buffer, end)) if end < len(buffer) else []
     return "\n".join([*reversed(before), *after])
 
 
-def _before(buffer: bytes, start: int) -> Iterator[str]:
+def _before(buffer: bytes, start: int, prior: bytes = b"") -> Iterator[str]:
     taken = 0
     for _ in range(CONTEXT_LINES):
+        if start <= 0 and prior:  # on into the lines before the buffer
+            buffer, start, prior = prior, len(prior), b""
         if start <= 0 or taken >= CONTEXT_CHARS:
             return
         line_start = buffer.rfind(b"\n", 0, start - 1) + 1

@@ -119,6 +119,7 @@ class Summary:
     regex_timeouts: int
     filtered_out: int
     unparsed: int  # records no format recognised (parsed as plain text)
+    bad_times: int  # records whose timestamp names no usable time: kept without one
     skipped: int  # records with no rule keyword: counted, but neither framed nor parsed
     sources: tuple[SourceView, ...]
     problems: tuple[str, ...]
@@ -126,6 +127,8 @@ class Summary:
     excluded: dict[str, int]  # failures that other providers answered (not OpenAI's), by provider
     reprints: int  # prints of a failure already printed, folded into its event
     unshown: int  # failures of OpenAI's shape whose log shows no provider: left out
+    notes: tuple[str, ...]  # how the report was made, where the reader must know it (--since passed over records)
+    stopped_rules: dict[str, int]  # rules past their run's budget of slow searches: records not searched with each
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +358,7 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         regex_timeouts=analysis.match_stats.timeouts,
         filtered_out=analysis.filtered_out,
         unparsed=sum(s.formats.get("text", 0) for s in analysis.sources),
+        bad_times=sum(s.bad_times for s in analysis.sources),
         skipped=sum(s.records - s.framed for s in analysis.sources),
         sources=tuple(_source(s) for s in analysis.sources),
         problems=tuple(analysis.problems),
@@ -362,6 +366,8 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         excluded=dict(sorted(analysis.match_stats.excluded.items())),
         reprints=analysis.reprints,
         unshown=analysis.unshown,
+        notes=tuple(analysis.notes),
+        stopped_rules=dict(sorted(analysis.match_stats.stopped.items())),
     )
 
 

@@ -175,12 +175,14 @@ def _path(counts: Counter[int], t0: datetime, x: Callable[[datetime], float], wi
 def ticks(t0: datetime, t1: datetime, x: Callable[[datetime], float]) -> tuple[Tick, ...]:
     """Round times across the span, at most MAX_TICKS; the date shown where the day changes."""
     minutes = (t1 - t0).total_seconds() / 60
-    step = next((s for s in TICK_STEPS if minutes / s <= MAX_TICKS), TICK_STEPS[-1])
+    # past a week a tick, whole days (a span of years has no more ticks either)
+    step = next((s for s in TICK_STEPS if minutes / s <= MAX_TICKS), -(-minutes // (MAX_TICKS * 1440)) * 1440)
     local_midnight = t0.replace(hour=0, minute=0)
     first = local_midnight + ((t0 - local_midnight) // (step * MINUTE) + 1) * step * MINUTE
     out, when, day = [], first, t0.date()
     while when < t1:
         label = f"{when:%H:%M}" if when.date() == day else f"{when:%m-%d %H:%M}"
+        label = label if step <= TICK_STEPS[-1] else f"{when:%Y-%m-%d}"
         day = when.date()
         out.append(Tick(x(when), label))
         when += step * MINUTE

@@ -11,7 +11,8 @@ import base64
 import hashlib
 import itertools
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -134,7 +135,8 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         fence=fence,
         md_cell=md_cell,
-        code_span=code_span,
+        md_code=md_code,
+        md_codes=md_codes,
         percent=i18n.percent,
         num=i18n.number,
         clock=i18n.clock,
@@ -188,19 +190,36 @@ def _backtick_runs(text: str) -> list[str]:
     return runs + ([current] if current else [])
 
 
-def code_span(value: object) -> str:
-    """A Markdown code span that no backtick inside can close, safe in a table cell."""
-    text = str(value).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-    longest = max((len(run) for run in _backtick_runs(text)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
 def md_cell(value: object) -> str:
-    """A value safe inside a Markdown table cell: pipes escaped, no line breaks, no HTML."""
-    text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """A value of logscan's own (a title, a label) safe in Markdown prose or a table cell: every
+    character that could start markup escaped, no line breaks, no HTML. Text from a log goes in
+    `md_code`: an escaped `@name` is still a mention on GitHub."""
+    text = _MD_MARKUP.sub(r"\\\g<0>", str(value).replace("\r", " ").replace("\n", " "))
     return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+# What can start inline markup: a link or an image needs "[", emphasis "*" or a "_" at a word's edge
+# (inside a word it is none), a mention "@", a reference "#"; "|" ends a table cell.
+_MD_MARKUP = re.compile(r"[\\`*\[\]|~@#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def md_code(value: object, cell: bool = True) -> str:
+    """Text from a log as a Markdown code span, where nothing is markup: no link, no image, no
+    mention, no HTML. On one line; in a table cell (`cell`) its pipes escaped, as GFM wants even
+    inside a span. Empty for an empty value."""
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    if cell:
+        text = text.replace("|", "\\|")
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in _backtick_runs(text)), default=0) + 1)
+    pad = " " if text[0] in "` " or text[-1] in "` " else ""  # a span loses one space each side
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_codes(values: Iterable[object]) -> str:
+    """Each value a code span, comma-separated; `-` for none."""
+    return ", ".join(md_code(v) for v in values if str(v)) or "-"
 
 
 # --- HTML ----------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ class SourceStats:
     records: int = 0
     framed: int = 0  # records framed and parsed; the others held no keyword and could match no rule
     undecodable: int = 0
+    bad_times: int = 0  # records whose timestamp names no usable time (hour 25, offset +24:00, year 9999)
     split_lines: int = 0
     formats: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
