@@ -18,6 +18,8 @@ from ..pipeline import Analysis
 from ..ruleset import RuleSet
 from ..templates import template_of
 from . import i18n
+from .enrich import enrich
+from .support import SupportView
 from .timeline import Moment, Span, Stamp, Timeline, build_timeline, moments, spans
 
 SCHEMA = "logscan.report/1"
@@ -91,6 +93,11 @@ class IncidentView:
     grouped_text: str
     moments: tuple[Moment, ...]
     spans: tuple[Span, ...]
+    # in the JSON again; set after the rest (enrich.py):
+    fingerprint: str = ""  # the same in every run that finds this incident (fingerprint.py)
+    first_seen: str | None = None  # its start: when it was first seen
+    last_seen: str | None = None
+    support: SupportView | None = None  # the block for OpenAI support (support.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +178,7 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
     at = lambda when: _iso(when, tz)  # noqa: E731
     visible = bool(analysis.success_times)
     incidents = tuple(_incident(i, analysis.ruleset, lang, at, visible, analysis.texts) for i in analysis.incidents)
+    incidents = enrich(incidents, analysis)
     summary = _summary(analysis, len(incidents), at, tz)
     text = i18n.messages(lang)
     return Report(

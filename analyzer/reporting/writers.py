@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from .. import resources
-from . import i18n
+from . import i18n, support
 from .model import INCIDENT_VIEW_ONLY, VIEW_ONLY, IncidentView, Report
 from .timeline import mermaid_label, mermaid_time
 
@@ -144,6 +144,7 @@ def environment() -> jinja2.Environment:
         when=_in_lang(i18n.when),
     )
     env.globals["peak"] = peak
+    env.globals["support_rows"] = support.rows
     return env
 
 
