@@ -35,6 +35,8 @@ class ScanOptions:
     fail_on: str
     lang: str
     debug: bool
+    baseline: str = ""  # an earlier JSON report to compare with
+    fail_on_new: bool = False  # --fail-on counts new (and regressed) incidents only
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,6 +143,8 @@ def _internal_error(exc: Exception, args: Sequence[str]) -> int:
     help="Processes per input [default: 0, the CPU count for inputs over 4 MB, else 1].",
 )
 @click.option("--no-redact", is_flag=True, help="Keep API keys, tokens, e-mails and card numbers in the report.")
+@click.option("--baseline", default="", help="An earlier JSON report: mark incidents new, known, regressed, gone.")
+@click.option("--fail-on-new", is_flag=True, help="With --fail-on: count only incidents new since --baseline.")
 @click.option(
     "--debug",
     "--traceback",
@@ -163,6 +167,8 @@ def scan(
     engine: str,
     jobs: int,
     no_redact: bool,
+    baseline: str,
+    fail_on_new: bool,
     debug: bool,
 ) -> ScanOptions:
     """Find why an application's OpenAI API calls failed, from its logs.
@@ -177,6 +183,8 @@ def scan(
     if parallel.capped_jobs(jobs) < jobs:
         click.echo(f"{PROG}: warning: --jobs {jobs}: capped at {parallel.cpus()}, the CPUs logscan may use", err=True)
         jobs = parallel.capped_jobs(jobs)
+    if fail_on_new and not fail_on:
+        raise UsageError("--fail-on-new", "it limits --fail-on, which is not given", "add --fail-on SEVERITY")
     options = ScanOptions(
         run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs, out),
         format=fmt or _default_format(out),
@@ -186,6 +194,8 @@ def scan(
         fail_on=fail_on or "",
         lang=lang or default_lang(),
         debug=debug,
+        baseline=baseline,
+        fail_on_new=fail_on_new,
     )
     return options
 
@@ -197,6 +207,7 @@ def execute(options: ScanOptions) -> int:
         raise UsageError("", "no input and stdin is a terminal", "pipe a log in, or name files: logscan app.log")
     if options.output:
         output.check_target(options.output)
+    remembered = read_baseline(options.baseline) if options.baseline else None
     rules = ruleset.load(options.rule_paths, builtin=options.builtin_rules)
     if not rules.rules:
         raise UsageError("--rules", _no_rules(options.rule_paths), "name rule files with [[rule]] tables")
@@ -211,9 +222,19 @@ def execute(options: ScanOptions) -> int:
     for problem in analysis.problems:
         click.echo(f"{PROG}: warning: {problem}", err=True)
     report = reporting.build(analysis, options.lang, options.run.tz)
+    if remembered is not None:
+        gaps = {r.id: r.gap for r in rules.incidents}
+        report = reporting.baseline.apply(report, remembered, options.baseline, gaps, options.run.tz)
+    counted = [i for i in report.incidents if not options.fail_on_new or i.novelty != "known"]
+    status = exit_status(analysis.problems, [Severity(i.severity) for i in counted], options.fail_on)
+    write(report, options)
+    return status
+
+
+def write(report: reporting.Report, options: ScanOptions) -> None:
+    """The report to stdout or its file."""
     color = options.format == "text" and not options.output and _terminal(sys.stdout) and "NO_COLOR" not in os.environ
     chunks = reporting.render_chunks(report, options.format, color)
-    status = exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
     try:
         if options.output:
             output.write_file(options.output, chunks)
@@ -221,7 +242,16 @@ def execute(options: ScanOptions) -> int:
             output.write_stdout(chunks)
     except BrokenPipeError:  # a reader that stopped early (`| head -1`): the status is still the scan's
         output.quiet_stdout()
-    return status
+
+
+def read_baseline(path: str) -> tuple[reporting.baseline.Remembered, ...]:
+    """The incidents of an earlier JSON report (--baseline); a usage error when it cannot be read."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError("--baseline", f"cannot read {path}: {reason}", "name a JSON report of logscan") from None
+    return reporting.baseline.parse(text, path)
 
 
 def _no_rules(paths: tuple[str, ...]) -> str:

@@ -6,6 +6,7 @@ StrictUndefined, autoescape for HTML. JSON is written with json.dumps, never a t
 
 from __future__ import annotations
 
+from . import baseline
 from .i18n import messages
 from .model import (
     Evidence,
@@ -34,6 +35,7 @@ __all__ = [
     "Report",
     "Summary",
     "Unrecognised",
+    "baseline",
     "build",
     "count_calls",
     "environment",

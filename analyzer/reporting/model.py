@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from .. import __version__
 from ..correlation import count_calls
@@ -21,6 +21,9 @@ from . import i18n
 from .enrich import enrich
 from .support import SupportView
 from .timeline import Moment, Span, Stamp, Timeline, build_timeline, moments, spans
+
+if TYPE_CHECKING:
+    from .baseline import BaselineView
 
 SCHEMA = "logscan.report/1"
 EVIDENCE_PER_INCIDENT = 6
@@ -93,10 +96,11 @@ class IncidentView:
     grouped_text: str
     moments: tuple[Moment, ...]
     spans: tuple[Span, ...]
-    # in the JSON again; set after the rest (enrich.py):
+    # in the JSON again; set after the rest (enrich.py, baseline.py):
     fingerprint: str = ""  # the same in every run that finds this incident (fingerprint.py)
-    first_seen: str | None = None  # its start: when it was first seen
+    first_seen: str | None = None  # its start, or an earlier run's (--baseline)
     last_seen: str | None = None
+    novelty: str | None = None  # new, known or regressed against --baseline; None without one
     support: SupportView | None = None  # the block for OpenAI support (support.py)
 
 
@@ -167,6 +171,7 @@ class Report:
     timeline: Timeline | None
     categories: tuple[str, ...]  # of the incidents, for the HTML filter
     severities: tuple[str, ...]
+    baseline: BaselineView | None = None  # in the JSON: what --baseline made of the incidents (baseline.py)
 
 
 VIEW_ONLY = {"version", "lang", "text", "headline", "timeline", "categories", "severities"}
