@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +20,7 @@ from .errors import ExitCode, LogscanError, RuleSetError, UsageError
 from .models import Severity
 
 PROG = "logscan"
+MIN_CHARS = 2000  # the least --max-chars: a headline, the summary and what was left out fit in it
 SEVERITIES = [s.value for s in Severity]
 
 
@@ -35,6 +36,7 @@ class ScanOptions:
     fail_on: str
     lang: str
     debug: bool
+    write: reporting.WriteOptions = field(default_factory=reporting.WriteOptions)
     baseline: str = ""  # an earlier JSON report to compare with
     fail_on_new: bool = False  # --fail-on counts new (and regressed) incidents only
 
@@ -143,6 +145,12 @@ def _internal_error(exc: Exception, args: Sequence[str]) -> int:
     help="Processes per input [default: 0, the CPU count for inputs over 4 MB, else 1].",
 )
 @click.option("--no-redact", is_flag=True, help="Keep API keys, tokens, e-mails and card numbers in the report.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=MIN_CHARS),
+    default=None,
+    help="Fit md, jira or adf in this many characters [default: 65536 for md, 32767 for jira and adf].",
+)
 @click.option("--baseline", default="", help="An earlier JSON report: mark incidents new, known, regressed, gone.")
 @click.option("--fail-on-new", is_flag=True, help="With --fail-on: count only incidents new since --baseline.")
 @click.option(
@@ -167,6 +175,7 @@ def scan(
     engine: str,
     jobs: int,
     no_redact: bool,
+    max_chars: int | None,
     baseline: str,
     fail_on_new: bool,
     debug: bool,
@@ -183,21 +192,40 @@ def scan(
     if parallel.capped_jobs(jobs) < jobs:
         click.echo(f"{PROG}: warning: --jobs {jobs}: capped at {parallel.cpus()}, the CPUs logscan may use", err=True)
         jobs = parallel.capped_jobs(jobs)
-    if fail_on_new and not fail_on:
-        raise UsageError("--fail-on-new", "it limits --fail-on, which is not given", "add --fail-on SEVERITY")
+    fmt = fmt or _default_format(out)
+    check_write_options(fmt, max_chars, fail_on_new and not fail_on)
+    write = reporting.WriteOptions(False, max_chars, _beside(out) if fmt in reporting.FITTED else "")
     options = ScanOptions(
         run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs, out),
-        format=fmt or _default_format(out),
+        format=fmt,
         output=out,
         rule_paths=rule_paths,
         builtin_rules=not no_builtin_rules,
         fail_on=fail_on or "",
         lang=lang or default_lang(),
         debug=debug,
+        write=write,
         baseline=baseline,
         fail_on_new=fail_on_new,
     )
     return options
+
+
+def check_write_options(fmt: str, max_chars: int | None, new_alone: bool) -> None:
+    """Options that only some formats take, given to another."""
+    if max_chars is not None and fmt not in reporting.FITTED:
+        raise UsageError("--max-chars", f"-f {fmt} is not fitted to a size", f"use -f {', '.join(reporting.FITTED)}")
+    if new_alone:
+        raise UsageError("--fail-on-new", "it limits --fail-on, which is not given", "add --fail-on SEVERITY")
+
+
+def _beside(target: str) -> str:
+    """Where the whole report goes when a fitted one written to `target` is shortened: HTML beside it."""
+    if not target:
+        return ""
+    path = Path(target)
+    html = path.with_suffix(".html")
+    return str(html if html != path else path.with_name(f"{path.stem}.full.html"))
 
 
 def execute(options: ScanOptions) -> int:
@@ -232,11 +260,17 @@ def execute(options: ScanOptions) -> int:
 
 
 def write(report: reporting.Report, options: ScanOptions) -> None:
-    """The report to stdout or its file."""
+    """The report to stdout or its file; a fitted one that was shortened, with the whole report (HTML)
+    written beside its file first."""
     color = options.format == "text" and not options.output and _terminal(sys.stdout) and "NO_COLOR" not in os.environ
-    chunks = reporting.render_chunks(report, options.format, color)
+    beside = options.write.full_report  # the note names it by its name: the two are in one folder
+    how = replace(options.write, color=color, full_report=Path(beside).name if beside else "")
+    chunks = reporting.render_chunks(report, options.format, color, how)
     try:
         if options.output:
+            if isinstance(chunks, reporting.Fitted) and chunks.shortened:
+                output.check_target(beside)
+                output.write_file(beside, reporting.render_chunks(report, "html"))
             output.write_file(options.output, chunks)
         else:
             output.write_stdout(chunks)

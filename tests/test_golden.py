@@ -15,7 +15,13 @@ import pytest
 from analyzer import cli, resources
 
 CASES = sorted(p for p in (Path(__file__).parent / "golden").iterdir() if p.is_dir())
-OUTPUTS = {"expected.md": ["-f", "md"], "expected.ja.md": ["-f", "md", "--lang", "ja"], "expected.json": ["-f", "json"]}
+OUTPUTS = {
+    "expected.md": ["-f", "md"],
+    "expected.ja.md": ["-f", "md", "--lang", "ja"],
+    "expected.json": ["-f", "json"],
+    "expected.jira": ["-f", "jira"],
+    "expected.adf.json": ["-f", "adf"],
+}
 
 
 def render(case: Path, args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
