@@ -153,6 +153,11 @@ def _internal_error(exc: Exception, args: Sequence[str]) -> int:
 )
 @click.option("--baseline", default="", help="An earlier JSON report: mark incidents new, known, regressed, gone.")
 @click.option("--fail-on-new", is_flag=True, help="With --fail-on: count only incidents new since --baseline.")
+@click.option("--report-url", default="", help="Where the full report is published (links of pager events).")
+@click.option(
+    "--routing-key", default="", help="PagerDuty routing key for -f pagerduty [default: $PAGERDUTY_ROUTING_KEY]."
+)
+@click.option("--jsonl", is_flag=True, help="Pager events (-f pagerduty, opsgenie) one a line, not an array.")
 @click.option(
     "--debug",
     "--traceback",
@@ -178,6 +183,9 @@ def scan(
     max_chars: int | None,
     baseline: str,
     fail_on_new: bool,
+    report_url: str,
+    routing_key: str,
+    jsonl: bool,
     debug: bool,
 ) -> ScanOptions:
     """Find why an application's OpenAI API calls failed, from its logs.
@@ -193,8 +201,11 @@ def scan(
         click.echo(f"{PROG}: warning: --jobs {jobs}: capped at {parallel.cpus()}, the CPUs logscan may use", err=True)
         jobs = parallel.capped_jobs(jobs)
     fmt = fmt or _default_format(out)
-    check_write_options(fmt, max_chars, fail_on_new and not fail_on)
-    write = reporting.WriteOptions(False, max_chars, _beside(out) if fmt in reporting.FITTED else "")
+    key = routing_key or os.environ.get("PAGERDUTY_ROUTING_KEY", "")
+    check_write_options(fmt, max_chars, jsonl, key, fail_on_new and not fail_on)
+    write = reporting.WriteOptions(
+        False, max_chars, _beside(out) if fmt in reporting.FITTED else "", report_url, key, jsonl
+    )
     options = ScanOptions(
         run=pipeline.Options(tuple(paths), zone, datetime.now(zone), since, until, engine, not no_redact, jobs, out),
         format=fmt,
@@ -211,10 +222,14 @@ def scan(
     return options
 
 
-def check_write_options(fmt: str, max_chars: int | None, new_alone: bool) -> None:
-    """Options that only some formats take, given to another."""
+def check_write_options(fmt: str, max_chars: int | None, jsonl: bool, key: str, new_alone: bool) -> None:
+    """Options that only some formats take, given to another; a pager format without what it needs."""
     if max_chars is not None and fmt not in reporting.FITTED:
         raise UsageError("--max-chars", f"-f {fmt} is not fitted to a size", f"use -f {', '.join(reporting.FITTED)}")
+    if jsonl and fmt not in reporting.PAGERS:
+        raise UsageError("--jsonl", f"-f {fmt} is not a list of events", f"use -f {' or '.join(reporting.PAGERS)}")
+    if fmt == "pagerduty" and not key:
+        raise UsageError("-f pagerduty", "no routing key", "set PAGERDUTY_ROUTING_KEY, or pass --routing-key")
     if new_alone:
         raise UsageError("--fail-on-new", "it limits --fail-on, which is not given", "add --fail-on SEVERITY")
 

@@ -1,5 +1,6 @@
 """Reporting: the analysis into a view-model (model.py), then into a format of the registry (formats.py):
-JSON, Markdown, HTML, a terminal summary, Jira wiki markup and Atlassian Document Format.
+JSON, Markdown, HTML, a terminal summary, Jira wiki markup, Atlassian Document Format, PagerDuty and
+Opsgenie events.
 
 Templates get a `Report` (never the raw analysis) through one jinja2 Environment (writers.py):
 StrictUndefined, autoescape for HTML. JSON is written with json.dumps, never a template.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from . import baseline
 from .fit import Fitted
-from .formats import FITTED, SUFFIXES, WriteOptions, render, render_chunks
+from .formats import FITTED, PAGERS, SUFFIXES, WriteOptions, render, render_chunks
 from .formats import FORMATS as REGISTRY
 from .i18n import messages
 from .model import (
@@ -32,6 +33,7 @@ FORMATS = tuple(REGISTRY)
 __all__ = [
     "FITTED",
     "FORMATS",
+    "PAGERS",
     "REGISTRY",
     "SUFFIXES",
     "Evidence",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from . import adf, fit, writers
+from . import adf, fit, pager, writers
 from .model import Report
 
 GITHUB_BODY = 65_536  # characters of a GitHub issue or comment body (GitLab takes 1,000,000)
@@ -24,6 +24,9 @@ class WriteOptions:
     color: bool = False
     max_chars: int | None = None  # a fitted format's limit; None: the format's own
     full_report: str = ""  # where the whole report is written when a fitted one is shortened (a file name)
+    report_url: str = ""  # where the report is published: the pager events link to it
+    routing_key: str = ""  # PagerDuty's: written into its events' routing_key, nowhere else
+    jsonl: bool = False  # pager events one a line instead of a JSON array
 
 
 Writer = Callable[[Report, WriteOptions], Iterable[str]]
@@ -43,7 +46,8 @@ def _templated(fmt: str) -> Writer:
 
 def _fitted(render: fit.Render, default: int) -> Writer:
     def write(report: Report, options: WriteOptions) -> fit.Fitted:
-        return fit.fit(report, render, options.max_chars or default, options.full_report)
+        where = options.full_report or options.report_url
+        return fit.fit(report, render, options.max_chars or default, where)
 
     return write
 
@@ -63,9 +67,12 @@ FORMATS: dict[str, Format] = {
     "json": Format(lambda report, _: writers.json_chunks(report), "machines (logscan.report/1)", suffixes=(".json",)),
     "jira": Format(_fitted(_jira, JIRA_FIELD), "Jira Server and Data Center (wiki markup)", JIRA_FIELD, (".jira",)),
     "adf": Format(_fitted(adf.render, JIRA_FIELD), "Jira Cloud (REST API v3, ADF)", JIRA_FIELD, (".adf",)),
+    "pagerduty": Format(pager.pagerduty, "PagerDuty Events API v2"),
+    "opsgenie": Format(pager.opsgenie, "Opsgenie Alert API"),
 }
 SUFFIXES = {suffix: name for name, f in FORMATS.items() for suffix in f.suffixes}
 FITTED = tuple(name for name, f in FORMATS.items() if f.limit)
+PAGERS = ("pagerduty", "opsgenie")
 
 
 def render_chunks(report: Report, fmt: str, color: bool = False, options: WriteOptions | None = None) -> Iterable[str]:
