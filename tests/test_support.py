@@ -117,3 +117,15 @@ def test_every_format_shows_the_block_where_there_is_one_and_none_where_there_is
     if fmt not in ("pagerduty", "opsgenie"):  # events carry the block as data: one per incident, or none
         title = "For OpenAI support"
         assert out.count(title) == 2, "the storm's and the content filter's, not the timeouts'"
+
+
+def test_the_block_reads_as_figures_with_their_units(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    md = scan(capsys, "-f", "md", str(support_log(tmp_path)))
+    assert "| Rate limit at its peak (429 messages) | TPM: used 29,891 of 30,000 (99.64%), requested 4,000 |" in md
+    assert (
+        "| Least headroom in the hour before | 900 of 30,000 tokens left (97.00% used), reset in 55s, at "
+        "2026-03-14T09:00:00.000Z |"
+    ) in md
+    assert "| Content filter | completion: violence (medium) × 1; prompt: sexual (medium) × 1; prompt: violence" in md
+    ja = scan(capsys, "-f", "md", "--lang", "ja", str(support_log(tmp_path)))
+    assert "| リクエスト ID | req_" in ja and "30,000 トークンのうち残り 900（97.00% 使用）" in ja

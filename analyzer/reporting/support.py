@@ -244,6 +244,11 @@ def rows(view: SupportView, text: dict[str, Any], lang: str) -> list[tuple[str, 
     return found
 
 
+def _grouped(figure: str) -> str:
+    """A whole number of a 429 message with its thousands grouped (`29,990`); anything else as it is."""
+    return i18n.number(int(figure)) if figure.isdigit() else figure or "-"
+
+
 def share_text(share: float | None) -> str:
     """A share near a limit, to a hundredth of a percent: `99.97%`."""
     return "-" if share is None else f"{share:.2%}"
@@ -262,7 +267,7 @@ def _rate_rows(rate: RateLimitView, t: dict[str, Any]) -> list[tuple[str, str]]:
         share = share_text(rate.used_share)
         found.append(
             (t["rate_peak"], t["rate_peak_format"].format(unit=f"{rate.unit}: " if rate.unit else "",
-             used=rate.used or "-", limit=rate.limit, share=share, requested=rate.requested or "-"))
+             used=_grouped(rate.used), limit=_grouped(rate.limit), share=share, requested=_grouped(rate.requested)))
         )  # fmt: skip
     for key, reading in (("headroom", rate.lowest), ("headroom_before", rate.before)):
         if reading:
