@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
@@ -32,6 +32,7 @@ from .errors import ExitCode, LogscanError, RuleSetError, UsageError
 from .models import Severity
 
 PROG = "logscan"
+MIN_CHARS = 2000  # the least --max-chars: a headline, the summary and what was left out fit in it
 SEVERITIES = [s.value for s in Severity]
 
 
@@ -47,6 +48,9 @@ class ScanOptions:
     fail_on: str
     lang: str
     debug: bool
+    write: reporting.WriteOptions = field(default_factory=reporting.WriteOptions)
+    baseline: str = ""  # an earlier JSON report to compare with
+    fail_on_new: bool = False  # --fail-on counts new (and regressed) incidents only
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,6 +169,19 @@ def _internal_error(exc: Exception, args: Sequence[str]) -> int:
 )
 @click.option("--no-redact", is_flag=True, help="Keep API keys, tokens, e-mails and card numbers in the report.")
 @click.option(
+    "--max-chars",
+    type=click.IntRange(min=MIN_CHARS),
+    default=None,
+    help="Fit md, jira or adf in this many characters [default: 65536 for md, 32767 for jira and adf].",
+)
+@click.option("--baseline", default="", help="An earlier JSON report: mark incidents new, known, regressed, gone.")
+@click.option("--fail-on-new", is_flag=True, help="With --fail-on: count only incidents new since --baseline.")
+@click.option("--report-url", default="", help="Where the full report is published (links of pager events).")
+@click.option(
+    "--routing-key", default="", help="PagerDuty routing key for -f pagerduty [default: $PAGERDUTY_ROUTING_KEY]."
+)
+@click.option("--jsonl", is_flag=True, help="Pager events (-f pagerduty, opsgenie) one a line, not an array.")
+@click.option(
     "--debug",
     "--traceback",
     "debug",
@@ -187,6 +204,12 @@ def scan(
     engine: str,
     jobs: int,
     no_redact: bool,
+    max_chars: int | None,
+    baseline: str,
+    fail_on_new: bool,
+    report_url: str,
+    routing_key: str,
+    jsonl: bool,
     debug: bool,
 ) -> ScanOptions:
     """Find why an application's OpenAI API calls failed, from its logs.
@@ -201,6 +224,12 @@ def scan(
     if parallel.capped_jobs(jobs) < jobs:
         _say(f"{PROG}: warning: --jobs {jobs}: capped at {parallel.cpus()}, the CPUs logscan may use", err=True)
         jobs = parallel.capped_jobs(jobs)
+    fmt = fmt or _default_format(out)
+    key = routing_key or os.environ.get("PAGERDUTY_ROUTING_KEY", "")
+    check_write_options(fmt, max_chars, jsonl, key, fail_on_new and not fail_on)
+    write = reporting.WriteOptions(
+        False, max_chars, _beside(out) if fmt in reporting.FITTED else "", report_url, key, jsonl
+    )
     now = parse_now(now_text, zone)
     options = ScanOptions(
         run=pipeline.Options(
@@ -215,15 +244,39 @@ def scan(
             out,
             now is not None,
         ),
-        format=fmt or _default_format(out),
+        format=fmt,
         output=out,
         rule_paths=rule_paths,
         builtin_rules=not no_builtin_rules,
         fail_on=fail_on or "",
         lang=lang or default_lang(),
         debug=debug,
+        write=write,
+        baseline=baseline,
+        fail_on_new=fail_on_new,
     )
     return options
+
+
+def check_write_options(fmt: str, max_chars: int | None, jsonl: bool, key: str, new_alone: bool) -> None:
+    """Options that only some formats take, given to another; a pager format without what it needs."""
+    if max_chars is not None and fmt not in reporting.FITTED:
+        raise UsageError("--max-chars", f"-f {fmt} is not fitted to a size", f"use -f {', '.join(reporting.FITTED)}")
+    if jsonl and fmt not in reporting.PAGERS:
+        raise UsageError("--jsonl", f"-f {fmt} is not a list of events", f"use -f {' or '.join(reporting.PAGERS)}")
+    if fmt == "pagerduty" and not key:
+        raise UsageError("-f pagerduty", "no routing key", "set PAGERDUTY_ROUTING_KEY, or pass --routing-key")
+    if new_alone:
+        raise UsageError("--fail-on-new", "it limits --fail-on, which is not given", "add --fail-on SEVERITY")
+
+
+def _beside(target: str) -> str:
+    """Where the whole report goes when a fitted one written to `target` is shortened: HTML beside it."""
+    if not target:
+        return ""
+    path = Path(target)
+    html = path.with_suffix(".html")
+    return str(html if html != path else path.with_name(f"{path.stem}.full.html"))
 
 
 def execute(options: ScanOptions) -> int:
@@ -233,6 +286,7 @@ def execute(options: ScanOptions) -> int:
         raise UsageError("", "no input and stdin is a terminal", "pipe a log in, or name files: logscan app.log")
     if options.output:
         output.check_target(options.output)
+    remembered = read_baseline(options.baseline) if options.baseline else None
     rules = ruleset.load(options.rule_paths, builtin=options.builtin_rules)
     if not rules.rules:
         raise UsageError("--rules", _no_rules(options.rule_paths), "name rule files with [[rule]] tables")
@@ -249,17 +303,42 @@ def execute(options: ScanOptions) -> int:
     for note in analysis.notes:
         _say(f"{PROG}: warning: {note}", err=True)
     report = reporting.build(analysis, options.lang, options.run.tz)
+    if remembered is not None:
+        gaps = {r.id: r.gap for r in rules.incidents}
+        report = reporting.baseline.apply(report, remembered, options.baseline, gaps, options.run.tz)
+    counted = [i for i in report.incidents if not options.fail_on_new or i.novelty != "known"]
+    status = exit_status(analysis.problems, [Severity(i.severity) for i in counted], options.fail_on)
+    write(report, options)
+    return status
+
+
+def write(report: reporting.Report, options: ScanOptions) -> None:
+    """The report to stdout or its file; a fitted one that was shortened, with the whole report (HTML)
+    written beside its file first."""
     color = options.format == "text" and not options.output and _terminal(sys.stdout) and "NO_COLOR" not in os.environ
-    chunks = reporting.render_chunks(report, options.format, color)
-    status = exit_status(analysis.problems, [i.severity for i in analysis.incidents], options.fail_on)
+    beside = options.write.full_report  # the note names it by its name: the two are in one folder
+    how = replace(options.write, color=color, full_report=Path(beside).name if beside else "")
+    chunks = reporting.render_chunks(report, options.format, color, how)
     try:
         if options.output:
+            if isinstance(chunks, reporting.Fitted) and chunks.shortened:
+                output.check_target(beside)
+                output.write_file(beside, reporting.render_chunks(report, "html"))
             output.write_file(options.output, chunks)
         else:
             output.write_stdout(chunks)
     except BrokenPipeError:  # a reader that stopped early (`| head -1`): the status is still the scan's
         output.quiet_stdout()
-    return status
+
+
+def read_baseline(path: str) -> tuple[reporting.baseline.Remembered, ...]:
+    """The incidents of an earlier JSON report (--baseline); a usage error when it cannot be read."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError("--baseline", f"cannot read {path}: {reason}", "name a JSON report of logscan") from None
+    return reporting.baseline.parse(text, path)
 
 
 def _no_rules(paths: tuple[str, ...]) -> str:

@@ -15,7 +15,16 @@ import pytest
 from analyzer import cli, resources
 
 CASES = sorted(p for p in (Path(__file__).parent / "golden").iterdir() if p.is_dir())
-OUTPUTS = {"expected.md": ["-f", "md"], "expected.ja.md": ["-f", "md", "--lang", "ja"], "expected.json": ["-f", "json"]}
+OUTPUTS = {
+    "expected.md": ["-f", "md"],
+    "expected.ja.md": ["-f", "md", "--lang", "ja"],
+    "expected.json": ["-f", "json"],
+    "expected.jira": ["-f", "jira"],
+    "expected.adf.json": ["-f", "adf"],
+    "expected.pagerduty.json": ["-f", "pagerduty", "--report-url", "https://reports.example/incident.html"],
+    "expected.opsgenie.json": ["-f", "opsgenie", "--report-url", "https://reports.example/incident.html"],
+}
+ROUTING_KEY = "golden0routing0key0000000000000"  # a made-up PagerDuty routing key
 
 
 def render(case: Path, args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
@@ -32,6 +41,7 @@ def test_golden(
     case: Path, name: str, update_golden: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("PAGERDUTY_ROUTING_KEY", ROUTING_KEY)
     out = render(case, OUTPUTS[name], capsys, monkeypatch)
     if name.endswith(".json"):  # written compact; kept indented here, so that a change reads as a diff
         out = json.dumps(json.loads(out), ensure_ascii=False, indent=2) + "\n"

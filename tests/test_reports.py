@@ -117,7 +117,16 @@ def test_json_has_no_view_only_fields(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = json.loads(scan(["-f", "json", str(SAMPLES / "python_card_decline.log")], capsys, monkeypatch, tmp_path))
-    assert set(data) == {"schema", "summary", "incidents", "unrecognised", "events", "redacted", "generator"}
+    assert set(data) == {
+        "schema",
+        "summary",
+        "incidents",
+        "unrecognised",
+        "events",
+        "redacted",
+        "baseline",
+        "generator",
+    }
     assert data["incidents"][0]["title"] == "Card declined at auto-recharge, then credit exhausted"
     assert not {"display_title", "moments", "spans", "opened_text"} & set(data["incidents"][0])
 

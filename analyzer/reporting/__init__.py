@@ -1,4 +1,6 @@
-"""Reporting: the analysis into a view-model (model.py), then into JSON, Markdown, HTML or a terminal summary.
+"""Reporting: the analysis into a view-model (model.py), then into a format of the registry (formats.py):
+JSON, Markdown, HTML, a terminal summary, Jira wiki markup, Atlassian Document Format, PagerDuty and
+Opsgenie events.
 
 Templates get a `Report` (never the raw analysis) through one jinja2 Environment (writers.py):
 StrictUndefined, autoescape for HTML. JSON is written with json.dumps, never a template.
@@ -6,6 +8,10 @@ StrictUndefined, autoescape for HTML. JSON is written with json.dumps, never a t
 
 from __future__ import annotations
 
+from . import baseline
+from .fit import Fitted
+from .formats import FITTED, PAGERS, SUFFIXES, WriteOptions, render, render_chunks
+from .formats import FORMATS as REGISTRY
 from .i18n import messages
 from .model import (
     Evidence,
@@ -20,20 +26,25 @@ from .model import (
     pick_evidence,
     unrecognised,
 )
-from .writers import environment, fence, md_cell, render, render_chunks, to_json
+from .writers import environment, fence, md_cell, to_json
 
-FORMATS = ("text", "md", "html", "json")
-SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".txt": "text"}
+FORMATS = tuple(REGISTRY)
 
 __all__ = [
+    "FITTED",
     "FORMATS",
+    "PAGERS",
+    "REGISTRY",
     "SUFFIXES",
     "Evidence",
+    "Fitted",
     "Impact",
     "IncidentView",
     "Report",
     "Summary",
     "Unrecognised",
+    "WriteOptions",
+    "baseline",
     "build",
     "count_calls",
     "environment",

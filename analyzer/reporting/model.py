@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from .. import __version__
 from ..correlation import count_calls
@@ -18,7 +18,12 @@ from ..pipeline import Analysis
 from ..ruleset import RuleSet
 from ..templates import template_of
 from . import i18n
+from .enrich import enrich
+from .support import SupportView
 from .timeline import Moment, Span, Stamp, Timeline, build_timeline, moments, spans
+
+if TYPE_CHECKING:
+    from .baseline import BaselineView
 
 SCHEMA = "logscan.report/1"
 EVIDENCE_PER_INCIDENT = 6
@@ -91,6 +96,12 @@ class IncidentView:
     grouped_text: str
     moments: tuple[Moment, ...]
     spans: tuple[Span, ...]
+    # in the JSON again; set after the rest (enrich.py, baseline.py):
+    fingerprint: str = ""  # the same in every run that finds this incident (fingerprint.py)
+    first_seen: str | None = None  # its start, or an earlier run's (--baseline)
+    last_seen: str | None = None
+    novelty: str | None = None  # new, known or regressed against --baseline; None without one
+    support: SupportView | None = None  # the block for OpenAI support (support.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +174,7 @@ class Report:
     timeline: Timeline | None
     categories: tuple[str, ...]  # of the incidents, for the HTML filter
     severities: tuple[str, ...]
+    baseline: BaselineView | None = None  # in the JSON: what --baseline made of the incidents (baseline.py)
 
 
 VIEW_ONLY = {"version", "lang", "text", "headline", "timeline", "categories", "severities"}
@@ -174,6 +186,7 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
     at = lambda when: _iso(when, tz)  # noqa: E731
     visible = bool(analysis.success_times)
     incidents = tuple(_incident(i, analysis.ruleset, lang, at, visible, analysis.texts) for i in analysis.incidents)
+    incidents = enrich(incidents, analysis)
     summary = _summary(analysis, len(incidents), at, tz)
     text = i18n.messages(lang)
     return Report(

@@ -1,4 +1,4 @@
-"""The writers: JSON with json.dumps, Markdown, HTML and text through one jinja2 Environment.
+"""The writers: JSON with json.dumps; Markdown, HTML, text and Jira markup through one jinja2 Environment.
 
 The environment has StrictUndefined and autoescape for HTML. The HTML page inlines its stylesheet and
 its one static script; the script's sha256 goes into the page's Content-Security-Policy, and the only
@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from .. import resources
-from . import i18n
+from . import i18n, jira, support
 from .model import INCIDENT_VIEW_ONLY, VIEW_ONLY, IncidentView, Report
 from .timeline import mermaid_label, mermaid_time
 
 if TYPE_CHECKING:
     import jinja2
 
-TEMPLATES = {"md": "report.md.j2", "text": "report.txt.j2", "html": "report.html.j2"}
+TEMPLATES = {"md": "report.md.j2", "text": "report.txt.j2", "html": "report.html.j2", "jira": "report.jira.j2"}
 CSP = (
     "default-src 'none'; script-src {script}; style-src 'unsafe-inline'; img-src data:; "
     "base-uri 'none'; form-action 'none'"
@@ -105,17 +105,12 @@ def _evidence_json(evidence: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in evidence.items() if k != "truncated" or v}
 
 
-def render(report: Report, fmt: str, color: bool = False) -> str:
-    """The report in one format."""
-    return "".join(render_chunks(report, fmt, color))
-
-
-def render_chunks(report: Report, fmt: str, color: bool = False) -> Iterator[str]:
-    """The report in one format, in pieces to write as they come."""
-    if fmt == "json":
-        return json_chunks(report)
+def template_chunks(report: Report, fmt: str, color: bool = False, **extra: Any) -> Iterator[str]:
+    """The report through the template of a format (md, text, html, jira), in pieces to write as they come;
+    `extra` are more of the template's variables (a fitted format's `shown`)."""
     template = environment().get_template(TEMPLATES[fmt])
-    extra = html_assets(report) if fmt == "html" else {}
+    if fmt == "html":
+        extra |= html_assets(report)
     return template.generate(report=report, t=report.text, color=color, **extra)
 
 
@@ -144,8 +139,10 @@ def environment() -> jinja2.Environment:
         mtime=mermaid_time,
         duration=_in_lang(i18n.duration),
         when=_in_lang(i18n.when),
+        **jira.FILTERS,
     )
     env.globals["peak"] = peak
+    env.globals["support_rows"] = support.rows
     return env
 
 
