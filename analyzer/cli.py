@@ -17,6 +17,7 @@ import click
 
 from . import (
     __version__,
+    memory,
     output,
     parallel,
     pipeline,
@@ -582,5 +583,5 @@ def _warn(loaded: ruleset.RuleSet) -> None:
 
 def entry_point() -> None:
     """The console script."""
-    parallel.map_large_blocks()
+    memory.map_large_blocks()
     sys.exit(main())

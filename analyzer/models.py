@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the counts and settings of the stages that make an Analysis, for their types only
+    from .evidence import Texts
+    from .matching import MatchStats
+    from .pipeline import Options
+    from .ruleset import RuleSet
+    from .sources import SourceStats
 
 
 class Category(StrEnum):
@@ -205,3 +213,42 @@ class Incident:
     def duration(self) -> timedelta | None:
         """From the first to the last member event."""
         return self.end - self.start if self.start and self.end else None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the pipeline found: the input to every report (pipeline.run makes it, reporting reads it)."""
+
+    sources: Sequence[SourceStats]
+    events: Sequence[Event]  # failures and signals, time-ordered
+    incidents: Sequence[Incident]
+    successes: int
+    start: datetime | None
+    end: datetime | None
+    match_stats: MatchStats
+    ruleset: RuleSet
+    options: Options
+    texts: Texts = field(compare=False)  # the evidence texts the events do not hold
+    window: tuple[datetime | None, datetime | None] = (None, None)
+    filtered_out: int = 0
+    success_times: Sequence[datetime] = ()  # in order
+    undetermined: Sequence[str] = ()  # absence windows the input ended inside
+    reprints: int = 0  # failures printed more than once: the prints folded into one event each
+    unshown: int = 0  # failures whose record and source show no provider: left out
+    notes: Sequence[str] = ()  # what the reader must know of how the report was made
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for s in self.sources for p in s.messages()]
+
+    @property
+    def lines(self) -> int:
+        return sum(s.lines for s in self.sources)
+
+    @property
+    def records(self) -> int:
+        return sum(s.records for s in self.sources)
+
+    @property
+    def undecodable(self) -> int:
+        return sum(s.undecodable for s in self.sources)

@@ -11,6 +11,7 @@ An event without a time in a range inherits the last time of the ranges before i
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import multiprocessing
 import os
@@ -18,16 +19,17 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
+from . import memory, sources, timelimit
 from .evidence import Texts
 from .framing import last_boundary
-from .matching import MatchStats
+from .matching import Matcher, MatchStats
 from .models import Event, EventRow
-from .sources import MAX_CARRY, OpenFile, Source, SourceStats, plain_head
+from .shortcut import Span
+from .sources import MAX_CARRY, OpenFile, Source, SourceStats, opened, plain_head
 from .successes import Successes
 
 MIN_SIZE = 64 << 20  # smaller files are not cut in ranges (unless --jobs says so): read in pieces
@@ -80,6 +82,84 @@ class Piece:
 
 ScanChunk = Callable[[Chunk], Part]
 ScanPiece = Callable[[Piece], Part]
+
+
+class Scanner(Protocol):
+    """The per-source stages (framing, parsing, matching) of a run, as the pipeline builds them."""
+
+    def prepare(self) -> None:
+        """Compile what the workers share, before they are forked."""
+        ...
+
+    def chunk(self, name: str, chunk: Chunk) -> Part:
+        """Scan a byte range of a file (in a worker)."""
+        ...
+
+    def piece(self, name: str, piece: Piece) -> Part:
+        """Scan a piece of a stream (in a worker)."""
+        ...
+
+    def events(self, blocks: Iterable[bytes], name: str, stats: SourceStats, into: Into) -> Iterator[Event]:
+        """Scan blocks in this process, with the run's matcher."""
+        ...
+
+
+@dataclass
+class Into:
+    """What the scan of each source adds to: the run's matcher (its counts and successful calls), the span
+    of record times, and the evidence texts the events do not hold."""
+
+    matcher: Matcher
+    span: Span
+    texts: Texts
+
+
+def scan_source(
+    source: Source, stats: SourceStats, jobs: int, scanner: Scanner, into: Into, progress: Progress | None = None
+) -> list[Event]:
+    """The events of one source, its counts in `stats`: a large file in byte ranges that forked workers
+    read from the descriptor opened here; a stream (stdin, a compressed or small file) cut into pieces as
+    it is read here, for the workers; anything of one piece, or with one job, scanned here."""
+    jobs_here = jobs_for(source, jobs)
+    with opened(source, jobs_here > 1) as file:  # the workers read this descriptor, not the path again
+        chunks = plan(file, jobs_here) if file is not None else []
+        if file is not None and len(chunks) > 1:
+            scanner.prepare()  # once here, not in each worker
+            parts = scan(chunks, jobs_here, functools.partial(scanner.chunk, source.name), progress)
+            events = _merged(parts, stats, into)
+            stats.problems.extend(file.changes())  # once, whatever the workers met
+            return events
+    blocks: Iterable[bytes] = sources.read_blocks(source, stats)  # by the module's name: tests replace it
+    streams = stream_jobs(jobs)
+    if streams > 1:  # read here and cut into pieces, scanned by workers (one piece: scanned here)
+        stream = pieces(blocks)
+        first = next(stream, None)
+        if first is not None and not first.last:
+            scanner.prepare()
+            piece = functools.partial(scanner.piece, source.name)
+            parts = scan_pieces(itertools.chain([first], stream), streams, piece, progress)
+            with memory.blocks_on_heap():
+                return _merged(parts, stats, into)
+        blocks = [first.data] if first is not None else []  # one piece: not worth a worker
+    if progress is not None:
+        blocks = _progressed(blocks, progress)
+    with memory.blocks_on_heap(), timelimit.watched():
+        return list(into.texts.held(scanner.events(blocks, source.name, stats, into)))
+
+
+def _merged(parts: Iterator[Part], stats: SourceStats, into: Into) -> list[Event]:
+    """The events of a source's parts in order; their counts, successful calls, times and texts added up."""
+    events, done = merge(parts, stats, into.matcher.stats, into.matcher.successes, into.texts)
+    for part in done:
+        into.span.add(part.first_time)
+        into.span.add(part.last_time)
+    return events
+
+
+def _progressed(blocks: Iterable[bytes], progress: Progress) -> Iterator[bytes]:
+    for block in blocks:
+        yield block
+        progress.advance(len(block), block.count(b"\n"), 0)
 
 
 def jobs_for(source: Source, jobs: int) -> int:
@@ -278,51 +358,8 @@ _WORKER: list[Callable[[Any], Part]] = []  # the scan function of this worker pr
 
 
 def _init(scan: Callable[[Any], Part]) -> None:
-    map_large_blocks(WORKER_MAPPED)
+    memory.map_large_blocks(memory.WORKER_MAPPED)
     _WORKER[:] = [scan]
-
-
-# A worker's blocks come from its heap, reused block after block: mapping each one anew and touching its
-# pages cost a 1M-line day a fifth of its time (116,000 page faults, 28,000 from the heap), for 10 MB.
-WORKER_MAPPED = 32 << 20
-
-
-@contextmanager
-def blocks_on_heap() -> Iterator[None]:
-    """While this process scans a source itself, or reads a stream for the workers: its blocks on
-    its heap, as a worker's are (a block mapped anew costs a page fault on each first touch of its
-    pages: 115,000 faults for a 1M-line day in one process, 41,000 on the heap, for 13 MB more);
-    then mapped again, as the console script has them, for what correlation and reports hold."""
-    map_large_blocks(WORKER_MAPPED)
-    try:
-        yield
-    finally:
-        map_large_blocks()
-
-
-def map_large_blocks(threshold: int = 128 << 10) -> bool:
-    """Ask glibc to give every allocation over `threshold` its own mapping, returned to the system
-    when freed. By default glibc raises that threshold to the size of the largest block freed (4 MB
-    read blocks and pieces), and later blocks then come from the heap, which keeps what it held: 20
-    to 40 MB of peak RSS on this machine (a 40 MB file with 2 jobs: 111 -> 87 MB). The console
-    script's process maps its blocks but while it scans or reads (blocks_on_heap); workers do not
-    (WORKER_MAPPED). Elsewhere than glibc a no-op.
-
-    The heap also keeps up to `threshold` bytes free at its top (M_TRIM_THRESHOLD): with the mmap
-    threshold set by hand glibc leaves its trim threshold at 128 KiB, so each block freed at the top
-    went back to the system and the next one faulted its pages in again (a 5M-line day: 204,000
-    page faults from a file, 651,000 from a pipe; 55,000 and 46,000 with both thresholds alike)."""
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (AttributeError, OSError):  # not glibc (macOS, Windows)
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, threshold)) and bool(mallopt(_M_TRIM_THRESHOLD, threshold))
-
-
-_M_MMAP_THRESHOLD = -3  # glibc's malloc.h
-_M_TRIM_THRESHOLD = -1
 
 
 def _run(task: Chunk | Piece) -> Part:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import BinaryIO, cast
 
@@ -15,7 +13,7 @@ from .evidence import Texts
 from .framing import Prefilter, frame_blocks
 from .framing.context import Around
 from .matching import BY_SOURCE, Matcher, MatchStats, extractor_gate, match, stopped_note
-from .models import Entry, Event, Incident, Outcome
+from .models import Analysis, Entry, Event, Outcome
 from .parsing import parse
 from .prefilter import PatternGate
 from .ruleset import RuleSet
@@ -47,45 +45,6 @@ class Options:
         return window.Bounds(self.since, self.until, self.now if self.fixed_now else None)
 
 
-@dataclass
-class Analysis:
-    """What the pipeline found: the input to every report."""
-
-    sources: list[SourceStats]
-    events: list[Event]  # failures and signals, time-ordered
-    incidents: list[Incident]
-    successes: int
-    start: datetime | None
-    end: datetime | None
-    match_stats: MatchStats
-    ruleset: RuleSet
-    options: Options
-    window: tuple[datetime | None, datetime | None] = (None, None)
-    filtered_out: int = 0
-    success_times: Sequence[datetime] = field(default_factory=list)  # in order
-    undetermined: list[str] = field(default_factory=list)  # absence windows the input ended inside
-    texts: Texts = field(default_factory=Texts, compare=False)  # the evidence texts the events do not hold
-    reprints: int = 0  # failures printed more than once: the prints folded into one event each
-    unshown: int = 0  # failures whose record and source show no provider: left out
-    notes: list[str] = field(default_factory=list)  # what the reader must know of how the report was made
-
-    @property
-    def problems(self) -> list[str]:
-        return [p for s in self.sources for p in s.messages()]
-
-    @property
-    def lines(self) -> int:
-        return sum(s.lines for s in self.sources)
-
-    @property
-    def records(self) -> int:
-        return sum(s.records for s in self.sources)
-
-    @property
-    def undecodable(self) -> int:
-        return sum(s.undecodable for s in self.sources)
-
-
 def run(
     options: Options, ruleset: RuleSet, stdin: BinaryIO | None, progress: parallel.Progress | None = None
 ) -> Analysis:
@@ -93,92 +52,54 @@ def run(
     inputs = sources.resolve(options.paths, stdin)
     if options.output:
         sources.refuse_output(options.output, inputs)
-    redact = redaction.redact if options.redact else redaction.identity
-    call_words = tuple(ruleset.call_keywords()[: prefilter.CALL_BITS])
-    confirm = [r.single for r in ruleset.rules if r.call_success and r.single is not None]
-    scanner = _Scanner(
-        prefilter.build(options.engine, ruleset.keywords(), call_words, confirm),
-        Clock(options.tz, options.now),
-        ruleset,
-        redact,
-        options.engine,
-        extractor_gate(ruleset, options.engine),
-        call_words,
-    )
-    stats = MatchStats()
-    matcher = scanner.matcher(stats)
-    calls = matcher.successes  # every source's successful calls, in input order
-    span = Span()
-    all_stats: list[SourceStats] = []
-    found: list[Event] = []
-    texts = Texts()
-    for source in inputs:
-        source_stats = SourceStats(source.name)
-        all_stats.append(source_stats)
-        jobs = parallel.jobs_for(source, options.jobs)
-        with sources.opened(source, jobs > 1) as file:  # the workers read this descriptor, not the path again
-            chunks = parallel.plan(file, jobs) if file is not None else []
-            if file is not None and len(chunks) > 1:
-                if scanner.gate is not None:
-                    scanner.gate.prepare()  # once here, not in each worker
-                parts = parallel.scan(chunks, jobs, functools.partial(scanner.chunk, source.name), progress)
-                found.extend(_merged(parts, source_stats, stats, calls, span, texts))
-                source_stats.problems.extend(file.changes())  # once, whatever the workers met
-                continue
-        blocks: Iterable[bytes] = sources.read_blocks(source, source_stats)
-        jobs = parallel.stream_jobs(options.jobs)
-        if jobs > 1:  # read here and cut into pieces, scanned by workers (one piece: scanned here)
-            stream = parallel.pieces(blocks)
-            first = next(stream, None)
-            if first is not None and not first.last:
-                if scanner.gate is not None:
-                    scanner.gate.prepare()
-                scan_piece = functools.partial(scanner.piece, source.name)
-                parts = parallel.scan_pieces(itertools.chain([first], stream), jobs, scan_piece, progress)
-                with parallel.blocks_on_heap():
-                    found.extend(_merged(parts, source_stats, stats, calls, span, texts))
-                continue
-            blocks = [first.data] if first is not None else []  # one piece: not worth a worker
-        if progress is not None:
-            blocks = _progressed(blocks, progress)
-        with parallel.blocks_on_heap(), timelimit.watched():
-            found.extend(texts.held(scanner.events(blocks, source.name, source_stats, matcher, span)))
-    found, unshown = by_source(found, stats, calls)
-    order = input_order(s.name for s in all_stats)
+    scanner = _Scanner.of(options, ruleset)
+    into = parallel.Into(scanner.matcher(MatchStats()), Span(), Texts())
+    counts = [SourceStats(source.name) for source in inputs]
+    found = [
+        e
+        for src, c in zip(inputs, counts, strict=True)
+        for e in parallel.scan_source(src, c, options.jobs, scanner, into, progress)
+    ]
+    found, unshown = by_source(found, into.matcher.stats, into.matcher.successes)
+    order = input_order(c.name for c in counts)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
         found.sort(key=lambda e: order(e.time, e.source, e.line))
-    bounds, notes = _window(options, found, calls, span)
+    bounds, notes = _window(options, found, into.matcher.successes, into.span)
     kept, left_out = _kept(options, found, bounds)
-    notes += left_out + [stopped_note(name, count) for name, count in sorted(stats.stopped.items())]
     filtered = len(found) - len(kept)
     del found  # the attempts that assemble_calls relabels are copies: the originals go now
-    priority = {r.id: r.priority for r in (*ruleset.rules, *ruleset.derived.values())}
-    printed = len(kept)
-    kept = fold_reprints(kept, (lambda rule: priority.get(rule, 0), ruleset.derived.__contains__, texts.of))
-    reprints = printed - len(kept)
-    assemble_calls(kept)
-    successes = _in_order(calls, bounds, order)
-    events = [e for e in kept if e.outcome is not Outcome.SUCCESS]
-    correlation = correlate(kept, ruleset, bounds[1] or span.end, successes, order)
+    kept, reprints = _calls(kept, ruleset, into.texts)
+    successes = _in_order(into.matcher.successes, bounds, order)
+    correlation = correlate(kept, ruleset, bounds[1] or into.span.end, successes, order)
+    notes += left_out + [stopped_note(name, count) for name, count in sorted(into.matcher.stats.stopped.items())]
     return Analysis(
-        all_stats,
-        events,
-        correlation.incidents,
-        len(successes),
-        span.start,
-        span.end,
-        stats,
-        ruleset,
-        options,
-        bounds,
-        filtered + len(calls) - len(successes),
-        cast(Sequence[datetime], successes.times.select(range(successes.times.dated()))),  # dated ones come first
-        correlation.undetermined,
-        texts,
-        reprints,
-        unshown,
-        notes,
+        sources=counts,
+        events=[e for e in kept if e.outcome is not Outcome.SUCCESS],
+        incidents=correlation.incidents,
+        successes=len(successes),
+        start=into.span.start,
+        end=into.span.end,
+        match_stats=into.matcher.stats,
+        ruleset=ruleset,
+        options=options,
+        texts=into.texts,
+        window=bounds,
+        filtered_out=filtered + len(into.matcher.successes) - len(successes),
+        success_times=cast(Sequence[datetime], successes.times.select(range(successes.times.dated()))),
+        undetermined=correlation.undetermined,
+        reprints=reprints,
+        unshown=unshown,
+        notes=notes,
     )
+
+
+def _calls(events: list[Event], ruleset: RuleSet, texts: Texts) -> tuple[list[Event], int]:
+    """The events of failed calls as calls: each failure printed several times once (how many prints were
+    folded), each call's transport lines and retry notices its attempts."""
+    priority = {r.id: r.priority for r in (*ruleset.rules, *ruleset.derived.values())}
+    kept = fold_reprints(events, (lambda rule: priority.get(rule, 0), ruleset.derived.__contains__, texts.of))
+    assemble_calls(kept)
+    return kept, len(events) - len(kept)
 
 
 def _window(options: Options, found: list[Event], calls: Successes, span: Span) -> tuple[window.Window, list[str]]:
@@ -215,10 +136,33 @@ class _Scanner:
     gate: PatternGate | None = None  # the extractors' gate, shared by the matchers of every part
     calls: tuple[str, ...] = ()  # the successful-call keywords the prefilter marks, by bit
 
+    @classmethod
+    def of(cls, options: Options, ruleset: RuleSet) -> _Scanner:
+        """The stages a run's options and rules make."""
+        call_words = tuple(ruleset.call_keywords()[: prefilter.CALL_BITS])
+        confirm = [r.single for r in ruleset.rules if r.call_success and r.single is not None]
+        return cls(
+            prefilter.build(options.engine, ruleset.keywords(), call_words, confirm),
+            Clock(options.tz, options.now),
+            ruleset,
+            redaction.redact if options.redact else redaction.identity,
+            options.engine,
+            extractor_gate(ruleset, options.engine),
+            call_words,
+        )
+
     def matcher(self, stats: MatchStats) -> Matcher:
         return Matcher(self.ruleset, self.redact, stats, self.engine_name, self.gate)
 
-    def events(
+    def prepare(self) -> None:
+        if self.gate is not None:
+            self.gate.prepare()
+
+    def events(self, blocks: Iterable[bytes], name: str, stats: SourceStats, into: parallel.Into) -> Iterator[Event]:
+        """The events of one source scanned in this process, with the run's matcher."""
+        return self._events(blocks, name, stats, into.matcher, into.span)
+
+    def _events(
         self,
         blocks: Iterable[bytes],
         name: str,
@@ -252,24 +196,8 @@ class _Scanner:
         match_stats, span = MatchStats(), Span()
         matcher = self.matcher(match_stats)
         with timelimit.watched():
-            events = [e.row() for e in self.events(blocks, name, stats, matcher, span, part)]
+            events = [e.row() for e in self._events(blocks, name, stats, matcher, span, part)]
         return parallel.Part(events, stats, match_stats, span.start, span.end, span.latest, size, matcher.successes)
-
-
-def _merged(
-    parts: Iterator[parallel.Part],
-    source: SourceStats,
-    stats: MatchStats,
-    calls: Successes,
-    span: Span,
-    texts: Texts,
-) -> list[Event]:
-    """The events of a source's parts in order, their counters, successful calls and texts added up."""
-    events, done = parallel.merge(parts, source, stats, calls, texts)
-    for part in done:
-        span.add(part.first_time)
-        span.add(part.last_time)
-    return events
 
 
 def by_source(events: list[Event], stats: MatchStats, calls: Successes) -> tuple[list[Event], int]:
@@ -306,12 +234,6 @@ def _ordered(events: list[Event], order: Order) -> bool:
             return False
         last = key
     return True
-
-
-def _progressed(blocks: Iterable[bytes], progress: parallel.Progress) -> Iterator[bytes]:
-    for block in blocks:
-        yield block
-        progress.advance(len(block), block.count(b"\n"), 0)
 
 
 def _observed(entries: Iterable[Entry], stats: SourceStats, span: Span) -> Iterator[Entry]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from analyzer import cli, parallel, pipeline, sources
+from analyzer import cli, memory, parallel, pipeline, sources
 from analyzer.errors import ExitCode
 
 QUOTA = (
@@ -280,12 +280,12 @@ def test_the_console_script_has_glibc_map_large_blocks(monkeypatch: pytest.Monke
     import ctypes
 
     calls = fake_mallopt(monkeypatch)
-    assert parallel.map_large_blocks() is True and calls == _mallopts(128 << 10)
+    assert memory.map_large_blocks() is True and calls == _mallopts(128 << 10)
     monkeypatch.setattr(ctypes, "CDLL", lambda _name: object())  # no mallopt: not glibc
-    assert parallel.map_large_blocks() is False
+    assert memory.map_large_blocks() is False
     monkeypatch.undo()
     if platform.libc_ver()[0] == "glibc":
-        assert parallel.map_large_blocks() is True  # the real one takes it
+        assert memory.map_large_blocks() is True  # the real one takes it
 
 
 def test_a_source_scanned_in_this_process_has_its_blocks_on_the_heap_then_mapped_again(
@@ -300,11 +300,11 @@ def test_a_source_scanned_in_this_process_has_its_blocks_on_the_heap_then_mapped
     calls = fake_mallopt(monkeypatch)
     options = pipeline.Options((str(log),), UTC, datetime(2026, 11, 27, tzinfo=UTC), jobs=1)
     assert len(pipeline.run(options, ruleset.load(), None).events) == 1
-    assert calls == [*_mallopts(parallel.WORKER_MAPPED), *_mallopts(128 << 10)]
+    assert calls == [*_mallopts(memory.WORKER_MAPPED), *_mallopts(128 << 10)]
     calls.clear()
-    with pytest.raises(RuntimeError), parallel.blocks_on_heap():
+    with pytest.raises(RuntimeError), memory.blocks_on_heap():
         raise RuntimeError("a scan that fails")
-    assert calls == [*_mallopts(parallel.WORKER_MAPPED), *_mallopts(128 << 10)]  # mapped again all the same
+    assert calls == [*_mallopts(memory.WORKER_MAPPED), *_mallopts(128 << 10)]  # mapped again all the same
 
 
 def test_a_worker_keeps_its_blocks_on_its_heap(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -313,8 +313,8 @@ def test_a_worker_keeps_its_blocks_on_its_heap(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(parallel, "_WORKER", [])
     scan = object()
     parallel._init(scan)  # type: ignore[arg-type]
-    assert calls == _mallopts(parallel.WORKER_MAPPED)
-    assert parallel.WORKER_MAPPED > 2 * sources.BLOCK_SIZE  # a block with what it carries from the last one
+    assert calls == _mallopts(memory.WORKER_MAPPED)
+    assert memory.WORKER_MAPPED > 2 * sources.BLOCK_SIZE  # a block with what it carries from the last one
     assert parallel._WORKER[0] is scan
 
 
@@ -325,7 +325,7 @@ def test_blocks_on_the_heap_reuse_its_pages() -> None:
     import resource
 
     pages = sources.BLOCK_SIZE // resource.getpagesize()
-    with parallel.blocks_on_heap():
+    with memory.blocks_on_heap():
         block = b"x" * sources.BLOCK_SIZE  # the heap grows once
         del block
         before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt

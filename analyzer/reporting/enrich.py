@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from . import fingerprint, support
 
 if TYPE_CHECKING:
-    from ..pipeline import Analysis
+    from ..models import Analysis
     from .model import IncidentView
 
 

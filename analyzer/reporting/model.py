@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, overload
 from .. import __version__
 from ..correlation import count_calls
 from ..evidence import Texts
-from ..models import Category, Event, Incident, Outcome, Severity
-from ..pipeline import Analysis
+from ..models import Analysis, Category, Event, Incident, Outcome, Severity
 from ..ruleset import RuleSet
 from ..templates import template_of
 from . import i18n
