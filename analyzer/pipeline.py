@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from typing import BinaryIO, cast
 
 from . import parallel, prefilter, redaction, sources, timelimit, window
-from .correlation import Order, assemble_calls, correlate, fold_reprints, input_order
+from .correlation import Correlation, Order, assemble_calls, correlate, fold_reprints, input_order
 from .evidence import Texts
 from .framing import Prefilter, frame_blocks
 from .framing.context import Around
@@ -48,49 +48,72 @@ class Options:
 def run(
     options: Options, ruleset: RuleSet, stdin: BinaryIO | None, progress: parallel.Progress | None = None
 ) -> Analysis:
-    """Read every input, match, correlate; the report writers take it from here."""
+    """The stages in their order: the sources; framing, parsing and matching of each (in workers where
+    that pays); the calls, the window and correlation. The report writers take it from there."""
     inputs = sources.resolve(options.paths, stdin)
     if options.output:
         sources.refuse_output(options.output, inputs)
     scanner = _Scanner.of(options, ruleset)
     into = parallel.Into(scanner.matcher(MatchStats()), Span(), Texts())
     counts = [SourceStats(source.name) for source in inputs]
-    found = [
-        e
-        for src, c in zip(inputs, counts, strict=True)
-        for e in parallel.scan_source(src, c, options.jobs, scanner, into, progress)
-    ]
+    found: list[Event] = []
+    for source, stats in zip(inputs, counts, strict=True):
+        found += parallel.scan_source(source, stats, options.jobs, scanner, into, progress)
     found, unshown = by_source(found, into.matcher.stats, into.matcher.successes)
+    order = _in_input_order(found, counts)
+    bounds, notes = _window(options, found, into.matcher.successes, into.span)
+    kept, left_out = _kept(options, found, bounds)
+    made = _Made(options, ruleset, counts, into, bounds, [*notes, *left_out], len(found) - len(kept), unshown)
+    del found  # the attempts that assemble_calls relabels are copies: the originals go now
+    kept, made.reprints = _calls(kept, ruleset, into.texts)
+    successes = _in_order(into.matcher.successes, bounds, order)
+    return made.analysis(kept, successes, correlate(kept, ruleset, bounds[1] or into.span.end, successes, order))
+
+
+@dataclass
+class _Made:
+    """What a run made besides its events, for its Analysis."""
+
+    options: Options
+    ruleset: RuleSet
+    counts: list[SourceStats]
+    into: parallel.Into
+    bounds: window.Window
+    notes: list[str]
+    filtered: int  # events outside the window
+    unshown: int  # failures that showed no provider
+    reprints: int = 0
+
+    def analysis(self, kept: list[Event], successes: Successes, correlation: Correlation) -> Analysis:
+        into = self.into
+        stopped = [stopped_note(name, count) for name, count in sorted(into.matcher.stats.stopped.items())]
+        return Analysis(
+            sources=self.counts,
+            events=[e for e in kept if e.outcome is not Outcome.SUCCESS],
+            incidents=correlation.incidents,
+            successes=len(successes),
+            start=into.span.start,
+            end=into.span.end,
+            match_stats=into.matcher.stats,
+            ruleset=self.ruleset,
+            options=self.options,
+            texts=into.texts,
+            window=self.bounds,
+            filtered_out=self.filtered + len(into.matcher.successes) - len(successes),
+            success_times=cast(Sequence[datetime], successes.times.select(range(successes.times.dated()))),
+            undetermined=correlation.undetermined,
+            reprints=self.reprints,
+            unshown=self.unshown,
+            notes=[*self.notes, *stopped],
+        )
+
+
+def _in_input_order(found: list[Event], counts: list[SourceStats]) -> Order:
+    """The order of events (time, then input, then line), the found ones put in it."""
     order = input_order(c.name for c in counts)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
         found.sort(key=lambda e: order(e.time, e.source, e.line))
-    bounds, notes = _window(options, found, into.matcher.successes, into.span)
-    kept, left_out = _kept(options, found, bounds)
-    filtered = len(found) - len(kept)
-    del found  # the attempts that assemble_calls relabels are copies: the originals go now
-    kept, reprints = _calls(kept, ruleset, into.texts)
-    successes = _in_order(into.matcher.successes, bounds, order)
-    correlation = correlate(kept, ruleset, bounds[1] or into.span.end, successes, order)
-    notes += left_out + [stopped_note(name, count) for name, count in sorted(into.matcher.stats.stopped.items())]
-    return Analysis(
-        sources=counts,
-        events=[e for e in kept if e.outcome is not Outcome.SUCCESS],
-        incidents=correlation.incidents,
-        successes=len(successes),
-        start=into.span.start,
-        end=into.span.end,
-        match_stats=into.matcher.stats,
-        ruleset=ruleset,
-        options=options,
-        texts=into.texts,
-        window=bounds,
-        filtered_out=filtered + len(into.matcher.successes) - len(successes),
-        success_times=cast(Sequence[datetime], successes.times.select(range(successes.times.dated()))),
-        undetermined=correlation.undetermined,
-        reprints=reprints,
-        unshown=unshown,
-        notes=notes,
-    )
+    return order
 
 
 def _calls(events: list[Event], ruleset: RuleSet, texts: Texts) -> tuple[list[Event], int]:
