@@ -16,10 +16,10 @@ import regex
 
 from . import timelimit
 from .attribution import DECISIVE, Attributor, Verdict
+from .lane.columns import Successes
 from .models import Category, Entry, Event, Fields, Outcome, Record
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
-from .successes import Successes
 
 # Fields of structured records worth keeping on an event, by the last part of their key.
 _STRUCTURED_FIELDS = {

@@ -26,11 +26,11 @@ from typing import Any, Protocol, TextIO
 from . import memory, sources, timelimit
 from .evidence import Texts
 from .framing import last_boundary
+from .lane.columns import Successes
+from .lane.shortcut import Span
 from .matching import Matcher, MatchStats
 from .models import Event, EventRow
-from .shortcut import Span
 from .sources import MAX_CARRY, OpenFile, Source, SourceStats, opened, plain_head
-from .successes import Successes
 
 MIN_SIZE = 64 << 20  # smaller files are not cut in ranges (unless --jobs says so): read in pieces
 # Many ranges a worker: the last ones finish together, and a range's results, which the merge holds as

@@ -12,15 +12,14 @@ from .correlation import Correlation, Order, assemble_calls, correlate, fold_rep
 from .evidence import Texts
 from .framing import Prefilter, frame_blocks
 from .framing.context import Around
+from .lane.columns import Successes
+from .lane.shortcut import Lane, Span
 from .matching import BY_SOURCE, Matcher, MatchStats, extractor_gate, match, stopped_note
 from .models import Analysis, Entry, Event, Outcome
 from .parsing import parse
 from .prefilter import PatternGate
 from .ruleset import RuleSet
-from .shortcut import Span
-from .shortcut import SuccessesShortcut as _SuccessesShortcut  # by this name: tests replace it
 from .sources import SourceStats
-from .successes import Successes
 from .timestamps import Clock
 
 
@@ -197,7 +196,7 @@ class _Scanner:
         """The events of one source, or of one byte range or piece of it."""
         edges = (part.first, part.last) if part else (True, True)
         split_end = isinstance(part, parallel.Piece) and part.split
-        shortcut = _SuccessesShortcut(self.clock, stats, matcher, span, name, self.calls, self.engine.confirmed)
+        shortcut = Lane(self.clock, stats, matcher, span, name, self.calls, self.engine.confirmed)
         around = Around()  # framing places each record it yields, matching reads its context there
         records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut, split_end, around)
         entries = _observed((parse(r, self.clock) for r in records), stats, span)

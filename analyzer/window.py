@@ -16,8 +16,8 @@ from typing import cast
 
 from . import timestamps
 from .errors import UsageError
+from .lane.columns import Successes
 from .models import Event
-from .successes import Successes
 
 FAR = timedelta(days=7)  # a record this far after every other is not taken as the last one
 # At most one timed record in STRAY_SHARE (or STRAYS, when more), and fewer than the others, is passed over.

@@ -9,8 +9,8 @@ import pytest
 
 from analyzer import pipeline, ruleset
 from analyzer.correlation import Correlation, correlate, input_order
+from analyzer.lane.columns import Successes
 from analyzer.models import Category, Event, Outcome, Severity
-from analyzer.successes import Successes
 
 T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
 SIGNATURES = """

@@ -155,7 +155,7 @@ class NoShortcut:
 
 def without_shortcut(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple:
     with monkeypatch.context() as m:
-        m.setattr(pipeline, "_SuccessesShortcut", NoShortcut)
+        m.setattr(pipeline, "Lane", NoShortcut)
         return analysed(path)
 
 
@@ -241,7 +241,7 @@ def test_the_successes_shortcut_changes_nothing_on_mixed_lines(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="")
     with pytest.MonkeyPatch.context() as m:
         shortcut = analysed(path)
-        m.setattr(pipeline, "_SuccessesShortcut", NoShortcut)
+        m.setattr(pipeline, "Lane", NoShortcut)
         assert shortcut == analysed(path)
 
 
@@ -276,13 +276,13 @@ def test_successful_calls_of_a_plain_day_are_taken_from_their_bytes(
 ) -> None:
     path, _ = genlog_days["python"]
     taken: list[bool] = []
-    call = pipeline._SuccessesShortcut.call
+    call = pipeline.Lane.call
 
-    def counted(self: pipeline._SuccessesShortcut, data: bytes, line_no: int, keywords: int) -> bool:
+    def counted(self: pipeline.Lane, data: bytes, line_no: int, keywords: int) -> bool:
         taken.append(call(self, data, line_no, keywords))
         return taken[-1]
 
-    monkeypatch.setattr(pipeline._SuccessesShortcut, "call", counted)
+    monkeypatch.setattr(pipeline.Lane, "call", counted)
     found = analysed(path)
     assert sum(taken) > 0.9 * found[3]  # nearly every successful call: not decoded and matched twice
 

@@ -13,8 +13,8 @@ from dateutil import tz as dateutil_tz
 from hypothesis import given
 from hypothesis import strategies as st
 
+from analyzer.lane.columns import Names, Successes, Times, bisect_times
 from analyzer.models import Event, Outcome, Severity
-from analyzer.successes import Names, Successes, Times, bisect_times
 
 OK = Event("openai.ok", None, Outcome.SUCCESS, Severity.INFO, False, "high", None, "", 0, 0, "")
 

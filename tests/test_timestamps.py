@@ -9,14 +9,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from analyzer.successes import keyed_time
+from analyzer.lane.columns import keyed_time
+from analyzer.lane.keys import StampKeys
 from analyzer.timestamps import (
     LEADING,
     MONTHS,
     UNUSABLE,
     Clock,
     IsoStart,
-    StampKeys,
     find,
     from_epoch,
     leading,

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from ..lane.columns import NO_TIME, Successes, bisect_times
 from ..models import Category, Event, Incident, Outcome, Status
 from ..ruleset import IncidentRule, RuleSet
-from ..successes import NO_TIME, Successes, bisect_times
 from . import sequences
 from .calls import CALL_WINDOW, assemble_calls, count_calls, fold_reprints
 from .detectors import Absence, Group, Windows

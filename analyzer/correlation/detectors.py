@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..lane.columns import bisect_times
 from ..models import Category, Event, Outcome
 from ..ruleset import IncidentRule, Selector
-from ..successes import bisect_times
 
 
 @dataclass

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from ..lane.columns import bisect_times
 from ..models import Category, Event, Incident, Outcome
-from ..successes import bisect_times
 
 WIDTH = 1000.0
 LANE_HEIGHT = 28.0

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from types import MappingProxyType
 
-from . import prefilter, timestamps
-from .matching import LONG_RECORD, Matcher
-from .models import Record
-from .parsing import shortcut_json, shortcut_time
-from .ruleset import Rule
-from .sources import SourceStats
-from .successes import keyed_time
-from .timestamps import Clock
+from .. import prefilter, timestamps
+from ..matching import LONG_RECORD, Matcher
+from ..models import Record
+from ..parsing import shortcut_json, shortcut_time
+from ..ruleset import Rule
+from ..sources import SourceStats
+from ..timestamps import Clock
+from .columns import keyed_time
+from .keys import StampKeys
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Span:
             self.end, self.end_at = when, place
 
 
-class SuccessesShortcut:
+class Lane:
     """The stages after framing in one step, for a one-line record whose only rule keywords are those
     of successful calls, with a time: most matched records of a healthy day. It does what parse,
     _observed and match would do with it, and leaves every other record to them. Plain lines are
@@ -61,7 +62,7 @@ class SuccessesShortcut:
         self.confirmed = confirmed  # the bits of the successful-call patterns whose match the prefilter tells
         # by keyword bits: the candidate rules, and the bit of the one pattern of the one rule when confirmed
         self._lanes: dict[int, tuple[list[Rule], int]] = {}
-        self.keys = timestamps.StampKeys(self.iso)
+        self.keys = StampKeys(self.iso)
         # the calls taken as keys since the last flush: every one's time, the successful ones' rule,
         # time and line; all of one zone
         self._zone: tzinfo | None = None

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
 from typing import overload
 
-from .models import Event, Outcome
+from ..models import Event, Outcome
 
 
 class Names(Sequence[str]):
