@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import cast
 
 import regex
 
 from . import timelimit
 from .attribution import DECISIVE, Attributor, Verdict
-from .lane.columns import Successes
+from .lane.columns import Successes, Taken
 from .models import Category, Entry, Event, Fields, Outcome, Record
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
@@ -234,24 +235,28 @@ class Matcher:
         rules, calls = self.rank(self.keywords.find(text))
         return rules if calls else None
 
-    def take_success(
-        self, rules: list[Rule], text: str, source: str, line: int, when: datetime, matched: bool | None = None
-    ) -> None:
-        """What `match` does with a one-line record whose candidates are all successful-call rules,
-        its time known: a successful call when one matches, and the source's last time. `matched`:
-        whether the one pattern of the one rule matches in the line, when the prefilter told."""
-        self.stats.records += 1
-        self.last_time[source] = when
+    def success(self, rules: list[Rule], text: str, matched: bool | None = None) -> str | None:
+        """The successful-call rule that matches a one-line record whose candidates are all such rules
+        (`only_successes`), as `match` would find it; None when none does. `matched`: whether the one
+        pattern of the one rule matches in the line, when the prefilter told."""
         if matched is not None and len(text) <= LONG_RECORD:  # the prefilter's answer: the search's
-            if matched:
-                self.successes.add(rules[0].id, when, source, line, line)
-            return
+            return rules[0].id if matched else None
         if len(rules) == 1 and rules[0].single is not None and len(text) <= LONG_RECORD:
             found = None if self.stopped and self._is_stopped(rules[0].id) else self._single(rules[0], text)
         else:
             found = self.first(rules, text)
-        if found is not None:
-            self.successes.add(found[0].id, when, source, line, line)
+        return None if found is None else found[0].id
+
+    def took(self, taken: Taken) -> None:
+        """Records the successful-call lane took in `match`'s stead: counted, the source's last time
+        moved (an untimed event after them takes it), the successful calls among them added."""
+        self.stats.records += taken.records
+        self.last_time[taken.source] = taken.last
+        if taken.keyed:
+            self.successes.add_keyed(taken.rules, cast(list[int], taken.times), taken.zone, taken.source, taken.lines)
+            return
+        for rule, when, line in zip(taken.rules, cast(list[datetime], taken.times), taken.lines, strict=True):
+            self.successes.add(rule, when, taken.source, line, line)
 
     def _single(self, rule: Rule, text: str) -> tuple[Rule, dict[str, str], int] | None:
         """`first` for one rule of one pattern and no `unless`, on a short text: one timed search."""

@@ -78,7 +78,7 @@ def parse(record: Record, clock: Clock) -> Entry:
     return Entry(record, when, parsed.level, parsed.message, text, name, parsed.fields)
 
 
-def shortcut_time(
+def record_time(
     text: str, iso: timestamps.IsoStart, wrapper: str = "", wrapper_time: str = ""
 ) -> tuple[datetime, str] | None:
     """parse()'s time and format name for a one-line record whose text starts with a digit and an
@@ -96,7 +96,7 @@ def shortcut_time(
     return when, (f"{wrapper}+timestamped" if wrapper else "timestamped")
 
 
-def shortcut_json(text: str, clock: Clock) -> tuple[datetime, str, str] | None:
+def json_time(text: str, clock: Clock) -> tuple[datetime, str, str] | None:
     """parse()'s time, format name and Entry.text for an unwrapped one-line record that is a JSON
     object with a time (JSON is the first format parse() tries); None where parse() must decide."""
     parsed = _json(text, clock)

@@ -52,7 +52,7 @@ def run(
     inputs = sources.resolve(options.paths, stdin)
     if options.output:
         sources.refuse_output(options.output, inputs)
-    scanner = _Scanner.of(options, ruleset)
+    scanner = Scanner.of(options, ruleset)
     into = parallel.Into(scanner.matcher(MatchStats()), Span(), Texts())
     counts = [SourceStats(source.name) for source in inputs]
     found: list[Event] = []
@@ -64,7 +64,7 @@ def run(
     kept, left_out = _kept(options, found, bounds)
     made = _Made(options, ruleset, counts, into, bounds, [*notes, *left_out], len(found) - len(kept), unshown)
     del found  # the attempts that assemble_calls relabels are copies: the originals go now
-    kept, made.reprints = _calls(kept, ruleset, into.texts)
+    kept, made.reprints = as_calls(kept, ruleset, into.texts)
     successes = _in_order(into.matcher.successes, bounds, order)
     return made.analysis(kept, successes, correlate(kept, ruleset, bounds[1] or into.span.end, successes, order))
 
@@ -115,7 +115,7 @@ def _in_input_order(found: list[Event], counts: list[SourceStats]) -> Order:
     return order
 
 
-def _calls(events: list[Event], ruleset: RuleSet, texts: Texts) -> tuple[list[Event], int]:
+def as_calls(events: list[Event], ruleset: RuleSet, texts: Texts) -> tuple[list[Event], int]:
     """The events of failed calls as calls: each failure printed several times once (how many prints were
     folded), each call's transport lines and retry notices its attempts."""
     priority = {r.id: r.priority for r in (*ruleset.rules, *ruleset.derived.values())}
@@ -147,7 +147,7 @@ def _kept(options: Options, found: list[Event], bounds: window.Window) -> tuple[
 
 
 @dataclass(frozen=True, slots=True)
-class _Scanner:
+class Scanner:
     """The per-source stages of a run: framing with the prefilter, parsing, matching."""
 
     engine: Prefilter
@@ -159,7 +159,7 @@ class _Scanner:
     calls: tuple[str, ...] = ()  # the successful-call keywords the prefilter marks, by bit
 
     @classmethod
-    def of(cls, options: Options, ruleset: RuleSet) -> _Scanner:
+    def of(cls, options: Options, ruleset: RuleSet) -> Scanner:
         """The stages a run's options and rules make."""
         call_words = tuple(ruleset.call_keywords()[: prefilter.CALL_BITS])
         confirm = [r.single for r in ruleset.rules if r.call_success and r.single is not None]
@@ -193,14 +193,16 @@ class _Scanner:
         span: Span,
         part: parallel.Chunk | parallel.Piece | None = None,
     ) -> Iterator[Event]:
-        """The events of one source, or of one byte range or piece of it."""
+        """The events of one source, or of one byte range or piece of it: framing, the successful-call
+        lane, parsing, matching; the formats the lane read counted with parsing's once it is done."""
         edges = (part.first, part.last) if part else (True, True)
         split_end = isinstance(part, parallel.Piece) and part.split
-        shortcut = Lane(self.clock, stats, matcher, span, name, self.calls, self.engine.confirmed)
+        lane = Lane(self.clock, matcher, span, name, self.calls, self.engine.confirmed)
         around = Around()  # framing places each record it yields, matching reads its context there
-        records = frame_blocks(blocks, name, stats, self.engine, edges, shortcut, split_end, around)
-        entries = _observed((parse(r, self.clock) for r in records), stats, span)
-        return match(entries, matcher, around.of)
+        framed = frame_blocks(blocks, name, stats, self.engine, edges, split_end, around, calls=True)
+        entries = _observed((parse(r, self.clock) for r in lane.route(framed)), stats, span)
+        yield from match(entries, matcher, around.of)
+        stats.add_formats(lane.formats)
 
     def chunk(self, name: str, chunk: parallel.Chunk) -> parallel.Part:
         """Scan one byte range of a file (in a worker process)."""

@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from . import prefilter, redaction
+from . import parallel, pipeline
 from .attribution import Attributor
 from .correlation import correlate
-from .framing import frame_lines
-from .matching import Matcher, MatchStats
+from .evidence import Texts
+from .lane.shortcut import Span
+from .matching import MatchStats
 from .models import Event
-from .parsing import parse
 from .ruleset import IncidentRule, Provider, Rule, RuleSet
 from .ruleset.incidents import IncidentExample
+from .sources import SourceStats
 from .timestamps import Clock
 
 _CLOCK = Clock(UTC, datetime(2026, 1, 1, tzinfo=UTC))
@@ -30,26 +31,42 @@ class Failure:
         return f"{self.location}: rule '{self.rule}': {self.problem}: {self.example[:120]!r}"
 
 
-def classify(text: str, matcher: Matcher, engine: prefilter.Prefilter) -> str | None:
-    """The rule id a one-record log text is matched by, or None; the prefilter must see it too."""
-    data = text.encode()
-    if not any(True for _ in engine.hits(data)):
-        return None
-    records = list(frame_lines(text.split("\n"), "<example>"))
-    events = [matcher.match(parse(r, _CLOCK)) for r in records]
-    return next((e.rule for e in events if e is not None), None)
+class Examples:
+    """Reads example texts as logs are read: each one a source of its own, through framing, the
+    successful-call lane, parsing and matching (`pipeline.Scanner`), with one matcher for them all,
+    and the failures printed more than once folded into one (`pipeline.as_calls`)."""
+
+    def __init__(self, ruleset: RuleSet, engine: str = "auto") -> None:
+        options = pipeline.Options((), UTC, _CLOCK.now, engine=engine, redact=False)
+        self.scanner = pipeline.Scanner.of(options, ruleset)
+        self.into = parallel.Into(self.scanner.matcher(MatchStats()), Span(), Texts())
+
+    def __call__(self, text: str) -> str | None:
+        """The rule id a one-record log text is matched by (a failure's, or a successful call's), or
+        None; the prefilter must see it too."""
+        data = text.encode()
+        if not any(True for _ in self.scanner.engine.hits(data)):
+            return None
+        calls = self.into.matcher.successes
+        before = len(calls)
+        found = list(self.scanner.events([data], _EXAMPLE, SourceStats(_EXAMPLE), self.into))
+        if found:  # one failure printed twice (a message, then its details) is one event
+            return pipeline.as_calls(found, self.scanner.ruleset, self.into.texts)[0][0].rule
+        return calls.rules[before] if len(calls) > before else None
+
+
+_EXAMPLE = "<example>"
 
 
 def check(ruleset: RuleSet, engine_name: str = "auto") -> tuple[list[Failure], int]:
     """(failures, examples run) over every rule's match and no_match examples and every incident rule's
     timed event lists."""
-    matcher = Matcher(ruleset, redaction.identity, MatchStats())
-    engine = prefilter.build(engine_name, ruleset.keywords())
+    classify = Examples(ruleset, engine_name)
     failures: list[Failure] = []
     count = 0
     for rule in ruleset.rules:
         count += len(rule.examples_match) + len(rule.examples_no_match)
-        failures += _check_rule(rule, matcher, engine)
+        failures += _check_rule(rule, classify)
     for incident in ruleset.incidents:
         count += len(incident.examples)
         failures += _check_incident(incident, ruleset)
@@ -110,14 +127,14 @@ def _check_incident(incident: IncidentRule, ruleset: RuleSet) -> list[Failure]:
     return failures
 
 
-def _check_rule(rule: Rule, matcher: Matcher, engine: prefilter.Prefilter) -> list[Failure]:
+def _check_rule(rule: Rule, classify: Examples) -> list[Failure]:
     failures = []
     for example in rule.examples_match:
-        got = classify(example, matcher, engine)
+        got = classify(example)
         if not _names(rule, got):
             failures.append(Failure(rule.id, rule.location, example, f"should match, got {got or 'no event'}"))
     for example in rule.examples_no_match:
-        if _names(rule, classify(example, matcher, engine)):
+        if _names(rule, classify(example)):
             failures.append(Failure(rule.id, rule.location, example, "should not match"))
     return failures
 

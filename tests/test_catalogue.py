@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import prefilter, redaction, ruleset
-from analyzer.matching import Matcher, MatchStats
+from analyzer import ruleset
 from analyzer.models import Category
-from analyzer.rulecheck import classify
+from analyzer.rulecheck import Examples
 
 Classifier = Callable[[str], str | None]
 CATALOGUE = Path(__file__).resolve().parents[1] / "docs" / "openai-errors.md"
@@ -321,9 +320,7 @@ def rules() -> ruleset.RuleSet:
 @pytest.fixture(scope="module")
 def classifier(rules: ruleset.RuleSet) -> Classifier:
     """The rule id a one-record text is matched by, through the same stages as `logscan rules test`."""
-    matcher = Matcher(rules, redaction.identity, MatchStats())
-    engine = prefilter.build("auto", rules.keywords())
-    return lambda text: classify(text, matcher, engine)
+    return Examples(rules)
 
 
 @pytest.mark.parametrize("row", sorted(CATALOGUE_ROWS), ids=str)

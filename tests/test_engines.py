@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from hypothesis import strategies as st
 
 from analyzer import pipeline, prefilter, ruleset
 from analyzer.errors import UsageError
-from analyzer.models import Event
+from analyzer.framing import Calls
+from analyzer.models import Event, Record
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 RULES = ruleset.load()
@@ -134,28 +136,23 @@ def analysed(path: Path, engine: str = "auto") -> tuple:
     return (a.sources, a.events, a.incidents, a.successes, a.success_times, a.start, a.end, a.match_stats)
 
 
-class NoShortcut:
-    """A shortcut that takes nothing: every record goes through parse and match."""
+class NoLane:
+    """A lane that takes nothing: every record framing found goes through parse and match."""
 
     def __init__(self, *_args: object) -> None:
-        pass
+        self.formats: dict[str, int] = {}
 
-    def line(self, text: str, line_no: int) -> bool:
-        return False
-
-    def record(self, record: object) -> bool:
-        return False
-
-    def call(self, data: bytes, line_no: int, keywords: int) -> bool:
-        return False
-
-    def flush(self) -> None:
-        pass
+    def route(self, framed: Iterable[Record | Calls]) -> Iterator[Record]:
+        for item in framed:
+            if isinstance(item, Calls):
+                yield from item.records()
+            else:
+                yield item
 
 
 def without_shortcut(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple:
     with monkeypatch.context() as m:
-        m.setattr(pipeline, "Lane", NoShortcut)
+        m.setattr(pipeline, "Lane", NoLane)
         return analysed(path)
 
 
@@ -241,7 +238,7 @@ def test_the_successes_shortcut_changes_nothing_on_mixed_lines(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="")
     with pytest.MonkeyPatch.context() as m:
         shortcut = analysed(path)
-        m.setattr(pipeline, "Lane", NoShortcut)
+        m.setattr(pipeline, "Lane", NoLane)
         assert shortcut == analysed(path)
 
 

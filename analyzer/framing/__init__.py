@@ -6,7 +6,7 @@ frames only the regions of complete records around them; every other line is, by
 the triggers, a one-line record and is only counted.
 """
 
-from .blocks import Prefilter, Shortcut, frame_blocks, last_boundary
+from .blocks import Calls, Prefilter, frame_blocks, last_boundary
 from .lines import (
     BLANK_LINE,
     BLANK_RUN,
@@ -33,8 +33,8 @@ __all__ = [
     "MARKERS",
     "TRIGGERS",
     "TRIGGER_PARTS",
+    "Calls",
     "Prefilter",
-    "Shortcut",
     "blank_run_end",
     "blank_runs",
     "count_undecodable",

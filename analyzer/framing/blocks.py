@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from ..models import Record
@@ -17,6 +18,7 @@ from .lines import (
     _PLAIN_DATED,
     BLANK_LINE,
     BLANK_RUN,
+    Wrapped,
     _decode_line,
     _is_boundary,
     blank_run_end,
@@ -31,7 +33,7 @@ class Prefilter(Protocol):
 
     def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
         """Offsets in each such line (ascending, at least one a line), each with the bits of the
-        successful-call keywords on its line when they are all the line has, else 0 (`Shortcut.call`)."""
+        successful-call keywords on its line when they are all the line has, else 0 (`Calls`)."""
         ...
 
     @property
@@ -40,25 +42,32 @@ class Prefilter(Protocol):
         ...
 
 
-class Shortcut(Protocol):
-    """Takes a one-line record and handles it (True), or leaves it to be yielded (False)."""
+@dataclass(slots=True)
+class Calls:
+    """A run of one-line regions whose only keywords the prefilter found are successful-call ones,
+    in input order, as framing found them in a buffer: handed on as bytes for the successful-call lane
+    (analyzer/lane/) to take without decoding them. A line the lane leaves becomes a record by
+    `record`, placed in `around` like every record framing yields."""
 
-    def line(self, text: str, line_no: int) -> bool:
-        """A record of one unwrapped line: its text, before any Record is made of it."""
-        ...
+    source: str
+    buffer: bytes
+    around: Around
+    lines: list[tuple[int, int, int, int, bytes]]  # number, start, end (past its newline), keyword bits, bytes
 
-    def record(self, record: Record) -> bool:
-        """A record of one wrapped line (CRI, Docker), or one `line` left."""
-        ...
+    @staticmethod
+    def text(data: bytes) -> tuple[str, Wrapped | None]:
+        """A line's text, and its wrapper's parts when it has one (CRI, Docker)."""
+        text = _decode_line(data)
+        return text, wrapped(text)
 
-    def call(self, data: bytes, line_no: int, keywords: int) -> bool:
-        """A record of one line whose only keywords are successful-call ones (their bits), as bytes:
-        tried before `line` and `record`, which see the lines it leaves."""
-        ...
+    def record(self, line_no: int, start: int, end: int, text: str, line: Wrapped | None) -> Record:
+        """The record of the line at buffer[start:end] (its `text`), placed in `around`."""
+        return self.around.at(self.buffer, start, end, _line_record(text, line, self.source, line_no))
 
-    def flush(self) -> None:
-        """Finish what `call` took and kept: before a record is yielded, and at a buffer's end."""
-        ...
+    def records(self) -> Iterator[Record]:
+        """The record of every line: what framing yields when nothing takes them."""
+        for line_no, start, end, _, data in self.lines:
+            yield self.record(line_no, start, end, *self.text(data))
 
 
 def frame_blocks(
@@ -67,19 +76,20 @@ def frame_blocks(
     stats: SourceStats,
     prefilter: Prefilter | None = None,
     edges: tuple[bool, bool] = (True, True),
-    shortcut: Shortcut | None = None,
     split_end: bool = False,
     around: Around | None = None,
-) -> Iterator[Record]:
+    calls: bool = False,
+) -> Iterator[Record | Calls]:
     """Frame a source's blocks; with a prefilter, only the regions around its hits.
 
     Counts every line and record into `stats`. The first and last line of the source are always
     framed, so the report knows when the source starts and ends. A part of a source (a byte range
     cut at `last_boundary`) numbers its lines from 1 too and tells whether it holds the source's
-    start and end in `edges`. A region of one line is first offered to `shortcut`; a record it handles is
-    counted, not yielded. Each record is placed in `around` as it is yielded, for its context.
+    start and end in `edges`. With `calls`, the one-line regions whose only keywords are successful-call
+    ones are yielded as `Calls`, runs of them, for the lane, in order among the records. Each record
+    is placed in `around` as it is yielded, for its context.
     """
-    engines = (prefilter, shortcut, around or Around())
+    engines = (prefilter, calls, around or Around())
     carry, line_no, framed = b"", 1, b""
     first = edges[0]
     for block in blocks:
@@ -119,15 +129,15 @@ def _frame_buffer(
     cut: int,
     source: str,
     stats: SourceStats,
-    engines: tuple[Prefilter | None, Shortcut | None, Around],
+    engines: tuple[Prefilter | None, bool, Around],
     line_no: int,
     first: bool,
     last: bool,
-) -> Generator[Record, None, int]:
+) -> Generator[Record | Calls, None, int]:
     """Frame whole[:cut], a buffer of whole records; return how many newlines it has (each byte is
     counted once). The records' context may reach past the cut, into the lines framed next."""
     buffer = whole[:cut] if cut < len(whole) else whole
-    prefilter, shortcut, around = engines
+    prefilter, lane, around = engines
     stats.undecodable += count_undecodable(buffer)
     unended = 0 if buffer.endswith(b"\n") else 1
     if prefilter is None:
@@ -137,6 +147,7 @@ def _frame_buffer(
         return newlines
     pos, start_no = 0, line_no
     blanks, regions = _blank_hint(_regions(buffer, prefilter, first, last))
+    run: list[tuple[int, int, int, int, bytes]] = []  # the current run of `Calls`
     for ls, le, calls in regions:
         skipped = buffer.count(b"\n", pos, ls)
         stats.records += skipped - len(BLANK_LINE.findall(buffer, pos, ls)) if blanks else skipped
@@ -146,21 +157,23 @@ def _frame_buffer(
             stats.records += 1
             stats.framed += 1
             data = buffer[ls : le if newline < 0 else newline]
-            if shortcut is None:
+            if calls and lane:
+                run.append((line_no, ls, le, calls, data))
+            else:
+                if run:
+                    yield Calls(source, whole, around, run)
+                    run = []
                 yield around.at(whole, ls, le, _one_line_record(data, source, line_no))
-            elif not (calls and shortcut.call(data, line_no, calls)):
-                record = _offer(shortcut, data, source, line_no)
-                if record is not None:
-                    yield around.at(whole, ls, le, record)
             line_no += 1 if newline >= 0 else 0
         else:
-            if shortcut is not None:
-                shortcut.flush()
+            if run:
+                yield Calls(source, whole, around, run)
+                run = []
             yield from _in_context(_frame_region(buffer[ls:le], source, stats, line_no), whole, ls, line_no, around)
             line_no += buffer.count(b"\n", ls, le)
         pos = le
-    if shortcut is not None:
-        shortcut.flush()
+    if run:
+        yield Calls(source, whole, around, run)
     rest = buffer.count(b"\n", pos)
     stats.records += rest - len(BLANK_LINE.findall(buffer, pos)) if blanks else rest
     stats.records += 0 if unended == 0 or pos == len(buffer) else 1
@@ -202,20 +215,13 @@ def _in_context(records: Iterable[Record], buffer: bytes, start: int, line_no: i
         yield around.at(buffer, starts[record.line - line_no], starts[record.end_line + 1 - line_no], record)
 
 
-def _offer(shortcut: Shortcut, data: bytes, source: str, line_no: int) -> Record | None:
-    """The record of one line, or None when the shortcut takes it (as text when it has no wrapper)."""
-    text = _decode_line(data)
-    line = wrapped(text)
-    if line is None:
-        return None if shortcut.line(text, line_no) else Record(source, line_no, line_no, text)
-    record = Record(source, line_no, line_no, line.text, line.wrapper, line.time, line.stream)
-    return None if shortcut.record(record) else record
-
-
 def _one_line_record(data: bytes, source: str, line_no: int) -> Record:
     """What the full framer makes of a region of one line, partial or not, continuation or head."""
     text = _decode_line(data)
-    line = wrapped(text)
+    return _line_record(text, wrapped(text), source, line_no)
+
+
+def _line_record(text: str, line: Wrapped | None, source: str, line_no: int) -> Record:
     if line is None:
         return Record(source, line_no, line_no, text)
     return Record(source, line_no, line_no, line.text, line.wrapper, line.time, line.stream)

@@ -85,7 +85,7 @@ _CRI = re.compile(
 
 
 @dataclass(frozen=True, slots=True)
-class _Line:
+class Wrapped:
     text: str
     wrapper: str = ""
     time: str = ""
@@ -96,17 +96,17 @@ class _Line:
 HEAD, INDENT, BLANK, TB_START, CHAIN = range(5)
 
 
-def unwrap(line: str) -> _Line:
+def unwrap(line: str) -> Wrapped:
     """Remove a Kubernetes CRI or Docker json-file wrapper, keeping its timestamp and stream."""
-    return wrapped(line) or _Line(line)
+    return wrapped(line) or Wrapped(line)
 
 
-def wrapped(line: str) -> _Line | None:
-    """`unwrap` for a line that has a wrapper; None for one that has none (most lines: no _Line made)."""
+def wrapped(line: str) -> Wrapped | None:
+    """`unwrap` for a line that has a wrapper; None for one that has none (most lines: no Wrapped made)."""
     if line[:1].isdigit() and line[10:11] == "T":  # the CRI stamp's "T": most dated lines are not wrapped
         m = _CRI.match(line)
         if m:
-            return _Line(m.group(4) or "", "cri", m.group(1), m.group(2), m.group(3) == "P")
+            return Wrapped(m.group(4) or "", "cri", m.group(1), m.group(2), m.group(3) == "P")
     elif line.startswith('{"log":'):
         try:
             obj = json.loads(line)
@@ -115,7 +115,7 @@ def wrapped(line: str) -> _Line | None:
         if isinstance(obj, dict) and isinstance(obj.get("log"), str):
             text = obj["log"]
             partial = not text.endswith("\n")
-            return _Line(text.rstrip("\r\n"), "docker", str(obj.get("time", "")), str(obj.get("stream", "")), partial)
+            return Wrapped(text.rstrip("\r\n"), "docker", str(obj.get("time", "")), str(obj.get("stream", "")), partial)
     return None
 
 
@@ -139,12 +139,12 @@ class _Framer:
         self.source = source
         self.parts: list[str] = []
         self.first = self.last = 0
-        self.wrap = _Line("")
+        self.wrap = Wrapped("")
         self.in_tb = False
         self.prev_kind = HEAD
         self.pending: list[str] = []
         self.pending_start = self.pending_last = 0
-        self.pending_wrap = _Line("")
+        self.pending_wrap = Wrapped("")
 
     def feed(self, lineno: int, raw: str) -> Record | None:
         """Take one line; return the record it completed, if any."""
@@ -167,7 +167,7 @@ class _Framer:
         if self.pending:
             return False
         if not self.parts:  # the first of them begins a record
-            self.parts, self.first, self.wrap = [], lineno, _Line("")
+            self.parts, self.first, self.wrap = [], lineno, Wrapped("")
         self.parts.append(text)
         self.last, self.prev_kind = lineno + count - 1, BLANK  # (a blank line leaves in_tb as it is)
         return True
@@ -182,7 +182,7 @@ class _Framer:
         done.append(self._record())
         return [rec for rec in done if rec is not None]
 
-    def _take(self, start: int, lineno: int, text: str, wrap: _Line) -> Record | None:
+    def _take(self, start: int, lineno: int, text: str, wrap: Wrapped) -> Record | None:
         k = kind(text)
         joins = bool(self.parts) and (k != HEAD or (self.in_tb and self.prev_kind == INDENT))
         self.in_tb = k != HEAD and (self.in_tb or k == TB_START)

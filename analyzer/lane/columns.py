@@ -7,6 +7,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
 from typing import overload
@@ -398,3 +399,19 @@ def _picked(column: array[int], indices: Sequence[int]) -> array[int]:
     if isinstance(indices, range) and indices.step == 1:
         return column[indices.start : max(indices.start, indices.stop)]
     return array(column.typecode, [column[i] for i in indices])
+
+
+@dataclass(slots=True)
+class Taken:
+    """One-line records of one source that the successful-call lane took in matching's stead, for
+    `Matcher.took`: how many, the last one's time, and the successful calls among them (rule, time and
+    line each; the times are keys of `zone`, `Times.extend_keys`, when `keyed`)."""
+
+    source: str
+    records: int
+    last: datetime
+    rules: list[str]
+    times: list[int] | list[datetime]
+    lines: list[int]
+    keyed: bool = False
+    zone: tzinfo | None = None

@@ -43,6 +43,11 @@ class SourceStats:
     problems: list[str] = field(default_factory=list)
     splits: list[int] = field(default_factory=list)  # lines where framing cut a record with no boundary
 
+    def add_formats(self, formats: dict[str, int]) -> None:
+        """Count records of these formats, read by a stage other than parsing (the lane)."""
+        for name, count in formats.items():
+            self.formats[name] = self.formats.get(name, 0) + count
+
     def messages(self) -> list[str]:
         """Every problem, one line each: the read problems, then the records framing had to cut."""
         cut = f"over {MAX_CARRY >> 20} MiB without a record boundary; split"
