@@ -21,7 +21,16 @@ import regex
 from . import cache
 from .cache import cache_dir
 from .errors import UsageError
-from .framing import BLANK_RUN, BLANK_RUN_START, INDENTED, MARKERS, TRIGGER_PARTS, TRIGGERS, Prefilter, blank_runs
+from .framing import (
+    BLANK_RUN,
+    BLANK_RUN_START,
+    INDENTED,
+    TRIGGER_NEEDLES,
+    TRIGGER_PARTS,
+    TRIGGERS,
+    Prefilter,
+    blank_runs,
+)
 
 try:
     import hyperscan
@@ -108,7 +117,7 @@ class RegexPrefilter:
     """The standard library's engine: keywords found by `bytes.find`, one pass for each group of
     keywords that hold one anchor (`anchors`; `re`'s alternation of them is three to four times
     slower), each line an anchor is found in checked for the group's keywords; lines that may continue
-    a record found by what they must hold (`_TRIGGER_NEEDLES`) and checked with TRIGGERS at their start."""
+    a record found by what they must hold (`TRIGGER_NEEDLES`) and checked with TRIGGERS at their start."""
 
     def __init__(
         self, keywords: Iterable[str], calls: Sequence[str] = (), confirm: Sequence[regex.Pattern[str]] = ()
@@ -122,6 +131,13 @@ class RegexPrefilter:
         engine does not tell successful calls apart (`HyperscanPrefilter.hits`); first, (0, BLANK_RUN)
         when the buffer has a blank line after one that is not."""
         starts: dict[int, int] = {}
+        self._keyword_lines(buffer, starts)
+        starts.update(dict.fromkeys(self._trigger_lines(buffer), 0))
+        found = ((start, starts[start]) for start in sorted(starts))
+        return itertools.chain([(0, BLANK_RUN)], found) if _has_blank_run(buffer) else found
+
+    def _keyword_lines(self, buffer: bytes, starts: dict[int, int]) -> None:
+        """The start of each line that holds a keyword, into `starts`."""
         find, rfind = buffer.find, buffer.rfind
         for anchor, words in self._groups.items():
             alone = words == (anchor,)
@@ -133,21 +149,22 @@ class RegexPrefilter:
                 if start not in starts and (alone or any(find(w, start, end) >= 0 for w in words)):
                     starts[start] = 0
                 at = find(anchor, end + 1) if line_end >= 0 else -1
-        trigger = self._trigger
-        for needle in _TRIGGER_NEEDLES:
+
+    def _trigger_lines(self, buffer: bytes) -> Iterator[int]:
+        """The start of each line that may continue a record (a line may come more than once)."""
+        find, rfind, trigger = buffer.find, buffer.rfind, self._trigger
+        for needle in TRIGGER_NEEDLES:
             at = find(needle)
             while at >= 0:
                 start = at + 1 if needle[0] == 10 else rfind(b"\n", 0, at) + 1
                 if start < len(buffer) and trigger(buffer, start):
-                    starts[start] = 0
+                    yield start
                 at = find(needle, at + 1)
         for m in _INDENTED.finditer(buffer):  # lines that start with a space or tab and hold something
-            starts[m.start() + 1] = 0
+            yield m.start() + 1
         for start in (0, rfind(b"\n", 0, max(0, len(buffer) - 1)) + 1):  # no newline before the first line
             if start < len(buffer) and trigger(buffer, start):
-                starts[start] = 0
-        found = ((start, starts[start]) for start in sorted(starts))
-        return itertools.chain([(0, BLANK_RUN)], found) if _has_blank_run(buffer) else found
+                yield start
 
 
 def _has_blank_run(buffer: bytes) -> bool:
@@ -156,21 +173,6 @@ def _has_blank_run(buffer: bytes) -> bool:
 
 
 _INDENTED = re.compile(rb"\n" + INDENTED)
-
-
-# Every line TRIGGERS matches holds one of these (a newline before its first byte, or its CRI
-# stream and tag), but the first line of a buffer, which is checked on its own.
-_STREAM_TAGS = [b" stdout ", b" stderr "]
-_TRIGGER_NEEDLES = [  # (indented lines: _INDENTED, which passes over blank ones at the regex engine's speed)
-    b'\n{"log":"',
-    b'\n{"log": ',
-    b'\n{"log":\t',
-    b'\n{"log":\r',
-    *(b"\n" + m.encode() for m in MARKERS),
-    *(tag + b"P" + end for tag in _STREAM_TAGS for end in (b" ", b"\n", b"\r")),
-    *(tag + b"F" + end for tag in _STREAM_TAGS for end in (b"\n", b"\r")),
-    *(tag + b"F " + end for tag in _STREAM_TAGS for end in (b" ", b"\t", b"\r", b"\n", *(m.encode() for m in MARKERS))),
-]
 
 
 class HyperscanPrefilter:

@@ -7,14 +7,11 @@ the triggers, a one-line record and is only counted.
 """
 
 from .blocks import Calls, Prefilter, frame_blocks, last_boundary
+from .grammar import INDENTED, MARKERS, TRIGGER_NEEDLES, TRIGGER_PARTS, TRIGGERS
 from .lines import (
     BLANK_LINE,
     BLANK_RUN,
     BLANK_RUN_START,
-    INDENTED,
-    MARKERS,
-    TRIGGER_PARTS,
-    TRIGGERS,
     blank_run_end,
     blank_runs,
     count_undecodable,
@@ -32,6 +29,7 @@ __all__ = [
     "INDENTED",
     "MARKERS",
     "TRIGGERS",
+    "TRIGGER_NEEDLES",
     "TRIGGER_PARTS",
     "Calls",
     "Prefilter",

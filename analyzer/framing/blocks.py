@@ -13,9 +13,8 @@ from typing import Protocol
 from ..models import Record
 from ..sources import MAX_CARRY, SourceStats
 from .context import PRIOR, Around
+from .grammar import SIMPLE_HEAD
 from .lines import (
-    _CRI_HEAD,
-    _PLAIN_DATED,
     BLANK_LINE,
     BLANK_RUN,
     Wrapped,
@@ -137,7 +136,7 @@ def _frame_buffer(
     """Frame whole[:cut], a buffer of whole records; return how many newlines it has (each byte is
     counted once). The records' context may reach past the cut, into the lines framed next."""
     buffer = whole[:cut] if cut < len(whole) else whole
-    prefilter, lane, around = engines
+    prefilter, _, around = engines
     stats.undecodable += count_undecodable(buffer)
     unended = 0 if buffer.endswith(b"\n") else 1
     if prefilter is None:
@@ -145,40 +144,78 @@ def _frame_buffer(
         stats.lines += newlines + unended
         yield from _in_context(_frame_region(buffer, source, stats, line_no), whole, 0, line_no, around)
         return newlines
-    pos, start_no = 0, line_no
     blanks, regions = _blank_hint(_regions(buffer, prefilter, first, last))
+    at = _At(whole, buffer, source, blanks)
+    end_no, pos = yield from _frame_regions(at, regions, stats, engines, line_no)
+    rest = buffer.count(b"\n", pos)
+    stats.records += at.records(pos, len(buffer), rest) + (0 if unended == 0 or pos == len(buffer) else 1)
+    stats.lines += end_no - line_no + rest + unended
+    return end_no - line_no + rest
+
+
+@dataclass(frozen=True, slots=True)
+class _At:
+    """The buffer being framed by regions: the whole block (the records' context may reach past the
+    cut), its whole records, their source, and whether the prefilter saw blank lines in it."""
+
+    whole: bytes
+    buffer: bytes
+    source: str
+    blanks: bool
+
+    def records(self, start: int, end: int, newlines: int) -> int:
+        """The records of the lines between regions (none a trigger: each a record, a blank one none)."""
+        return newlines - len(BLANK_LINE.findall(self.buffer, start, end)) if self.blanks else newlines
+
+
+def _frame_regions(
+    at: _At,
+    regions: Iterator[tuple[int, int, int]],
+    stats: SourceStats,
+    engines: tuple[Prefilter | None, bool, Around],
+    line_no: int,
+) -> Generator[Record | Calls, None, tuple[int, int]]:
+    """The records of each region and the lines between them counted; the number of the line after
+    the last region, and where it starts. One-line regions of successful-call keywords only go, with
+    a lane, into runs of `Calls`."""
+    _, lane, around = engines
+    buffer, pos = at.buffer, 0
     run: list[tuple[int, int, int, int, bytes]] = []  # the current run of `Calls`
     for ls, le, calls in regions:
         skipped = buffer.count(b"\n", pos, ls)
-        stats.records += skipped - len(BLANK_LINE.findall(buffer, pos, ls)) if blanks else skipped
+        stats.records += at.records(pos, ls, skipped)
         line_no += skipped
         newline = buffer.find(b"\n", ls, le)
-        if newline < 0 or newline == le - 1:  # one line: one record, whatever kind of line it is
+        one_line = newline < 0 or newline == le - 1  # one record, whatever kind of line it is
+        if one_line and calls and lane:
             stats.records += 1
             stats.framed += 1
-            data = buffer[ls : le if newline < 0 else newline]
-            if calls and lane:
-                run.append((line_no, ls, le, calls, data))
-            else:
-                if run:
-                    yield Calls(source, whole, around, run)
-                    run = []
-                yield around.at(whole, ls, le, _one_line_record(data, source, line_no))
-            line_no += 1 if newline >= 0 else 0
+            run.append((line_no, ls, le, calls, buffer[ls : le if newline < 0 else newline]))
         else:
             if run:
-                yield Calls(source, whole, around, run)
+                yield Calls(at.source, at.whole, around, run)
                 run = []
-            yield from _in_context(_frame_region(buffer[ls:le], source, stats, line_no), whole, ls, line_no, around)
-            line_no += buffer.count(b"\n", ls, le)
+            yield from _region(at, ls, le, newline if one_line else -2, stats, line_no, around)
+        line_no += buffer.count(b"\n", ls, le)
         pos = le
     if run:
-        yield Calls(source, whole, around, run)
-    rest = buffer.count(b"\n", pos)
-    stats.records += rest - len(BLANK_LINE.findall(buffer, pos)) if blanks else rest
-    stats.records += 0 if unended == 0 or pos == len(buffer) else 1
-    stats.lines += line_no - start_no + rest + unended
-    return line_no - start_no + rest
+        yield Calls(at.source, at.whole, around, run)
+    return line_no, pos
+
+
+def _region(
+    at: _At, start: int, end: int, newline: int, stats: SourceStats, line_no: int, around: Around
+) -> Iterator[Record]:
+    """The records of buffer[start:end]; `newline`: where the line ends when the region is one line
+    (-1: at the buffer's end), else -2."""
+    if newline == -2:
+        records = _frame_region(at.buffer[start:end], at.source, stats, line_no)
+        yield from _in_context(records, at.whole, start, line_no, around)
+        return
+    stats.records += 1
+    stats.framed += 1
+    data = at.buffer[start : end if newline < 0 else newline]
+    yield around.at(at.whole, start, end, _one_line_record(data, at.source, line_no))
 
 
 def _blank_hint(regions: Iterator[tuple[int, int, int]]) -> tuple[bool, Iterator[tuple[int, int, int]]]:
@@ -245,24 +282,30 @@ def _regions(buffer: bytes, prefilter: Prefilter, first: bool, last: bool) -> It
         if hit < end or hit >= len(buffer):
             continue
         line_start = buffer.rfind(b"\n", 0, hit) + 1
-        line_end = buffer.find(b"\n", hit) + 1 or len(buffer)
         if _one_line_region(buffer, line_start):
-            end = line_end
-            yield line_start, line_end, calls
+            end = buffer.find(b"\n", hit) + 1 or len(buffer)
+            yield line_start, end, calls
             continue
-        start = _boundary_before(buffer, line_start)
-        if start > end and buffer[start : start + 1] not in _STAMPED:
-            # No timestamp at its start: take the record before too, whose time the event inherits
-            # (when it has one: else there is nothing to inherit, and a cut may fall between them).
-            before = _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1)
-            if buffer[before : before + 1] in _STAMPED:
-                start = max(end, before)
+        start = _region_start(buffer, line_start, end)
         end = _region_end(buffer, hit)
         yield start, end, 0
     if last and end < len(buffer):
         tail = _last_line_start(buffer)
         if tail >= end:
             yield max(_boundary_before(buffer, tail), end), len(buffer), 0
+
+
+def _region_start(buffer: bytes, line_start: int, after: int) -> int:
+    """Where the region of the hit on the line at `line_start` starts, at `after` (the last region's end)
+    or later: its record's first line, or the one before when it has no timestamp at its start."""
+    start = _boundary_before(buffer, line_start)
+    if start > after and buffer[start : start + 1] not in _STAMPED:
+        # No timestamp at its start: take the record before too, whose time the event inherits
+        # (when it has one: else there is nothing to inherit, and a cut may fall between them).
+        before = _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1)
+        if buffer[before : before + 1] in _STAMPED:
+            start = max(after, before)
+    return start
 
 
 _STAMPED = {bytes([c]) for c in b"0123456789{[<"}
@@ -280,9 +323,9 @@ def _one_line_region(buffer: bytes, start: int) -> bool:
     return _AFTER_TWO_HEADS.match(buffer, buffer.rfind(b"\n", 0, before - 1) + 1) is not None
 
 
-# _simple_head as a pattern (a line start it is True at), and lines of them: a line that is a
-# simple head, then the stamped simple head of the hit, then a simple head or the end.
-_SIMPLE = rb'(?:[^ \t\r\n{0-9TDC\x80-\xff]|\{(?!"log":)|' + _PLAIN_DATED.pattern + rb"|" + _CRI_HEAD.pattern + rb")"
+# lines of simple heads (grammar.SIMPLE_HEAD, `_simple_head` as a pattern): a line that is a simple
+# head, then the stamped simple head of the hit, then a simple head or the end.
+_SIMPLE = SIMPLE_HEAD
 _HIT_LINE = rb"(?=[0-9{\[<])" + _SIMPLE + rb"[^\n]*(?:\n(?:" + _SIMPLE + rb"|\Z)|\Z)"
 _AFTER_ONE_HEAD = re.compile(_SIMPLE + rb"[^\n]*\n" + _HIT_LINE)
 _AFTER_TWO_HEADS = re.compile(_SIMPLE + rb"[^\n]*\n" + _SIMPLE + rb"[^\n]*\n" + _HIT_LINE)

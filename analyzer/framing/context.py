@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from ..models import Record
+from .grammar import PLAIN_HEAD
 from .lines import _decode_line, wrapped
 
 CONTEXT_LINES = 12  # lines taken on each side at the most
@@ -28,11 +29,6 @@ _HEADLIKE = re.compile(
     r"\s*(?:[0-9{]|\[|<\d|(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|FATAL|SEVERE)\b"
     r"|Traceback \(|During handling of|The above exception)"
 )
-
-
-# The same, on a line's bytes, for the usual case: a line that starts with a digit or a brace, and is no
-# CRI line (a stamp with a T) or Docker line (whose text may be anything), starts like a head.
-_PLAIN_HEAD = re.compile(rb'[0-9](?![0-9]{3}-[0-9]{2}-[0-9]{2}T)|\{(?!"log":)')
 
 
 def headlike(text: str) -> bool:
@@ -103,7 +99,7 @@ def _before(buffer: bytes, start: int, prior: bytes = b"") -> Iterator[str]:
 def _after(buffer: bytes, end: int) -> Iterator[str]:
     taken = 0
     for _ in range(CONTEXT_LINES):
-        if end >= len(buffer) or taken >= CONTEXT_CHARS or _PLAIN_HEAD.match(buffer, end):
+        if end >= len(buffer) or taken >= CONTEXT_CHARS or PLAIN_HEAD.match(buffer, end):
             return
         line_end = buffer.find(b"\n", end)
         text = _text(buffer[end : line_end if line_end >= 0 else len(buffer)])

@@ -10,33 +10,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..models import Record
-
-_CHAIN_MARKERS = ("During handling of the above exception", "The above exception was the direct cause", "Caused by: ")
-_TB_START = "Traceback (most recent call last)"
-MARKERS = (_TB_START, *_CHAIN_MARKERS)  # a line that starts so continues the record before it
-_MARKERS = "|".join(re.escape(m) for m in MARKERS)
-
-# Any line that is not a plain one-line record has one of these at its start (multi-line mode), but a
-# blank one (spaces and tabs, and a CR at its end, `kind` BLANK): that joins the record before it, and
-# framing counts them all at once (BLANK_RUN). An indented line has something in it, a CR included when
-# anything follows it (INDENTED).
-INDENTED = rb"[ \t]+(?:[^ \t\r\n]|\r[^\n])"
-_UNINDENTED = (
-    _MARKERS.encode()
-    + rb"|\S+ (?:stdout|stderr) (?:P(?: |\r?$)|F(?:\r?$| (?:[ \t]|\r?$|"
-    + _MARKERS.encode()
-    + rb")))"
-    # a Docker line whose log value starts like a continuation (a space may follow the colon, a space or
-    # tab be escaped), or does not end in \n: split, the rest of it on the next line
-    + rb'|\{"log":[ \t\r]*"(?:[ \t]|\\[tnr]|\\u00(?:20|09)|'
-    + _MARKERS.encode()
-    + rb")"
-    + rb'|\{"log":[ \t\r]*"(?:(?:[^"\\\n]|\\.)*(?:[^"\\\n]|\\[^n]))?"'
+from . import grammar
+from .grammar import (
+    CHAINS,
+    CRI_HEAD,
+    CRI_LINE,
+    CRI_PARTIAL,
+    DOCKER_PREFIX,
+    NEEDS_LOOK,
+    PLAIN_DATED,
+    TRACEBACK,
 )
-TRIGGERS = rb"^(?:" + INDENTED + rb"|" + _UNINDENTED + rb")"
-# The same lines for Hyperscan, which finds an indented line after a newline (or at the start) faster
-# than at ^ among the others: 28 ms for 91 MB, as fast as the [ \t] of a blank line too; 35 ms at ^.
-TRIGGER_PARTS = (rb"^(?:" + _UNINDENTED + rb")", rb"\n" + INDENTED, rb"\A" + INDENTED)
 
 # A blank line after one that is not (with the newlines of both), from the last thing in that one that a
 # blank line cannot hold: Hyperscan reports each run of blank lines once, the prefilter that a buffer has
@@ -79,10 +63,6 @@ _AFTER_NEWLINE = re.compile(rb"\n[ \t]*\r?\n")
 
 BLANK_RUN = -1  # what a prefilter gives, instead of keyword bits, for that first blank line
 
-_CRI = re.compile(
-    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)) (stdout|stderr) ([FP])(?: (.*)|$)", re.S
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Wrapped:
@@ -104,10 +84,10 @@ def unwrap(line: str) -> Wrapped:
 def wrapped(line: str) -> Wrapped | None:
     """`unwrap` for a line that has a wrapper; None for one that has none (most lines: no Wrapped made)."""
     if line[:1].isdigit() and line[10:11] == "T":  # the CRI stamp's "T": most dated lines are not wrapped
-        m = _CRI.match(line)
+        m = CRI_LINE.match(line)
         if m:
-            return Wrapped(m.group(4) or "", "cri", m.group(1), m.group(2), m.group(3) == "P")
-    elif line.startswith('{"log":'):
+            return Wrapped(m.group(4) or "", "cri", m.group(1), m.group(2), m.group(3) == CRI_PARTIAL)
+    elif line.startswith(DOCKER_PREFIX):
         try:
             obj = json.loads(line)
         except (ValueError, RecursionError):  # a line nested ~1000 deep is data too
@@ -123,11 +103,11 @@ def kind(text: str) -> int:
     """Classify unwrapped text: a record head, or one of the kinds that continue a record."""
     if not text.strip(" \t"):  # only what TRIGGERS can see as blank: not "\f" or U+3000, which are heads
         return BLANK
-    if text[0] in " \t":
+    if text[0] in grammar.INDENT:
         return INDENT
-    if text.startswith(_TB_START):
+    if text.startswith(TRACEBACK):
         return TB_START
-    if text.startswith(_CHAIN_MARKERS):
+    if text.startswith(CHAINS):
         return CHAIN
     return HEAD
 
@@ -271,23 +251,18 @@ def _decodes(line: bytes) -> bool:
         return False
 
 
-# Fast paths on raw bytes, for the lines nearly every log is made of. Each one only ever answers
-# what the full path (decode, unwrap, kind) would; where it cannot tell, the full path decides.
-_PLAIN_DATED = re.compile(rb"\d{4}-\d\d-\d\d ")  # a space, not the "T" every CRI line has there
-_CRI_HEAD = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d) std(?:out|err) F \d")
-# First bytes of wrappers, continuations and markers; and of non-ASCII text, where "\\d" sees more digits.
-_NEEDS_LOOK = frozenset(b" \t\r\n{0123456789TDC") | frozenset(range(0x80, 0x100))
-
-
 def _simple_head(buffer: bytes, start: int) -> bool:
     """True when the line at `start` is surely a complete record head (not a partial wrapped line,
     not a continuation); False when the full path must decide."""
     first = buffer[start] if start < len(buffer) else 10
-    if first not in _NEEDS_LOOK:
+    if first not in NEEDS_LOOK:
         return True
     if first == 123:  # "{": JSON, a head unless it is a Docker wrapper
-        return not buffer.startswith(b'{"log":', start)
-    return _PLAIN_DATED.match(buffer, start) is not None or _CRI_HEAD.match(buffer, start) is not None
+        return not buffer.startswith(_DOCKER_PREFIX, start)
+    return PLAIN_DATED.match(buffer, start) is not None or CRI_HEAD.match(buffer, start) is not None
+
+
+_DOCKER_PREFIX = DOCKER_PREFIX.encode()
 
 
 def _is_boundary(buffer: bytes, start: int) -> bool:
