@@ -12,7 +12,7 @@ its code names, else its status, else its name, and is reported as rule `<rule i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,17 +142,18 @@ class Classifier:
     def kind(self, fields: Mapping[str, str]) -> Generic | None:
         """The kind its code names, else its status's, else its name's, else its type's; None when none
         does. (A body's type is the vaguest: OpenAI's 401s and 404s have type invalid_request_error.)"""
-        code = fields.get("code", "")
-        found = next((k for k in self.kinds if code and code in k.codes), None)
-        if found is not None:
-            return found
-        status = fields.get("status", "")
-        if status:
-            found = next((k for k in self.kinds if status in k.statuses), None)
-            found = found or next((k for k in self.kinds if k.takes_status(status)), None)
-            if found is not None:
-                return found
-        name = fields.get("name", "")
-        found = next((k for k in self.kinds if name and name in k.names), None)
-        kind = fields.get("type", "")
-        return found or next((k for k in self.kinds if kind and kind in k.codes), None)
+        code, status = fields.get("code", ""), fields.get("status", "")
+        name, kind = fields.get("name", ""), fields.get("type", "")
+        return (
+            (self._first(lambda k: code in k.codes) if code else None)
+            or (self._by_status(status) if status else None)
+            or (self._first(lambda k: name in k.names) if name else None)
+            or (self._first(lambda k: kind in k.codes) if kind else None)
+        )
+
+    def _by_status(self, status: str) -> Generic | None:
+        """The kind that lists the status, else the first whose range takes it."""
+        return self._first(lambda k: status in k.statuses) or self._first(lambda k: k.takes_status(status))
+
+    def _first(self, test: Callable[[Generic], bool]) -> Generic | None:
+        return next((k for k in self.kinds if test(k)), None)
