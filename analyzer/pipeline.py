@@ -10,7 +10,7 @@ from typing import BinaryIO, cast
 from . import parallel, prefilter, redaction, sources, timelimit, window
 from .correlation import Correlation, Order, assemble_calls, correlate, fold_reprints, input_order
 from .evidence import Texts
-from .framing import Prefilter, frame_blocks
+from .framing import Counts, Prefilter, frame_blocks
 from .framing.context import Around
 from .lane.columns import Successes
 from .lane.shortcut import Lane, Span
@@ -194,14 +194,16 @@ class Scanner:
         part: parallel.Chunk | parallel.Piece | None = None,
     ) -> Iterator[Event]:
         """The events of one source, or of one byte range or piece of it: framing, the successful-call
-        lane, parsing, matching; the formats the lane read counted with parsing's once it is done."""
+        lane, parsing, matching; what framing and the lane counted added to the source's once it is done."""
         edges = (part.first, part.last) if part else (True, True)
         split_end = isinstance(part, parallel.Piece) and part.split
         lane = Lane(self.clock, matcher, span, name, self.calls, self.engine.confirmed)
         around = Around()  # framing places each record it yields, matching reads its context there
-        framed = frame_blocks(blocks, name, stats, self.engine, edges, split_end, around, calls=True)
+        counts = Counts()
+        framed = frame_blocks(blocks, name, counts, self.engine, edges, split_end, around, calls=True)
         entries = _observed((parse(r, self.clock) for r in lane.route(framed)), stats, span)
         yield from match(entries, matcher, around.of)
+        stats.add_framed(counts)
         stats.add_formats(lane.formats)
 
     def chunk(self, name: str, chunk: parallel.Chunk) -> parallel.Part:

@@ -15,10 +15,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from analyzer import framing, prefilter
-from analyzer.framing import frame_blocks, frame_lines
+from analyzer.framing import Counts, frame_blocks, frame_lines
 from analyzer.models import Record
 from analyzer.prefilter import RegexPrefilter
-from analyzer.sources import SourceStats
 
 KEYWORDS = ("RateLimitError", "insufficient_quota", "429")
 
@@ -182,8 +181,8 @@ def cut_blocks(data: bytes, seed: int, low: int = 2048, high: int = 8192, inside
     return [data[a:b] for a, b in itertools.pairwise(edges)]
 
 
-def run_blocks(blocks: list[bytes], prefilter: RegexPrefilter | None) -> tuple[list[Record], SourceStats]:
-    stats = SourceStats("app.log")
+def run_blocks(blocks: list[bytes], prefilter: RegexPrefilter | None) -> tuple[list[Record], Counts]:
+    stats = Counts()
     return list(frame_blocks(blocks, "app.log", stats, prefilter)), stats
 
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from analyzer import pipeline, ruleset
-from analyzer.framing.blocks import frame_blocks
+from analyzer.framing.blocks import Counts, frame_blocks
 from analyzer.framing.context import Around, context, headlike
-from analyzer.sources import SourceStats
 
 RULES = ruleset.load()
 QUOTA = (
@@ -124,7 +123,7 @@ def test_a_record_keeps_its_context_through_the_fast_path() -> None:
 
     engine = prefilter.build("auto", RULES.keywords())
     around = Around()
-    framed = frame_blocks([log], "s", SourceStats("s"), engine, around=around)
+    framed = frame_blocks([log], "s", Counts(), engine, around=around)
     records = [(r.line, around.of(r)) for r in framed if "Client Error" in r.text]  # read as it is yielded
     assert records == [(2, "2026-03-14 10:00:00,000 INFO start\nhttps://api.openai.com/v1/chat/completions")]
 

@@ -6,7 +6,7 @@ frames only the regions of complete records around them; every other line is, by
 the triggers, a one-line record and is only counted.
 """
 
-from .blocks import Calls, Prefilter, frame_blocks, last_boundary
+from .blocks import Calls, Counts, Prefilter, frame_blocks, last_boundary
 from .grammar import INDENTED, MARKERS, TRIGGER_NEEDLES, TRIGGER_PARTS, TRIGGERS
 from .lines import (
     BLANK_LINE,
@@ -32,6 +32,7 @@ __all__ = [
     "TRIGGER_NEEDLES",
     "TRIGGER_PARTS",
     "Calls",
+    "Counts",
     "Prefilter",
     "blank_run_end",
     "blank_runs",

@@ -7,11 +7,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Generator, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..models import Record
-from ..sources import MAX_CARRY, SourceStats
+from ..sources import MAX_CARRY
 from .context import PRIOR, Around
 from .grammar import SIMPLE_HEAD
 from .lines import (
@@ -25,6 +25,19 @@ from .lines import (
     frame_data,
     wrapped,
 )
+
+
+@dataclass
+class Counts:
+    """What framing counted of a source (or a part of one): its lines, its records and those framed among
+    them (the others held no keyword and could match no rule), its lines that are not UTF-8, and the lines
+    where it cut a record that had no boundary. The pipeline adds them to the source's counts."""
+
+    lines: int = 0
+    records: int = 0
+    framed: int = 0
+    undecodable: int = 0
+    splits: list[int] = field(default_factory=list)
 
 
 class Prefilter(Protocol):
@@ -72,7 +85,7 @@ class Calls:
 def frame_blocks(
     blocks: Iterable[bytes],
     source: str,
-    stats: SourceStats,
+    counts: Counts,
     prefilter: Prefilter | None = None,
     edges: tuple[bool, bool] = (True, True),
     split_end: bool = False,
@@ -81,7 +94,7 @@ def frame_blocks(
 ) -> Iterator[Record | Calls]:
     """Frame a source's blocks; with a prefilter, only the regions around its hits.
 
-    Counts every line and record into `stats`. The first and last line of the source are always
+    Counts every line and record into `counts`. The first and last line of the source are always
     framed, so the report knows when the source starts and ends. A part of a source (a byte range
     cut at `last_boundary`) numbers its lines from 1 too and tells whether it holds the source's
     start and end in `edges`. With `calls`, the one-line regions whose only keywords are successful-call
@@ -96,18 +109,18 @@ def frame_blocks(
         cut = last_boundary(buffer)
         if cut == 0 and len(buffer) > MAX_CARRY:
             cut = len(buffer)
-            stats.splits.append(line_no)
+            counts.splits.append(line_no)
         if cut == 0:
             carry = buffer
             continue
         engines[2].before(framed, buffer)
-        line_no += yield from _frame_buffer(buffer, cut, source, stats, engines, line_no, first, False)
+        line_no += yield from _frame_buffer(buffer, cut, source, counts, engines, line_no, first, False)
         carry, first, framed = buffer[cut:], False, buffer[max(0, cut - PRIOR) : cut]
     if carry:
         if split_end:  # a piece of a stream that ends where the whole stream's framing split a record
-            stats.splits.append(line_no)
+            counts.splits.append(line_no)
         engines[2].before(framed, carry)
-        yield from _frame_buffer(carry, len(carry), source, stats, engines, line_no, first, edges[1])
+        yield from _frame_buffer(carry, len(carry), source, counts, engines, line_no, first, edges[1])
 
 
 def last_boundary(buffer: bytes) -> int:
@@ -127,7 +140,7 @@ def _frame_buffer(
     whole: bytes,
     cut: int,
     source: str,
-    stats: SourceStats,
+    counts: Counts,
     engines: tuple[Prefilter | None, bool, Around],
     line_no: int,
     first: bool,
@@ -137,19 +150,19 @@ def _frame_buffer(
     counted once). The records' context may reach past the cut, into the lines framed next."""
     buffer = whole[:cut] if cut < len(whole) else whole
     prefilter, _, around = engines
-    stats.undecodable += count_undecodable(buffer)
+    counts.undecodable += count_undecodable(buffer)
     unended = 0 if buffer.endswith(b"\n") else 1
     if prefilter is None:
         newlines = buffer.count(b"\n")
-        stats.lines += newlines + unended
-        yield from _in_context(_frame_region(buffer, source, stats, line_no), whole, 0, line_no, around)
+        counts.lines += newlines + unended
+        yield from _in_context(_frame_region(buffer, source, counts, line_no), whole, 0, line_no, around)
         return newlines
     blanks, regions = _blank_hint(_regions(buffer, prefilter, first, last))
     at = _At(whole, buffer, source, blanks)
-    end_no, pos = yield from _frame_regions(at, regions, stats, engines, line_no)
+    end_no, pos = yield from _frame_regions(at, regions, counts, engines, line_no)
     rest = buffer.count(b"\n", pos)
-    stats.records += at.records(pos, len(buffer), rest) + (0 if unended == 0 or pos == len(buffer) else 1)
-    stats.lines += end_no - line_no + rest + unended
+    counts.records += at.records(pos, len(buffer), rest) + (0 if unended == 0 or pos == len(buffer) else 1)
+    counts.lines += end_no - line_no + rest + unended
     return end_no - line_no + rest
 
 
@@ -171,7 +184,7 @@ class _At:
 def _frame_regions(
     at: _At,
     regions: Iterator[tuple[int, int, int]],
-    stats: SourceStats,
+    counts: Counts,
     engines: tuple[Prefilter | None, bool, Around],
     line_no: int,
 ) -> Generator[Record | Calls, None, tuple[int, int]]:
@@ -183,19 +196,19 @@ def _frame_regions(
     run: list[tuple[int, int, int, int, bytes]] = []  # the current run of `Calls`
     for ls, le, calls in regions:
         skipped = buffer.count(b"\n", pos, ls)
-        stats.records += at.records(pos, ls, skipped)
+        counts.records += at.records(pos, ls, skipped)
         line_no += skipped
         newline = buffer.find(b"\n", ls, le)
         one_line = newline < 0 or newline == le - 1  # one record, whatever kind of line it is
         if one_line and calls and lane:
-            stats.records += 1
-            stats.framed += 1
+            counts.records += 1
+            counts.framed += 1
             run.append((line_no, ls, le, calls, buffer[ls : le if newline < 0 else newline]))
         else:
             if run:
                 yield Calls(at.source, at.whole, around, run)
                 run = []
-            yield from _region(at, ls, le, newline if one_line else -2, stats, line_no, around)
+            yield from _region(at, ls, le, newline if one_line else -2, counts, line_no, around)
         line_no += buffer.count(b"\n", ls, le)
         pos = le
     if run:
@@ -204,16 +217,16 @@ def _frame_regions(
 
 
 def _region(
-    at: _At, start: int, end: int, newline: int, stats: SourceStats, line_no: int, around: Around
+    at: _At, start: int, end: int, newline: int, counts: Counts, line_no: int, around: Around
 ) -> Iterator[Record]:
     """The records of buffer[start:end]; `newline`: where the line ends when the region is one line
     (-1: at the buffer's end), else -2."""
     if newline == -2:
-        records = _frame_region(at.buffer[start:end], at.source, stats, line_no)
+        records = _frame_region(at.buffer[start:end], at.source, counts, line_no)
         yield from _in_context(records, at.whole, start, line_no, around)
         return
-    stats.records += 1
-    stats.framed += 1
+    counts.records += 1
+    counts.framed += 1
     data = at.buffer[start : end if newline < 0 else newline]
     yield around.at(at.whole, start, end, _one_line_record(data, at.source, line_no))
 
@@ -229,16 +242,16 @@ def _blank_hint(regions: Iterator[tuple[int, int, int]]) -> tuple[bool, Iterator
     return False, itertools.chain([first], regions)
 
 
-def _frame_region(data: bytes, source: str, stats: SourceStats, line_no: int) -> Iterator[Record]:
+def _frame_region(data: bytes, source: str, counts: Counts, line_no: int) -> Iterator[Record]:
     newline = data.find(b"\n")
     if newline < 0 or newline == len(data) - 1:  # one line: one record, whatever kind of line it is
-        stats.records += 1
-        stats.framed += 1
+        counts.records += 1
+        counts.framed += 1
         yield _one_line_record(data[:newline] if newline >= 0 else data, source, line_no)
         return
     for rec in frame_data(data, source, line_no):
-        stats.records += 1
-        stats.framed += 1
+        counts.records += 1
+        counts.framed += 1
         yield rec
 
 

@@ -14,9 +14,12 @@ import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from . import decoding
+
+if TYPE_CHECKING:
+    from ..framing import Counts
 
 BLOCK_SIZE = 1 << 22  # 4 MiB read at a time
 MAX_LINE = 1 << 25  # 32 MiB: a longer line is split (and counted) so memory stays bounded
@@ -42,6 +45,14 @@ class SourceStats:
     formats: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     splits: list[int] = field(default_factory=list)  # lines where framing cut a record with no boundary
+
+    def add_framed(self, counts: Counts) -> None:
+        """Add what framing counted (`framing.Counts`)."""
+        self.lines += counts.lines
+        self.records += counts.records
+        self.framed += counts.framed
+        self.undecodable += counts.undecodable
+        self.splits += counts.splits
 
     def add_formats(self, formats: dict[str, int]) -> None:
         """Count records of these formats, read by a stage other than parsing (the lane)."""
