@@ -124,6 +124,7 @@ def test_json_has_no_view_only_fields(
         "unrecognised",
         "events",
         "redacted",
+        "worst",
         "baseline",
         "generator",
     }

@@ -20,7 +20,16 @@ from . import sequences
 from .calls import CALL_WINDOW, assemble_calls, count_calls, fold_reprints
 from .detectors import Absence, Group, Windows
 
-__all__ = ["CALL_WINDOW", "Correlation", "assemble_calls", "correlate", "count_calls", "fold_reprints"]
+__all__ = [
+    "CALL_WINDOW",
+    "RANKED_BY",
+    "Correlation",
+    "assemble_calls",
+    "correlate",
+    "count_calls",
+    "fold_reprints",
+    "rank",
+]
 
 
 @dataclass
@@ -70,9 +79,21 @@ def correlate(
         groups[rule.id] = sequences.match(rule, items, chained, ruleset.aliases)
     reported = _claim([g for found in groups.values() for g in found])
     incidents = [build(g, ruleset) for g in reported] + _undated([e for e in events if e.time is None], ruleset)
-    incidents.sort(key=lambda i: (-i.severity.rank, i.start is None, i.start or datetime.min, i.category.value))
+    incidents.sort(key=rank)
     undetermined = [u for d in detectors if isinstance(d, Absence) for u in d.undetermined]
     return Correlation([replace(inc, id=f"INC-{n:03d}") for n, inc in enumerate(incidents, 1)], undetermined)
+
+
+def rank(inc: Incident) -> tuple:
+    """How an incident ranks, worst first: severity, then impact (failed calls, how long it lasted,
+    the share of calls that failed), then the earliest; RANKED_BY names these in the JSON."""
+    calls, _ = count_calls(inc.events)
+    seconds = inc.duration.total_seconds() if inc.duration is not None else 0.0
+    share = calls / (calls + inc.successes) if calls else 0.0
+    return (-inc.severity.rank, -calls, -seconds, -share, inc.start is None, inc.start or _NEVER, inc.category.value)
+
+
+RANKED_BY = ("severity", "failed_calls", "duration_seconds", "failure_share", "start")
 
 
 def success_models(ruleset: RuleSet) -> dict[str, Event]:

@@ -11,7 +11,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, overload
 
 from .. import __version__
-from ..correlation import count_calls
+from ..correlation import RANKED_BY, count_calls
 from ..evidence import Texts
 from ..models import Analysis, Category, Event, Incident, Outcome, Severity
 from ..ruleset import RuleSet
@@ -156,6 +156,18 @@ class Unrecognised:
 
 
 @dataclass(frozen=True, slots=True)
+class Worst:
+    """Which incident the headline names, and the figures that ranked it first (in `ranked_by` order)."""
+
+    id: str
+    ranked_by: tuple[str, ...]
+    severity: str
+    failed_calls: int
+    duration_seconds: float | None
+    failure_share: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The view-model every writer renders."""
 
@@ -167,6 +179,7 @@ class Report:
     unrecognised: tuple[Unrecognised, ...]
     events: EventRows
     redacted: bool
+    worst: Worst | None  # the incident the headline names, and why
     # view only, not in the JSON:
     text: dict[str, Any]  # the labels of the chosen language
     headline: str
@@ -197,6 +210,7 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
         unrecognised=unrecognised(analysis.events, analysis.ruleset, at, analysis.texts),
         events=EventRows(analysis.events, analysis.incidents, at),  # rows made only if the JSON writer asks
         redacted=analysis.options.redact,
+        worst=worst(incidents),
         text=text,
         headline=headline(incidents, text, lang),
         timeline=build_timeline(analysis.incidents, analysis.success_times, _covered(analysis), tz),
@@ -380,6 +394,17 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         unshown=analysis.unshown,
         notes=tuple(analysis.notes),
         stopped_rules=dict(sorted(analysis.match_stats.stopped.items())),
+    )
+
+
+def worst(incidents: tuple[IncidentView, ...]) -> Worst | None:
+    """The first incident (correlation ranks them worst first) and the figures it was ranked by."""
+    if not incidents:
+        return None
+    first = incidents[0]
+    figures = first.impact
+    return Worst(
+        first.id, RANKED_BY, first.severity, figures.failed_calls, figures.duration_seconds, figures.failure_share
     )
 
 
