@@ -359,9 +359,14 @@ def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -
 
 
 def _default_format(target: str) -> str:
-    if target:
-        return reporting.SUFFIXES.get(Path(target).suffix.lower(), "md")
-    return "text" if _terminal(sys.stdout) else "md"
+    """The format a target's suffix names; md for a name without one; text or md for stdout."""
+    if not target:
+        return "text" if _terminal(sys.stdout) else "md"
+    suffix = Path(target).suffix.lower()
+    if suffix and suffix not in reporting.SUFFIXES:
+        known = ", ".join(f"{s} ({name})" for s, name in reporting.SUFFIXES.items())
+        raise UsageError(f"-o {target}", f"no report format writes {suffix} files", f"name one with -f, or use {known}")
+    return reporting.SUFFIXES.get(suffix, "md")
 
 
 def _terminal(stream: TextIO | None) -> bool:

@@ -241,7 +241,11 @@ def test_an_output_that_is_an_input_is_refused_with_exit_2(logscan_bin: str, tmp
         inputs, stdin = [], log.open("rb")
     try:
         done = subprocess.run(
-            [logscan_bin, *inputs, "-o", str(target)], stdin=stdin, capture_output=True, env=ENV, check=False
+            [logscan_bin, *inputs, "-f", "md", "-o", str(target)],
+            stdin=stdin,
+            capture_output=True,
+            env=ENV,
+            check=False,
         )
     finally:
         if stdin is not None:

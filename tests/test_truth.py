@@ -35,3 +35,13 @@ def test_no_incident_means_no_worst(logscan_bin: str, tmp_path: Path) -> None:
     quiet.write_text("2026-03-14 09:00:00,000 INFO app: all good\n")
     _, out, _ = scan(logscan_bin, tmp_path, "-f", "json", str(quiet))
     assert json.loads(out)["worst"] is None
+
+
+def test_output_with_an_unknown_suffix_is_a_usage_error_naming_the_formats(logscan_bin: str, tmp_path: Path) -> None:
+    target = tmp_path / "report.pdf"
+    code, out, err = scan(logscan_bin, tmp_path, "-o", str(target), str(CARD))
+    assert code == 2 and out == ""
+    assert "report.pdf" in err and ".pdf" in err and ".html (html)" in err and ".md (md)" in err
+    assert not target.exists()
+    code, _, _ = scan(logscan_bin, tmp_path, "-f", "md", "-o", str(target), str(CARD))  # -f says what to write
+    assert code == 0 and target.read_text().startswith("#")
