@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from conftest import SAMPLES, run_logscan
@@ -45,3 +46,50 @@ def test_output_with_an_unknown_suffix_is_a_usage_error_naming_the_formats(logsc
     assert not target.exists()
     code, _, _ = scan(logscan_bin, tmp_path, "-f", "md", "-o", str(target), str(CARD))  # -f says what to write
     assert code == 0 and target.read_text().startswith("#")
+
+
+CRAFT = "**bold** [click me](http://evil.example) @here `tick` <b>x</b>"
+CRAFTED = ("evil.example", "@here", "**bold**", "<b>", "[click me]")
+
+
+def crafted_day(folder: Path) -> Path:
+    """The card-decline sample with markup in its file name, its evidence, its recovery action, a model
+    name and a failure no rule names (the unrecognised table)."""
+    out = []
+    for n, line in enumerate(CARD.read_text().split("\n"), 1):
+        if "auto recharge" in line or "credit purchase" in line or line.startswith("openai.RateLimitError"):
+            line += " " + CRAFT
+        out.append(line.replace("model=gpt-4o-mini", "model=gpt-4o-mini**bold**@here"))
+        if n == 280:
+            out.append(
+                "2026-03-14 10:40:00,000 ERROR app.chat: openai.APIStatusError: Error code: 418 - "
+                f"{{'error': {{'message': '{CRAFT}', 'type': 'teapot'}}}}"
+            )
+    path = folder / f"{CRAFT.replace('/', '_')}.log"
+    path.write_text("\n".join(out))
+    return path
+
+
+def outside_code(markdown: str) -> str:
+    """The Markdown without its fenced blocks and code spans: what GitHub renders as markup."""
+    kept, fence = [], ""
+    for line in markdown.splitlines():
+        opener = re.match(r"(`{3,})", line)
+        if fence:
+            fence = "" if line.strip() == fence else fence
+        elif opener:
+            fence = opener.group(1)
+        else:
+            kept.append(re.sub(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", "", line))
+    return "\n".join(kept)
+
+
+def test_log_text_reaches_the_markdown_only_inside_code(logscan_bin: str, tmp_path: Path) -> None:
+    log = crafted_day(tmp_path)
+    code, out, _ = scan(logscan_bin, tmp_path, "-f", "md", str(log))
+    assert code == 0
+    for section in ("Recovery actions seen", "### Evidence", "| Time |", "OpenAI failures no rule names"):
+        assert section in out  # every section log text can reach is in this report
+    assert out.count("evil.example") >= 5 and out.count("@here") >= 5  # the text is there, in code
+    prose = outside_code(out)
+    assert not [word for word in CRAFTED if word in prose], [line for line in prose.splitlines() if "@here" in line]
