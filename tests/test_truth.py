@@ -93,3 +93,25 @@ def test_log_text_reaches_the_markdown_only_inside_code(logscan_bin: str, tmp_pa
     assert out.count("evil.example") >= 5 and out.count("@here") >= 5  # the text is there, in code
     prose = outside_code(out)
     assert not [word for word in CRAFTED if word in prose], [line for line in prose.splitlines() if "@here" in line]
+
+
+def test_recovery_comes_from_the_incidents_own_source_not_another_apps(logscan_bin: str, tmp_path: Path) -> None:
+    # the card log has successful calls 3 minutes after the cron job's auth error: not the cron job's recovery
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "json", str(TRUTH / "cron_auth.log"), str(CARD))
+    auth = next(i for i in json.loads(out)["incidents"] if i["category"] == "auth")
+    assert auth["recovered_at"] is None
+    assert auth["closed_because"].startswith("recovery not observed")
+    assert auth["status"] == "ongoing"
+
+
+def test_a_success_in_the_same_source_still_recovers(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    auth = (TRUTH / "cron_auth.log").read_text()
+    ok = (
+        "2026-03-14 09:33:00,000 INFO httpx: HTTP Request: POST https://api.openai.com/v1/chat/completions "
+        '"HTTP/1.1 200 OK"\n'
+    )
+    log.write_text(auth + ok)
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "json", str(log), str(CARD))
+    auth_inc = next(i for i in json.loads(out)["incidents"] if i["category"] == "auth")
+    assert auth_inc["recovered_at"] == "2026-03-14T09:33:00.000+09:00"

@@ -122,7 +122,7 @@ def _feed(
         if upto > done:
             for window in windows:
                 if window.open:
-                    window.successes(times, done, upto)  # type: ignore[arg-type]
+                    window.successes(times, done, upto, calls.sources)  # type: ignore[arg-type]
             for success in calls.select(range(done, upto)).events(model) if eager else ():
                 for detector in eager:
                     detector.feed(success)

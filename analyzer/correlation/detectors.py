@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..lane.columns import bisect_times
+from ..lane.columns import Names, bisect_times
 from ..models import Category, Event, Outcome
 from ..ruleset import IncidentRule, Selector
 
@@ -31,6 +31,7 @@ class Group:
     closed_because: str = ""
     ongoing: bool = False
     parts: list[Group] = field(default_factory=list)  # the groups a chain took in
+    sources: set[str] = field(default_factory=set)  # where its events come from: where its recovery may
 
     @property
     def start(self) -> datetime:
@@ -42,6 +43,7 @@ class Group:
 
     def add(self, event: Event) -> None:
         self.events.append(event)
+        self.sources.add(event.source)
         if event.outcome is Outcome.FAILURE:
             self.recovered_at = None  # failing again: whatever succeeded did not end it
             self.successes += self.pending_successes
@@ -70,6 +72,21 @@ def span(gap: timedelta) -> str:
     if seconds % 3600 == 0 and seconds >= 3600:
         return f"{seconds // 3600} h"
     return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+
+
+def first_of(sources: Names, wanted: set[str], lo: int, hi: int) -> int | None:
+    """The first index in [lo, hi) of a call from one of the `wanted` sources: a recovery is seen
+    where the failures were, never borrowed from another application's log."""
+    if len(sources.names) == 1:
+        return lo if sources.names[0] in wanted else None
+    found = []
+    for code, name in enumerate(sources.names):
+        if name in wanted:
+            try:
+                found.append(sources.codes.index(code, lo, hi))
+            except ValueError:
+                continue
+    return min(found, default=None)
 
 
 class Windows:
@@ -144,18 +161,20 @@ class Windows:
                 group.actions.append(event)
                 continue
             group.pending_successes += 1
-            if self.rule.recovery and group.recovered_at is None:
+            if self.rule.recovery and group.recovered_at is None and event.source in group.sources:
                 group.recovered_at = event.time
 
-    def successes(self, times: Sequence[datetime], lo: int, hi: int) -> None:
+    def successes(self, times: Sequence[datetime], lo: int, hi: int, sources: Names) -> None:
         """What feeding the successful calls at times[lo:hi] (in order, no event among them) one by
         one would do, in a few bisections: each open group counts the calls before it closes, the
-        first one starts its recovery, and it closes at the first call past its confirm or its gap."""
+        first one of its own sources starts its recovery, and it closes at the first call past its
+        confirm or its gap."""
         closing: list[tuple[int, int, tuple[str, ...]]] = []
         for order, (key, group) in enumerate(self.open.items()):
             gap_at = bisect_times(times, group.last + self.rule.gap, lo, hi, right=True)
             if group.recovered_at is None and self.rule.recovery and lo < gap_at:
-                group.recovered_at = times[lo]
+                first = first_of(sources, group.sources, lo, gap_at)
+                group.recovered_at = times[first] if first is not None else None
             confirm_at = hi
             if group.recovered_at is not None:
                 confirm_at = bisect_times(times, group.recovered_at + self.rule.confirm, lo, hi, right=True)
@@ -199,6 +218,9 @@ class Windows:
                 group.closed_because = (
                     f"first successful call at {stamp(group.recovered_at)}; the input ended before it was confirmed"
                 )
+            elif self.rule.recovery:
+                group.closed_because = "recovery not observed: no successful call in its own sources"
+                group.ongoing = True
             else:
                 group.closed_because, group.ongoing = "ongoing: the input ended inside it", True
             self.closed.append(group)
