@@ -12,9 +12,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import pairwise
 
 from ..lane.columns import NO_TIME, Successes, bisect_times
-from ..models import Category, Event, Incident, Outcome, Status
+from ..models import Category, Event, Incident, Outcome, Reason, Status
 from ..ruleset import IncidentRule, RuleSet
 from . import sequences
 from .calls import CALL_WINDOW, assemble_calls, count_calls, fold_reprints
@@ -246,22 +247,52 @@ def build(group: Group, ruleset: RuleSet) -> Incident:
         actions=tuple(group.actions),
         rule=rule.id,
         grouped_because=_grouped(group, failures),
+        grouped_details=_details(group, failures),
         group=dict(zip(rule.group_by, group.key, strict=True)),
         figures=peak_figures(events),
     )
 
 
-def _grouped(group: Group, failures: list[Event]) -> str:
-    rules = Counter(e.rule for e in group.events)
-    text = f"{len(group.events)} events ({len(failures)} failures): " + ", ".join(
-        f"{n} {rule}" for rule, n in rules.most_common()
+def _grouped(group: Group, failures: list[Event]) -> Reason:
+    """Why the group's events are one incident, as a person on call would say it."""
+    if group.rule.type == "sequence":
+        return Reason("grouped_chain", (("steps", _chain_steps(group)),))
+    events = group.events
+    if len(failures) == 1:
+        return Reason("grouped_single", (("category", _category(failures)), ("time", events[0].time or _NEVER)))
+    span = (("first", events[0].time or _NEVER), ("last", events[-1].time or _NEVER))
+    return Reason(
+        "grouped_window", (("count", len(failures)), ("category", _category(failures)), *span, ("gap", group.rule.gap))
     )
+
+
+def _chain_steps(group: Group) -> tuple[Reason, ...]:
+    """Each incident or event the chain took in, the first at its time, the next ones after a gap."""
+    parts = sorted([(p.start, _category(p.events)) for p in group.parts] or [(group.start, _category(group.events))])
+    steps = [Reason("chain_first", (("what", parts[0][1]), ("time", parts[0][0])))]
+    for (before, _), (start, what) in pairwise(parts):
+        steps.append(Reason("chain_next", (("what", what), ("gap", start - before))))
+    return tuple(steps)
+
+
+def _category(events: list[Event]) -> Category:
+    failures = [e for e in events if e.outcome is Outcome.FAILURE and e.category] or events
+    return Counter(e.category for e in failures if e.category).most_common(1)[0][0]
+
+
+def _details(group: Group, failures: list[Event]) -> Reason:
+    """What the group holds, by which key and which rule: ids and places, for whoever checks the rules."""
+    rules = Counter(e.rule for e in group.events)
     keys = [f"{k}={v or '(none)'}" for k, v in zip(group.rule.group_by, group.key, strict=True)]
-    if keys:
-        text += "; grouped by " + ", ".join(keys)
+    extra: tuple[Reason, ...] = (Reason("details_keys", (("keys", ", ".join(keys)),)),) if keys else ()
     if group.parts:
-        text += "; took in " + ", ".join(dict.fromkeys(p.rule.id for p in group.parts))
-    return f"{text}; rule {group.rule.id} ({group.rule.location})"
+        extra += (Reason("details_parts", (("parts", ", ".join(dict.fromkeys(p.rule.id for p in group.parts))),)),)
+    counts = (("count", len(group.events)), ("failures", len(failures)))
+    listed = ", ".join(f"{n} {rule}" for rule, n in rules.most_common())
+    return Reason(
+        "grouped_details",
+        (*counts, ("rules", listed), ("extra", extra), ("rule", group.rule.id), ("where", group.rule.location)),
+    )
 
 
 def peak_figures(events: Iterable[Event]) -> dict[str, str]:
@@ -296,9 +327,9 @@ def _undated(events: list[Event], ruleset: RuleSet) -> list[Incident]:
                 events=tuple(members),
                 rules=tuple(dict.fromkeys(e.rule for e in members)),
                 playbook=rule.remediation if rule else "",
-                opened_because="events without any timestamp in their source",
-                closed_because="grouped by category: the input has no times to order them",
-                grouped_because=f"{len(members)} events of category {category.value}",
+                opened_because=Reason("undated_opened"),
+                closed_because=Reason("undated_closed"),
+                grouped_because=Reason("grouped_undated", (("count", len(members)), ("category", category))),
             )
         )
     return incidents

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..lane.columns import Names, bisect_times
-from ..models import Category, Event, Outcome
+from ..models import NO_REASON, Category, Event, Outcome, Reason
 from ..ruleset import IncidentRule, Selector
 
 
@@ -27,8 +27,8 @@ class Group:
     pending_successes: int = 0  # successes since the last failure: counted once a failure follows
     actions: list[Event] = field(default_factory=list)
     recovered_at: datetime | None = None
-    opened_because: str = ""
-    closed_because: str = ""
+    opened_because: Reason = NO_REASON
+    closed_because: Reason = NO_REASON
     ongoing: bool = False
     parts: list[Group] = field(default_factory=list)  # the groups a chain took in
     sources: set[str] = field(default_factory=set)  # where its events come from: where its recovery may
@@ -144,16 +144,15 @@ class Windows:
             return len({e.fields.get(self.rule.field) for e in failures} - {None, ""})
         return len(failures)
 
-    def _why_opened(self, event: Event, measure: int) -> str:
+    def _why_opened(self, event: Event, measure: int) -> Reason:
         op, threshold = self.rule.condition
-        what = f"distinct {self.rule.field} values" if self.rule.type == "value_count" else "failures"
         assert event.time is not None  # only dated events are fed
+        at = (("rule", event.rule), ("time", event.time), ("where", f"{event.source}:{event.line}"))
         if self.rule.type == "event_count" and (op, threshold) in (("gte", 1), ("gt", 0)):
-            return f"first failure: {event.rule} at {stamp(event.time)} ({event.source}:{event.line})"
-        return (
-            f"{measure} {what} within {span(self.rule.timespan)} ({op} {threshold}) at "
-            f"{stamp(event.time)} ({event.source}:{event.line})"
-        )
+            return Reason("first_failure", at)
+        key, field = ("threshold_values", self.rule.field) if self.rule.type == "value_count" else ("threshold", "")
+        figures = (("count", measure), ("field", field), ("gap", self.rule.timespan), ("op", op))
+        return Reason(key, (*figures, ("threshold", str(threshold)), *at))
 
     def _success(self, event: Event) -> None:
         for group in self.open.values():
@@ -198,12 +197,11 @@ class Windows:
     def _ended(self, group: Group, now: datetime) -> bool:
         """True, with the reason written on the group, when `now` proves it ended."""
         if group.recovered_at is not None and now - group.recovered_at > self.rule.confirm:
-            confirm = span(self.rule.confirm)
-            group.closed_because = (
-                f"first successful call at {stamp(group.recovered_at)}, no failure for {confirm} after it"
+            group.closed_because = Reason(
+                "recovered_confirmed", (("time", group.recovered_at), ("gap", self.rule.confirm))
             )
         elif now - group.last > self.rule.gap:
-            group.closed_because = f"no failure for {span(self.rule.gap)} after the last one"
+            group.closed_because = Reason("quiet", (("gap", self.rule.gap),))
             group.recovered_at = None
         else:
             return False
@@ -215,14 +213,10 @@ class Windows:
             self.expire(end)
         for group in self.open.values():
             if group.recovered_at is not None:
-                group.closed_because = (
-                    f"first successful call at {stamp(group.recovered_at)}; the input ended before it was confirmed"
-                )
-            elif self.rule.recovery:
-                group.closed_because = "recovery not observed: no successful call in its own sources"
-                group.ongoing = True
+                group.closed_because = Reason("recovered_early", (("time", group.recovered_at),))
             else:
-                group.closed_because, group.ongoing = "ongoing: the input ended inside it", True
+                group.closed_because = Reason("unrecovered_at_end" if self.rule.recovery else "ongoing_at_end")
+                group.ongoing = True
             self.closed.append(group)
         self.open = {}
         return self.closed
@@ -290,11 +284,10 @@ class Absence:
             self.waiting.remove(trigger)
             group = Group(self.rule, key_of(trigger, self.rule.group_by, self.aliases))
             group.add(trigger)
-            group.opened_because = (
-                f"{trigger.rule} at {stamp(trigger.time)} ({trigger.source}:{trigger.line}) "  # type: ignore[arg-type]
-                f"not followed by what was awaited within {span(self.rule.within)}"
-            )
-            group.closed_because = f"the {span(self.rule.within)} window ended with nothing awaited"
+            where = f"{trigger.source}:{trigger.line}"
+            at = (("rule", trigger.rule), ("time", trigger.time), ("where", where))
+            group.opened_because = Reason("absence", (*at, ("gap", self.rule.within)))  # type: ignore[arg-type]
+            group.closed_because = Reason("absence_done", (("gap", self.rule.within),))
             self.closed.append(group)
 
     def finish(self, end: datetime | None) -> list[Group]:

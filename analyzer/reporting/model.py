@@ -83,7 +83,8 @@ class IncidentView:
     impact: Impact
     opened_because: str
     closed_because: str
-    grouped_because: str
+    grouped_because: str  # why its events are one incident, in a sentence (English)
+    grouped_details: str  # the rules, counts, group key and incident rule behind it
     rule: str  # the incident rule that made it
     group: dict[str, str]  # its group-by fields and their values
     figures: dict[str, str]  # peak rate-limit figures: limit, used, requested, limit_unit, model
@@ -93,6 +94,7 @@ class IncidentView:
     opened_text: str  # opened_because and closed_because in the report's language
     closed_text: str
     grouped_text: str
+    details_text: str
     moments: tuple[Moment, ...]
     spans: tuple[Span, ...]
     # in the JSON again; set after the rest (enrich.py, baseline.py):
@@ -190,7 +192,15 @@ class Report:
 
 
 VIEW_ONLY = {"version", "lang", "text", "headline", "timeline", "categories", "severities"}
-INCIDENT_VIEW_ONLY = {"display_title", "opened_text", "closed_text", "grouped_text", "moments", "spans"}
+INCIDENT_VIEW_ONLY = {
+    "display_title",
+    "opened_text",
+    "closed_text",
+    "grouped_text",
+    "details_text",
+    "moments",
+    "spans",
+}
 
 
 def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
@@ -474,9 +484,10 @@ def _incident(
         id=inc.id,
         title=inc.title,
         display_title=i18n.local_title(inc, lang),
-        opened_text=i18n.reason(inc.opened_because, lang),
-        closed_text=i18n.reason(inc.closed_because, lang),
-        grouped_text=i18n.reason(inc.grouped_because, lang),
+        opened_text=i18n.say(inc.opened_because, lang, at),
+        closed_text=i18n.say(inc.closed_because, lang, at),
+        grouped_text=i18n.say(inc.grouped_because, lang, at),
+        details_text=i18n.say(inc.grouped_details, lang, at),
         moments=moments(inc, at),
         spans=spans(inc, at),
         category=inc.category.value,
@@ -491,9 +502,10 @@ def _incident(
         remediation=_remediation(inc.playbook, ruleset, lang),
         evidence=tuple(_evidence(e, at, texts) for e in pick_evidence(inc)),
         impact=impact(inc, successes_visible),
-        opened_because=inc.opened_because,
-        closed_because=inc.closed_because,
-        grouped_because=inc.grouped_because,
+        opened_because=i18n.say(inc.opened_because, "en", at),
+        closed_because=i18n.say(inc.closed_because, "en", at),
+        grouped_because=i18n.say(inc.grouped_because, "en", at),
+        grouped_details=i18n.say(inc.grouped_details, "en", at),
         rule=inc.rule,
         group=dict(inc.group),
         figures=dict(inc.figures),
