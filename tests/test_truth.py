@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from conftest import SAMPLES, run_logscan
@@ -115,3 +117,48 @@ def test_a_success_in_the_same_source_still_recovers(logscan_bin: str, tmp_path:
     _, out, _ = scan(logscan_bin, tmp_path, "-f", "json", str(log), str(CARD))
     auth_inc = next(i for i in json.loads(out)["incidents"] if i["category"] == "auth")
     assert auth_inc["recovered_at"] == "2026-03-14T09:33:00.000+09:00"
+
+
+# Words a Japanese report keeps in Latin letters: names of products, protocols and units, and the log words
+# a playbook tells the reader to look for in the evidence (log text, quoted).
+LATIN_NAMES = {
+    "OpenAI", "API", "UTC", "HTTP", "SDK", "DNS", "TLS", "TPM", "RPM", "logscan", "https", "mermaid", "Google",
+    "Gemini", "Azure", "Playground", "Billing", "Batch",
+    "keys", "Limit", "Used", "Requested", "ConnectError", "SSLError", "Network", "unreachable", "Read", "timed", "out",
+}  # fmt: skip
+LATIN_WORD = re.compile(r"(?<![\w./:@=-])[A-Za-z]{3,}(?![\w./@=-])")
+
+
+def test_a_japanese_report_of_a_generated_day_has_no_english_outside_log_text_and_code(
+    genlog_days: dict, logscan_bin: str, tmp_path: Path
+) -> None:
+    day, _ = genlog_days["python"]
+    code, out, _ = scan(logscan_bin, tmp_path, "--lang", "ja", "-f", "md", str(day))
+    assert code == 0 and "まとめた理由" in out and "詳細" in out
+    english = Counter(LATIN_WORD.findall(outside_code(out))) - Counter(dict.fromkeys(LATIN_NAMES, 10**6))
+    assert not english, english
+    code, page, _ = scan(logscan_bin, tmp_path, "--lang", "ja", "-f", "html", str(day))
+    text = re.sub(r"(?s)<(script|style|code|pre|svg|details)\b.*?</\1>", " ", page)  # details: rule ids, places
+    text = html.unescape(re.sub(r"(?s)<[^>]+>", " ", text))
+    english = Counter(LATIN_WORD.findall(text)) - Counter(dict.fromkeys(LATIN_NAMES, 10**6))
+    assert not english, english
+
+
+def test_a_window_that_crosses_midnight_shows_the_date_it_ends(logscan_bin: str, tmp_path: Path) -> None:
+    quota = (TRUTH / "cron_auth.log").read_text().replace("invalid_api_key", "insufficient_quota")
+    quota = quota.replace("Incorrect API key provided", "You exceeded your current quota, please check your plan")
+    log = tmp_path / "night.log"
+    log.write_text(
+        quota.replace("2026-03-14 09:30:00", "2026-03-14 23:58:00")
+        + quota.replace("2026-03-14 09:30:00", "2026-03-15 00:03:00")
+    )
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "text", str(log))
+    window = next(line for line in out.splitlines() if line.strip().startswith("Window:"))
+    assert "2026-03-14 23:58:00 (+09:00) -> 2026-03-15 00:03:00 (+09:00)" in window
+    _, page, _ = scan(logscan_bin, tmp_path, "-f", "html", str(log))
+    assert ">2026-03-15 00:03:00 (+09:00)</time>" in page  # the key moment after midnight, dated
+
+
+def test_the_text_summary_keeps_each_line_apart(logscan_bin: str, tmp_path: Path) -> None:
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "text", str(SAMPLES / "syslog_mixed.log"))
+    assert "Undecodable lines: 0\n" in out

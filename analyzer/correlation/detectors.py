@@ -74,6 +74,9 @@ def span(gap: timedelta) -> str:
     return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
+SYMBOLS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "="}  # a condition's operator, in any language
+
+
 def first_of(sources: Names, wanted: set[str], lo: int, hi: int) -> int | None:
     """The first index in [lo, hi) of a call from one of the `wanted` sources: a recovery is seen
     where the failures were, never borrowed from another application's log."""
@@ -151,7 +154,7 @@ class Windows:
         if self.rule.type == "event_count" and (op, threshold) in (("gte", 1), ("gt", 0)):
             return Reason("first_failure", at)
         key, field = ("threshold_values", self.rule.field) if self.rule.type == "value_count" else ("threshold", "")
-        figures = (("count", measure), ("field", field), ("gap", self.rule.timespan), ("op", op))
+        figures = (("count", measure), ("field", field), ("gap", self.rule.timespan), ("op", SYMBOLS.get(op, op)))
         return Reason(key, (*figures, ("threshold", str(threshold)), *at))
 
     def _success(self, event: Event) -> None:

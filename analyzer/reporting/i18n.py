@@ -106,6 +106,14 @@ def clock(iso: str | None) -> str:
     return datetime.fromisoformat(iso).strftime("%H:%M:%S") if iso else "-"
 
 
+def later(iso: str | None, since: str | None, lang: str = "en") -> str:
+    """A time after `since`: its clock when both fall on one day, else with its date (`when`): a
+    window that crosses midnight shows where it ends."""
+    if not iso or not since or iso[:10] != since[:10]:
+        return when(iso, lang)
+    return clock(iso)
+
+
 def number(value: int) -> str:
     """Thousands grouped with commas (the same in both languages)."""
     return f"{value:,}"

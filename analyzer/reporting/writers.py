@@ -139,6 +139,7 @@ def environment() -> jinja2.Environment:
         mtime=mermaid_time,
         duration=_in_lang(i18n.duration),
         when=_in_lang(i18n.when),
+        later=_later(),
         **jira.FILTERS,
     )
     env.globals["peak"] = peak
@@ -156,6 +157,17 @@ def peak(figures: dict[str, str], text: dict[str, Any]) -> str:
         requested=figures.get("requested", "-"),
         model=f" ({figures['model']})" if figures.get("model") else "",
     )
+
+
+def _later() -> Any:
+    """The `later` filter (a time after another: its date only when they differ), in the report's language."""
+    import jinja2
+
+    @jinja2.pass_context
+    def filter_(context: jinja2.runtime.Context, iso: str | None, since: str | None) -> str:
+        return i18n.later(iso, since, context["report"].lang)
+
+    return filter_
 
 
 def _in_lang(func: Any) -> Any:
