@@ -78,9 +78,11 @@ def test_markdown_headline_says_what_since_when_and_how_badly(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     md = scan(["-f", "md", str(SAMPLES / "python_card_decline.log")], capsys, monkeypatch, tmp_path)
-    first = md.splitlines()[0]
-    assert first == (
-        "# logscan report: 1 incident(s); worst: Card declined at auto-recharge, then credit exhausted "
+    first, _, below = md.splitlines()[:3]
+    assert first == "# logscan report: 1 incident(s); worst: Card declined at auto-recharge, then credit exhausted…"
+    assert len(first) <= 100  # the H1 stays short; the whole headline goes below it
+    assert below == (
+        "1 incident(s); worst: Card declined at auto-recharge, then credit exhausted "
         "(critical, resolved) since 2026-03-14 09:41:07 (+09:00), lasting 1 h 06 min, failed calls: 11"
     )
 

@@ -162,3 +162,14 @@ def test_a_window_that_crosses_midnight_shows_the_date_it_ends(logscan_bin: str,
 def test_the_text_summary_keeps_each_line_apart(logscan_bin: str, tmp_path: Path) -> None:
     _, out, _ = scan(logscan_bin, tmp_path, "-f", "text", str(SAMPLES / "syslog_mixed.log"))
     assert "Undecodable lines: 0\n" in out
+
+
+def test_key_moments_say_first_failure_once_and_rows_without_a_value_are_hidden(
+    logscan_bin: str, tmp_path: Path
+) -> None:
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "md", str(CARD))
+    moments = out[out.index("| Time | Moment | Detail |") :].split("\n\n")[0]
+    assert moments.count("| first failure |") == 1  # the chain has four rules: once, not once per rule
+    assert "| Organizations | -" not in out and "| Models | -" not in out
+    _, page, _ = scan(logscan_bin, tmp_path, "-f", "html", str(CARD))
+    assert "<th>Organizations</th><td>-</td>" not in page and "<th>Organizations</th><td></td>" not in page

@@ -213,11 +213,11 @@ def _impact(inc: IncidentView, t: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append((t["declined_payments"], i18n.number(i.declined_payments)))
     rows += [
         (t["failure_share"], i18n.percent(i.failure_share)),
-        (t["models"], ", ".join(i.models) or "-"),
-        (t["organizations"], ", ".join(i.organizations) or "-"),
+        (t["models"], ", ".join(i.models)),
+        (t["organizations"], ", ".join(i.organizations)),
         (t["sources"], ", ".join(i.sources) or "-"),
     ]
-    return rows
+    return [(label, value) for label, value in rows if value not in ("", "-")]  # no row without a value
 
 
 def _why(inc: IncidentView, t: dict[str, Any]) -> str:

@@ -130,6 +130,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         fence=fence,
         md_cell=md_cell,
+        heading=heading,
         md_code=md_code,
         md_codes=md_codes,
         percent=i18n.percent,
@@ -197,6 +198,17 @@ def _backtick_runs(text: str) -> list[str]:
             runs.append(current)
             current = ""
     return runs + ([current] if current else [])
+
+
+HEADING_CHARS = 100  # a Markdown H1 (an issue's first line, a notification's subject) stays this short
+
+
+def heading(text: str, limit: int = HEADING_CHARS) -> str:
+    """`text` cut at a word before `limit` characters, with an ellipsis; the whole text goes below it."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return cut[: cut.rfind(" ")].rstrip(",;:") + "…" if " " in cut else cut + "…"
 
 
 def md_cell(value: object) -> str:
