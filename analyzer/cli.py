@@ -303,6 +303,9 @@ def execute(options: ScanOptions) -> int:
         _say(f"{PROG}: warning: {problem}", err=True)
     for note in analysis.notes:
         _say(f"{PROG}: warning: {note}", err=True)
+    if not analysis.lines and not analysis.problems:  # (a problem already says why)
+        where = ", ".join(options.run.paths) or "stdin"
+        _say(f"{PROG}: warning: nothing was read: {where} held no lines (the report says so)", err=True)
     report = reporting.build(analysis, options.lang, options.run.tz)
     if remembered is not None:
         gaps = {r.id: r.gap for r in rules.incidents}

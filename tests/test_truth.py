@@ -173,3 +173,16 @@ def test_key_moments_say_first_failure_once_and_rows_without_a_value_are_hidden(
     assert "| Organizations | -" not in out and "| Models | -" not in out
     _, page, _ = scan(logscan_bin, tmp_path, "-f", "html", str(CARD))
     assert "<th>Organizations</th><td>-</td>" not in page and "<th>Organizations</th><td></td>" not in page
+
+
+def test_nothing_read_says_so_in_the_report_and_on_stderr_with_exit_0(logscan_bin: str, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args, stdin in (([str(empty)], None), ([], b"")):
+        for fmt in ("text", "md", "html"):
+            code, out, err = scan(logscan_bin, tmp_path, "-f", fmt, "--fail-on", "low", *args, stdin=stdin)
+            assert code == 0
+            assert "Nothing was read" in out and "No OpenAI API failures found" not in out
+            assert "nothing was read" in err
+    code, out, err = scan(logscan_bin, tmp_path, "-f", "text", str(CARD))
+    assert "nothing was read" not in err

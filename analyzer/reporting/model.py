@@ -222,7 +222,7 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
         redacted=analysis.options.redact,
         worst=worst(incidents),
         text=text,
-        headline=headline(incidents, text, lang),
+        headline=headline(incidents, text, lang, summary.lines),
         timeline=build_timeline(analysis.incidents, analysis.success_times, _covered(analysis), tz),
         categories=tuple(sorted({i.category for i in incidents})),
         severities=tuple(s.value for s in Severity if any(i.severity == s.value for i in incidents)),
@@ -418,10 +418,11 @@ def worst(incidents: tuple[IncidentView, ...]) -> Worst | None:
     )
 
 
-def headline(incidents: tuple[IncidentView, ...], text: dict[str, Any], lang: str) -> str:
-    """One line: how many incidents, and the worst: what, how bad, since when, how long, how many calls failed."""
+def headline(incidents: tuple[IncidentView, ...], text: dict[str, Any], lang: str, lines: int = -1) -> str:
+    """One line: how many incidents, and the worst: what, how bad, since when, how long, how many calls
+    failed; or that no line was read at all (`lines` 0), or that none failed."""
     if not incidents:
-        return str(text["headline_none"])
+        return str(text["headline_nothing" if lines == 0 else "headline_none"])
     worst = incidents[0]
     return str(
         text["headline"].format(
