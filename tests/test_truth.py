@@ -186,3 +186,30 @@ def test_nothing_read_says_so_in_the_report_and_on_stderr_with_exit_0(logscan_bi
             assert "nothing was read" in err
     code, out, err = scan(logscan_bin, tmp_path, "-f", "text", str(CARD))
     assert "nothing was read" not in err
+
+
+def test_evidence_is_the_line_with_the_error_message_not_a_status_line_or_signal(
+    genlog_days: dict, logscan_bin: str, tmp_path: Path
+) -> None:
+    day, _ = genlog_days["python"]
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "text", str(day))
+    evidence = [line for line in out.splitlines() if line.strip().startswith("Evidence:")]
+    assert any("Incorrect API key provided" in line for line in evidence)
+    assert not any("HTTP/1.1 401" in line or "auto recharge triggered" in line for line in evidence)
+    _, page, _ = scan(logscan_bin, tmp_path, "-f", "html", str(day))
+    first_screen = page[page.index('class="answer') : page.index("</section>", page.index('class="answer'))]
+    assert "Your card was declined" in first_screen  # the worst incident's error message on the first screen
+
+
+def test_a_long_line_is_cut_around_its_message_not_from_its_start(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "litellm.log"
+    log.write_text(
+        "2026-03-14 10:00:00,000 ERROR worker.digest: digest batch 77 failed; context=" + "x" * 230 + " "
+        "litellm.RateLimitError: RateLimitError: OpenAIException - You exceeded your current quota, please check "
+        "your plan and billing details. For more information on this error, read the docs: "
+        "https://platform.openai.com/docs/guides/error-codes/api-errors.\n"
+    )
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "text", str(log))
+    excerpt = next(line for line in out.splitlines() if line.strip().startswith("Evidence:")).split("  ", 2)[-1]
+    assert "You exceeded your current quota" in excerpt
+    assert excerpt.startswith("…") and excerpt.endswith("…") and len(excerpt) <= 202

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .. import __version__
 from ..correlation import RANKED_BY, count_calls
+from ..correlation.calls import is_attempt
 from ..evidence import Texts
 from ..models import Analysis, Category, Event, Incident, Outcome, Severity
 from ..ruleset import RuleSet
@@ -97,6 +98,7 @@ class IncidentView:
     details_text: str
     moments: tuple[Moment, ...]
     spans: tuple[Span, ...]
+    lead: Evidence | None  # the line that carries the error message, cut around it (text report, first screen)
     # in the JSON again; set after the rest (enrich.py, baseline.py):
     fingerprint: str = ""  # the same in every run that finds this incident (fingerprint.py)
     first_seen: str | None = None  # its start, or an earlier run's (--baseline)
@@ -200,6 +202,7 @@ INCIDENT_VIEW_ONLY = {
     "details_text",
     "moments",
     "spans",
+    "lead",
 }
 
 
@@ -481,6 +484,7 @@ def _event(event: Event, time: str | None, fields: dict[str, str], incident: str
 def _incident(
     inc: Incident, ruleset: RuleSet, lang: str, at: Stamp, successes_visible: bool, texts: Texts
 ) -> IncidentView:
+    picked = pick_evidence(inc)
     return IncidentView(
         id=inc.id,
         title=inc.title,
@@ -501,7 +505,8 @@ def _incident(
         event_count=len(inc.events),
         rules=inc.rules,
         remediation=_remediation(inc.playbook, ruleset, lang),
-        evidence=tuple(_evidence(e, at, texts) for e in pick_evidence(inc)),
+        evidence=tuple(_evidence(e, at, texts) for e in picked),
+        lead=lead(picked, inc, ruleset, at, texts),
         impact=impact(inc, successes_visible),
         opened_because=i18n.say(inc.opened_because, "en", at),
         closed_because=i18n.say(inc.closed_because, "en", at),
@@ -538,6 +543,54 @@ def pick_evidence(inc: Incident) -> list[Event]:
     chosen.setdefault((last.source, last.line), last)
     picked = sorted(chosen.values(), key=lambda e: (e.time is None, e.time or datetime.min, e.line))
     return picked[:EVIDENCE_PER_INCIDENT]
+
+
+LEAD_CHARS = 200  # of the lead evidence line
+LEAD_BEFORE = 40  # characters kept before the error message
+
+
+def lead(picked: Sequence[Event], inc: Incident, ruleset: RuleSet, at: Stamp, texts: Texts) -> Evidence | None:
+    """The evidence line that carries the error text: a failure's own message (not a transport status
+    line, a retry notice or a signal such as "auto recharge triggered"), of the root cause first; its
+    line that the rule matched, cut around the match rather than from the start."""
+    if not picked:
+        return None
+    best = min(picked, key=lambda e: (_plainness(e, inc.category), e.time is None, e.time or datetime.min))
+    text = texts.of(best)
+    rule = ruleset.rule(best.rule)
+    at_match = _match_at(text, rule.patterns if rule else ())
+    line_start = text.rfind("\n", 0, at_match) + 1
+    line_end = text.find("\n", at_match)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    excerpt, left_out = cut_around(line, at_match - line_start, LEAD_CHARS)
+    return Evidence(at(best.time) or "", best.source, best.line, best.end_line, best.rule, excerpt, left_out)
+
+
+def _plainness(event: Event, root: Category) -> tuple[bool, bool, bool]:
+    """How far an event is from the line a reader wants: a failure, not an attempt, of the root cause."""
+    return (event.outcome is not Outcome.FAILURE, is_attempt(event), event.category is not root)
+
+
+def _match_at(text: str, patterns: Sequence[Any]) -> int:
+    """Where the first of the rule's patterns matches (0 when none does, or in time)."""
+    for pattern in patterns:
+        try:
+            found = pattern.search(text, timeout=0.05)
+        except TimeoutError:
+            continue
+        if found:
+            return int(found.start())
+    return 0
+
+
+def cut_around(line: str, at: int, limit: int) -> tuple[str, int]:
+    """At most `limit` characters of `line` from a little before `at`, with `…` where it was cut, and
+    how many characters were left out."""
+    if len(line) <= limit:
+        return line, 0
+    start = min(max(0, at - LEAD_BEFORE), len(line) - limit)
+    end = start + limit
+    return ("…" if start else "") + line[start:end] + ("…" if end < len(line) else ""), len(line) - limit
 
 
 def _evidence(event: Event, at: Stamp, texts: Texts) -> Evidence:
