@@ -239,31 +239,42 @@ def build(group: Group, ruleset: RuleSet) -> Incident:
         end=events[-1].time,
         events=events,
         rules=tuple(dict.fromkeys(e.rule for e in events)),
-        playbook=rule.remediation or (root_rule.remediation if root_rule else ""),
+        playbook=_playbook(rule, failures, ruleset) or (root_rule.remediation if root_rule else ""),
         opened_because=group.opened_because,
         closed_because=group.closed_because,
         recovered_at=group.recovered_at,
         successes=group.successes,
         actions=tuple(group.actions),
         rule=rule.id,
-        grouped_because=_grouped(group, failures),
+        grouped_because=_grouped(group, failures, ruleset),
         grouped_details=_details(group, failures),
         group=dict(zip(rule.group_by, group.key, strict=True)),
         figures=peak_figures(events),
     )
 
 
-def _grouped(group: Group, failures: list[Event]) -> Reason:
+def _playbook(rule: IncidentRule, failures: list[Event], ruleset: RuleSet) -> str:
+    """The playbook of the rules all its failures come from, when they share one (a custom rule's own,
+    more specific than the incident rule's); else the incident rule's."""
+    own = {(found.remediation if (found := ruleset.rule(r)) else "") for r in {e.rule for e in failures}}
+    if len(own) == 1 and (only := own.pop()) and only in ruleset.playbooks:
+        return only
+    return rule.remediation
+
+
+def _grouped(group: Group, failures: list[Event], ruleset: RuleSet) -> Reason:
     """Why the group's events are one incident, as a person on call would say it."""
     if group.rule.type == "sequence":
         return Reason("grouped_chain", (("steps", _chain_steps(group)),))
     events = group.events
+    what: Category | str = _category(failures)
+    rules = [r for name in {e.rule for e in failures} if (r := ruleset.rule(name)) is not None]
+    if rules and all(r.provider != "openai" for r in rules):  # a service of the user's: its rule's own title
+        what = ", ".join(sorted({r.title for r in rules}))
     if len(failures) == 1:
-        return Reason("grouped_single", (("category", _category(failures)), ("time", events[0].time or _NEVER)))
+        return Reason("grouped_single", (("category", what), ("time", events[0].time or _NEVER)))
     span = (("first", events[0].time or _NEVER), ("last", events[-1].time or _NEVER))
-    return Reason(
-        "grouped_window", (("count", len(failures)), ("category", _category(failures)), *span, ("gap", group.rule.gap))
-    )
+    return Reason("grouped_window", (("count", len(failures)), ("category", what), *span, ("gap", group.rule.gap)))
 
 
 def _chain_steps(group: Group) -> tuple[Reason, ...]:
