@@ -572,7 +572,9 @@ def rules_starter(paths: tuple[str, ...], rule_paths: tuple[str, ...], no_builti
 @_builtin_option
 def rules_test(paths: tuple[str, ...], no_builtin_rules: bool) -> int:
     """Run every rule's examples (shipped rules, plus rule files or folders in PATHS)."""
-    loaded = ruleset.load(paths, builtin=not no_builtin_rules)
+    loaded = ruleset.load(paths, builtin=not no_builtin_rules, strict=False)
+    for problem in loaded.errors:  # every problem of every stage at once: the files', then the examples'
+        _say(f"{PROG}: error: {problem.line()}", err=True)
     failures, count = rulecheck.check(loaded)
     for failure in failures:
         _say(f"FAIL {failure.line()}")
@@ -580,7 +582,10 @@ def rules_test(paths: tuple[str, ...], no_builtin_rules: bool) -> int:
     _say(
         f"{count - len(failures)} passed, {len(failures)} failed "
         f"({len(loaded.rules)} rules, {len(loaded.incidents)} incident rules)"
+        + (f"; {len(loaded.errors)} errors in the rule files" if loaded.errors else "")
     )
+    if loaded.errors:
+        return ExitCode.RULES
     return ExitCode.INCIDENT if failures else ExitCode.OK
 
 

@@ -213,3 +213,14 @@ def test_a_long_line_is_cut_around_its_message_not_from_its_start(logscan_bin: s
     excerpt = next(line for line in out.splitlines() if line.strip().startswith("Evidence:")).split("  ", 2)[-1]
     assert "You exceeded your current quota" in excerpt
     assert excerpt.startswith("…") and excerpt.endswith("…") and len(excerpt) <= 202
+
+
+def test_rules_test_reports_every_problem_of_every_stage_at_once(logscan_bin: str, tmp_path: Path) -> None:
+    rules = TRUTH / "many_problems.toml"
+    done = run_logscan(logscan_bin, "rules", "test", "--no-builtin-rules", str(rules), cwd=tmp_path)
+    code, out, err = done.returncode, done.stdout.decode(), done.stderr.decode()
+    assert code == 3  # invalid rules
+    assert "unknown key 'titel'" in err and "missing ) at position 4" in err  # the file's own checks
+    assert "remediation 'nope' is no playbook" in err and "unknown rule 'x.nine'" in err  # across tables
+    assert "rule 'x.four': should match, got no event: 'fuor'" in out  # the examples of the rules that loaded
+    assert "4 errors in the rule files" in out
