@@ -303,6 +303,9 @@ def execute(options: ScanOptions) -> int:
         _say(f"{PROG}: warning: {problem}", err=True)
     for note in analysis.notes:
         _say(f"{PROG}: warning: {note}", err=True)
+    if not analysis.lines and not analysis.problems:  # (a problem already says why)
+        where = ", ".join(options.run.paths) or "stdin"
+        _say(f"{PROG}: warning: nothing was read: {where} held no lines (the report says so)", err=True)
     report = reporting.build(analysis, options.lang, options.run.tz)
     if remembered is not None:
         gaps = {r.id: r.gap for r in rules.incidents}
@@ -359,9 +362,14 @@ def exit_status(problems: list[str], severities: list[Severity], fail_on: str) -
 
 
 def _default_format(target: str) -> str:
-    if target:
-        return reporting.SUFFIXES.get(Path(target).suffix.lower(), "md")
-    return "text" if _terminal(sys.stdout) else "md"
+    """The format a target's suffix names; md for a name without one; text or md for stdout."""
+    if not target:
+        return "text" if _terminal(sys.stdout) else "md"
+    suffix = Path(target).suffix.lower()
+    if suffix and suffix not in reporting.SUFFIXES:
+        known = ", ".join(f"{s} ({name})" for s, name in reporting.SUFFIXES.items())
+        raise UsageError(f"-o {target}", f"no report format writes {suffix} files", f"name one with -f, or use {known}")
+    return reporting.SUFFIXES.get(suffix, "md")
 
 
 def _terminal(stream: TextIO | None) -> bool:
@@ -564,7 +572,9 @@ def rules_starter(paths: tuple[str, ...], rule_paths: tuple[str, ...], no_builti
 @_builtin_option
 def rules_test(paths: tuple[str, ...], no_builtin_rules: bool) -> int:
     """Run every rule's examples (shipped rules, plus rule files or folders in PATHS)."""
-    loaded = ruleset.load(paths, builtin=not no_builtin_rules)
+    loaded = ruleset.load(paths, builtin=not no_builtin_rules, strict=False)
+    for problem in loaded.errors:  # every problem of every stage at once: the files', then the examples'
+        _say(f"{PROG}: error: {problem.line()}", err=True)
     failures, count = rulecheck.check(loaded)
     for failure in failures:
         _say(f"FAIL {failure.line()}")
@@ -572,7 +582,10 @@ def rules_test(paths: tuple[str, ...], no_builtin_rules: bool) -> int:
     _say(
         f"{count - len(failures)} passed, {len(failures)} failed "
         f"({len(loaded.rules)} rules, {len(loaded.incidents)} incident rules)"
+        + (f"; {len(loaded.errors)} errors in the rule files" if loaded.errors else "")
     )
+    if loaded.errors:
+        return ExitCode.RULES
     return ExitCode.INCIDENT if failures else ExitCode.OK
 
 

@@ -185,6 +185,22 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """Why, as data: a key of the `reasons` tables in report_templates/messages.toml and its parameters
+    (times, durations, counts, categories, reasons of steps); the words of each language are there."""
+
+    key: str = ""
+    params: tuple[tuple[str, ReasonValue], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.key)
+
+
+ReasonValue = str | int | datetime | timedelta | Category | tuple[Reason, ...]
+NO_REASON = Reason()
+
+
+@dataclass(frozen=True, slots=True)
 class Incident:
     """A window of trouble: the events grouped under one root cause."""
 
@@ -199,13 +215,14 @@ class Incident:
     events: tuple[Event, ...]
     rules: tuple[str, ...]
     playbook: str  # the id of its remediation playbook
-    opened_because: str
-    closed_because: str
+    opened_because: Reason
+    closed_because: Reason
     recovered_at: datetime | None = None
     successes: int = 0  # successful calls seen while it lasted
     actions: tuple[Event, ...] = ()  # recovery actions seen while it lasted (credit bought)
     rule: str = ""  # the incident rule that made it
-    grouped_because: str = ""  # what it grouped, and by which key
+    grouped_because: Reason = NO_REASON  # why its events are one incident, in a sentence
+    grouped_details: Reason = NO_REASON  # what it grouped (rules, counts), by which key and rule
     group: Mapping[str, str] = field(default_factory=dict)  # the group-by fields and their values
     figures: Mapping[str, str] = field(default_factory=dict)  # peak rate-limit figures (limit, used, requested)
 

@@ -93,7 +93,7 @@ def incidents_of(example: IncidentExample, ruleset: RuleSet) -> list[str]:
     events = []
     for n, (offset, rule_id, fields) in enumerate(example.events, 1):
         rule = ruleset.rule(rule_id)
-        assert rule is not None  # the loader checked every id
+        assert rule is not None  # the loader checked every id (_check_incident skips what it reported)
         events.append(
             Event(
                 rule.id,
@@ -118,6 +118,8 @@ def incidents_of(example: IncidentExample, ruleset: RuleSet) -> list[str]:
 def _check_incident(incident: IncidentRule, ruleset: RuleSet) -> list[Failure]:
     failures = []
     for example in incident.examples:
+        if any(ruleset.rule(rule_id) is None for _, rule_id, _ in example.events):
+            continue  # an unknown rule: the loader said so (rules test reports its errors and runs the rest)
         got = incidents_of(example, ruleset)
         if got != list(example.expect):
             text = " ".join(f"+{int(o.total_seconds())}s {r}" for o, r, _ in example.events)

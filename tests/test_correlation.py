@@ -10,7 +10,7 @@ import pytest
 from analyzer import pipeline, ruleset
 from analyzer.correlation import Correlation, correlate, input_order
 from analyzer.lane.columns import Successes
-from analyzer.models import Category, Event, Outcome, Severity
+from analyzer.models import Category, Event, Outcome, Reason, Severity
 
 T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
 SIGNATURES = """
@@ -296,8 +296,8 @@ def test_each_detector_sees_only_the_kinds_it_takes_and_the_time_of_the_rest(
     monkeypatch.setattr(detectors.Absence, "takes", lambda self, kind: True)
     assert correlate(evs, rs, stop) == dispatched
     if spec == "a@0 ok@60 b@1000" and end is None:  # b, no A, tells the time that confirms the recovery
-        assert dispatched.incidents[0].closed_because.startswith("first successful call at 2026-03-14 09:01:00")
-        assert "no failure for 10 min after it" in dispatched.incidents[0].closed_because
+        confirmed = (("time", T0 + timedelta(seconds=60)), ("gap", timedelta(minutes=10)))
+        assert dispatched.incidents[0].closed_because == Reason("recovered_confirmed", confirmed)
 
 
 def test_several_files_are_merged_by_time(tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ def test_rate_limit_storm_has_its_limit_kind_and_peak_figures(day_report: tuple)
     figures = storm["figures"]
     assert figures["limit"] == "30000" and figures["limit_unit"] == "TPM"
     assert 27000 <= int(figures["used"]) <= 29990 and 900 <= int(figures["requested"]) <= 4000  # genlog's ranges
-    assert "limit_unit=TPM" in storm["grouped_because"]
+    assert "limit_unit=TPM" in storm["grouped_details"]
 
 
 def test_a_day_of_many_messages_gives_each_its_category(mix_report: tuple) -> None:

@@ -241,7 +241,11 @@ def test_an_output_that_is_an_input_is_refused_with_exit_2(logscan_bin: str, tmp
         inputs, stdin = [], log.open("rb")
     try:
         done = subprocess.run(
-            [logscan_bin, *inputs, "-o", str(target)], stdin=stdin, capture_output=True, env=ENV, check=False
+            [logscan_bin, *inputs, "-f", "md", "-o", str(target)],
+            stdin=stdin,
+            capture_output=True,
+            env=ENV,
+            check=False,
         )
     finally:
         if stdin is not None:
@@ -602,7 +606,7 @@ def test_a_utf16_or_utf32_log_is_decoded_with_its_line_numbers(
     assert [(e["rule"], e["line"]) for e in report["events"]] == [(QUOTA_RULE, 5)]
     if (codec, bom, crlf) == ("utf-16-le", True, True):  # as Windows tools write it
         md = run_logscan(logscan_bin, "-f", "md", str(log), cwd=tmp_path)
-        assert f"(6; timestamped; {codec})".encode() in md.stdout  # the summary's sources
+        assert f"(6 lines; `timestamped`; `{codec}`)".encode() in md.stdout  # the summary's sources
 
 
 def test_a_compressed_utf16_log_and_its_undecodable_line(logscan_bin: str, tmp_path: Path) -> None:

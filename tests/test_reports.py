@@ -8,7 +8,7 @@ import html
 import json
 import re
 import tomllib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer import cli, reporting, resources
-from analyzer.models import Category, Event, Incident, Outcome, Severity, Status
+from analyzer.models import Category, Event, Incident, Outcome, Reason, Severity, Status
 from analyzer.reporting import i18n
 from analyzer.reporting.timeline import mermaid_label
 from analyzer.reporting.writers import json_block, script_hash
@@ -78,9 +78,11 @@ def test_markdown_headline_says_what_since_when_and_how_badly(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     md = scan(["-f", "md", str(SAMPLES / "python_card_decline.log")], capsys, monkeypatch, tmp_path)
-    first = md.splitlines()[0]
-    assert first == (
-        "# logscan report: 1 incident(s); worst: Card declined at auto-recharge, then credit exhausted "
+    first, _, below = md.splitlines()[:3]
+    assert first == "# logscan report: 1 incident(s); worst: Card declined at auto-recharge, then credit exhausted…"
+    assert len(first) <= 100  # the H1 stays short; the whole headline goes below it
+    assert below == (
+        "1 incident(s); worst: Card declined at auto-recharge, then credit exhausted "
         "(critical, resolved) since 2026-03-14 09:41:07 (+09:00), lasting 1 h 06 min, failed calls: 11"
     )
 
@@ -124,6 +126,7 @@ def test_json_has_no_view_only_fields(
         "unrecognised",
         "events",
         "redacted",
+        "worst",
         "baseline",
         "generator",
     }
@@ -174,11 +177,33 @@ def test_dates_in_prose() -> None:
     assert i18n.when(None, "ja") == "-"
 
 
-def test_reasons_in_japanese_and_unknown_wordings_kept() -> None:
-    text = "first successful call at 2026-03-14 10:49:38 +0900, no failure for 10 min after it"
-    assert i18n.reason(text, "ja") == "2026-03-14 10:49:38 +0900 に最初の呼び出し成功。その後 10分 失敗なし"
-    assert i18n.reason(text, "en") == text
-    assert i18n.reason("something new", "ja") == "something new"
+def test_reasons_are_data_worded_by_the_catalogue() -> None:
+    zone = ZoneInfo("Asia/Tokyo")
+    at = lambda t: t.astimezone(zone).isoformat()  # noqa: E731
+    why = Reason(
+        "recovered_confirmed", (("time", datetime(2026, 3, 14, 1, 49, 38, tzinfo=UTC)), ("gap", timedelta(minutes=10)))
+    )
+    assert i18n.say(why, "ja", at) == "2026年3月14日 10:49:38 (+09:00) に最初の呼び出し成功。その後 10分、失敗なし"
+    assert (
+        i18n.say(why, "en", at)
+        == "first successful call at 2026-03-14 10:49:38 (+09:00), no failure for 10 min after it"
+    )
+    assert i18n.say(Reason(), "ja", at) == ""
+
+
+def test_every_reason_correlation_gives_has_words_in_every_language() -> None:
+    emitted = set()
+    for path in (Path(cli.__file__).parent / "correlation").glob("*.py"):
+        emitted |= set(re.findall(r'Reason\(\s*"(\w+)"', path.read_text()))
+    emitted |= {"sequence_no_failure", "threshold_values", "unrecovered_at_end"}  # chosen by a condition
+    assert len(emitted) > 15
+    en, ja = i18n.messages("en")["reasons"], i18n.messages("ja")["reasons"]
+    assert emitted <= set(en) and set(en) == set(ja)
+    for key in en:  # the same parameters in both languages
+        assert set(re.findall(r"{(\w+)}", en[key])) == set(re.findall(r"{(\w+)}", ja[key])), key
+    assert not re.search(
+        r"^(import re|from re import)\b", Path(i18n.__file__).read_text(), re.M
+    )  # no regex over English
 
 
 def test_text_is_plain_without_colour_and_coloured_with_it(

@@ -12,15 +12,25 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import pairwise
 
 from ..lane.columns import NO_TIME, Successes, bisect_times
-from ..models import Category, Event, Incident, Outcome, Status
+from ..models import Category, Event, Incident, Outcome, Reason, Status
 from ..ruleset import IncidentRule, RuleSet
 from . import sequences
 from .calls import CALL_WINDOW, assemble_calls, count_calls, fold_reprints
 from .detectors import Absence, Group, Windows
 
-__all__ = ["CALL_WINDOW", "Correlation", "assemble_calls", "correlate", "count_calls", "fold_reprints"]
+__all__ = [
+    "CALL_WINDOW",
+    "RANKED_BY",
+    "Correlation",
+    "assemble_calls",
+    "correlate",
+    "count_calls",
+    "fold_reprints",
+    "rank",
+]
 
 
 @dataclass
@@ -70,9 +80,21 @@ def correlate(
         groups[rule.id] = sequences.match(rule, items, chained, ruleset.aliases)
     reported = _claim([g for found in groups.values() for g in found])
     incidents = [build(g, ruleset) for g in reported] + _undated([e for e in events if e.time is None], ruleset)
-    incidents.sort(key=lambda i: (-i.severity.rank, i.start is None, i.start or datetime.min, i.category.value))
+    incidents.sort(key=rank)
     undetermined = [u for d in detectors if isinstance(d, Absence) for u in d.undetermined]
     return Correlation([replace(inc, id=f"INC-{n:03d}") for n, inc in enumerate(incidents, 1)], undetermined)
+
+
+def rank(inc: Incident) -> tuple:
+    """How an incident ranks, worst first: severity, then impact (failed calls, how long it lasted,
+    the share of calls that failed), then the earliest; RANKED_BY names these in the JSON."""
+    calls, _ = count_calls(inc.events)
+    seconds = inc.duration.total_seconds() if inc.duration is not None else 0.0
+    share = calls / (calls + inc.successes) if calls else 0.0
+    return (-inc.severity.rank, -calls, -seconds, -share, inc.start is None, inc.start or _NEVER, inc.category.value)
+
+
+RANKED_BY = ("severity", "failed_calls", "duration_seconds", "failure_share", "start")
 
 
 def success_models(ruleset: RuleSet) -> dict[str, Event]:
@@ -101,7 +123,7 @@ def _feed(
         if upto > done:
             for window in windows:
                 if window.open:
-                    window.successes(times, done, upto)  # type: ignore[arg-type]
+                    window.successes(times, done, upto, calls.sources)  # type: ignore[arg-type]
             for success in calls.select(range(done, upto)).events(model) if eager else ():
                 for detector in eager:
                     detector.feed(success)
@@ -217,30 +239,71 @@ def build(group: Group, ruleset: RuleSet) -> Incident:
         end=events[-1].time,
         events=events,
         rules=tuple(dict.fromkeys(e.rule for e in events)),
-        playbook=rule.remediation or (root_rule.remediation if root_rule else ""),
+        playbook=_playbook(rule, failures, ruleset) or (root_rule.remediation if root_rule else ""),
         opened_because=group.opened_because,
         closed_because=group.closed_because,
         recovered_at=group.recovered_at,
         successes=group.successes,
         actions=tuple(group.actions),
         rule=rule.id,
-        grouped_because=_grouped(group, failures),
+        grouped_because=_grouped(group, failures, ruleset),
+        grouped_details=_details(group, failures),
         group=dict(zip(rule.group_by, group.key, strict=True)),
         figures=peak_figures(events),
     )
 
 
-def _grouped(group: Group, failures: list[Event]) -> str:
+def _playbook(rule: IncidentRule, failures: list[Event], ruleset: RuleSet) -> str:
+    """The playbook of the rules all its failures come from, when they share one (a custom rule's own,
+    more specific than the incident rule's); else the incident rule's."""
+    own = {(found.remediation if (found := ruleset.rule(r)) else "") for r in {e.rule for e in failures}}
+    if len(own) == 1 and (only := own.pop()) and only in ruleset.playbooks:
+        return only
+    return rule.remediation
+
+
+def _grouped(group: Group, failures: list[Event], ruleset: RuleSet) -> Reason:
+    """Why the group's events are one incident, as a person on call would say it."""
+    if group.rule.type == "sequence":
+        return Reason("grouped_chain", (("steps", _chain_steps(group)),))
+    events = group.events
+    what: Category | str = _category(failures)
+    rules = [r for name in {e.rule for e in failures} if (r := ruleset.rule(name)) is not None]
+    if rules and all(r.provider != "openai" for r in rules):  # a service of the user's: its rule's own title
+        what = ", ".join(sorted({r.title for r in rules}))
+    if len(failures) == 1:
+        return Reason("grouped_single", (("category", what), ("time", events[0].time or _NEVER)))
+    span = (("first", events[0].time or _NEVER), ("last", events[-1].time or _NEVER))
+    return Reason("grouped_window", (("count", len(failures)), ("category", what), *span, ("gap", group.rule.gap)))
+
+
+def _chain_steps(group: Group) -> tuple[Reason, ...]:
+    """Each incident or event the chain took in, the first at its time, the next ones after a gap."""
+    parts = sorted([(p.start, _category(p.events)) for p in group.parts] or [(group.start, _category(group.events))])
+    steps = [Reason("chain_first", (("what", parts[0][1]), ("time", parts[0][0])))]
+    for (before, _), (start, what) in pairwise(parts):
+        steps.append(Reason("chain_next", (("what", what), ("gap", start - before))))
+    return tuple(steps)
+
+
+def _category(events: list[Event]) -> Category:
+    failures = [e for e in events if e.outcome is Outcome.FAILURE and e.category] or events
+    return Counter(e.category for e in failures if e.category).most_common(1)[0][0]
+
+
+def _details(group: Group, failures: list[Event]) -> Reason:
+    """What the group holds, by which key and which rule: ids and places, for whoever checks the rules."""
     rules = Counter(e.rule for e in group.events)
-    text = f"{len(group.events)} events ({len(failures)} failures): " + ", ".join(
-        f"{n} {rule}" for rule, n in rules.most_common()
-    )
     keys = [f"{k}={v or '(none)'}" for k, v in zip(group.rule.group_by, group.key, strict=True)]
-    if keys:
-        text += "; grouped by " + ", ".join(keys)
+    extra: tuple[Reason, ...] = (Reason("details_keys", (("keys", ", ".join(keys)),)),) if keys else ()
     if group.parts:
-        text += "; took in " + ", ".join(dict.fromkeys(p.rule.id for p in group.parts))
-    return f"{text}; rule {group.rule.id} ({group.rule.location})"
+        extra += (Reason("details_parts", (("parts", ", ".join(dict.fromkeys(p.rule.id for p in group.parts))),)),)
+    counts = (("count", len(group.events)), ("failures", len(failures)))
+    listed = ", ".join(f"{n} {rule}" for rule, n in rules.most_common())
+    return Reason(
+        "grouped_details",
+        (*counts, ("rules", listed), ("extra", extra), ("rule", group.rule.id), ("where", group.rule.location)),
+    )
 
 
 def peak_figures(events: Iterable[Event]) -> dict[str, str]:
@@ -275,9 +338,9 @@ def _undated(events: list[Event], ruleset: RuleSet) -> list[Incident]:
                 events=tuple(members),
                 rules=tuple(dict.fromkeys(e.rule for e in members)),
                 playbook=rule.remediation if rule else "",
-                opened_because="events without any timestamp in their source",
-                closed_because="grouped by category: the input has no times to order them",
-                grouped_because=f"{len(members)} events of category {category.value}",
+                opened_because=Reason("undated_opened"),
+                closed_because=Reason("undated_closed"),
+                grouped_because=Reason("grouped_undated", (("count", len(members)), ("category", category))),
             )
         )
     return incidents

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..lane.columns import bisect_times
-from ..models import Category, Event, Outcome
+from ..lane.columns import Names, bisect_times
+from ..models import NO_REASON, Category, Event, Outcome, Reason
 from ..ruleset import IncidentRule, Selector
 
 
@@ -27,10 +27,11 @@ class Group:
     pending_successes: int = 0  # successes since the last failure: counted once a failure follows
     actions: list[Event] = field(default_factory=list)
     recovered_at: datetime | None = None
-    opened_because: str = ""
-    closed_because: str = ""
+    opened_because: Reason = NO_REASON
+    closed_because: Reason = NO_REASON
     ongoing: bool = False
     parts: list[Group] = field(default_factory=list)  # the groups a chain took in
+    sources: set[str] = field(default_factory=set)  # where its events come from: where its recovery may
 
     @property
     def start(self) -> datetime:
@@ -42,6 +43,7 @@ class Group:
 
     def add(self, event: Event) -> None:
         self.events.append(event)
+        self.sources.add(event.source)
         if event.outcome is Outcome.FAILURE:
             self.recovered_at = None  # failing again: whatever succeeded did not end it
             self.successes += self.pending_successes
@@ -70,6 +72,24 @@ def span(gap: timedelta) -> str:
     if seconds % 3600 == 0 and seconds >= 3600:
         return f"{seconds // 3600} h"
     return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+
+
+SYMBOLS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "="}  # a condition's operator, in any language
+
+
+def first_of(sources: Names, wanted: set[str], lo: int, hi: int) -> int | None:
+    """The first index in [lo, hi) of a call from one of the `wanted` sources: a recovery is seen
+    where the failures were, never borrowed from another application's log."""
+    if len(sources.names) == 1:
+        return lo if sources.names[0] in wanted else None
+    found = []
+    for code, name in enumerate(sources.names):
+        if name in wanted:
+            try:
+                found.append(sources.codes.index(code, lo, hi))
+            except ValueError:
+                continue
+    return min(found, default=None)
 
 
 class Windows:
@@ -127,16 +147,15 @@ class Windows:
             return len({e.fields.get(self.rule.field) for e in failures} - {None, ""})
         return len(failures)
 
-    def _why_opened(self, event: Event, measure: int) -> str:
+    def _why_opened(self, event: Event, measure: int) -> Reason:
         op, threshold = self.rule.condition
-        what = f"distinct {self.rule.field} values" if self.rule.type == "value_count" else "failures"
         assert event.time is not None  # only dated events are fed
+        at = (("rule", event.rule), ("time", event.time), ("where", f"{event.source}:{event.line}"))
         if self.rule.type == "event_count" and (op, threshold) in (("gte", 1), ("gt", 0)):
-            return f"first failure: {event.rule} at {stamp(event.time)} ({event.source}:{event.line})"
-        return (
-            f"{measure} {what} within {span(self.rule.timespan)} ({op} {threshold}) at "
-            f"{stamp(event.time)} ({event.source}:{event.line})"
-        )
+            return Reason("first_failure", at)
+        key, field = ("threshold_values", self.rule.field) if self.rule.type == "value_count" else ("threshold", "")
+        figures = (("count", measure), ("field", field), ("gap", self.rule.timespan), ("op", SYMBOLS.get(op, op)))
+        return Reason(key, (*figures, ("threshold", str(threshold)), *at))
 
     def _success(self, event: Event) -> None:
         for group in self.open.values():
@@ -144,18 +163,20 @@ class Windows:
                 group.actions.append(event)
                 continue
             group.pending_successes += 1
-            if self.rule.recovery and group.recovered_at is None:
+            if self.rule.recovery and group.recovered_at is None and event.source in group.sources:
                 group.recovered_at = event.time
 
-    def successes(self, times: Sequence[datetime], lo: int, hi: int) -> None:
+    def successes(self, times: Sequence[datetime], lo: int, hi: int, sources: Names) -> None:
         """What feeding the successful calls at times[lo:hi] (in order, no event among them) one by
         one would do, in a few bisections: each open group counts the calls before it closes, the
-        first one starts its recovery, and it closes at the first call past its confirm or its gap."""
+        first one of its own sources starts its recovery, and it closes at the first call past its
+        confirm or its gap."""
         closing: list[tuple[int, int, tuple[str, ...]]] = []
         for order, (key, group) in enumerate(self.open.items()):
             gap_at = bisect_times(times, group.last + self.rule.gap, lo, hi, right=True)
             if group.recovered_at is None and self.rule.recovery and lo < gap_at:
-                group.recovered_at = times[lo]
+                first = first_of(sources, group.sources, lo, gap_at)
+                group.recovered_at = times[first] if first is not None else None
             confirm_at = hi
             if group.recovered_at is not None:
                 confirm_at = bisect_times(times, group.recovered_at + self.rule.confirm, lo, hi, right=True)
@@ -179,12 +200,11 @@ class Windows:
     def _ended(self, group: Group, now: datetime) -> bool:
         """True, with the reason written on the group, when `now` proves it ended."""
         if group.recovered_at is not None and now - group.recovered_at > self.rule.confirm:
-            confirm = span(self.rule.confirm)
-            group.closed_because = (
-                f"first successful call at {stamp(group.recovered_at)}, no failure for {confirm} after it"
+            group.closed_because = Reason(
+                "recovered_confirmed", (("time", group.recovered_at), ("gap", self.rule.confirm))
             )
         elif now - group.last > self.rule.gap:
-            group.closed_because = f"no failure for {span(self.rule.gap)} after the last one"
+            group.closed_because = Reason("quiet", (("gap", self.rule.gap),))
             group.recovered_at = None
         else:
             return False
@@ -196,11 +216,10 @@ class Windows:
             self.expire(end)
         for group in self.open.values():
             if group.recovered_at is not None:
-                group.closed_because = (
-                    f"first successful call at {stamp(group.recovered_at)}; the input ended before it was confirmed"
-                )
+                group.closed_because = Reason("recovered_early", (("time", group.recovered_at),))
             else:
-                group.closed_because, group.ongoing = "ongoing: the input ended inside it", True
+                group.closed_because = Reason("unrecovered_at_end" if self.rule.recovery else "ongoing_at_end")
+                group.ongoing = True
             self.closed.append(group)
         self.open = {}
         return self.closed
@@ -268,11 +287,10 @@ class Absence:
             self.waiting.remove(trigger)
             group = Group(self.rule, key_of(trigger, self.rule.group_by, self.aliases))
             group.add(trigger)
-            group.opened_because = (
-                f"{trigger.rule} at {stamp(trigger.time)} ({trigger.source}:{trigger.line}) "  # type: ignore[arg-type]
-                f"not followed by what was awaited within {span(self.rule.within)}"
-            )
-            group.closed_because = f"the {span(self.rule.within)} window ended with nothing awaited"
+            where = f"{trigger.source}:{trigger.line}"
+            at = (("rule", trigger.rule), ("time", trigger.time), ("where", where))
+            group.opened_because = Reason("absence", (*at, ("gap", self.rule.within)))  # type: ignore[arg-type]
+            group.closed_because = Reason("absence_done", (("gap", self.rule.within),))
             self.closed.append(group)
 
     def finish(self, end: datetime | None) -> list[Group]:

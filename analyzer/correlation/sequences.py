@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models import Event, Outcome
+from ..models import Event, Outcome, Reason
 from ..ruleset import IncidentRule, Selector
-from .detectors import Group, key_of, stamp
+from .detectors import Group, key_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +33,11 @@ class Item:
         return self.group is not None and selector.incident(self.group.rule.id)
 
     @property
-    def label(self) -> str:
+    def label(self) -> Reason:
         if self.event is not None:
-            return f"{self.event.rule} at {stamp(self.start)}"
+            return Reason("step_event", (("rule", self.event.rule), ("time", self.start)))
         assert self.group is not None
-        return f"incident {self.group.rule.id} from {stamp(self.start)}"
+        return Reason("step_incident", (("rule", self.group.rule.id), ("time", self.start)))
 
 
 def match(
@@ -124,9 +124,9 @@ def _group(rule: IncidentRule, key: tuple[str, ...], chosen: list[Item], taken: 
         chain.successes = sum(g.successes for g in parts)
         chain.actions = [a for g in parts for a in g.actions]
     else:
-        chain.closed_because = f"the sequence completed at {stamp(chosen[-1].end)}"
+        chain.closed_because = Reason("sequence_done", (("time", chosen[-1].end),))
     chain.actions = list({(a.source, a.line): a for a in chain.actions}.values())
-    chain.opened_because = "sequence: " + " → ".join(it.label for it in chosen)
-    if not any(e.outcome is Outcome.FAILURE for e in events):
-        chain.opened_because += " (no failure)"
+    steps = tuple(it.label for it in chosen)
+    failed = any(e.outcome is Outcome.FAILURE for e in events)
+    chain.opened_because = Reason("sequence" if failed else "sequence_no_failure", (("steps", steps),))
     return chain

@@ -213,17 +213,20 @@ def _impact(inc: IncidentView, t: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append((t["declined_payments"], i18n.number(i.declined_payments)))
     rows += [
         (t["failure_share"], i18n.percent(i.failure_share)),
-        (t["models"], ", ".join(i.models) or "-"),
-        (t["organizations"], ", ".join(i.organizations) or "-"),
+        (t["models"], ", ".join(i.models)),
+        (t["organizations"], ", ".join(i.organizations)),
         (t["sources"], ", ".join(i.sources) or "-"),
     ]
-    return rows
+    return [(label, value) for label, value in rows if value not in ("", "-")]  # no row without a value
 
 
 def _why(inc: IncidentView, t: dict[str, Any]) -> str:
-    grouped = f" {t['grouped']}: {inc.grouped_text}." if inc.grouped_text else ""
-    rules = ", ".join(inc.rules)
-    return f"{t['opened']}: {inc.opened_text}. {t['closed']}: {inc.closed_text}.{grouped} {t['rules']}: {rules}."
+    stop, sep = t["stop"], t["stop_sep"]
+    grouped = f" {t['grouped']}: {inc.details_text}{stop}" if inc.details_text else ""
+    details = (
+        f"{t['why_details']}: {t['opened']}: {inc.opened_text}{sep}{t['closed']}: {inc.closed_text}{stop}{grouped}"
+    )
+    return f"{inc.grouped_text}{sep}{details}"
 
 
 def _evidence(ev: Evidence, t: dict[str, Any]) -> list[Node]:

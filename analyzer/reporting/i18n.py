@@ -2,56 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 from .. import resources
-from ..models import Category, Incident
+from ..models import Category, Incident, Reason, ReasonValue
 
 LANGUAGES = ("en", "ja")
 CHAIN_KEY = "chain_billing_card_quota"
-
-# What correlation says about an incident (English), and the message key of its translation.
-_REASONS = (
-    (re.compile(r"first failure: (?P<rule>\S+) at (?P<time>.+?) \((?P<where>.+)\)"), "first_failure"),
-    (
-        re.compile(
-            r"(?P<count>\d+) (?:failures|distinct (?P<field>\S+) values) within (?P<gap>.+?) "
-            r"\((?P<op>\S+) (?P<threshold>\S+)\) at (?P<time>.+?) \((?P<where>.+)\)"
-        ),
-        "threshold",
-    ),
-    (
-        re.compile(
-            r"(?P<rule>\S+) at (?P<time>.+?) \((?P<where>.+?)\) not followed by what was awaited within (?P<gap>.+)"
-        ),
-        "absence",
-    ),
-    (
-        re.compile(
-            r"(?P<id>\S+): (?P<rule>\S+) at (?P<time>.+?) \((?P<where>.+?)\): the input ended before its (?P<gap>.+) "
-            r"window did"
-        ),
-        "absence_open",
-    ),
-    (re.compile(r"(?P<count>\d+) events \((?P<failures>\d+) failures\): (?P<rest>.+)"), "grouped"),
-    (re.compile(r"sequence: (?P<steps>.+)"), "sequence"),
-    (re.compile(r"the sequence completed at (?P<time>.+)"), "sequence_done"),
-    (re.compile(r"the (?P<gap>.+) window ended with nothing awaited"), "absence_done"),
-    (re.compile(r"(?P<rule>\S+) at (?P<time>.+?) \((?P<where>.+)\)"), "opened_at"),
-    (re.compile(r"first successful call at (?P<time>.+), no failure for (?P<gap>.+) after it"), "recovered_confirmed"),
-    (re.compile(r"first successful call at (?P<time>.+); the input ended before it was confirmed"), "recovered_early"),
-    (re.compile(r"no failure for (?P<gap>.+) after the last one"), "quiet"),
-    (re.compile(r"no (?P<category>\S+) event for (?P<gap>.+)"), "quiet_gap"),
-    (re.compile(r"ongoing: the input ended inside it"), "ongoing_at_end"),
-    (re.compile(r"events without any timestamp in their source"), "undated_opened"),
-    (re.compile(r"grouped by category: the input has no times to order them"), "undated_closed"),
-)
-_STEP_WORDS = re.compile(r"\b(incident|from|at)\b ")
-_GAP = re.compile(r"(\d+) (h|min|s)\b")
 
 
 @cache
@@ -79,25 +40,41 @@ def local_title(inc: Incident, lang: str) -> str:
     return str(messages(lang)["titles"].get(title_key(inc), inc.title))
 
 
-def reason(text: str, lang: str) -> str:
-    """A correlation reason in `lang`; English, or a wording no pattern knows, stays as it is."""
-    if lang == "en":
-        return text
+def say(reason: Reason, lang: str, at: Callable[[datetime], str | None]) -> str:
+    """A reason of correlation in `lang`: its key's words from messages.toml, its parameters
+    (times shown by `at` in the report's zone, durations, categories, the reasons of its steps) in
+    the same language. Empty for no reason."""
+    if not reason:
+        return ""
     table = messages(lang)["reasons"]
-    for pattern, key in _REASONS:
-        found = pattern.fullmatch(text)
-        if found:
-            parts = {k: v or "" for k, v in found.groupdict().items()}
-            parts["gap"] = _gap(parts.get("gap", ""), lang)
-            parts["steps"] = _STEP_WORDS.sub(lambda m: table["words"][m.group(1)], parts.get("steps", ""))
-            key = "threshold_values" if key == "threshold" and parts["field"] else key
-            return str(table[key].format(**parts))
-    return text
+    values = {name: _word(value, reason.key, lang, at) for name, value in reason.params}
+    return str(table[reason.key].format(**values))
 
 
-def _gap(text: str, lang: str) -> str:
+def _word(value: ReasonValue, key: str, lang: str, at: Callable[[datetime], str | None]) -> str:
+    if isinstance(value, datetime):
+        return when(at(value), lang)
+    if isinstance(value, timedelta):
+        return span(value.total_seconds(), lang)
+    if isinstance(value, Category):
+        return str(messages(lang)["titles"].get(value.value, value.value))
+    if isinstance(value, tuple):
+        joiner = messages(lang)["reasons"].get(f"{key}_join", "")
+        return str(joiner).join(say(part, lang, at) for part in value)
+    if isinstance(value, int):
+        return number(value)
+    return value
+
+
+def span(seconds: float, lang: str = "en") -> str:
+    """A rule's duration as written: `2 h`, `10 min`, else as `duration` gives it (`2 min 17 s`)."""
     units = messages(lang)["units"]
-    return _GAP.sub(lambda m: f"{m.group(1)}{units[m.group(2)]}", text)
+    whole = round(seconds)
+    if whole and whole % 3600 == 0:
+        return f"{whole // 3600}{units['h']}"
+    if whole and whole % 60 == 0:
+        return f"{whole // 60}{units['min']}"
+    return duration(seconds, lang)
 
 
 def duration(seconds: float | None, lang: str = "en") -> str:
@@ -127,6 +104,14 @@ def when(iso: str | None, lang: str = "en") -> str:
 def clock(iso: str | None) -> str:
     """The wall-clock part of an ISO time, `09:41:07`."""
     return datetime.fromisoformat(iso).strftime("%H:%M:%S") if iso else "-"
+
+
+def later(iso: str | None, since: str | None, lang: str = "en") -> str:
+    """A time after `since`: its clock when both fall on one day, else with its date (`when`): a
+    window that crosses midnight shows where it ends."""
+    if not iso or not since or iso[:10] != since[:10]:
+        return when(iso, lang)
+    return clock(iso)
 
 
 def number(value: int) -> str:

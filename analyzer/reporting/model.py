@@ -11,7 +11,8 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, overload
 
 from .. import __version__
-from ..correlation import count_calls
+from ..correlation import RANKED_BY, count_calls
+from ..correlation.calls import is_attempt
 from ..evidence import Texts
 from ..models import Analysis, Category, Event, Incident, Outcome, Severity
 from ..ruleset import RuleSet
@@ -83,7 +84,8 @@ class IncidentView:
     impact: Impact
     opened_because: str
     closed_because: str
-    grouped_because: str
+    grouped_because: str  # why its events are one incident, in a sentence (English)
+    grouped_details: str  # the rules, counts, group key and incident rule behind it
     rule: str  # the incident rule that made it
     group: dict[str, str]  # its group-by fields and their values
     figures: dict[str, str]  # peak rate-limit figures: limit, used, requested, limit_unit, model
@@ -93,8 +95,10 @@ class IncidentView:
     opened_text: str  # opened_because and closed_because in the report's language
     closed_text: str
     grouped_text: str
+    details_text: str
     moments: tuple[Moment, ...]
     spans: tuple[Span, ...]
+    lead: Evidence | None  # the line that carries the error message, cut around it (text report, first screen)
     # in the JSON again; set after the rest (enrich.py, baseline.py):
     fingerprint: str = ""  # the same in every run that finds this incident (fingerprint.py)
     first_seen: str | None = None  # its start, or an earlier run's (--baseline)
@@ -156,6 +160,18 @@ class Unrecognised:
 
 
 @dataclass(frozen=True, slots=True)
+class Worst:
+    """Which incident the headline names, and the figures that ranked it first (in `ranked_by` order)."""
+
+    id: str
+    ranked_by: tuple[str, ...]
+    severity: str
+    failed_calls: int
+    duration_seconds: float | None
+    failure_share: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The view-model every writer renders."""
 
@@ -167,6 +183,7 @@ class Report:
     unrecognised: tuple[Unrecognised, ...]
     events: EventRows
     redacted: bool
+    worst: Worst | None  # the incident the headline names, and why
     # view only, not in the JSON:
     text: dict[str, Any]  # the labels of the chosen language
     headline: str
@@ -177,7 +194,16 @@ class Report:
 
 
 VIEW_ONLY = {"version", "lang", "text", "headline", "timeline", "categories", "severities"}
-INCIDENT_VIEW_ONLY = {"display_title", "opened_text", "closed_text", "grouped_text", "moments", "spans"}
+INCIDENT_VIEW_ONLY = {
+    "display_title",
+    "opened_text",
+    "closed_text",
+    "grouped_text",
+    "details_text",
+    "moments",
+    "spans",
+    "lead",
+}
 
 
 def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
@@ -197,8 +223,9 @@ def build(analysis: Analysis, lang: str, tz: tzinfo) -> Report:
         unrecognised=unrecognised(analysis.events, analysis.ruleset, at, analysis.texts),
         events=EventRows(analysis.events, analysis.incidents, at),  # rows made only if the JSON writer asks
         redacted=analysis.options.redact,
+        worst=worst(incidents),
         text=text,
-        headline=headline(incidents, text, lang),
+        headline=headline(incidents, text, lang, summary.lines),
         timeline=build_timeline(analysis.incidents, analysis.success_times, _covered(analysis), tz),
         categories=tuple(sorted({i.category for i in incidents})),
         severities=tuple(s.value for s in Severity if any(i.severity == s.value for i in incidents)),
@@ -383,10 +410,22 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
     )
 
 
-def headline(incidents: tuple[IncidentView, ...], text: dict[str, Any], lang: str) -> str:
-    """One line: how many incidents, and the worst: what, how bad, since when, how long, how many calls failed."""
+def worst(incidents: tuple[IncidentView, ...]) -> Worst | None:
+    """The first incident (correlation ranks them worst first) and the figures it was ranked by."""
     if not incidents:
-        return str(text["headline_none"])
+        return None
+    first = incidents[0]
+    figures = first.impact
+    return Worst(
+        first.id, RANKED_BY, first.severity, figures.failed_calls, figures.duration_seconds, figures.failure_share
+    )
+
+
+def headline(incidents: tuple[IncidentView, ...], text: dict[str, Any], lang: str, lines: int = -1) -> str:
+    """One line: how many incidents, and the worst: what, how bad, since when, how long, how many calls
+    failed; or that no line was read at all (`lines` 0), or that none failed."""
+    if not incidents:
+        return str(text["headline_nothing" if lines == 0 else "headline_none"])
     worst = incidents[0]
     return str(
         text["headline"].format(
@@ -445,13 +484,15 @@ def _event(event: Event, time: str | None, fields: dict[str, str], incident: str
 def _incident(
     inc: Incident, ruleset: RuleSet, lang: str, at: Stamp, successes_visible: bool, texts: Texts
 ) -> IncidentView:
+    picked = pick_evidence(inc)
     return IncidentView(
         id=inc.id,
         title=inc.title,
         display_title=i18n.local_title(inc, lang),
-        opened_text=i18n.reason(inc.opened_because, lang),
-        closed_text=i18n.reason(inc.closed_because, lang),
-        grouped_text=i18n.reason(inc.grouped_because, lang),
+        opened_text=i18n.say(inc.opened_because, lang, at),
+        closed_text=i18n.say(inc.closed_because, lang, at),
+        grouped_text=i18n.say(inc.grouped_because, lang, at),
+        details_text=i18n.say(inc.grouped_details, lang, at),
         moments=moments(inc, at),
         spans=spans(inc, at),
         category=inc.category.value,
@@ -464,11 +505,13 @@ def _incident(
         event_count=len(inc.events),
         rules=inc.rules,
         remediation=_remediation(inc.playbook, ruleset, lang),
-        evidence=tuple(_evidence(e, at, texts) for e in pick_evidence(inc)),
+        evidence=tuple(_evidence(e, at, texts) for e in picked),
+        lead=lead(picked, inc, ruleset, at, texts),
         impact=impact(inc, successes_visible),
-        opened_because=inc.opened_because,
-        closed_because=inc.closed_because,
-        grouped_because=inc.grouped_because,
+        opened_because=i18n.say(inc.opened_because, "en", at),
+        closed_because=i18n.say(inc.closed_because, "en", at),
+        grouped_because=i18n.say(inc.grouped_because, "en", at),
+        grouped_details=i18n.say(inc.grouped_details, "en", at),
         rule=inc.rule,
         group=dict(inc.group),
         figures=dict(inc.figures),
@@ -500,6 +543,54 @@ def pick_evidence(inc: Incident) -> list[Event]:
     chosen.setdefault((last.source, last.line), last)
     picked = sorted(chosen.values(), key=lambda e: (e.time is None, e.time or datetime.min, e.line))
     return picked[:EVIDENCE_PER_INCIDENT]
+
+
+LEAD_CHARS = 200  # of the lead evidence line
+LEAD_BEFORE = 40  # characters kept before the error message
+
+
+def lead(picked: Sequence[Event], inc: Incident, ruleset: RuleSet, at: Stamp, texts: Texts) -> Evidence | None:
+    """The evidence line that carries the error text: a failure's own message (not a transport status
+    line, a retry notice or a signal such as "auto recharge triggered"), of the root cause first; its
+    line that the rule matched, cut around the match rather than from the start."""
+    if not picked:
+        return None
+    best = min(picked, key=lambda e: (_plainness(e, inc.category), e.time is None, e.time or datetime.min))
+    text = texts.of(best)
+    rule = ruleset.rule(best.rule)
+    at_match = _match_at(text, rule.patterns if rule else ())
+    line_start = text.rfind("\n", 0, at_match) + 1
+    line_end = text.find("\n", at_match)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    excerpt, left_out = cut_around(line, at_match - line_start, LEAD_CHARS)
+    return Evidence(at(best.time) or "", best.source, best.line, best.end_line, best.rule, excerpt, left_out)
+
+
+def _plainness(event: Event, root: Category) -> tuple[bool, bool, bool]:
+    """How far an event is from the line a reader wants: a failure, not an attempt, of the root cause."""
+    return (event.outcome is not Outcome.FAILURE, is_attempt(event), event.category is not root)
+
+
+def _match_at(text: str, patterns: Sequence[Any]) -> int:
+    """Where the first of the rule's patterns matches (0 when none does, or in time)."""
+    for pattern in patterns:
+        try:
+            found = pattern.search(text, timeout=0.05)
+        except TimeoutError:
+            continue
+        if found:
+            return int(found.start())
+    return 0
+
+
+def cut_around(line: str, at: int, limit: int) -> tuple[str, int]:
+    """At most `limit` characters of `line` from a little before `at`, with `…` where it was cut, and
+    how many characters were left out."""
+    if len(line) <= limit:
+        return line, 0
+    start = min(max(0, at - LEAD_BEFORE), len(line) - limit)
+    end = start + limit
+    return ("…" if start else "") + line[start:end] + ("…" if end < len(line) else ""), len(line) - limit
 
 
 def _evidence(event: Event, at: Stamp, texts: Texts) -> Evidence:

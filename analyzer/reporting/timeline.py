@@ -190,7 +190,7 @@ def ticks(t0: datetime, t1: datetime, x: Callable[[datetime], float]) -> tuple[T
 
 
 def moments(inc: Incident, at: Stamp) -> tuple[Moment, ...]:
-    """Opened, the first failure of each rule, recovery actions, recovered, the last failure; in time order."""
+    """Opened, the first failure (once), recovery actions, recovered, the last failure; in time order."""
     found: list[tuple[datetime | None, int, Moment]] = []
 
     def add(event: Event, kind: str, order: int) -> None:
@@ -198,12 +198,9 @@ def moments(inc: Incident, at: Stamp) -> tuple[Moment, ...]:
 
     first = inc.events[0]
     add(first, "opened", 0)
-    seen = {first.rule}
     failures = [e for e in inc.events if e.outcome is Outcome.FAILURE]
-    for event in failures:
-        if event.rule not in seen:
-            seen.add(event.rule)
-            add(event, "first_failure", 1)
+    if failures and failures[0] is not first:
+        add(failures[0], "first_failure", 1)
     for action in inc.actions:
         add(action, "action", 2)
     if inc.recovered_at is not None:

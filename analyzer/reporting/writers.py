@@ -130,6 +130,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         fence=fence,
         md_cell=md_cell,
+        heading=heading,
         md_code=md_code,
         md_codes=md_codes,
         percent=i18n.percent,
@@ -139,6 +140,7 @@ def environment() -> jinja2.Environment:
         mtime=mermaid_time,
         duration=_in_lang(i18n.duration),
         when=_in_lang(i18n.when),
+        later=_later(),
         **jira.FILTERS,
     )
     env.globals["peak"] = peak
@@ -156,6 +158,17 @@ def peak(figures: dict[str, str], text: dict[str, Any]) -> str:
         requested=figures.get("requested", "-"),
         model=f" ({figures['model']})" if figures.get("model") else "",
     )
+
+
+def _later() -> Any:
+    """The `later` filter (a time after another: its date only when they differ), in the report's language."""
+    import jinja2
+
+    @jinja2.pass_context
+    def filter_(context: jinja2.runtime.Context, iso: str | None, since: str | None) -> str:
+        return i18n.later(iso, since, context["report"].lang)
+
+    return filter_
 
 
 def _in_lang(func: Any) -> Any:
@@ -185,6 +198,17 @@ def _backtick_runs(text: str) -> list[str]:
             runs.append(current)
             current = ""
     return runs + ([current] if current else [])
+
+
+HEADING_CHARS = 100  # a Markdown H1 (an issue's first line, a notification's subject) stays this short
+
+
+def heading(text: str, limit: int = HEADING_CHARS) -> str:
+    """`text` cut at a word before `limit` characters, with an ellipsis; the whole text goes below it."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return cut[: cut.rfind(" ")].rstrip(",;:") + "…" if " " in cut else cut + "…"
 
 
 def md_cell(value: object) -> str:

@@ -67,6 +67,7 @@ class RuleSet:
     providers: tuple[Provider, ...] = ()
     generic: tuple[Generic, ...] = ()
     derived: Mapping[str, Rule] = field(default_factory=dict)  # `<generic rule>.<key>`: what its events are
+    errors: tuple[RuleError, ...] = ()  # what load(strict=False) found wrong: the tables in error are left out
 
     @property
     def classifier(self) -> Classifier:
@@ -105,15 +106,17 @@ class _Loaded:
     generic: dict[str, Generic] = field(default_factory=dict)
 
 
-def load(paths: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:
-    """Load the shipped rules (unless `builtin` is False) and then `paths`, in order."""
+def load(paths: Iterable[str | Path] = (), builtin: bool = True, strict: bool = True) -> RuleSet:
+    """Load the shipped rules (unless `builtin` is False) and then `paths`, in order. Any problem raises
+    RuleSetError with all of them; with `strict` False, the rule set of the tables that loaded is
+    returned with the problems in its `errors` (`rules test` reports them and runs what it can)."""
     files = (resources.rule_files() if builtin else []) + [f for p in paths for f in _rule_files(Path(p))]
     found = Collector()
     loaded = _Loaded()
     for path in files:
         _load_file(path, found, loaded)
     _cross_check(loaded, found)
-    if found.errors:
+    if found.errors and strict:
         raise RuleSetError(found.errors)
     kinds = tuple(loaded.generic.values())
     rules = tuple(_with_names(r, kinds) if r.generic else r for r in loaded.rules.values())
@@ -128,6 +131,7 @@ def load(paths: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:
         tuple(loaded.providers.values()),
         kinds,
         {d.id: d for r in rules if r.generic for d in _derived(r, kinds)},
+        tuple(found.errors),
     )
 
 
