@@ -16,10 +16,10 @@ from itertools import pairwise
 
 from ..lane.columns import NO_TIME, Successes, bisect_times
 from ..models import Category, Event, Incident, Outcome, Reason, Status
-from ..ruleset import IncidentRule, RuleSet
+from ..ruleset import IncidentRule, IncidentType, Rule, RuleSet
 from . import sequences
 from .calls import CALL_WINDOW, assemble_calls, count_calls, fold_reprints
-from .detectors import Absence, Group, Windows
+from .detectors import DETECTORS, Absence, Detector, Group, Windows
 
 __all__ = [
     "CALL_WINDOW",
@@ -62,27 +62,49 @@ def correlate(
     """Incidents of time-ordered events, worst first (then earliest). `successes`, in `order` as the
     events are, are successful calls kept apart: a detector sees them only while one matters to it."""
     events = list(events)
-    dated = [e for e in events if e.time is not None]
-    calls = successes if successes is not None else Successes()
-    order = order or input_order([])
-    model = success_models(ruleset)
-    detectors = [
-        (Absence if r.type == "absence" else Windows)(r, ruleset.aliases)
-        for r in ruleset.incidents
-        if r.type != "sequence"
-    ]
-    _feed(dated, calls, detectors, model, order)
+    scene = _Scene.of(events, successes, order, ruleset)
+    detectors = [DETECTORS[r.type](r, ruleset.aliases) for r in ruleset.incidents if r.type in DETECTORS]
+    _feed(scene, detectors)
     groups: dict[str, list[Group]] = {d.rule.id: d.finish(end_of_input) for d in detectors}
-    for rule in _chain_order([r for r in ruleset.incidents if r.type == "sequence"]):
-        chained = [g for step in rule.steps for rid in step.select.incidents for g in groups.get(rid, [])]
-        selected = [e for e in model.values() if any(step.select.event(e) for step in rule.steps)]
-        items = _with_calls(dated, calls, {e.rule for e in selected}, model, order)
-        groups[rule.id] = sequences.match(rule, items, chained, ruleset.aliases)
+    _match_sequences(scene, ruleset, groups)
     reported = _claim([g for found in groups.values() for g in found])
-    incidents = [build(g, ruleset) for g in reported] + _undated([e for e in events if e.time is None], ruleset)
+    undated = _undated([e for e in events if e.time is None], ruleset)
+    return _ranked([build(g, ruleset) for g in reported] + undated, detectors)
+
+
+def _ranked(incidents: list[Incident], detectors: list[Detector]) -> Correlation:
+    """The incidents worst first and numbered so, and the absence windows the input ended inside."""
     incidents.sort(key=rank)
     undetermined = [u for d in detectors if isinstance(d, Absence) for u in d.undetermined]
     return Correlation([replace(inc, id=f"INC-{n:03d}") for n, inc in enumerate(incidents, 1)], undetermined)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scene:
+    """What correlation reads: the dated events, the successful calls in the same order, that order,
+    and an Event of each success rule (`success_models`)."""
+
+    dated: list[Event]
+    calls: Successes
+    order: Order
+    model: dict[str, Event]
+
+    @classmethod
+    def of(cls, events: list[Event], calls: Successes | None, order: Order | None, ruleset: RuleSet) -> _Scene:
+        dated = [e for e in events if e.time is not None]
+        return cls(
+            dated, calls if calls is not None else Successes(), order or input_order([]), success_models(ruleset)
+        )
+
+
+def _match_sequences(scene: _Scene, ruleset: RuleSet, groups: dict[str, list[Group]]) -> None:
+    """Each sequence rule, after the rules it chains, over the events (with the successful calls a step
+    selects) and the groups of the rules it chains: its groups added to `groups`."""
+    for rule in _chain_order([r for r in ruleset.incidents if r.type is IncidentType.SEQUENCE]):
+        chained = [g for step in rule.steps for rid in step.select.incidents for g in groups.get(rid, [])]
+        selected = [e for e in scene.model.values() if any(step.select.event(e) for step in rule.steps)]
+        items = _with_calls(scene, {e.rule for e in selected})
+        groups[rule.id] = sequences.match(rule, items, chained, ruleset.aliases)
 
 
 def rank(inc: Incident) -> tuple:
@@ -106,37 +128,54 @@ def success_models(ruleset: RuleSet) -> dict[str, Event]:
     }
 
 
-def _feed(
-    dated: list[Event], calls: Successes, detectors: list[Windows | Absence], model: dict[str, Event], order: Order
-) -> None:
+def _feed(scene: _Scene, detectors: list[Detector]) -> None:
     """Every event to every detector in order; the successful calls between two events to the window
     detectors in bulk, and one by one only to an absence rule that selects them."""
-    eager = [d for d in detectors if isinstance(d, Absence) and any(d.selects(e) for e in model.values())]
-    windows = [d for d in detectors if isinstance(d, Windows)]
-    detector: Windows | Absence
-    times = calls.times
-    done, count = 0, times.dated()
-    by_kind: dict[tuple[str, Category | None, Outcome], tuple[list[Windows | Absence], list[Windows | Absence]]] = {}
+    calls = _Calls(scene, detectors)
+    routes = _Routes(detectors)
+    for event in scene.dated:
+        calls.until(event)
+        routes.feed(event)
+    calls.until(None)
 
-    for event in [*dated, None]:
-        upto = count if event is None or done == count else _before(calls, count, done, event, order)
-        if upto > done:
-            for window in windows:
-                if window.open:
-                    window.successes(times, done, upto, calls.sources)  # type: ignore[arg-type]
-            for success in calls.select(range(done, upto)).events(model) if eager else ():
-                for detector in eager:
-                    detector.feed(success)
-        done = upto
-        if event is None:
-            continue
+
+class _Calls:
+    """The successful calls handed to the detectors as the events pass them."""
+
+    def __init__(self, scene: _Scene, detectors: list[Detector]) -> None:
+        self.scene, self.done, self.count = scene, 0, scene.calls.times.dated()
+        models = scene.model.values()
+        self.eager = [d for d in detectors if isinstance(d, Absence) and any(d.selects(e) for e in models)]
+        self.windows = [d for d in detectors if isinstance(d, Windows)]
+
+    def until(self, event: Event | None) -> None:
+        """The calls before `event` (None: all that are left) to the detectors that want them now."""
+        calls, done, count = self.scene.calls, self.done, self.count
+        upto = count if event is None or done == count else _before(calls, count, done, event, self.scene.order)
+        if upto <= done:
+            return
+        for window in self.windows:
+            if window.open:
+                window.successes(calls.times, done, upto, calls.sources)  # type: ignore[arg-type]
+        for success in calls.select(range(done, upto)).events(self.scene.model) if self.eager else ():
+            for detector in self.eager:
+                detector.feed(success)
+        self.done = upto
+
+
+class _Routes:
+    """Which detectors take an event of each kind (rule, category, outcome), and which only need its time."""
+
+    def __init__(self, detectors: list[Detector]) -> None:
+        self.detectors = detectors
+        self.by_kind: dict[tuple[str, Category | None, Outcome], tuple[list[Detector], list[Detector]]] = {}
+
+    def feed(self, event: Event) -> None:
         kind = (event.rule, event.category, event.outcome)
-        split = by_kind.get(kind)
+        split = self.by_kind.get(kind)
         if split is None:
-            split = by_kind[kind] = (
-                [d for d in detectors if d.takes(kind)],
-                [d for d in detectors if not d.takes(kind)],
-            )
+            takers = [d for d in self.detectors if d.takes(kind)]
+            split = self.by_kind[kind] = (takers, [d for d in self.detectors if d not in takers])
         for detector in split[0]:
             detector.feed(event)
         for detector in split[1]:  # only its time matters to these (an outage feeds each a million)
@@ -159,10 +198,9 @@ def _before(calls: Successes, count: int, lo: int, event: Event, order: Order) -
     return at
 
 
-def _with_calls(
-    dated: list[Event], calls: Successes, rules: set[str], model: dict[str, Event], order: Order
-) -> list[Event]:
+def _with_calls(scene: _Scene, rules: set[str]) -> list[Event]:
     """The dated events, with the successful calls of these rules among them (a sequence step selects them)."""
+    dated, calls, model, order = scene.dated, scene.calls, scene.model, scene.order
     if not rules:
         return dated
     wanted = {code for code, name in enumerate(calls.rules.names) if name in rules}
@@ -191,14 +229,14 @@ def _claim(candidates: list[Group]) -> list[Group]:
     taken_in = {id(part) for g in candidates if _has_failure(g.events) for part in g.parts}
     ranked = sorted(
         (g for g in candidates if id(g) not in taken_in),
-        key=lambda g: (-g.rule.priority, g.rule.type != "sequence", g.start),
+        key=lambda g: (-g.rule.priority, g.rule.type is not IncidentType.SEQUENCE, g.start),
     )
     # A bit a line, by source: a million lines in 125 KB (a set of an outage's half a million took 17 MB).
     claimed: dict[str, bytearray] = {}
     reported = []
     for group in ranked:
         group.events = [e for e in group.events if not _has_bit(claimed.get(e.source), e.line)]
-        if not group.events or not (_has_failure(group.events) or group.rule.type == "absence"):
+        if not group.events or not (_has_failure(group.events) or group.rule.type is IncidentType.ABSENCE):
             continue
         for e in group.events:
             bits = claimed.setdefault(e.source, bytearray())
@@ -221,12 +259,7 @@ def build(group: Group, ruleset: RuleSet) -> Incident:
     """The incident of a group: its root cause, title, severity, remediation and reasons."""
     rule, events = group.rule, tuple(group.events)
     failures = [e for e in events if e.outcome is Outcome.FAILURE] or list(events)
-    specific = [e for e in failures if e.confidence == "high"] or failures
-    category = rule.category or Counter(e.category for e in specific if e.category).most_common(1)[0][0]
-    of_root = [e for e in specific if e.category is category] or specific
-    top_rule = Counter(e.rule for e in of_root).most_common(1)[0][0]  # ties: the earliest (Counter keeps order)
-    root = next(e for e in of_root if e.rule == top_rule)
-    root_rule = ruleset.rule(root.rule)
+    category, root_rule = _root(rule, failures, ruleset)
     title = rule.title if rule.category or root_rule is None else f"{rule.title}: {root_rule.title}"
     return Incident(
         id="",
@@ -253,6 +286,17 @@ def build(group: Group, ruleset: RuleSet) -> Incident:
     )
 
 
+def _root(rule: IncidentRule, failures: list[Event], ruleset: RuleSet) -> tuple[Category, Rule | None]:
+    """The root cause: the incident rule's category, else the commonest of its most specific failures; and
+    the rule most of those failures of that category come from (ties: the earliest's)."""
+    specific = [e for e in failures if e.confidence == "high"] or failures
+    category = rule.category or Counter(e.category for e in specific if e.category).most_common(1)[0][0]
+    of_root = [e for e in specific if e.category is category] or specific
+    top_rule = Counter(e.rule for e in of_root).most_common(1)[0][0]  # ties: the earliest (Counter keeps order)
+    root = next(e for e in of_root if e.rule == top_rule)
+    return category, ruleset.rule(root.rule)
+
+
 def _playbook(rule: IncidentRule, failures: list[Event], ruleset: RuleSet) -> str:
     """The playbook of the rules all its failures come from, when they share one (a custom rule's own,
     more specific than the incident rule's); else the incident rule's."""
@@ -264,7 +308,7 @@ def _playbook(rule: IncidentRule, failures: list[Event], ruleset: RuleSet) -> st
 
 def _grouped(group: Group, failures: list[Event], ruleset: RuleSet) -> Reason:
     """Why the group's events are one incident, as a person on call would say it."""
-    if group.rule.type == "sequence":
+    if group.rule.type is IncidentType.SEQUENCE:
         return Reason("grouped_chain", (("steps", _chain_steps(group)),))
     events = group.events
     what: Category | str = _category(failures)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from ..lane.columns import Names, bisect_times
 from ..models import NO_REASON, Category, Event, Outcome, Reason
-from ..ruleset import IncidentRule, Selector
+from ..ruleset import IncidentRule, IncidentType, Selector
 
 
 @dataclass
@@ -143,7 +143,7 @@ class Windows:
     def _measure(self, window: deque[Event]) -> int:
         # Failed calls: a transport line that is an attempt of a call (it has `call`) is not one more.
         failures = [e for e in window if e.outcome is Outcome.FAILURE and "call" not in e.fields]
-        if self.rule.type == "value_count":
+        if self.rule.type is IncidentType.VALUE_COUNT:
             return len({e.fields.get(self.rule.field) for e in failures} - {None, ""})
         return len(failures)
 
@@ -151,9 +151,11 @@ class Windows:
         op, threshold = self.rule.condition
         assert event.time is not None  # only dated events are fed
         at = (("rule", event.rule), ("time", event.time), ("where", f"{event.source}:{event.line}"))
-        if self.rule.type == "event_count" and (op, threshold) in (("gte", 1), ("gt", 0)):
+        if self.rule.type is IncidentType.EVENT_COUNT and (op, threshold) in (("gte", 1), ("gt", 0)):
             return Reason("first_failure", at)
-        key, field = ("threshold_values", self.rule.field) if self.rule.type == "value_count" else ("threshold", "")
+        key, field = (
+            ("threshold_values", self.rule.field) if self.rule.type is IncidentType.VALUE_COUNT else ("threshold", "")
+        )
         figures = (("count", measure), ("field", field), ("gap", self.rule.timespan), ("op", SYMBOLS.get(op, op)))
         return Reason(key, (*figures, ("threshold", str(threshold)), *at))
 
@@ -303,3 +305,13 @@ class Absence:
         ]
         self.waiting = []
         return self.closed
+
+
+Detector = Windows | Absence
+
+# The streaming detector of each incident type (a sequence is matched after them: sequences.match).
+DETECTORS: dict[IncidentType, type[Windows] | type[Absence]] = {
+    IncidentType.EVENT_COUNT: Windows,
+    IncidentType.VALUE_COUNT: Windows,
+    IncidentType.ABSENCE: Absence,
+}

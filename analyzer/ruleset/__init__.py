@@ -19,7 +19,7 @@ from typing import Any
 from .. import resources
 from ..errors import RuleError, RuleSetError
 from ..timestamps import parse_duration
-from .incidents import IncidentRule, Selector, Step, parse_incident
+from .incidents import IncidentRule, IncidentType, Selector, Step, parse_incident
 from .providers import Classifier, Generic, Provider, parse_generic, parse_provider
 from .schema import Collector, Locator, suggest, tables
 from .signatures import (
@@ -41,6 +41,7 @@ __all__ = [
     "Extractor",
     "Generic",
     "IncidentRule",
+    "IncidentType",
     "Playbook",
     "PlaybookText",
     "Provider",

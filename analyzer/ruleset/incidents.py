@@ -13,13 +13,24 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from ..models import Category, Event, Outcome, Severity
 from ..timestamps import parse_duration
 from .schema import Collector, Key, Locator, check, strings, suggest, table_at
 
-TYPES = ("event_count", "value_count", "sequence", "absence")
+
+class IncidentType(StrEnum):
+    """The kinds of incident rule; correlation has a detector for each (correlation.DETECTORS)."""
+
+    EVENT_COUNT = "event_count"
+    VALUE_COUNT = "value_count"
+    SEQUENCE = "sequence"
+    ABSENCE = "absence"
+
+
+TYPES = tuple(t.value for t in IncidentType)
 OPERATORS = {"gte": int.__ge__, "gt": int.__gt__, "lte": int.__le__, "lt": int.__lt__, "eq": int.__eq__}
 
 
@@ -76,7 +87,7 @@ class IncidentExample:
 class IncidentRule:
     id: str
     title: str
-    type: str
+    type: IncidentType
     select: Selector
     group_by: tuple[str, ...]
     timespan: timedelta
@@ -139,10 +150,10 @@ STEP_KEYS = {"select": Key(dict, True), "within": Key(str), "optional": Key(bool
 EXAMPLE_KEYS = {"events": Key(list, True), "expect": Key(list, True), "description": Key(str)}
 CONDITION_KEYS = {op: Key(int) for op in OPERATORS}
 _REQUIRED_BY_TYPE = {
-    "event_count": ("select",),
-    "value_count": ("select", "field"),
-    "sequence": ("steps",),
-    "absence": ("select", "not_followed_by", "within"),
+    IncidentType.EVENT_COUNT: ("select",),
+    IncidentType.VALUE_COUNT: ("select", "field"),
+    IncidentType.SEQUENCE: ("steps",),
+    IncidentType.ABSENCE: ("select", "not_followed_by", "within"),
 }
 DEFAULTS = {"timespan": "10m", "gap": "10m", "confirm": "10m", "maxspan": "6h", "tolerance": "5s", "within": "0s"}
 
@@ -210,7 +221,7 @@ class _Reader:
                 continue
             within = self.duration("steps", raw["within"]) if "within" in raw else None
             steps.append(Step(self.selector("steps", raw["select"]), within, raw.get("optional", False)))
-        if self.table.get("type") == "sequence" and len([s for s in steps if not s.optional]) < 2:
+        if self.table.get("type") == IncidentType.SEQUENCE and len([s for s in steps if not s.optional]) < 2:
             self.error("steps", "a sequence needs at least two steps that are not optional")
         return tuple(steps)
 
@@ -247,7 +258,7 @@ def parse_incident(table: dict[str, Any], where: Locator, index: int, found: Col
     rule = IncidentRule(
         id=table["id"],
         title=table["title"],
-        type=table["type"],
+        type=IncidentType(table["type"]),
         select=read.selector("select", table.get("select", {})),
         group_by=tuple(strings(table.get("group_by", []), "group_by", read.label, read.at, found)),
         timespan=read.duration("timespan"),
