@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import Event, Outcome, Reason
-from ..ruleset import IncidentRule, Selector
+from ..ruleset import IncidentRule, Selector, Step
 from .detectors import Group, key_of
 
 
@@ -83,31 +83,35 @@ def _matches(rule: IncidentRule, key: tuple[str, ...], items: list[Item]) -> lis
 
 
 def _extend(rule: IncidentRule, items: list[Item], index: int, used: set[int]) -> list[int] | None:
+    """The items of a match of the rule's steps from the item at `index` (its first step that selects it,
+    when no step before that is required), each next step's item the first unused one in its window;
+    None when a required step finds none."""
     steps = rule.steps
     first = next((s for s, step in enumerate(steps) if items[index].selected(step.select)), None)
     if first is None or any(not step.optional for step in steps[:first]):
         return None
     chosen = [index]
     for step in steps[first + 1 :]:
-        before = items[chosen[-1]]
-        limit = min(before.end + (step.within or rule.maxspan), items[index].start + rule.maxspan)
-        nxt = next(
-            (
-                j
-                for j, it in enumerate(items)
-                if j not in used
-                and j not in chosen
-                and it.start >= before.start - rule.tolerance
-                and it.start <= limit
-                and it.selected(step.select)
-            ),
-            None,
-        )
+        nxt = _next(rule, step, items, index, chosen, used)
         if nxt is not None:
             chosen.append(nxt)
         elif not step.optional:
             return None
     return chosen
+
+
+def _next(
+    rule: IncidentRule, step: Step, items: list[Item], index: int, chosen: list[int], used: set[int]
+) -> int | None:
+    """The first unused item the step selects, from the previous step's start (less the clock tolerance) to
+    its end plus the step's `within`, inside `maxspan` from the match's first item."""
+    before = items[chosen[-1]]
+    low = before.start - rule.tolerance
+    limit = min(before.end + (step.within or rule.maxspan), items[index].start + rule.maxspan)
+    for j, it in enumerate(items):
+        if j not in used and j not in chosen and low <= it.start <= limit and it.selected(step.select):
+            return j
+    return None
 
 
 def _group(rule: IncidentRule, key: tuple[str, ...], chosen: list[Item], taken: list[Item]) -> Group:
