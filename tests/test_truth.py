@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
@@ -224,3 +225,24 @@ def test_rules_test_reports_every_problem_of_every_stage_at_once(logscan_bin: st
     assert "remediation 'nope' is no playbook" in err and "unknown rule 'x.nine'" in err  # across tables
     assert "rule 'x.four': should match, got no event: 'fuor'" in out  # the examples of the rules that loaded
     assert "4 errors in the rule files" in out
+
+
+def test_a_folder_reads_its_logs_and_lists_what_it_skipped_and_why(logscan_bin: str, tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "app.log").write_bytes(CARD.read_bytes())
+    (folder / "README.md").write_bytes((SAMPLES / "README.md").read_bytes())  # quotes every error string
+    (folder / "shot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (folder / "core").write_bytes(b"\x7fELF\x02\x01" + bytes(100) + b"insufficient_quota")
+    (folder / "blob").write_bytes(bytes(range(256)) * 4)  # zeros, no UTF-16 or UTF-32 text: binary
+    (folder / "old.log.gz").write_bytes(gzip.compress((TRUTH / "cron_auth.log").read_bytes()))  # a log, compressed
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "json", str(folder))
+    report = json.loads(out)
+    skipped = {Path(s["name"]).name: s["skipped"] for s in report["summary"]["sources"] if s["skipped"]}
+    assert skipped == {"README.md": "document", "shot.png": "image", "core": "binary", "blob": "binary"}
+    assert {Path(e["source"]).name for e in report["events"]} == {"app.log", "old.log.gz"}
+    assert report["worst"]["failed_calls"] == 11  # the README's quotes made no fake incident
+    _, md, _ = scan(logscan_bin, tmp_path, "-f", "md", str(folder))
+    assert "| Not read (found in a folder, not logs) |" in md and "(document)" in md
+    _, named, _ = scan(logscan_bin, tmp_path, "-f", "json", str(folder / "README.md"))  # named: always read
+    assert json.loads(named)["summary"]["lines"] > 0

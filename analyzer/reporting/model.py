@@ -117,6 +117,7 @@ class SourceView:
     compression: str
     encoding: str  # utf-8, or the UTF-16/32 it was transcoded from
     problems: tuple[str, ...]
+    skipped: str  # why a file found in a folder was not read (document, image, archive, binary); "" when read
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,6 +461,7 @@ def _source(stats: Any) -> SourceView:
         stats.compression,
         stats.encoding,
         tuple(stats.messages()),
+        stats.skipped,
     )
 
 
