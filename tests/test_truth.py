@@ -246,3 +246,30 @@ def test_a_folder_reads_its_logs_and_lists_what_it_skipped_and_why(logscan_bin: 
     assert "| Not read (found in a folder, not logs) |" in md and "(document)" in md
     _, named, _ = scan(logscan_bin, tmp_path, "-f", "json", str(folder / "README.md"))  # named: always read
     assert json.loads(named)["summary"]["lines"] > 0
+
+
+CONTEXT = (
+    "{time},000 ERROR app.chat: openai.BadRequestError: Error code: 400 - {{'error': {{'message': \"This model's "
+    "maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the "
+    "length of the messages.\", 'type': 'invalid_request_error', 'param': 'messages', 'code': "
+    "'context_length_exceeded'}}}}\n"
+)
+
+
+def test_recurring_per_request_errors_are_not_drawn_or_worded_as_an_outage(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "requests.log"
+    hours = (0, 2, 4, 5, 7, 9, 11)  # seven failures scattered over 11 hours
+    log.write_text("".join(CONTEXT.format(time=f"2026-03-14 {h:02d}:30:00") for h in hours))
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "json", str(log), str(CARD))
+    report = json.loads(out)
+    per_request = next(i for i in report["incidents"] if i["category"] == "context_length")
+    assert per_request["severity"] == "low" and report["worst"]["id"] != per_request["id"]
+    _, md, _ = scan(logscan_bin, tmp_path, "-f", "md", str(log), str(CARD))
+    row = next(line for line in md.splitlines() if line.startswith(f"| {per_request['id']} |"))
+    assert "| recurring |" in row and "ongoing" not in row
+    assert "| Share of calls failed | 0% |" not in md
+    _, page, _ = scan(logscan_bin, tmp_path, "-f", "html", str(log), str(CARD))
+    lane = page[page.index(f'<div class="tl-row lane" data-incident="{per_request["id"]}">') :]
+    lane = lane[: lane.index("</div>\n</div>")]
+    assert 'class="win"' not in lane  # no band as wide as its 11 hours
+    assert "7 failures, about 0.6 an hour" in lane

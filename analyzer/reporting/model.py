@@ -98,6 +98,7 @@ class IncidentView:
     details_text: str
     moments: tuple[Moment, ...]
     spans: tuple[Span, ...]
+    shown_status: str  # its status as the report words it: "recurring" for per-request errors (low severity)
     lead: Evidence | None  # the line that carries the error message, cut around it (text report, first screen)
     # in the JSON again; set after the rest (enrich.py, baseline.py):
     fingerprint: str = ""  # the same in every run that finds this incident (fingerprint.py)
@@ -204,6 +205,7 @@ INCIDENT_VIEW_ONLY = {
     "moments",
     "spans",
     "lead",
+    "shown_status",
 }
 
 
@@ -434,7 +436,7 @@ def headline(incidents: tuple[IncidentView, ...], text: dict[str, Any], lang: st
             id=worst.id,
             title=worst.display_title,
             severity=text["severity_names"][worst.severity],
-            status=text[worst.status],
+            status=text[worst.shown_status],
             start=i18n.when(worst.start, lang),
             duration=i18n.duration(worst.impact.duration_seconds, lang),
             failed=i18n.number(worst.impact.failed_calls),
@@ -509,6 +511,7 @@ def _incident(
         remediation=_remediation(inc.playbook, ruleset, lang),
         evidence=tuple(_evidence(e, at, texts) for e in picked),
         lead=lead(picked, inc, ruleset, at, texts),
+        shown_status=RECURRING if recurring(inc) else inc.status.value,
         impact=impact(inc, successes_visible),
         opened_because=i18n.say(inc.opened_because, "en", at),
         closed_because=i18n.say(inc.closed_because, "en", at),
@@ -519,6 +522,15 @@ def _incident(
         figures=dict(inc.figures),
         actions=tuple(_evidence(e, at, texts) for e in inc.actions),
     )
+
+
+RECURRING = "recurring"
+
+
+def recurring(inc: Incident) -> bool:
+    """Low-severity incidents are errors that recur one request at a time (a prompt too long, an unknown
+    model), not an outage: the report words and draws them so."""
+    return inc.severity.rank <= Severity.LOW.rank
 
 
 def _remediation(playbook_id: str, ruleset: RuleSet, lang: str) -> RemediationView | None:

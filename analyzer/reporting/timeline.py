@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from ..lane.columns import bisect_times
-from ..models import Category, Event, Incident, Outcome
+from ..models import Category, Event, Incident, Outcome, Severity
 
 WIDTH = 1000.0
 LANE_HEIGHT = 28.0
@@ -50,6 +50,8 @@ class Lane:
     peak: int  # most events in one minute
     bars: tuple[Bar, ...]
     marks: tuple[Mark, ...] = ()  # recovery actions and the first successful call
+    recurring: int = 0  # failures of a low-severity incident (per-request errors): drawn as ticks, no window
+    per_hour: float = 0.0  # and how many an hour, over its window
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +163,23 @@ def _lane(inc: Incident, x: Callable[[datetime], float], t0: datetime, scale: fl
     points += [(inc.recovered_at, "recovered")] if inc.recovered_at is not None else []
     marks = tuple(Mark(x(when), kind, f"{when.astimezone(t0.tzinfo):%H:%M:%S}") for when, kind in points)
     width = round(x(inc.end) - left, 3)
-    return Lane(inc.id, inc.severity.value, inc.category.value, left, width, peak, bars, marks)
+    if inc.severity.rank > Severity.LOW.rank:
+        return Lane(inc.id, inc.severity.value, inc.category.value, left, width, peak, bars, marks)
+    failures = sum(1 for e in inc.events if e.outcome is Outcome.FAILURE)
+    hours = max((inc.end - inc.start).total_seconds() / 3600, 1.0)
+    thin = tuple(Bar(b.x, b.width, LANE_HEIGHT / 2, b.count, b.minute) for b in bars)
+    return Lane(
+        inc.id,
+        inc.severity.value,
+        inc.category.value,
+        left,
+        width,
+        peak,
+        thin,
+        marks,
+        failures,
+        round(failures / hours, 1),
+    )
 
 
 def _path(counts: Counter[int], t0: datetime, x: Callable[[datetime], float], width: float, peak: int) -> str:
