@@ -6,9 +6,12 @@ import gzip
 import html
 import json
 import re
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from conftest import SAMPLES, run_logscan
 
 TRUTH = Path(__file__).parent / "data" / "truth"
@@ -273,3 +276,29 @@ def test_recurring_per_request_errors_are_not_drawn_or_worded_as_an_outage(logsc
     lane = lane[: lane.index("</div>\n</div>")]
     assert 'class="win"' not in lane  # no band as wide as its 11 hours
     assert "7 failures, about 0.6 an hour" in lane
+
+
+def test_the_timeline_labels_its_start_and_keeps_ticks_apart_on_a_narrow_screen(
+    genlog_days: dict, logscan_bin: str, tmp_path: Path
+) -> None:
+    day, _ = genlog_days["python"]
+    page = tmp_path / "day.html"
+    scan(logscan_bin, tmp_path, "-f", "html", "-o", str(page), str(day))
+    ticks = re.findall(r'<span( class="start")? style="left:([\d.]+)%">', page.read_text())
+    assert ticks[0] == (' class="start"', "0.0")  # the start, labelled at the left edge
+    assert all(14 <= float(left) <= 86 for _, left in ticks[1:])  # clear of it and of the right edge
+    assert "@media (max-width: 600px)" in page.read_text()
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no headless chromium to lay the page out at 420 px")
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=420,1400", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    ).stdout.decode()
+    drawn = re.search(r'<div class="tl-ticks" id="tl-ticks">(.*?)</div>', dom)
+    assert drawn is not None
+    lefts = [float(x) for x in re.findall(r"left: ([\d.]+)%", drawn.group(1))]
+    assert lefts[0] == 0 and len(lefts) <= 4  # the script drew as many labels as 420 px holds
+    assert all(14 <= x <= 86 for x in lefts[1:])
