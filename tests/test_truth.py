@@ -302,3 +302,15 @@ def test_the_timeline_labels_its_start_and_keeps_ticks_apart_on_a_narrow_screen(
     lefts = [float(x) for x in re.findall(r"left: ([\d.]+)%", drawn.group(1))]
     assert lefts[0] == 0 and len(lefts) <= 4  # the script drew as many labels as 420 px holds
     assert all(14 <= x <= 86 for x in lefts[1:])
+
+
+def test_since_shows_its_window_and_counts_only_inside_it(logscan_bin: str, tmp_path: Path) -> None:
+    args = ("--now", "2026-03-14T11:05:00+09:00", "--since", "1h", str(CARD))
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "json", *args)
+    summary = json.loads(out)["summary"]
+    assert summary["since"] == summary["start"] == "2026-03-14T10:05:00.000+09:00"  # not the file's 09:00:03
+    calls = [line for line in CARD.read_text().splitlines() if "api.openai.com" in line and "200 OK" in line]
+    assert summary["successes"] == sum(1 for line in calls if line[:19] >= "2026-03-14 10:05:00")
+    _, text, _ = scan(logscan_bin, tmp_path, "-f", "text", *args)
+    assert "Time range: 2026-03-14 10:05:00 (+09:00) -> 2026-03-14 11:01:23 (+09:00)" in text
+    assert "Only the window: --since 2026-03-14 10:05:00 (+09:00)" in text

@@ -145,6 +145,8 @@ class Summary:
     unshown: int  # failures of OpenAI's shape whose log shows no provider: left out
     notes: tuple[str, ...]  # how the report was made, where the reader must know it (--since passed over records)
     stopped_rules: dict[str, int]  # rules past their run's budget of slow searches: records not searched with each
+    since: str | None = None  # --since/--until as times: start and end are then those of the window
+    until: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,14 +389,15 @@ def _encoded(texts: dict[str | None, str], value: str | None, encode: Callable[[
 
 
 def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summary:
+    start, end = _covered(analysis)  # with --since/--until, the window's: what every figure is computed in
     return Summary(
         lines=analysis.lines,
         records=analysis.records,
         events=len(analysis.events),
         incidents=incidents,
         successes=analysis.successes,
-        start=at(analysis.start),
-        end=at(analysis.end),
+        start=at(start),
+        end=at(end),
         timezone=_zone_name(tz),
         undecodable=analysis.undecodable,
         regex_timeouts=analysis.match_stats.timeouts,
@@ -410,6 +413,8 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         unshown=analysis.unshown,
         notes=tuple(analysis.notes),
         stopped_rules=dict(sorted(analysis.match_stats.stopped.items())),
+        since=at(analysis.window[0]),
+        until=at(analysis.window[1]),
     )
 
 
