@@ -30,7 +30,7 @@ from . import (
     timestamps,
 )
 from .errors import ExitCode, LogscanError, RuleSetError, UsageError
-from .models import Severity
+from .models import Analysis, Severity
 
 PROG = "logscan"
 MIN_CHARS = 2000  # the least --max-chars: a headline, the summary and what was left out fit in it
@@ -299,13 +299,7 @@ def execute(options: ScanOptions) -> int:
     finally:
         if progress is not None:
             progress.close()
-    for problem in analysis.problems:
-        _say(f"{PROG}: warning: {problem}", err=True)
-    for note in analysis.notes:
-        _say(f"{PROG}: warning: {note}", err=True)
-    if not analysis.lines and not analysis.problems:  # (a problem already says why)
-        where = ", ".join(options.run.paths) or "stdin"
-        _say(f"{PROG}: warning: nothing was read: {where} held no lines (the report says so)", err=True)
+    _warn_of(analysis, options.run.paths)
     report = reporting.build(analysis, options.lang, options.run.tz)
     if remembered is not None:
         gaps = {r.id: r.gap for r in rules.incidents}
@@ -314,6 +308,17 @@ def execute(options: ScanOptions) -> int:
     status = exit_status(analysis.problems, [Severity(i.severity) for i in counted], options.fail_on)
     write(report, options)
     return status
+
+
+def _warn_of(analysis: Analysis, paths: Sequence[str]) -> None:
+    """The input problems and notes of a run on stderr, and that nothing was read when nothing was."""
+    for problem in analysis.problems:
+        _say(f"{PROG}: warning: {problem}", err=True)
+    for note in analysis.notes:
+        _say(f"{PROG}: warning: {note}", err=True)
+    if not analysis.lines and not analysis.problems:  # (a problem already says why)
+        where = ", ".join(paths) or "stdin"
+        _say(f"{PROG}: warning: nothing was read: {where} held no lines (the report says so)", err=True)
 
 
 def write(report: reporting.Report, options: ScanOptions) -> None:

@@ -54,7 +54,7 @@ def run(
         sources.refuse_output(options.output, inputs)
     scanner = Scanner.of(options, ruleset)
     into = parallel.Into(scanner.matcher(MatchStats()), Span(), Texts())
-    counts = [SourceStats(source.name) for source in inputs]
+    counts = [SourceStats(source.name, skipped=source.skipped) for source in inputs]
     found: list[Event] = []
     for source, stats in zip(inputs, counts, strict=True):
         found += parallel.scan_source(source, stats, options.jobs, scanner, into, progress)

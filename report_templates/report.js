@@ -56,13 +56,20 @@
     var stamp = function (ms) { return new Date(ms + data.offset_minutes * 60000).toISOString(); };
     var drawTicks = function () {
       var from = data.start_ms + span * view[0] / 1000, to = data.start_ms + span * view[1] / 1000;
-      var minutes = (to - from) / 60000;
-      var step = STEPS.filter(function (s) { return minutes / s <= 8; })[0] || STEPS[STEPS.length - 1];
+      var minutes = (to - from) / 60000, most = Math.max(2, Math.min(8, Math.floor(ticks.clientWidth / 80)));
+      var step = STEPS.filter(function (s) { return minutes / s <= most; })[0] || STEPS[STEPS.length - 1];
       var local = from + data.offset_minutes * 60000, unit = step * 60000;
       var first = Math.floor(local / unit) * unit + unit - data.offset_minutes * 60000;
       var day = stamp(from).slice(0, 10);
       while (ticks.firstChild) { ticks.removeChild(ticks.firstChild); }
+      var start = document.createElement("span"), from_iso = stamp(from);
+      start.className = "start";
+      start.textContent = from_iso.slice(5, 10) + " " + from_iso.slice(11, 16);
+      start.style.left = "0%";
+      ticks.appendChild(start);
       for (var t = first; t < to; t += unit) {
+        var at = (t - from) / (to - from);
+        if (at < 0.14 || at > 0.86) { continue; }  // clear of the start label, not cut at the right edge
         var iso = stamp(t), label = document.createElement("span");
         label.textContent = iso.slice(0, 10) === day ? iso.slice(11, 16) : iso.slice(5, 10) + " " + iso.slice(11, 16);
         day = iso.slice(0, 10);
@@ -102,6 +109,8 @@
     });
     tl.addEventListener("dblclick", function () { setView(0, 1000); });
     reset.addEventListener("click", function () { setView(0, 1000); });
+    window.addEventListener("resize", drawTicks);
+    drawTicks();  // as many labels as the plot's width holds
     $("tl-tools").hidden = false;
   }
 

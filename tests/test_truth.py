@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from conftest import SAMPLES, run_logscan
 
 TRUTH = Path(__file__).parent / "data" / "truth"
@@ -224,3 +228,89 @@ def test_rules_test_reports_every_problem_of_every_stage_at_once(logscan_bin: st
     assert "remediation 'nope' is no playbook" in err and "unknown rule 'x.nine'" in err  # across tables
     assert "rule 'x.four': should match, got no event: 'fuor'" in out  # the examples of the rules that loaded
     assert "4 errors in the rule files" in out
+
+
+def test_a_folder_reads_its_logs_and_lists_what_it_skipped_and_why(logscan_bin: str, tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "app.log").write_bytes(CARD.read_bytes())
+    (folder / "README.md").write_bytes((SAMPLES / "README.md").read_bytes())  # quotes every error string
+    (folder / "shot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (folder / "core").write_bytes(b"\x7fELF\x02\x01" + bytes(100) + b"insufficient_quota")
+    (folder / "blob").write_bytes(bytes(range(256)) * 4)  # zeros, no UTF-16 or UTF-32 text: binary
+    (folder / "old.log.gz").write_bytes(gzip.compress((TRUTH / "cron_auth.log").read_bytes()))  # a log, compressed
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "json", str(folder))
+    report = json.loads(out)
+    skipped = {Path(s["name"]).name: s["skipped"] for s in report["summary"]["sources"] if s["skipped"]}
+    assert skipped == {"README.md": "document", "shot.png": "image", "core": "binary", "blob": "binary"}
+    assert {Path(e["source"]).name for e in report["events"]} == {"app.log", "old.log.gz"}
+    assert report["worst"]["failed_calls"] == 11  # the README's quotes made no fake incident
+    _, md, _ = scan(logscan_bin, tmp_path, "-f", "md", str(folder))
+    assert "| Not read (found in a folder, not logs) |" in md and "(document)" in md
+    _, named, _ = scan(logscan_bin, tmp_path, "-f", "json", str(folder / "README.md"))  # named: always read
+    assert json.loads(named)["summary"]["lines"] > 0
+
+
+CONTEXT = (
+    "{time},000 ERROR app.chat: openai.BadRequestError: Error code: 400 - {{'error': {{'message': \"This model's "
+    "maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the "
+    "length of the messages.\", 'type': 'invalid_request_error', 'param': 'messages', 'code': "
+    "'context_length_exceeded'}}}}\n"
+)
+
+
+def test_recurring_per_request_errors_are_not_drawn_or_worded_as_an_outage(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "requests.log"
+    hours = (0, 2, 4, 5, 7, 9, 11)  # seven failures scattered over 11 hours
+    log.write_text("".join(CONTEXT.format(time=f"2026-03-14 {h:02d}:30:00") for h in hours))
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "json", str(log), str(CARD))
+    report = json.loads(out)
+    per_request = next(i for i in report["incidents"] if i["category"] == "context_length")
+    assert per_request["severity"] == "low" and report["worst"]["id"] != per_request["id"]
+    _, md, _ = scan(logscan_bin, tmp_path, "-f", "md", str(log), str(CARD))
+    row = next(line for line in md.splitlines() if line.startswith(f"| {per_request['id']} |"))
+    assert "| recurring |" in row and "ongoing" not in row
+    assert "| Share of calls failed | 0% |" not in md
+    _, page, _ = scan(logscan_bin, tmp_path, "-f", "html", str(log), str(CARD))
+    lane = page[page.index(f'<div class="tl-row lane" data-incident="{per_request["id"]}">') :]
+    lane = lane[: lane.index("</div>\n</div>")]
+    assert 'class="win"' not in lane  # no band as wide as its 11 hours
+    assert "7 failures, about 0.6 an hour" in lane
+
+
+def test_the_timeline_labels_its_start_and_keeps_ticks_apart_on_a_narrow_screen(
+    genlog_days: dict, logscan_bin: str, tmp_path: Path
+) -> None:
+    day, _ = genlog_days["python"]
+    page = tmp_path / "day.html"
+    scan(logscan_bin, tmp_path, "-f", "html", "-o", str(page), str(day))
+    ticks = re.findall(r'<span( class="start")? style="left:([\d.]+)%">', page.read_text())
+    assert ticks[0] == (' class="start"', "0.0")  # the start, labelled at the left edge
+    assert all(14 <= float(left) <= 86 for _, left in ticks[1:])  # clear of it and of the right edge
+    assert "@media (max-width: 600px)" in page.read_text()
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no headless chromium to lay the page out at 420 px")
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=420,1400", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    ).stdout.decode()
+    drawn = re.search(r'<div class="tl-ticks" id="tl-ticks">(.*?)</div>', dom)
+    assert drawn is not None
+    lefts = [float(x) for x in re.findall(r"left: ([\d.]+)%", drawn.group(1))]
+    assert lefts[0] == 0 and len(lefts) <= 4  # the script drew as many labels as 420 px holds
+    assert all(14 <= x <= 86 for x in lefts[1:])
+
+
+def test_since_shows_its_window_and_counts_only_inside_it(logscan_bin: str, tmp_path: Path) -> None:
+    args = ("--now", "2026-03-14T11:05:00+09:00", "--since", "1h", str(CARD))
+    _, out, _ = scan(logscan_bin, tmp_path, "-f", "json", *args)
+    summary = json.loads(out)["summary"]
+    assert summary["since"] == summary["start"] == "2026-03-14T10:05:00.000+09:00"  # not the file's 09:00:03
+    calls = [line for line in CARD.read_text().splitlines() if "api.openai.com" in line and "200 OK" in line]
+    assert summary["successes"] == sum(1 for line in calls if line[:19] >= "2026-03-14 10:05:00")
+    _, text, _ = scan(logscan_bin, tmp_path, "-f", "text", *args)
+    assert "Time range: 2026-03-14 10:05:00 (+09:00) -> 2026-03-14 11:01:23 (+09:00)" in text
+    assert "Only the window: --since 2026-03-14 10:05:00 (+09:00)" in text

@@ -156,7 +156,7 @@ def _table_row(inc: IncidentView, report: Report) -> list[list[Node]]:
         text(inc.category, "code"),
         text(f"{inc.start or '-'} → {inc.end or '-'}"),
         text(i18n.duration(inc.impact.duration_seconds, lang)),
-        text(t[inc.status]),
+        text(t[inc.shown_status]),
         text(i18n.number(inc.impact.failed_calls)),
     ]
 
@@ -191,10 +191,9 @@ def _facts(inc: IncidentView, t: dict[str, Any], lang: str) -> list[list[Node]]:
             f"{t['first_seen']}: {i18n.when(inc.first_seen, lang)} · {t['last_seen']}: {i18n.when(inc.last_seen, lang)}"
         )
         facts.append(text(t["novelty_label"] + ": ") + text(t["novelty"][inc.novelty], "strong") + text(" · " + seen))
+    status = f"{t['status']}: {t[inc.shown_status]}"
     facts.append(
-        text(
-            f"{t['severity']}: {t['severity_names'][inc.severity]} · {t['status']}: {t[inc.status]} · {t['category']}: "
-        )
+        text(f"{t['severity']}: {t['severity_names'][inc.severity]} · {status} · {t['category']}: ")
         + text(inc.category, "code")
     )
     window = f"{i18n.when(inc.start, lang)} → {i18n.when(inc.end, lang)}"

@@ -120,4 +120,7 @@ def number(value: int) -> str:
 
 
 def percent(share: float | None) -> str:
-    return "-" if share is None else f"{share:.0%}"
+    """`12%`; a share above none that rounds to 0 is `<1%` (a few failures among many calls)."""
+    if share is None:
+        return "-"
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"

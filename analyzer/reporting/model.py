@@ -98,6 +98,7 @@ class IncidentView:
     details_text: str
     moments: tuple[Moment, ...]
     spans: tuple[Span, ...]
+    shown_status: str  # its status as the report words it: "recurring" for per-request errors (low severity)
     lead: Evidence | None  # the line that carries the error message, cut around it (text report, first screen)
     # in the JSON again; set after the rest (enrich.py, baseline.py):
     fingerprint: str = ""  # the same in every run that finds this incident (fingerprint.py)
@@ -117,6 +118,7 @@ class SourceView:
     compression: str
     encoding: str  # utf-8, or the UTF-16/32 it was transcoded from
     problems: tuple[str, ...]
+    skipped: str  # why a file found in a folder was not read (document, image, archive, binary); "" when read
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,8 @@ class Summary:
     unshown: int  # failures of OpenAI's shape whose log shows no provider: left out
     notes: tuple[str, ...]  # how the report was made, where the reader must know it (--since passed over records)
     stopped_rules: dict[str, int]  # rules past their run's budget of slow searches: records not searched with each
+    since: str | None = None  # --since/--until as times: start and end are then those of the window
+    until: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +207,7 @@ INCIDENT_VIEW_ONLY = {
     "moments",
     "spans",
     "lead",
+    "shown_status",
 }
 
 
@@ -384,14 +389,15 @@ def _encoded(texts: dict[str | None, str], value: str | None, encode: Callable[[
 
 
 def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summary:
+    start, end = _covered(analysis)  # with --since/--until, the window's: what every figure is computed in
     return Summary(
         lines=analysis.lines,
         records=analysis.records,
         events=len(analysis.events),
         incidents=incidents,
         successes=analysis.successes,
-        start=at(analysis.start),
-        end=at(analysis.end),
+        start=at(start),
+        end=at(end),
         timezone=_zone_name(tz),
         undecodable=analysis.undecodable,
         regex_timeouts=analysis.match_stats.timeouts,
@@ -407,6 +413,8 @@ def _summary(analysis: Analysis, incidents: int, at: Stamp, tz: tzinfo) -> Summa
         unshown=analysis.unshown,
         notes=tuple(analysis.notes),
         stopped_rules=dict(sorted(analysis.match_stats.stopped.items())),
+        since=at(analysis.window[0]),
+        until=at(analysis.window[1]),
     )
 
 
@@ -433,7 +441,7 @@ def headline(incidents: tuple[IncidentView, ...], text: dict[str, Any], lang: st
             id=worst.id,
             title=worst.display_title,
             severity=text["severity_names"][worst.severity],
-            status=text[worst.status],
+            status=text[worst.shown_status],
             start=i18n.when(worst.start, lang),
             duration=i18n.duration(worst.impact.duration_seconds, lang),
             failed=i18n.number(worst.impact.failed_calls),
@@ -460,6 +468,7 @@ def _source(stats: Any) -> SourceView:
         stats.compression,
         stats.encoding,
         tuple(stats.messages()),
+        stats.skipped,
     )
 
 
@@ -507,6 +516,7 @@ def _incident(
         remediation=_remediation(inc.playbook, ruleset, lang),
         evidence=tuple(_evidence(e, at, texts) for e in picked),
         lead=lead(picked, inc, ruleset, at, texts),
+        shown_status=RECURRING if recurring(inc) else inc.status.value,
         impact=impact(inc, successes_visible),
         opened_because=i18n.say(inc.opened_because, "en", at),
         closed_because=i18n.say(inc.closed_because, "en", at),
@@ -517,6 +527,15 @@ def _incident(
         figures=dict(inc.figures),
         actions=tuple(_evidence(e, at, texts) for e in inc.actions),
     )
+
+
+RECURRING = "recurring"
+
+
+def recurring(inc: Incident) -> bool:
+    """Low-severity incidents are errors that recur one request at a time (a prompt too long, an unknown
+    model), not an outage: the report words and draws them so."""
+    return inc.severity.rank <= Severity.LOW.rank
 
 
 def _remediation(playbook_id: str, ruleset: RuleSet, lang: str) -> RemediationView | None:

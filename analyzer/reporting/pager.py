@@ -116,7 +116,7 @@ def summary(inc: IncidentView, report: Report, key: str = "pager_summary") -> st
             id=inc.id,
             title=inc.display_title,
             severity=t["severity_names"][inc.severity],
-            status=t[inc.status],
+            status=t[inc.shown_status],
             failed=i18n.number(inc.impact.failed_calls),
             start=i18n.when(inc.start, report.lang),
         )

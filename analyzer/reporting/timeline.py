@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from ..lane.columns import bisect_times
-from ..models import Category, Event, Incident, Outcome
+from ..models import Category, Event, Incident, Outcome, Severity
 
 WIDTH = 1000.0
 LANE_HEIGHT = 28.0
 MINUTE = timedelta(minutes=1)
 TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)  # minutes
 MAX_TICKS = 8
+TICK_CLEAR = 140.0  # of the plot's 1000: no tick this close to the start label, nor to the right edge
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +51,15 @@ class Lane:
     peak: int  # most events in one minute
     bars: tuple[Bar, ...]
     marks: tuple[Mark, ...] = ()  # recovery actions and the first successful call
+    recurring: int = 0  # failures of a low-severity incident (per-request errors): drawn as ticks, no window
+    per_hour: float = 0.0  # and how many an hour, over its window
 
 
 @dataclass(frozen=True, slots=True)
 class Tick:
     x: float
     label: str
+    start: bool = False  # the label of the start, at the left edge
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +165,23 @@ def _lane(inc: Incident, x: Callable[[datetime], float], t0: datetime, scale: fl
     points += [(inc.recovered_at, "recovered")] if inc.recovered_at is not None else []
     marks = tuple(Mark(x(when), kind, f"{when.astimezone(t0.tzinfo):%H:%M:%S}") for when, kind in points)
     width = round(x(inc.end) - left, 3)
-    return Lane(inc.id, inc.severity.value, inc.category.value, left, width, peak, bars, marks)
+    if inc.severity.rank > Severity.LOW.rank:
+        return Lane(inc.id, inc.severity.value, inc.category.value, left, width, peak, bars, marks)
+    failures = sum(1 for e in inc.events if e.outcome is Outcome.FAILURE)
+    hours = max((inc.end - inc.start).total_seconds() / 3600, 1.0)
+    thin = tuple(Bar(b.x, b.width, LANE_HEIGHT / 2, b.count, b.minute) for b in bars)
+    return Lane(
+        inc.id,
+        inc.severity.value,
+        inc.category.value,
+        left,
+        width,
+        peak,
+        thin,
+        marks,
+        failures,
+        round(failures / hours, 1),
+    )
 
 
 def _path(counts: Counter[int], t0: datetime, x: Callable[[datetime], float], width: float, peak: int) -> str:
@@ -173,18 +193,20 @@ def _path(counts: Counter[int], t0: datetime, x: Callable[[datetime], float], wi
 
 
 def ticks(t0: datetime, t1: datetime, x: Callable[[datetime], float]) -> tuple[Tick, ...]:
-    """Round times across the span, at most MAX_TICKS; the date shown where the day changes."""
+    """The start (date and time, at the left edge), then round times across the span, at most MAX_TICKS;
+    the date shown where the day changes."""
     minutes = (t1 - t0).total_seconds() / 60
     # past a week a tick, whole days (a span of years has no more ticks either)
     step = next((s for s in TICK_STEPS if minutes / s <= MAX_TICKS), -(-minutes // (MAX_TICKS * 1440)) * 1440)
     local_midnight = t0.replace(hour=0, minute=0)
     first = local_midnight + ((t0 - local_midnight) // (step * MINUTE) + 1) * step * MINUTE
-    out, when, day = [], first, t0.date()
+    out, when, day = [Tick(0.0, f"{t0:%m-%d %H:%M}", start=True)], first, t0.date()
     while when < t1:
         label = f"{when:%H:%M}" if when.date() == day else f"{when:%m-%d %H:%M}"
         label = label if step <= TICK_STEPS[-1] else f"{when:%Y-%m-%d}"
         day = when.date()
-        out.append(Tick(x(when), label))
+        if TICK_CLEAR <= x(when) <= WIDTH - TICK_CLEAR:  # clear of the start label, not cut at the right edge
+            out.append(Tick(x(when), label))
         when += step * MINUTE
     return tuple(out)
 

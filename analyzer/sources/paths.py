@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import UsageError
-from . import walk
+from . import kinds, walk
 from .reading import STDIN_NAME, Source
 
 
@@ -40,7 +41,7 @@ def _expand(path: str, stdin: BinaryIO | None, seen: set[tuple[int, int]]) -> li
             raise UsageError(path, "no such file or directory", "check the path") from None
         return [_unreadable(path, exc)]  # a folder on its way we may not enter (EACCES), a symlink loop (ELOOP)
     if stat.S_ISDIR(info.st_mode):
-        return _sources(walk.walk(str(Path(path))), seen)
+        return _sources(walk.walk(str(Path(path))), seen, in_folder=True)
     return _sources([(path, info)], seen)
 
 
@@ -51,9 +52,10 @@ def _globbed(pattern: str, seen: set[tuple[int, int]]) -> list[Source]:
     return _sources(found, seen)
 
 
-def _sources(found: walk.Found, seen: set[tuple[int, int]]) -> list[Source]:
+def _sources(found: walk.Found, seen: set[tuple[int, int]], in_folder: bool = False) -> list[Source]:
     """A source for each file not seen yet (a second name of a file, a hard link, is left out) and
-    for each folder or file that could not be read."""
+    for each folder or file that could not be read; `in_folder`, a file that is no log is a source
+    that gives nothing, with the reason (kinds.skip_reason)."""
     sources: list[Source] = []
     for path, info in found:
         if isinstance(info, OSError):
@@ -64,8 +66,13 @@ def _sources(found: walk.Found, seen: set[tuple[int, int]]) -> list[Source]:
             if key in seen:
                 continue
             seen.add(key)
-        sources.append(_file_source(path, info))
+        reason = kinds.skip_reason(path) if in_folder else ""
+        sources.append(Source(path, _nothing, skipped=reason) if reason else _file_source(path, info))
     return sources
+
+
+def _nothing() -> BinaryIO:
+    return io.BytesIO(b"")
 
 
 def stdin_source(stdin: BinaryIO) -> Source:

@@ -45,6 +45,7 @@ class SourceStats:
     formats: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     splits: list[int] = field(default_factory=list)  # lines where framing cut a record with no boundary
+    skipped: str = ""  # why a file found in a folder was not read (sources.kinds): document, image, archive, binary
 
     def add_framed(self, counts: Counts) -> None:
         """Add what framing counted (`framing.Counts`)."""
@@ -73,6 +74,7 @@ class Source:
     opener: Callable[[], BinaryIO]
     path: str = ""  # a regular file's path: it can be read in byte ranges (see `read_range`)
     identity: tuple[int, int] | None = None  # a regular file's device and inode: each file is read once
+    skipped: str = ""  # why it is not read (a folder's README, image, archive): it gives no line
 
 
 class OpenFile:
