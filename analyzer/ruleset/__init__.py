@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -166,13 +166,20 @@ def _derived(rule: Rule, kinds: tuple[Generic, ...]) -> list[Rule]:
 
 def _cross_check(loaded: _Loaded, found: Collector) -> None:
     """What refers to other definitions: remediations to playbooks, chained steps to incident rules."""
+    _check_rules(loaded, found)
+    for inc in loaded.incidents.values():
+        _check_incident(inc, loaded, found)
+
+
+def _check_rules(loaded: _Loaded, found: Collector) -> None:
+    """Each rule's examples, playbook and source names; each generic kind's playbook."""
+    names = {n for kind in loaded.generic.values() for n in kind.names}
     for rule in loaded.rules.values():
         if not rule.examples_match:
             found.warnings.append(
                 f"{rule.location}: rule '{rule.id}' has no examples.match ('rules test' cannot check it)"
             )
         _check_playbook(f"rule '{rule.id}'", rule.remediation, rule.location, loaded, found)
-    names = {n for kind in loaded.generic.values() for n in kind.names}
     for kind in loaded.generic.values():
         _check_playbook(f"generic '{kind.key}'", kind.remediation, kind.location, loaded, found)
     for rule in loaded.rules.values():
@@ -180,24 +187,26 @@ def _cross_check(loaded: _Loaded, found: Collector) -> None:
             found.error(
                 rule.location, f"rule '{rule.id}': source name '{name}' is no [[generic]] name", suggest(name, names)
             )
-    for inc in loaded.incidents.values():
-        _check_playbook(f"incident '{inc.id}'", inc.remediation, inc.location, loaded, found)
-        for example in inc.examples:
-            for _, rule_id, _ in example.events:
-                if rule_id not in loaded.rules:
-                    found.error(
-                        inc.location,
-                        f"incident '{inc.id}': example event names unknown rule '{rule_id}'",
-                        suggest(rule_id, loaded.rules) or "use a rule id from 'logscan rules list'",
-                    )
-        chained = [i for step in inc.steps for i in step.select.incidents]
-        for name in chained:
-            if name not in loaded.incidents or name == inc.id:
+
+
+def _check_incident(inc: IncidentRule, loaded: _Loaded, found: Collector) -> None:
+    """An incident rule's playbook, the rules its examples name and the incident rules its steps chain."""
+    _check_playbook(f"incident '{inc.id}'", inc.remediation, inc.location, loaded, found)
+    for example in inc.examples:
+        for _, rule_id, _ in example.events:
+            if rule_id not in loaded.rules:
                 found.error(
                     inc.location,
-                    f"incident '{inc.id}': step selects unknown incident rule '{name}'",
-                    suggest(name, loaded.incidents) or "chain only rules defined before or after it",
+                    f"incident '{inc.id}': example event names unknown rule '{rule_id}'",
+                    suggest(rule_id, loaded.rules) or "use a rule id from 'logscan rules list'",
                 )
+    for name in [i for step in inc.steps for i in step.select.incidents]:
+        if name not in loaded.incidents or name == inc.id:
+            found.error(
+                inc.location,
+                f"incident '{inc.id}': step selects unknown incident rule '{name}'",
+                suggest(name, loaded.incidents) or "chain only rules defined before or after it",
+            )
 
 
 def _check_playbook(label: str, playbook: str, location: str, loaded: _Loaded, found: Collector) -> None:
@@ -227,31 +236,36 @@ def _load_file(path: Path, found: Collector, loaded: _Loaded) -> None:
     for key in data:
         if key not in FILE_KEYS:
             found.error(where.at(1), f"unknown table '{key}'", suggest(key, FILE_KEYS) or "use [[rule]]")
-    for index, table in enumerate(tables(data, "rule", where, found)):
-        rule = parse_rule(table, where, index, found)
-        if rule is not None:
-            _define(loaded.rules, rule.id, rule, rule.location, name, found)
-    for index, table in enumerate(tables(data, "extractor", where, found)):
-        extractor = parse_extractor(table, where, index, found)
-        if extractor is not None:
-            loaded.extractors.append(extractor)
-    for index, table in enumerate(tables(data, "playbook", where, found)):
-        playbook = parse_playbook(table, where, index, found)
-        if playbook is not None:
-            loaded.playbooks[playbook.id] = playbook
-    for index, table in enumerate(tables(data, "incident", where, found)):
-        incident = parse_incident(table, where, index, found)
-        if incident is not None:
-            _define(loaded.incidents, incident.id, incident, incident.location, name, found)
-    for index, table in enumerate(tables(data, "provider", where, found)):
-        provider = parse_provider(table, where, index, found)
-        if provider is not None:
-            _define(loaded.providers, provider.id, provider, provider.location, name, found)
-    for index, table in enumerate(tables(data, "generic", where, found)):
-        kind = parse_generic(table, where, index, found)
-        if kind is not None:
-            _define(loaded.generic, kind.key, kind, kind.location, name, found)
+    for key, parse, add in _TABLES:
+        for index, table in enumerate(tables(data, key, where, found)):
+            item = parse(table, where, index, found)
+            if item is not None:
+                add(loaded, item, name, found)
     _aliases(data.get("aliases", {}), where, found, loaded)
+
+
+# Each kind of table a rule file holds: its key, its parser, and where a parsed one goes (`_define`
+# refuses an id defined twice in one file).
+_TABLES: tuple[tuple[str, Callable[..., Any], Callable[[_Loaded, Any, str, Collector], None]], ...] = (
+    ("rule", parse_rule, lambda loaded, r, name, found: _define(loaded.rules, r.id, r, r.location, name, found)),
+    ("extractor", parse_extractor, lambda loaded, x, _name, _found: loaded.extractors.append(x)),
+    ("playbook", parse_playbook, lambda loaded, p, _name, _found: loaded.playbooks.__setitem__(p.id, p)),
+    (
+        "incident",
+        parse_incident,
+        lambda loaded, i, name, found: _define(loaded.incidents, i.id, i, i.location, name, found),
+    ),
+    (
+        "provider",
+        parse_provider,
+        lambda loaded, p, name, found: _define(loaded.providers, p.id, p, p.location, name, found),
+    ),
+    (
+        "generic",
+        parse_generic,
+        lambda loaded, k, name, found: _define(loaded.generic, k.key, k, k.location, name, found),
+    ),
+)
 
 
 # What a TOML text nests in: `[`, `{` and their ends, outside strings and comments; newlines, to count lines.

@@ -122,14 +122,7 @@ def parse_rule(table: dict[str, Any], where: Locator, index: int, found: Collect
     examples = table.get("examples", {})
     if not check(examples, EXAMPLE_KEYS, label + " examples", at, found):
         return None
-    keywords = strings(table["keywords"], "keywords", label, at, found)
-    for word in keywords:
-        if '"' in word or "\\" in word or "\n" in word:
-            found.error(
-                at("keywords"),
-                f"{label}: keyword {word!r} must have no quotes, backslashes or line breaks",
-                "pick a literal that reads the same in JSON-escaped logs",
-            )
+    keywords = _keywords(table, label, at, found)
     patterns = compile_all(table["patterns"], "patterns", label, at, found)
     unless = compile_all(table.get("unless", []), "unless", label, at, found)
     if not keywords or not patterns:
@@ -140,6 +133,21 @@ def parse_rule(table: dict[str, Any], where: Locator, index: int, found: Collect
     if outcome is not Outcome.SUCCESS and "category" not in table:
         found.error(at(""), f"{label}: missing required key 'category'")
         return None
+    return _rule(table, rule_id, outcome, (keywords, patterns, unless), label, at, found)
+
+
+def _rule(
+    table: dict[str, Any],
+    rule_id: str,
+    outcome: Outcome,
+    compiled: tuple[list[str], tuple[regex.Pattern[str], ...], tuple[regex.Pattern[str], ...]],
+    label: str,
+    at: Callable[[str], str],
+    found: Collector,
+) -> Rule:
+    """The Rule of a table whose keys were checked; `compiled`: its keywords, patterns and unless."""
+    keywords, patterns, unless = compiled
+    examples = table.get("examples", {})
     return Rule(
         id=rule_id,
         title=table["title"],
@@ -162,6 +170,20 @@ def parse_rule(table: dict[str, Any], where: Locator, index: int, found: Collect
         generic=table.get("generic", False),
         source_names=frozenset(strings(table.get("source_names", []), "source_names", label, at, found)),
     )
+
+
+def _keywords(table: dict[str, Any], label: str, at: Callable[[str], str], found: Collector) -> list[str]:
+    """A rule's keywords; one that a JSON-escaped log would show otherwise (a quote, a backslash, a line
+    break) is an error."""
+    keywords = strings(table["keywords"], "keywords", label, at, found)
+    for word in keywords:
+        if '"' in word or "\\" in word or "\n" in word:
+            found.error(
+                at("keywords"),
+                f"{label}: keyword {word!r} must have no quotes, backslashes or line breaks",
+                "pick a literal that reads the same in JSON-escaped logs",
+            )
+    return keywords
 
 
 def parse_extractor(table: dict[str, Any], where: Locator, index: int, found: Collector) -> Extractor | None:
