@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -57,19 +57,13 @@ class ScanOptions:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: dispatch to `rules ...` or to the scan, and turn every error into one line."""
     args = list(sys.argv[1:] if argv is None else argv)
-    command = rules_group if args[:1] == ["rules"] else scan
-    rest = args[1:] if command is rules_group else args
     try:
-        result = command.main(
-            rest, prog_name=f"{PROG} rules" if command is rules_group else PROG, standalone_mode=False
-        )
-        if isinstance(result, ScanOptions):  # click only parsed: run and write outside its EPIPE handling
-            result = execute(result)
+        result = _dispatch(args)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
         return _fail(f"{exc.format_message()} (see '{PROG} --help')", ExitCode.USAGE)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         return _fail("interrupted", ExitCode.INTERRUPTED)
     except RuleSetError as exc:
         for problem in exc.problems:  # every problem of every file, one line each
@@ -78,14 +72,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LogscanError as exc:
         _traceback(exc, args)
         return _fail(exc.line(), exc.exit_code)
-    except KeyboardInterrupt:
-        return _fail("interrupted", ExitCode.INTERRUPTED)
     except BrokenPipeError:
         output.quiet_stdout()
         return ExitCode.OK
     except Exception as exc:  # a bug: one line and EX_SOFTWARE, never 1, which a CI gate reads as an incident
         return _internal_error(exc, args)
     return int(result or 0)
+
+
+def _dispatch(args: list[str]) -> int | None:
+    """`rules ...` or the scan: click parses; a scan runs and writes outside click's EPIPE handling."""
+    if args[:1] == ["rules"]:
+        return cast(int | None, rules_group.main(args[1:], prog_name=f"{PROG} rules", standalone_mode=False))
+    result = scan.main(args, prog_name=PROG, standalone_mode=False)
+    return execute(result) if isinstance(result, ScanOptions) else cast(int | None, result)
 
 
 def _say(text: str = "", err: bool = False) -> None:
@@ -222,29 +222,12 @@ def scan(
     for name, value in (("--since", since), ("--until", until)):
         check_time_option(name, value, zone)
     out = "" if target == output.STDOUT else target
-    if parallel.capped_jobs(jobs) < jobs:
-        _say(f"{PROG}: warning: --jobs {jobs}: capped at {parallel.cpus()}, the CPUs logscan may use", err=True)
-        jobs = parallel.capped_jobs(jobs)
     fmt = fmt or _default_format(out)
-    key = routing_key or os.environ.get("PAGERDUTY_ROUTING_KEY", "")
-    check_write_options(fmt, max_chars, jsonl, key, fail_on_new and not fail_on)
-    write = reporting.WriteOptions(
-        False, max_chars, _beside(out) if fmt in reporting.FITTED else "", report_url, key, jsonl
-    )
+    write = _write_options(fmt, out, (max_chars, report_url, routing_key, jsonl), fail_on_new and not fail_on)
     now = parse_now(now_text, zone)
-    options = ScanOptions(
-        run=pipeline.Options(
-            tuple(paths),
-            zone,
-            now or datetime.now(zone),
-            since,
-            until,
-            engine,
-            not no_redact,
-            jobs,
-            out,
-            now is not None,
-        ),
+    found = (tuple(paths), engine, _capped(jobs), not no_redact, out)
+    return ScanOptions(
+        run=_run_options(found, zone, now, since, until),
         format=fmt,
         output=out,
         rule_paths=rule_paths,
@@ -256,7 +239,34 @@ def scan(
         baseline=baseline,
         fail_on_new=fail_on_new,
     )
-    return options
+
+
+def _write_options(
+    fmt: str, out: str, given: tuple[int | None, str, str, bool], new_alone: bool
+) -> reporting.WriteOptions:
+    """How to write the report: `given` is --max-chars, --report-url, --routing-key and --jsonl."""
+    max_chars, report_url, routing_key, jsonl = given
+    key = routing_key or os.environ.get("PAGERDUTY_ROUTING_KEY", "")
+    check_write_options(fmt, max_chars, jsonl, key, new_alone)
+    beside = _beside(out) if fmt in reporting.FITTED else ""
+    return reporting.WriteOptions(False, max_chars, beside, report_url, key, jsonl)
+
+
+def _capped(jobs: int) -> int:
+    """--jobs, at most the CPUs logscan may use (said on stderr when it was more)."""
+    if parallel.capped_jobs(jobs) < jobs:
+        _say(f"{PROG}: warning: --jobs {jobs}: capped at {parallel.cpus()}, the CPUs logscan may use", err=True)
+    return parallel.capped_jobs(jobs)
+
+
+def _run_options(
+    found: tuple[tuple[str, ...], str, int, bool, str], zone: tzinfo, now: datetime | None, since: str, until: str
+) -> pipeline.Options:
+    """The pipeline's options: `found` is the paths, engine, jobs, whether to redact, and the report's file."""
+    paths, engine, jobs, redact, out = found
+    return pipeline.Options(
+        paths, zone, now or datetime.now(zone), since, until, engine, redact, jobs, out, fixed_now=now is not None
+    )
 
 
 def check_write_options(fmt: str, max_chars: int | None, jsonl: bool, key: str, new_alone: bool) -> None:
@@ -282,9 +292,7 @@ def _beside(target: str) -> str:
 
 def execute(options: ScanOptions) -> int:
     """Run the pipeline, write the report, return the exit status."""
-    stdin = None if sys.stdin is None or (not options.run.paths and sys.stdin.isatty()) else sys.stdin.buffer
-    if not options.run.paths and stdin is None:
-        raise UsageError("", "no input and stdin is a terminal", "pipe a log in, or name files: logscan app.log")
+    stdin = _stdin(options)
     if options.output:
         output.check_target(options.output)
     remembered = read_baseline(options.baseline) if options.baseline else None
@@ -293,12 +301,7 @@ def execute(options: ScanOptions) -> int:
         raise UsageError("--rules", _no_rules(options.rule_paths), "name rule files with [[rule]] tables")
     if not options.run.redact:
         _say(f"{PROG}: warning: redaction is off: the report may contain API keys and personal data", err=True)
-    progress = parallel.Progress(sys.stderr) if _terminal(sys.stderr) else None
-    try:
-        analysis = pipeline.run(options.run, rules, stdin, progress)
-    finally:
-        if progress is not None:
-            progress.close()
+    analysis = _run(options, rules, stdin)
     _warn_of(analysis, options.run.paths)
     report = reporting.build(analysis, options.lang, options.run.tz)
     if remembered is not None:
@@ -308,6 +311,24 @@ def execute(options: ScanOptions) -> int:
     status = exit_status(analysis.problems, [Severity(i.severity) for i in counted], options.fail_on)
     write(report, options)
     return status
+
+
+def _stdin(options: ScanOptions) -> BinaryIO | None:
+    """Standard input, when it is to be read: no paths given and it is not a terminal."""
+    stdin = None if sys.stdin is None or (not options.run.paths and sys.stdin.isatty()) else sys.stdin.buffer
+    if not options.run.paths and stdin is None:
+        raise UsageError("", "no input and stdin is a terminal", "pipe a log in, or name files: logscan app.log")
+    return stdin
+
+
+def _run(options: ScanOptions, rules: ruleset.RuleSet, stdin: BinaryIO | None) -> Analysis:
+    """The pipeline, with the progress line on stderr when it is a terminal."""
+    progress = parallel.Progress(sys.stderr) if _terminal(sys.stderr) else None
+    try:
+        return pipeline.run(options.run, rules, stdin, progress)
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def _warn_of(analysis: Analysis, paths: Sequence[str]) -> None:
@@ -491,6 +512,11 @@ def rules_show(rule_id: str, rule_paths: tuple[str, ...], no_builtin_rules: bool
     if rule is None:
         close = [r for r in (*(x.id for x in loaded.rules), *(x.id for x in loaded.incidents)) if rule_id in r]
         raise UsageError(rule_id, "no such rule", f"try {close[0]}" if close else f"see '{PROG} rules list'")
+    _show_rule(rule)
+    return ExitCode.OK
+
+
+def _show_rule(rule: ruleset.Rule) -> None:
     _say(f"id:          {rule.id}\ntitle:       {rule.title}\ndefined at:  {rule.location}")
     _say(f"category:    {rule.category.value if rule.category else '-'}\noutcome:     {rule.outcome.value}")
     _say(f"severity:    {rule.severity.value}\nretryable:   {'yes' if rule.retryable else 'no'}")
@@ -502,7 +528,6 @@ def rules_show(rule_id: str, rule_paths: tuple[str, ...], no_builtin_rules: bool
     for label, examples in (("match", rule.examples_match), ("no match", rule.examples_no_match)):
         for example in examples:
             _say(f"{label}:  {example}")
-    return ExitCode.OK
 
 
 def _show_incident(inc: ruleset.IncidentRule) -> None:
