@@ -78,17 +78,25 @@ def _step(folder: str, parts: list[str], index: int, found: Found) -> Iterator[t
         yield from _literal(os.path.join(folder, part), index, last, found)
         return
     for entry in _listing(folder or os.curdir, found):
-        if entry.name.startswith(".") and not part.startswith("."):
-            continue
-        if part != "**" and not fnmatch.fnmatchcase(entry.name, part):
-            continue
-        path = os.path.join(folder, entry.name)
-        info = _stat(path, found)
-        if info is not None and stat.S_ISDIR(info.st_mode):
-            if part == "**" or not last:
-                yield path, index if part == "**" else index + 1
-        elif info is not None and stat.S_ISREG(info.st_mode) and last:
-            found.append((path, info))
+        if _named(entry.name, part):
+            yield from _entry(os.path.join(folder, entry.name), part, index, last, found)
+
+
+def _named(name: str, part: str) -> bool:
+    """Whether a folder's entry is one the pattern's part names (hidden ones only by a part that starts with a dot)."""
+    if name.startswith(".") and not part.startswith("."):
+        return False
+    return part == "**" or fnmatch.fnmatchcase(name, part)
+
+
+def _entry(path: str, part: str, index: int, last: bool, found: Found) -> Iterator[tuple[str, int]]:
+    """A folder to go on in (with the part to match there next), or a file the pattern ends at."""
+    info = _stat(path, found)
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        if part == "**" or not last:
+            yield path, index if part == "**" else index + 1
+    elif info is not None and stat.S_ISREG(info.st_mode) and last:
+        found.append((path, info))
 
 
 def _literal(path: str, index: int, last: bool, found: Found) -> Iterator[tuple[str, int]]:
