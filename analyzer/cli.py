@@ -183,6 +183,14 @@ def _internal_error(exc: Exception, args: Sequence[str]) -> int:
 )
 @click.option("--jsonl", is_flag=True, help="Pager events (-f pagerduty, opsgenie) one a line, not an array.")
 @click.option(
+    "--events",
+    "events_text",
+    default="all",
+    metavar="all|none|N",
+    help="Events the JSON report lists: all, none or the first N; its summary says how many it left out "
+    "[default: all].",
+)
+@click.option(
     "--debug",
     "--traceback",
     "debug",
@@ -211,6 +219,7 @@ def scan(
     report_url: str,
     routing_key: str,
     jsonl: bool,
+    events_text: str,
     debug: bool,
 ) -> ScanOptions:
     """Find why an application's OpenAI API calls failed, from its logs.
@@ -229,7 +238,7 @@ def scan(
     key = routing_key or os.environ.get("PAGERDUTY_ROUTING_KEY", "")
     check_write_options(fmt, max_chars, jsonl, key, fail_on_new and not fail_on)
     write = reporting.WriteOptions(
-        False, max_chars, _beside(out) if fmt in reporting.FITTED else "", report_url, key, jsonl
+        False, max_chars, _beside(out) if fmt in reporting.FITTED else "", report_url, key, jsonl, events(events_text)
     )
     now = parse_now(now_text, zone)
     options = ScanOptions(
@@ -269,6 +278,16 @@ def check_write_options(fmt: str, max_chars: int | None, jsonl: bool, key: str, 
         raise UsageError("-f pagerduty", "no routing key", "set PAGERDUTY_ROUTING_KEY, or pass --routing-key")
     if new_alone:
         raise UsageError("--fail-on-new", "it limits --fail-on, which is not given", "add --fail-on SEVERITY")
+
+
+def events(text: str) -> int | None:
+    """--events: None for all, else how many the JSON report lists."""
+    word = text.strip().lower()
+    if word in ("all", "none"):
+        return None if word == "all" else 0
+    if not word.isdigit():
+        raise UsageError("--events", f"{text!r} is not all, none or a count", "use --events all, none or 100")
+    return int(word)
 
 
 def _beside(target: str) -> str:

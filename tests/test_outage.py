@@ -1,14 +1,18 @@
-"""Matching once per template (issue 19) gives the analysis that matching every record gives."""
+"""An outage day (issue 19): matching once per template gives the analysis of matching every record;
+the JSON report lists all, none or the first N events and says how many it left out."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jsonschema
 import pytest
-from conftest import genlog
+from conftest import SAMPLES, genlog
 
-from analyzer import memo, parallel, pipeline, redaction, reporting, ruleset
+from analyzer import cli, memo, parallel, pipeline, redaction, reporting, resources, ruleset
+from analyzer.errors import ExitCode
 from analyzer.matching import Matcher, MatchStats
 from analyzer.models import Record
 from analyzer.parsing import parse
@@ -84,3 +88,26 @@ def test_short_numbers_stay_in_the_key() -> None:
     assert key("429", "req_0123456789abcdef") == key("429", "req_fedcba9876543210")
     assert key("429", "req_0123456789abcdef") != key("500", "req_0123456789abcdef")
     assert key("429", "req_0123456789abcdef") != key("429", "req_0123456789abcdef0")  # a run's length is kept
+
+
+@pytest.mark.parametrize(("option", "listed"), [("all", 48), ("none", 0), ("5", 5), ("100", 48)])
+def test_events_lists_all_none_or_the_first_n(option: str, listed: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """The events listed are the first of all; the summary counts them all and says how many were left
+    out (nothing said with all, the report as before); the report still matches the shipped schema."""
+    path = str(SAMPLES / "python_card_decline.log")
+    assert cli.main(["-f", "json", "--tz", "UTC", path]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert cli.main(["-f", "json", "--tz", "UTC", "--events", option, path]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["events"] == whole["events"][:listed]
+    assert report["summary"]["events"] == len(whole["events"]) == 48
+    assert report["summary"].get("events_left_out") == (None if option == "all" else 48 - listed)
+    assert report["incidents"] == whole["incidents"]
+    jsonschema.validate(report, json.loads((resources.templates_dir() / "report.schema.json").read_text()))
+
+
+@pytest.mark.parametrize("option", ["-1", "x", "1.5"])
+def test_events_of_another_kind_is_a_usage_error(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["-f", "json", "--events", option, str(SAMPLES / "python_card_decline.log")]) == ExitCode.USAGE
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("logscan: error: --events:") and err.count("\n") == 1
