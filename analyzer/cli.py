@@ -183,6 +183,14 @@ def _internal_error(exc: Exception, args: Sequence[str]) -> int:
 )
 @click.option("--jsonl", is_flag=True, help="Pager events (-f pagerduty, opsgenie) one a line, not an array.")
 @click.option(
+    "--events",
+    "events_text",
+    default="all",
+    metavar="all|none|N",
+    help="Events the JSON report lists: all, none or the first N; its summary says how many it left out "
+    "[default: all].",
+)
+@click.option(
     "--debug",
     "--traceback",
     "debug",
@@ -211,6 +219,7 @@ def scan(
     report_url: str,
     routing_key: str,
     jsonl: bool,
+    events_text: str,
     debug: bool,
 ) -> ScanOptions:
     """Find why an application's OpenAI API calls failed, from its logs.
@@ -218,12 +227,11 @@ def scan(
     PATHS are files, folders (read recursively), globs or - for stdin; none reads stdin.
     `logscan rules list|show ID|test` manages the rules.
     """
-    zone = parse_zone(tz)
-    for name, value in (("--since", since), ("--until", until)):
-        check_time_option(name, value, zone)
+    zone = _zone(tz, since, until)
     out = "" if target == output.STDOUT else target
     fmt = fmt or _default_format(out)
-    write = _write_options(fmt, out, (max_chars, report_url, routing_key, jsonl), fail_on_new and not fail_on)
+    given = (max_chars, report_url, routing_key, jsonl, events(events_text))
+    write = _write_options(fmt, out, given, fail_on_new and not fail_on)
     now = parse_now(now_text, zone)
     found = (tuple(paths), engine, _capped(jobs), not no_redact, out)
     return ScanOptions(
@@ -242,14 +250,22 @@ def scan(
 
 
 def _write_options(
-    fmt: str, out: str, given: tuple[int | None, str, str, bool], new_alone: bool
+    fmt: str, out: str, given: tuple[int | None, str, str, bool, int | None], new_alone: bool
 ) -> reporting.WriteOptions:
-    """How to write the report: `given` is --max-chars, --report-url, --routing-key and --jsonl."""
-    max_chars, report_url, routing_key, jsonl = given
+    """How to write the report: `given` is --max-chars, --report-url, --routing-key, --jsonl and --events."""
+    max_chars, report_url, routing_key, jsonl, listed = given
     key = routing_key or os.environ.get("PAGERDUTY_ROUTING_KEY", "")
     check_write_options(fmt, max_chars, jsonl, key, new_alone)
     beside = _beside(out) if fmt in reporting.FITTED else ""
-    return reporting.WriteOptions(False, max_chars, beside, report_url, key, jsonl)
+    return reporting.WriteOptions(False, max_chars, beside, report_url, key, jsonl, listed)
+
+
+def _zone(tz: str, since: str, until: str) -> tzinfo:
+    """--tz, with --since and --until checked in it."""
+    zone = parse_zone(tz)
+    for name, value in (("--since", since), ("--until", until)):
+        check_time_option(name, value, zone)
+    return zone
 
 
 def _capped(jobs: int) -> int:
@@ -279,6 +295,16 @@ def check_write_options(fmt: str, max_chars: int | None, jsonl: bool, key: str, 
         raise UsageError("-f pagerduty", "no routing key", "set PAGERDUTY_ROUTING_KEY, or pass --routing-key")
     if new_alone:
         raise UsageError("--fail-on-new", "it limits --fail-on, which is not given", "add --fail-on SEVERITY")
+
+
+def events(text: str) -> int | None:
+    """--events: None for all, else how many the JSON report lists."""
+    word = text.strip().lower()
+    if word in ("all", "none"):
+        return None if word == "all" else 0
+    if not word.isdigit():
+        raise UsageError("--events", f"{text!r} is not all, none or a count", "use --events all, none or 100")
+    return int(word)
 
 
 def _beside(target: str) -> str:

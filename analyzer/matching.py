@@ -15,9 +15,10 @@ from typing import cast
 
 import regex
 
-from . import timelimit
+from . import memo, timelimit
 from .attribution import DECISIVE, Attributor, Verdict
-from .lane.columns import Successes, Taken
+from .lane.columns import LaneBatch, Successes
+from .memo import Found, Memo, Recording, Taken
 from .models import Category, Entry, Event, Fields, Outcome, Record
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
@@ -152,6 +153,8 @@ class Matcher:
         self.attributor = Attributor(ruleset.providers, engine)
         self.classifier = ruleset.classifier
         self.names = frozenset(n for kind in ruleset.generic for n in kind.names)  # a generic rule's words
+        self.memo = Memo()  # what matching made of each template of record (memo.key)
+        self.recording: Recording | None = None  # of the record being matched, for the memo
 
     def candidates(self, text: str) -> list[Rule]:
         """Rules one of whose keywords is in `text` (overlapping keywords too), best first."""
@@ -171,10 +174,59 @@ class Matcher:
         return known
 
     def match(self, entry: Entry, around: Callable[[Record], str] | None = None) -> Event | None:
-        """The event this entry is, or None; `around` reads its record's context (framing.Around.of)."""
+        """The event this entry is, or None; `around` reads its record's context (framing.Around.of).
+        Matched once per template of record (memo.key), replayed for the others."""
+        known = None if self.stopped else memo.key(entry)
+        if known is None:
+            return self._matched(entry, around)
+        remembered = self.memo.get(known)
+        if remembered is not None:
+            if self._same_verdict(remembered, entry.record, around):
+                return self._replay(remembered, entry)
+            return self._matched(entry, around)
+        recording = self.recording = Recording()
+        timeouts = self.stats.timeouts
+        try:
+            found = self.first(self.candidates(entry.text), entry.text, (entry.record, around), entry.record.source)
+            event = self._event(*found, entry) if found is not None else None
+        finally:
+            self.recording = None
+        if recording.plain and self.stats.timeouts == timeouts and not self.stopped:
+            rule, at = (found[0], found[2]) if found is not None else (None, 0)
+            if found is not None:
+                recording.take_groups(found[1])
+            if recording.plain:
+                self.memo.put(known, recording.found(rule, at, entry.text))
+        return event
+
+    def _matched(self, entry: Entry, around: Callable[[Record], str] | None) -> Event | None:
         record = entry.record
         found = self.first(self.candidates(entry.text), entry.text, (record, around), record.source)
         return self._event(*found, entry) if found is not None else None
+
+    def _same_verdict(self, found: Found, record: Record, around: Callable[[Record], str] | None) -> bool:
+        """Whether the record shows whose failure it is as the first of its key did: where that took the
+        lines around the record, they are read again. The record alone did not decide it (the key's text
+        did not), so the record with its lines is all there is to read (the record alone, searched
+        first, cost an outage's failed call 17 us of its 20)."""
+        if found.verdict is None or not found.context:
+            return True
+        lines = around(record) if around is not None else ""
+        verdict = self.attributor.verdict(f"{record.text}\n{lines}" if lines else record.text)
+        return (verdict.openai, verdict.other) == found.verdict
+
+    def _replay(self, found: Found, entry: Entry) -> Event | None:
+        """What `match` made of the first record of the entry's key, for this entry."""
+        if found.verdict is not None:
+            openai, other = found.verdict
+            self._count(openai, other, entry.record.source)
+            if other:
+                self.stats.excluded[other] = self.stats.excluded.get(other, 0) + 1
+                return None
+        if found.rule is None:
+            return None
+        groups = dict(found.values(found.groups, entry.text))
+        return self._event(found.rule, groups, found.at, entry, found.extracted)
 
     def first(
         self, rules: list[Rule], text: str, record: Placed | None = None, source: str = ""
@@ -184,44 +236,57 @@ class Matcher:
         another provider. One of a rule that needs a mark of OpenAI's, where the record shows none, is taken
         only when it names one of the rule's `source_names` (an OpenAI SDK's exception) and no other
         rule matches, marked to be kept only if its source shows OpenAI (BY_SOURCE)."""
+        self._start(rules, text)
+        verdict: Verdict | None = None
+        unshown: tuple[Rule, dict[str, str], int] | None = None
+        for rule in rules:
+            found = None if self.stopped and self._is_stopped(rule.id) else self._try(rule, text)
+            if found is None:
+                continue
+            if not _attributed(rule):
+                return rule, *found
+            verdict = verdict or self._attribute(record[0].text if record else text, record, source)
+            if verdict.other:
+                self.stats.excluded[verdict.other] = self.stats.excluded.get(verdict.other, 0) + 1
+                return None
+            # a gateway's own refusal (for no other provider's call), or a failure the record shows is OpenAI's
+            if rule.provider != "openai" or rule.attribution != "marker" or verdict.openai:
+                return rule, *found
+            if unshown is None and any(name in text for name in rule.source_names):
+                unshown = (rule, {**found[0], "attributed": BY_SOURCE}, found[1])
+        return unshown
+
+    def _start(self, rules: list[Rule], text: str) -> None:
+        """A record's search begins: where its patterns are looked for, and its time budget."""
         self.spans = (
             [(0, len(text))] if len(text) <= LONG_RECORD else focus(text, [w for r in rules for w in r.keywords])
         )
         self.deadline = time.monotonic() + RECORD_BUDGET
-        verdict: Verdict | None = None
-        unshown: tuple[Rule, dict[str, str], int] | None = None
-        for rule in rules:
-            if self.stopped and self._is_stopped(rule.id):
-                continue
-            found = self._try(rule, text)
-            if found is None:
-                continue
-            if rule.outcome is Outcome.FAILURE and (rule.provider == "openai" or rule.category is Category.GATEWAY):
-                verdict = verdict or self._attribute(record[0].text if record else text, record, source)
-                if verdict.other:
-                    self.stats.excluded[verdict.other] = self.stats.excluded.get(verdict.other, 0) + 1
-                    return None
-                if rule.provider != "openai":  # a gateway's own refusal, for no other provider's call
-                    return rule, *found
-                if rule.attribution == "marker" and not verdict.openai:
-                    if any(name in text for name in rule.source_names):
-                        unshown = unshown or (rule, {**found[0], "attributed": BY_SOURCE}, found[1])
-                    continue
-            return rule, *found
-        return unshown
 
     def _attribute(self, text: str, record: Placed | None, source: str) -> Verdict:
         """Whose failure the text shows, with its record's context unless the text alone shows OpenAI's
         strong mark; counted for its source."""
+        verdict = self._verdict(text, record)
+        self._count(verdict.openai, verdict.other, source)
+        if self.recording is not None:
+            self.recording.verdict = (verdict.openai, verdict.other)
+        return verdict
+
+    def _verdict(self, text: str, record: Placed | None) -> Verdict:
         verdict = self.attributor.verdict(text)
         if verdict is not DECISIVE and record is not None and record[1] is not None:
+            if self.recording is not None:
+                self.recording.context = True
             lines = record[1](record[0])
             if lines:
                 verdict = self.attributor.verdict(f"{text}\n{lines}")
-        tally = self.stats.openai_records if verdict.openai else self.stats.other_records if verdict.other else None
+        return verdict
+
+    def _count(self, openai: bool, other: str, source: str) -> None:
+        """A record counted for its source: as OpenAI's, or as another provider's."""
+        tally = self.stats.openai_records if openai else self.stats.other_records if other else None
         if tally is not None:
             tally[source] = tally.get(source, 0) + 1
-        return verdict
 
     def _is_stopped(self, name: str) -> bool:
         """Whether a rule or extractor is past its budget; a record it is not tried on is counted."""
@@ -247,7 +312,7 @@ class Matcher:
             found = self.first(rules, text)
         return None if found is None else found[0].id
 
-    def took(self, taken: Taken) -> None:
+    def took(self, taken: LaneBatch) -> None:
         """Records the successful-call lane took in `match`'s stead: counted, the source's last time
         moved (an untimed event after them takes it), the successful calls among them added."""
         self.stats.records += taken.records
@@ -284,7 +349,8 @@ class Matcher:
                 continue
             m = self._search(rule.id, pattern, text)
             if m is not None:
-                return {k: v for k, v in m.groupdict().items() if v is not None}, m.start()
+                groups = {k: v for k, v in m.groupdict().items() if v is not None}
+                return memo.Placed(groups, {k: m.span(k) for k in groups}) if self.recording else groups, m.start()
         return self._named(text) if rule.generic else None
 
     def _named(self, text: str) -> tuple[dict[str, str], int] | None:
@@ -295,7 +361,10 @@ class Matcher:
             at = _word_at(text, name)
             if at is not None and (best is None or at < best[0]):
                 best = (at, name)
-        return ({"name": best[1]}, best[0]) if best is not None else None
+        if best is None:
+            return None
+        at, name = best
+        return memo.Placed({"name": name}, {"name": (at, at + len(name))}), at
 
     def _find(self, literal: str, text: str) -> int | None:
         """Where `literal` first occurs wholly inside one of the record's spans, as a search of a
@@ -335,10 +404,13 @@ class Matcher:
             self.stopped.add(name)
             stats.stopped.setdefault(name, 0)
 
-    def _event(self, rule: Rule, groups: dict[str, str], at: int, entry: Entry) -> Event | None:
+    def _event(
+        self, rule: Rule, groups: dict[str, str], at: int, entry: Entry, extracted: tuple[Taken, ...] | None = None
+    ) -> Event | None:
+        """The event of a record its rule matched; `extracted`: the extractors' fields, as the memo has them."""
         if rule.call_success:
             return self._success(rule, entry)
-        fields = self._fields(entry)
+        fields = self._fields(entry, extracted)
         fields.update(rule.fields)
         fields.update(groups)
         if rule.generic:  # reported as the kind its code, status or name tells
@@ -406,25 +478,43 @@ class Matcher:
             {},
         )
 
-    def _fields(self, entry: Entry) -> dict[str, str]:
+    def _fields(self, entry: Entry, extracted: tuple[Taken, ...] | None = None) -> dict[str, str]:
+        """The record's own fields (of a structured record), then the extractors' where it has none."""
         fields = {
             k.rsplit(".", 1)[-1]: v for k, v in entry.fields.items() if k.rsplit(".", 1)[-1] in _STRUCTURED_FIELDS and v
         }
+        text = entry.text
+        for name, value, start, end in self._extracted(text) if extracted is None else extracted:
+            if name not in fields:
+                fields[name] = value if start < 0 else text[start:end]
+        return fields
+
+    def _extracted(self, text: str) -> list[Taken]:
+        """The named groups of each extractor's first match, in order, with their places."""
+        found: list[Taken] = []
         tries, matched = self.extractor_tries, -1
-        for index in sorted(self.extractor_gate.possible(entry.text)):  # the patterns that may match, in order
+        for index in sorted(self.extractor_gate.possible(text)):  # the patterns that may match, in order
             extractor, label, pattern = tries[index]
             if extractor == matched or (self.stopped and self._is_stopped(label)):  # (an extractor's first match)
                 continue
-            m = self._search(label, pattern, entry.text)
+            m = self._search(label, pattern, text)
             if m is not None:
-                fields.update({k: v for k, v in m.groupdict().items() if v is not None and k not in fields})
+                found += [(k, v, *m.span(k)) for k, v in m.groupdict().items() if v is not None]
                 matched = extractor
-        return fields
+        if self.recording is not None:
+            self.recording.extracted = found
+        return found
 
 
 # Plain characters and backslash-escaped punctuation: a pattern of these matches its own text only.
 _LITERAL = regex.compile(r"(?:[^\\.^$*+?{}\[\]|()]|\\[^\w\s])+")  # not VERBOSE: spaces and # are plain
 _CHANGES_MATCHING = regex.IGNORECASE | regex.VERBOSE | regex.FULLCASE | regex.WORD | regex.ASCII
+
+
+def _attributed(rule: Rule) -> bool:
+    """Whether a match of the rule is a failure whose provider the record must show: OpenAI's, or a
+    gateway's own refusal (not when the call went to another provider)."""
+    return rule.outcome is Outcome.FAILURE and (rule.provider == "openai" or rule.category is Category.GATEWAY)
 
 
 def literal(pattern: regex.Pattern[str]) -> str | None:

@@ -60,3 +60,21 @@ def test_the_targets_give_their_ratio_round_by_round(capsys: pytest.CaptureFixtu
     assert "| >= 5x faster than lnav | 0.8x (runs: 1.0x, 0.8x, 2.0x) | no |" in out
     run.report(rows, 5_000_000, 456.0, 2, 1, {name: walls[:1] for name, walls in runs.items()})  # type: ignore[attr-defined]
     assert "| wall <= 2x grep | 3.0x grep | no |" in capsys.readouterr().out  # one round: nothing to add
+
+
+def test_the_outage_targets_name_each_format_and_the_memory_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 19's table: each report format's ratio to grep over the outage day, met at 10x or less, and
+    the worst peak RSS of the outage rows with each one-run row (the days that grow) named."""
+    run = load_run()
+    by = {
+        "grep -c -F -f SIGNATURES (1M outage)": (0.5, 2.0),
+        "logscan 1M outage -f json --jobs 2": (4.5, 120.0),
+        "logscan 1M outage -f html --jobs 2": (6.0, 110.0),
+        "logscan 1M outage -f md --jobs 2": (5.0, 100.0),
+        "logscan 5M outage -f json --jobs 2 (1 run)": (30.0, 160.0),
+    }
+    run.outage_targets(by, {}, 2)  # type: ignore[attr-defined]
+    out = capsys.readouterr().out
+    assert "| -f json within 10x grep | 9x grep | yes |" in out
+    assert "| -f html within 10x grep | 12x grep | no |" in out
+    assert "| peak RSS <= 150 MB, flat | 160 MB at most; 5M 160 MB | no |" in out

@@ -402,7 +402,7 @@ def _picked(column: array[int], indices: Sequence[int]) -> array[int]:
 
 
 @dataclass(slots=True)
-class Taken:
+class LaneBatch:
     """One-line records of one source that the successful-call lane took in matching's stead, for
     `Matcher.took`: how many, the last one's time, and the successful calls among them (rule, time and
     line each; the times are keys of `zone`, `Times.extend_keys`, when `keyed`)."""

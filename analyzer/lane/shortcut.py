@@ -17,7 +17,7 @@ from ..models import Record
 from ..parsing import json_time, record_time
 from ..ruleset import Rule
 from ..timestamps import Clock
-from .columns import Taken, keyed_time
+from .columns import LaneBatch, keyed_time
 from .keys import StampKeys
 
 
@@ -150,7 +150,7 @@ class Lane:
         last = keyed_time(times[-1], zone)
         self.span.add(last)  # the latest
         self.formats["timestamped"] = self.formats.get("timestamped", 0) + count
-        self.matcher.took(Taken(self.source, count, last, self._rules, self._keys, self._lines, True, zone))
+        self.matcher.took(LaneBatch(self.source, count, last, self._rules, self._keys, self._lines, True, zone))
         self._times, self._rules, self._keys, self._lines = [], [], [], []
 
     def _lane(self, keywords: int) -> tuple[list[Rule], int]:
@@ -195,4 +195,4 @@ class Lane:
         self.span.add(when, (self.source, line_no))
         rule = self.matcher.success(rules, text, matched)
         found = [rule] if rule is not None else []
-        self.matcher.took(Taken(self.source, 1, when, found, [when] * len(found), [line_no] * len(found)))
+        self.matcher.took(LaneBatch(self.source, 1, when, found, [when] * len(found), [line_no] * len(found)))

@@ -27,6 +27,7 @@ class WriteOptions:
     report_url: str = ""  # where the report is published: the pager events link to it
     routing_key: str = ""  # PagerDuty's: written into its events' routing_key, nowhere else
     jsonl: bool = False  # pager events one a line instead of a JSON array
+    events: int | None = None  # events the JSON report lists (--events): the first so many; None: all
 
 
 Writer = Callable[[Report, WriteOptions], Iterable[str]]
@@ -64,7 +65,11 @@ FORMATS: dict[str, Format] = {
     "text": Format(_templated("text"), "a terminal", suffixes=(".txt",)),
     "md": Format(_fitted(_md, GITHUB_BODY), "GitHub and GitLab issues", GITHUB_BODY, (".md", ".markdown")),
     "html": Format(_templated("html"), "a browser, an attachment", suffixes=(".html", ".htm")),
-    "json": Format(lambda report, _: writers.json_chunks(report), "machines (logscan.report/1)", suffixes=(".json",)),
+    "json": Format(
+        lambda report, options: writers.json_chunks(report, options.events),
+        "machines (logscan.report/1)",
+        suffixes=(".json",),
+    ),
     "jira": Format(_fitted(_jira, JIRA_FIELD), "Jira Server and Data Center (wiki markup)", JIRA_FIELD, (".jira",)),
     "adf": Format(_fitted(adf.render, JIRA_FIELD), "Jira Cloud (REST API v3, ADF)", JIRA_FIELD, (".adf",)),
     "pagerduty": Format(pager.pagerduty, "PagerDuty Events API v2"),

@@ -43,14 +43,17 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # compac
 EVENTS_PER_CHUNK = 1000
 
 
-def json_chunks(report: Report) -> Iterator[str]:
+def json_chunks(report: Report, listed: int | None = None) -> Iterator[str]:
     """The JSON report in pieces, the events a thousand at a time as they are made: what json.dumps
-    of the whole gives, without the whole in memory at once (a long outage has a million events)."""
+    of the whole gives, without the whole in memory at once (a long outage has a million events).
+    `listed`: the first so many events only (--events), the summary saying how many were left out."""
     encode = _ENCODER.encode
     data: dict[str, Any] = {
         name: None if name == "events" else _plain(getattr(report, name)) for name in _json_fields()
     }
     data["generator"] = {"name": "logscan", "version": report.version}
+    if listed is not None:
+        data["summary"]["events_left_out"] = max(0, len(report.events) - listed)
     for inc in data["incidents"]:
         inc["evidence"] = [_evidence_json(e) for e in inc["evidence"]]
         inc["actions"] = [_evidence_json(e) for e in inc["actions"]]
@@ -62,6 +65,8 @@ def json_chunks(report: Report) -> Iterator[str]:
             yield encode(value)
             continue
         rows = report.events.json(encode)
+        if listed is not None:
+            rows = itertools.islice(rows, listed)
         yield "["
         first = True
         while batch := list(itertools.islice(rows, EVENTS_PER_CHUNK)):

@@ -1,0 +1,113 @@
+"""An outage day (issue 19): matching once per template gives the analysis of matching every record;
+the JSON report lists all, none or the first N events and says how many it left out."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import SAMPLES, genlog
+
+from analyzer import cli, memo, parallel, pipeline, redaction, reporting, resources, ruleset
+from analyzer.errors import ExitCode
+from analyzer.matching import Matcher, MatchStats
+from analyzer.models import Record
+from analyzer.parsing import parse
+from analyzer.timestamps import Clock
+
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+RULES = ruleset.load()
+CLOCK = Clock(UTC, NOW)
+
+
+@pytest.fixture(scope="module")
+def days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Small outage days (python and json), a day of many failure messages, and an ordinary day."""
+    folder = tmp_path_factory.mktemp("memo")
+    return {
+        "outage": genlog(folder / "outage.log", 6000, "python", 7, "--outage")[0],
+        "outage.json": genlog(folder / "outage.json.log", 6000, "json", 3, "--outage")[0],
+        "mix": genlog(folder / "mix.log", 20_000, "cri", 5, "--mix")[0],
+        "day": genlog(folder / "day.log", 20_000, "python", 11)[0],
+    }
+
+
+@pytest.mark.parametrize("day", ["outage", "outage.json", "mix", "day"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_analysis_is_the_one_of_matching_every_record(
+    days: dict[str, Path], monkeypatch: pytest.MonkeyPatch, day: str, jobs: int
+) -> None:
+    """Events, incidents, counts and every report, with the memo and with nothing remembered."""
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 16)  # cut even these small files in ranges
+    monkeypatch.setattr(parallel, "WINDOW", 1 << 13)
+    options = pipeline.Options((str(days[day]),), UTC, NOW, jobs=jobs)
+
+    def analysed() -> tuple[object, ...]:
+        analysis = pipeline.run(options, RULES, None)
+        report = reporting.build(analysis, "en", UTC)
+        rendered = {fmt: reporting.render(report, fmt) for fmt in ("json", "md", "html")}
+        return analysis.events, analysis.incidents, analysis.match_stats, analysis.successes, rendered
+
+    remembered = analysed()
+    monkeypatch.setattr(memo, "REMEMBERED", 0)
+    assert analysed() == remembered
+    assert remembered[0], "the day has failures"
+
+
+def test_a_field_in_a_masked_run_is_each_records_own() -> None:
+    """Two rate-limit errors of one wording but other organisations (of one shape) and request ids: one key, and
+    each event has its own organisation and request id."""
+    matcher = Matcher(RULES, redaction.identity, MatchStats())
+    events = []
+    for n, org in enumerate(["org-AbCdEf123456GhIjKl789012", "org-AbCdEf654321GhIjKl210987"], 1):
+        text = (
+            f"2026-03-14 10:00:0{n},123 ERROR app.chat: Error code: 429 - {{'error': {{'message': 'Rate limit reached "
+            f"for gpt-4o in organization {org} on tokens per min (TPM): Limit 30000, Used 29750, Requested 1200.', "
+            f"'type': 'tokens', 'code': 'rate_limit_exceeded'}}}} request_id=req_{n:016x} api.openai.com"
+        )
+        events.append(matcher.match(parse(Record("a.log", n, n, text), CLOCK)))
+    first, second = events
+    assert first is not None and second is not None
+    assert len(matcher.memo.found) == 1
+    assert first.fields["organization"] == "org-AbCdEf123456GhIjKl789012"
+    assert second.fields["organization"] == "org-AbCdEf654321GhIjKl210987"
+    assert (first.fields.get("request_id"), second.fields.get("request_id")) == (f"req_{1:016x}", f"req_{2:016x}")
+    assert first.rule == second.rule and first.line == 1 and second.line == 2
+
+
+def test_short_numbers_stay_in_the_key() -> None:
+    """A status code is part of the key (another status may be another rule); a request id is not."""
+    line = '2026-03-14 10:00:00,123 INFO httpx: HTTP Request: POST https://api.openai.com/v1/x "HTTP/1.1 {}" {}'
+
+    def key(status: str, request: str) -> str | None:
+        return memo.key(parse(Record("a.log", 1, 1, line.format(status, request)), CLOCK))
+
+    assert key("429", "req_0123456789abcdef") == key("429", "req_fedcba9876543210")
+    assert key("429", "req_0123456789abcdef") != key("500", "req_0123456789abcdef")
+    assert key("429", "req_0123456789abcdef") != key("429", "req_0123456789abcdef0")  # a run's length is kept
+
+
+@pytest.mark.parametrize(("option", "listed"), [("all", 48), ("none", 0), ("5", 5), ("100", 48)])
+def test_events_lists_all_none_or_the_first_n(option: str, listed: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """The events listed are the first of all; the summary counts them all and says how many were left
+    out (nothing said with all, the report as before); the report still matches the shipped schema."""
+    path = str(SAMPLES / "python_card_decline.log")
+    assert cli.main(["-f", "json", "--tz", "UTC", path]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert cli.main(["-f", "json", "--tz", "UTC", "--events", option, path]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["events"] == whole["events"][:listed]
+    assert report["summary"]["events"] == len(whole["events"]) == 48
+    assert report["summary"].get("events_left_out") == (None if option == "all" else 48 - listed)
+    assert report["incidents"] == whole["incidents"]
+    jsonschema.validate(report, json.loads((resources.templates_dir() / "report.schema.json").read_text()))
+
+
+@pytest.mark.parametrize("option", ["-1", "x", "1.5"])
+def test_events_of_another_kind_is_a_usage_error(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["-f", "json", "--events", option, str(SAMPLES / "python_card_decline.log")]) == ExitCode.USAGE
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("logscan: error: --events:") and err.count("\n") == 1
