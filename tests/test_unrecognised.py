@@ -119,3 +119,20 @@ def test_starter_says_when_there_is_nothing(logscan_bin: str, tmp_path: Path) ->
     result = run_logscan(logscan_bin, "rules", "starter", str(path))
     assert result.returncode == 0 and result.stdout.decode() == ""
     assert "no OpenAI failure without a rule" in result.stderr.decode()
+
+
+def test_a_stack_frame_under_a_prefix_is_no_failure_of_its_own(logscan_bin: str, tmp_path: Path) -> None:
+    """Under a syslog prefix each frame of an openai-node error is a record; `at APIError.generate (...)`
+    names an SDK class and OpenAI's module, but the failure is the 429 line before it, already counted."""
+    prefix = "Mar 14 11:05:21 web-1 chatbot[2231]: "
+    lines = [
+        "RateLimitError: 429 status code (no body)",
+        "    at APIError.generate (/srv/chatbot/node_modules/openai/error.js:54:20)",
+        "    at OpenAI.makeStatusError (/srv/chatbot/node_modules/openai/core.js:293:33)",
+        '  File "/srv/app/.venv/lib/python3.12/site-packages/openai/_base_client.py", line 1059, in _request',
+    ]
+    path = tmp_path / "syslog.log"
+    path.write_text("".join(prefix + line + "\n" for line in lines))
+    report = json.loads(run_logscan(logscan_bin, "-f", "json", str(path)).stdout)
+    assert [e["category"] for e in report["events"]] == ["rate_limit"]
+    assert report["unrecognised"] == []
