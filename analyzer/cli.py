@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import locale
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import BinaryIO, TextIO, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -152,6 +153,12 @@ def _internal_error(exc: Exception, args: Sequence[str]) -> int:
     help="Take this ISO time as now: --since/--until durations count back from it, not from the last record.",
 )
 @click.option(
+    "--date",
+    "day_text",
+    default="",
+    help="The day (YYYY-MM-DD) of stamps with a time and no date [default: the day of --now, else today].",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
     default=None,
@@ -208,6 +215,7 @@ def scan(
     since: str,
     until: str,
     now_text: str,
+    day_text: str,
     fail_on: str | None,
     lang: str | None,
     engine: str,
@@ -235,7 +243,7 @@ def scan(
     now = parse_now(now_text, zone)
     found = (tuple(paths), engine, _capped(jobs), not no_redact, out)
     return ScanOptions(
-        run=_run_options(found, zone, now, since, until),
+        run=_run_options(found, zone, (now, parse_day(day_text)), since, until),
         format=fmt,
         output=out,
         rule_paths=rule_paths,
@@ -276,13 +284,29 @@ def _capped(jobs: int) -> int:
 
 
 def _run_options(
-    found: tuple[tuple[str, ...], str, int, bool, str], zone: tzinfo, now: datetime | None, since: str, until: str
+    found: tuple[tuple[str, ...], str, int, bool, str],
+    zone: tzinfo,
+    when: tuple[datetime | None, date | None],
+    since: str,
+    until: str,
 ) -> pipeline.Options:
-    """The pipeline's options: `found` is the paths, engine, jobs, whether to redact, and the report's file."""
+    """The pipeline's options: `found` is the paths, engine, jobs, whether to redact, and the report's file;
+    `when`, --now and --date."""
     paths, engine, jobs, redact, out = found
+    now, day = when
     return pipeline.Options(
-        paths, zone, now or datetime.now(zone), since, until, engine, redact, jobs, out, fixed_now=now is not None
+        paths, zone, now or datetime.now(zone), since, until, engine, redact, jobs, out, now is not None, day
     )
+
+
+def parse_day(text: str) -> date | None:
+    """--date: a day, YYYY-MM-DD; None when not given."""
+    if not text:
+        return None
+    with contextlib.suppress(ValueError):
+        if len(text) == 10:
+            return date.fromisoformat(text)
+    raise UsageError("--date", f"{text!r} is not a day", "use YYYY-MM-DD, e.g. --date 2026-03-14")
 
 
 def check_write_options(fmt: str, max_chars: int | None, jsonl: bool, key: str, new_alone: bool) -> None:

@@ -316,7 +316,12 @@ def _python_basic(text: str, clock: Clock) -> _Parsed | None:
 
 def _text(text: str, clock: Clock) -> _Parsed:
     when, _ = timestamps.find(text, clock)
-    return _Parsed("text", when, _level_in(text), text)
+    # a time of day and no date: dated by --date, else the day of --now (the pipeline says so)
+    name = TIME_OF_DAY if when is not None and timestamps.TIME_OF_DAY.match(text) else "text"
+    return _Parsed(name, when, _level_in(text), text)
+
+
+TIME_OF_DAY = "time-of-day"  # the format of a record whose stamp has no date
 
 
 FORMATS: dict[str, Callable[[str, Clock], _Parsed | None]] = {

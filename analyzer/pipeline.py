@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import BinaryIO, cast
 
 from . import parallel, prefilter, redaction, sources, timelimit, window
@@ -16,7 +16,7 @@ from .lane.columns import Successes
 from .lane.shortcut import Lane, Span
 from .matching import BY_SOURCE, Matcher, MatchStats, extractor_gate, match, stopped_note
 from .models import Analysis, Entry, Event, Outcome
-from .parsing import parse
+from .parsing import TIME_OF_DAY, parse
 from .prefilter import PatternGate
 from .ruleset import RuleSet
 from .sources import SourceStats
@@ -37,6 +37,7 @@ class Options:
     jobs: int = 0  # processes per large file; 0: the CPU count for files over parallel.MIN_SIZE
     output: str = ""  # the report's file, which must be none of the inputs
     fixed_now: bool = False  # --now: durations count back from `now`, not from the last record
+    day: date | None = None  # --date: the day of stamps with a time of day and no date
 
     @property
     def bounds(self) -> window.Bounds:
@@ -62,7 +63,8 @@ def run(
     order = _in_input_order(found, counts)
     bounds, notes = _window(options, found, into.matcher.successes, into.span)
     kept, left_out = _kept(options, found, bounds)
-    made = _Made(options, ruleset, counts, into, bounds, [*notes, *left_out], len(found) - len(kept), unshown)
+    notes += [*left_out, *dated_notes(counts, options)]
+    made = _Made(options, ruleset, counts, into, bounds, notes, len(found) - len(kept), unshown)
     del found  # the attempts that assemble_calls relabels are copies: the originals go now
     kept, made.reprints = as_calls(kept, ruleset, into.texts)
     successes = _in_order(into.matcher.successes, bounds, order)
@@ -105,6 +107,19 @@ class _Made:
             unshown=self.unshown,
             notes=[*self.notes, *stopped],
         )
+
+
+def dated_notes(counts: list[SourceStats], options: Options) -> list[str]:
+    """Which sources had stamps with a time of day and no date, and the day they were given."""
+    if options.day is not None:
+        day, how = options.day, "--date"
+    else:
+        day, how = options.now.date(), "the day of --now" if options.fixed_now else "today; give --date for another day"
+    return [
+        f"{c.name}: {n} records had a time but no date: dated {day.isoformat()} ({how})"
+        for c in counts
+        if (n := c.formats.get(TIME_OF_DAY, 0))
+    ]
 
 
 def _in_input_order(found: list[Event], counts: list[SourceStats]) -> Order:
@@ -165,7 +180,7 @@ class Scanner:
         confirm = [r.single for r in ruleset.rules if r.call_success and r.single is not None]
         return cls(
             prefilter.build(options.engine, ruleset.keywords(), call_words, confirm),
-            Clock(options.tz, options.now),
+            Clock(options.tz, options.now, options.day),
             ruleset,
             redaction.redact if options.redact else redaction.identity,
             options.engine,

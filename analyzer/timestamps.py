@@ -13,7 +13,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import cache
 
 MONTHS = {
@@ -39,10 +39,12 @@ def usable(when: datetime) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Clock:
-    """What timestamps are read against: the zone of naive stamps and `now` for missing years."""
+    """What timestamps are read against: the zone of naive stamps, `now` for missing years, and the day
+    of stamps that have a time of day but no date (--date; None: the day of `now`)."""
 
     tz: tzinfo
     now: datetime
+    day: date | None = None
 
 
 def _zone(text: str | None, clock: Clock) -> tzinfo:
@@ -369,7 +371,8 @@ def _dateutil(head: str, clock: Clock) -> tuple[datetime | None, int]:
 
     # What a stamp leaves out is taken from midnight of `now`'s day, never from the clock's time of
     # day: a date alone is its midnight, and the same input reads the same whenever it is read.
-    default = datetime(clock.now.year, clock.now.month, clock.now.day)
+    day = clock.day or clock.now.date()
+    default = datetime(day.year, day.month, day.day)
     words = head.split(" ", 4)[:4]
     for n in range(len(words), 0, -1):
         candidate = " ".join(words[:n]).strip("[]")
@@ -386,6 +389,10 @@ def _dateutil(head: str, clock: Clock) -> tuple[datetime | None, int]:
             continue
         return (when if usable(when) else UNUSABLE), len(" ".join(words[:n]))
     return None, 0
+
+
+# A time of day with no date at a line's start: `10:00:00 - LiteLLM Proxy:ERROR`, Rich's `[10:00:00]`.
+TIME_OF_DAY = re.compile(r"\[?\d\d:\d\d:\d\d(?:[.,]\d{1,6})?\]?(?![\d:/.-])")
 
 
 def parse_value(value: object, clock: Clock) -> datetime | None:

@@ -314,3 +314,42 @@ def test_since_shows_its_window_and_counts_only_inside_it(logscan_bin: str, tmp_
     _, text, _ = scan(logscan_bin, tmp_path, "-f", "text", *args)
     assert "Time range: 2026-03-14 10:05:00 (+09:00) -> 2026-03-14 11:01:23 (+09:00)" in text
     assert "Only the window: --since 2026-03-14 10:05:00 (+09:00)" in text
+
+
+TIME_ONLY = (
+    "10:00:00 - LiteLLM Proxy:ERROR: proxy_server.py:123 - litellm.RateLimitError: RateLimitError: OpenAIException"
+    ' - Error code: 429 - {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",'
+    ' "code": "insufficient_quota"}}\n'
+    '[10:00:05] ERROR    openai.RateLimitError: Error code: 429 - {"error": {"code": "insufficient_quota"}}\n'
+)
+
+
+def test_a_time_without_a_date_is_dated_by_date_and_said(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "proxy.log"
+    log.write_text(TIME_ONLY)
+    code, out, err = scan(logscan_bin, tmp_path, "-f", "json", "--date", "2026-03-14", str(log))
+    report = json.loads(out)
+    assert code == 0
+    assert [e["time"][:19] for e in report["events"]] == ["2026-03-14T10:00:00", "2026-03-14T10:00:05"]
+    assert report["summary"]["sources"][0]["formats"] == ["time-of-day"]
+    note = f"{log}: 2 records had a time but no date: dated 2026-03-14 (--date)"
+    assert note in report["summary"]["notes"] and note in err
+
+
+def test_a_time_without_a_date_takes_the_day_of_now_and_says_so(logscan_bin: str, tmp_path: Path) -> None:
+    log = tmp_path / "proxy.log"
+    log.write_text(TIME_ONLY)
+    code, out, err = scan(logscan_bin, tmp_path, "-f", "json", "--now", "2026-05-01T12:00:00+09:00", str(log))
+    assert code == 0 and json.loads(out)["events"][0]["time"].startswith("2026-05-01T10:00:00")
+    assert "dated 2026-05-01 (the day of --now)" in err
+
+
+def test_a_dated_log_has_no_such_note(logscan_bin: str, tmp_path: Path) -> None:
+    _, out, err = scan(logscan_bin, tmp_path, "-f", "json", str(CARD))
+    assert "no date" not in err and not any("no date" in n for n in json.loads(out)["summary"]["notes"])
+
+
+@pytest.mark.parametrize("day", ["2026-3-1", "2026-02-30", "tomorrow"])
+def test_a_bad_date_is_a_usage_error(logscan_bin: str, tmp_path: Path, day: str) -> None:
+    code, _, err = scan(logscan_bin, tmp_path, "--date", day, str(CARD))
+    assert code == 2 and "--date" in err and "YYYY-MM-DD" in err
