@@ -28,10 +28,10 @@ KEYS = {
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, list[score.Found]]:
-    return score.run()
+    return score.run(score.SETS)
 
 
-@pytest.mark.parametrize("part", score.PARTS)
+@pytest.mark.parametrize("part", score.SETS)
 def test_every_case_is_well_formed_and_in_its_part(part: str) -> None:
     metas = sorted((CORPUS / part).glob("*.toml"))
     assert len(metas) > 50
@@ -41,7 +41,13 @@ def test_every_case_is_well_formed_and_in_its_part(part: str) -> None:
         assert meta.with_suffix(".log").read_text(encoding="utf-8").strip(), meta.name
         assert {Category(c) for c in data["categories"]} or data["negative"], meta.name
         held = int(hashlib.sha1(data["source"].encode()).hexdigest(), 16) % 10 < 3
-        assert held == (part == "heldout"), meta.name
+        assert part == "fresh" or held == (part == "heldout"), meta.name  # fresh: one blind batch, not split
+
+
+def test_no_source_is_in_two_sets() -> None:
+    sources = [case.source for part in score.SETS for case in score.load_cases(part)]
+    repeated = {source for source in sources if sources.count(source) > 1}
+    assert all(case.source not in repeated for case in score.load_cases("fresh")), repeated
 
 
 def test_the_corpus_is_as_large_as_the_issue_asks() -> None:
@@ -62,3 +68,10 @@ def test_the_held_out_cases_do_not_get_worse(results: dict[str, list[score.Found
     # (README.md of tests/corpus and CHANGELOG.md say the figures), against regressions only.
     found = score.score(results["heldout"])
     assert found.recall >= 0.90 and found.precision >= 0.96 and found.negatives_hit <= 7, found.line("heldout")
+
+
+def test_the_fresh_batch_does_not_get_worse(results: dict[str, list[score.Found]]) -> None:
+    # Labelled blind and scored before any rule was written against it (README.md): its figure then was
+    # recall 0.917, precision 0.971, 6 of 40 negatives hit. A floor under that, against regressions.
+    found = score.score(results["fresh"])
+    assert found.recall >= 0.91 and found.precision >= 0.97 and found.negatives_hit <= 6, score.misses(results["fresh"])
