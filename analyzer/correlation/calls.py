@@ -79,10 +79,14 @@ def assemble_calls(events: list[Event]) -> list[Event]:
     """
     out = events
     pending: dict[str, list[int]] = {}
+    told: dict[str, Event] = {}  # by source: the last retry notice that quotes its error's code
     shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
         # a card declined while a call retries is not that call's end: payments are no API calls
-        if event.outcome is not Outcome.FAILURE or event.time is None or event.category is Category.BILLING_CARD:
+        if event.outcome is not Outcome.FAILURE or event.category is Category.BILLING_CARD:
+            continue
+        event = out[index] = _told(event, told, shared)
+        if event.time is None:
             continue
         waiting = pending.setdefault(event.source, [])
         if is_attempt(event):
@@ -94,6 +98,21 @@ def assemble_calls(events: list[Event]) -> list[Event]:
                 out[i] = _attempt_of(low, event, shared)
         waiting.clear()
     return out
+
+
+def _told(event: Event, told: dict[str, Event], shared: dict[tuple[tuple[str, str], ...], dict[str, str]]) -> Event:
+    """A status line after a retry notice that quotes its error's code (`Retrying ... as it raised
+    RateLimitError: Error code: 429 - {... 'code': 'insufficient_quota'}`, then `HTTP/1.1 429`) is a try of
+    that notice's call, of its kind, dated or not; a failure that ends the call forgets the notice."""
+    if not is_attempt(event):
+        told.pop(event.source, None)
+        return event
+    if not _per_try(event):
+        if "code" in event.fields:
+            told[event.source] = event
+        return event
+    notice = told.get(event.source)
+    return _attempt_of(event, notice, shared) if notice is not None and _near(notice, event) else event
 
 
 def is_attempt(event: Event) -> bool:
@@ -145,13 +164,16 @@ def count_calls(events: tuple[Event, ...] | list[Event]) -> tuple[int, int]:
 
 def _unclosed(attempts: list[Event]) -> int:
     """The calls among attempts that no failure closed: a run of retry notices of one retried function
-    (each within CALL_WINDOW of the one before it, or undated) is one call that kept failing; any other
-    attempt is a call of its own."""
-    calls, last = 0, None
+    (each within CALL_WINDOW of the one before it, or undated) is one call that kept failing, as are the
+    status lines that a notice before them told (`_told`); any other attempt is a call of its own."""
+    calls, last, notice = 0, None, None
     for attempt in attempts:
         retried = attempt.fields.get("retrying")
-        if not (retried and last is not None and last.fields.get("retrying") == retried and _near(last, attempt)):
+        again = retried and last is not None and last.fields.get("retrying") == retried and _near(last, attempt)
+        told = notice is not None and attempt.fields.get("call") == notice.rule and _near(notice, attempt)
+        if not (again or told):
             calls += 1
+        notice = attempt if retried else notice
         last = attempt
     return calls
 
