@@ -60,6 +60,19 @@ def test_what_is_no_reprint(tmp_path: Path, second: str, why: str) -> None:
     assert analysis.reprints == 0
 
 
+def test_a_message_and_its_body_lines_are_one_event(tmp_path: Path) -> None:
+    # an AI SDK error dump whose indentation was lost: the message, then the body's lines, one record each
+    analysis = analyse(
+        tmp_path,
+        "Error [AI_APICallError]: The model `gpt-5` does not exist or you do not have access to it.\n"
+        "url: 'https://api.openai.com/v1/chat/completions',\n"
+        '\'        "message": "The model `gpt-5` does not exist or you do not have access to it.",\\n\' +\n'
+        '\'        "code": "model_not_found"\\n\' +\n',
+    )
+    assert [e.rule for e in analysis.events] == ["openai.model.not_found"]
+    assert analysis.reprints >= 1
+
+
 def test_a_transport_line_between_keeps_them_apart(tmp_path: Path) -> None:
     httpx = 'HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 Too Many Requests"'
     analysis = analyse(
