@@ -28,10 +28,10 @@ KEYS = {
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, list[score.Found]]:
-    return score.run()
+    return score.run(score.SETS)
 
 
-@pytest.mark.parametrize("part", score.PARTS)
+@pytest.mark.parametrize("part", score.SETS)
 def test_every_case_is_well_formed_and_in_its_part(part: str) -> None:
     metas = sorted((CORPUS / part).glob("*.toml"))
     assert len(metas) > 50
@@ -41,7 +41,13 @@ def test_every_case_is_well_formed_and_in_its_part(part: str) -> None:
         assert meta.with_suffix(".log").read_text(encoding="utf-8").strip(), meta.name
         assert {Category(c) for c in data["categories"]} or data["negative"], meta.name
         held = int(hashlib.sha1(data["source"].encode()).hexdigest(), 16) % 10 < 3
-        assert held == (part == "heldout"), meta.name
+        assert part == "fresh" or held == (part == "heldout"), meta.name  # fresh: one blind batch, not split
+
+
+def test_no_source_is_in_two_sets() -> None:
+    sources = [case.source for part in score.SETS for case in score.load_cases(part)]
+    repeated = {source for source in sources if sources.count(source) > 1}
+    assert all(case.source not in repeated for case in score.load_cases("fresh")), repeated
 
 
 def test_the_corpus_is_as_large_as_the_issue_asks() -> None:
@@ -61,4 +67,13 @@ def test_the_held_out_cases_do_not_get_worse(results: dict[str, list[score.Found
     # Not read while writing rules, so not tuned to: a floor under what they scored when last measured
     # (README.md of tests/corpus and CHANGELOG.md say the figures), against regressions only.
     found = score.score(results["heldout"])
-    assert found.recall >= 0.90 and found.precision >= 0.96 and found.negatives_hit <= 7, found.line("heldout")
+    assert found.recall >= 0.90 and found.precision >= 0.96 and found.negatives_hit <= 5, found.line("heldout")
+
+
+def test_the_fresh_cases_score_what_the_issue_asks(results: dict[str, list[score.Found]]) -> None:
+    # Scored blind first (README.md: f-* recall 0.917, precision 0.971, 6 of 40 negatives hit; g-* after
+    # the fixes f-* led to, 1.000, 1.000, 1 of 10); rules are written against it since, so held as dev is.
+    found = score.score(results["fresh"])
+    assert found.recall >= 0.95, score.misses(results["fresh"])
+    assert found.precision >= 0.97, score.misses(results["fresh"])
+    assert found.negatives_hit <= 1, score.misses(results["fresh"])

@@ -11,6 +11,7 @@ import pytest
 from analyzer import pipeline, ruleset
 from analyzer.framing.blocks import Counts, frame_blocks
 from analyzer.framing.context import Around, context, headlike
+from analyzer.models import Category
 
 RULES = ruleset.load()
 QUOTA = (
@@ -58,6 +59,19 @@ def test_what_is_no_reprint(tmp_path: Path, second: str, why: str) -> None:
     assert analysis.reprints == 0
 
 
+def test_a_message_and_its_body_lines_are_one_event(tmp_path: Path) -> None:
+    # an AI SDK error dump whose indentation was lost: the message, then the body's lines, one record each
+    analysis = analyse(
+        tmp_path,
+        "Error [AI_APICallError]: The model `gpt-5` does not exist or you do not have access to it.\n"
+        "url: 'https://api.openai.com/v1/chat/completions',\n"
+        '\'        "message": "The model `gpt-5` does not exist or you do not have access to it.",\\n\' +\n'
+        '\'        "code": "model_not_found"\\n\' +\n',
+    )
+    assert [e.rule for e in analysis.events] == ["openai.model.not_found"]
+    assert analysis.reprints >= 1
+
+
 def test_a_transport_line_between_keeps_them_apart(tmp_path: Path) -> None:
     httpx = 'HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 Too Many Requests"'
     analysis = analyse(
@@ -78,6 +92,29 @@ def test_retry_notices_of_one_function_are_one_call(tmp_path: Path) -> None:
     from analyzer.correlation import count_calls
 
     assert count_calls(incident.events) == (1, 3)
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_status_lines_after_a_notice_that_quotes_its_code_are_tries_of_its_call(tmp_path: Path, dated: bool) -> None:
+    notice = (
+        "Retrying llama_index.llms.openai.base.OpenAI._chat in 0.45 seconds as it raised RateLimitError: "
+        f"{QUOTA.removeprefix('openai.RateLimitError: ')}."
+    )
+    httpx = 'INFO:httpx:HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 Too Many Requests"'
+    stamp = "2026-03-14 10:00:0{} " if dated else ""
+    lines = [notice, httpx, "INFO:openai._base_client:Retrying request to /chat/completions in 0.42 seconds", httpx]
+    analysis = analyse(tmp_path, "".join(f"{stamp.format(n)}{line}\n" for n, line in enumerate(lines)))
+    from analyzer.correlation import count_calls
+
+    assert {e.category for e in analysis.events} == {Category.QUOTA}
+    assert count_calls(analysis.events)[0] == 1
+
+
+def test_a_notice_without_a_code_tells_no_kind(tmp_path: Path) -> None:
+    notice = "Retrying llama_index.llms.openai.base.OpenAI._chat in 0.45 seconds as it raised RateLimitError."
+    httpx = 'INFO:httpx:HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 Too Many Requests"'
+    analysis = analyse(tmp_path, f"{notice}\n{httpx}\n")
+    assert Category.RATE_LIMIT in {e.category for e in analysis.events}
 
 
 @pytest.mark.parametrize(

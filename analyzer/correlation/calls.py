@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from ..models import Category, Event, Outcome
+from ..templates import template_of
 
 SHARED = 4096  # distinct fields of attempts kept as one dict each
 CALL_WINDOW = timedelta(seconds=90)  # an SDK's retries of one call fit in this (0.5 s to 60 s backoff)
@@ -26,9 +27,10 @@ def fold_reprints(events: list[Event], judge: Judge) -> list[Event]:
     wrapper's re-raise, each hard-wrapped line that holds its status. Of two failure events next to
     each other in one source (no event of that source between them, the second starting at most
     REPRINT_LINES lines after the first ends, their times within REPRINT_TIME or unknown; of two rules,
-    or one of them a record of several lines: the same one-line print twice is two calls failing
-    alike) that tell the same failure (of one family; or one of them a generic rule's, and no two
-    statuses), the one whose rule has the higher priority (then the first) is kept. Attempts
+    or one of them a record of several lines, or two one-line prints of one rule, neither's template in
+    the other's, with no two statuses: the same one-line print twice is two calls failing alike) that tell the
+    same failure (of one family; or one of them a generic rule's, and no two statuses), the one whose
+    rule has the higher priority (then the first) is kept. Attempts
     (transport lines, retry notices) are tries of a call, never reprints. `judge`: a rule's priority,
     whether it is generic, and an event's text. The events kept, in order; the folded ones are left out."""
     priority = judge[0]
@@ -55,13 +57,25 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
         return False
     if before.time is not None and event.time is not None and abs(event.time - before.time) > REPRINT_TIME:
         return False
-    _, generic, _ = judge
-    if before.rule == event.rule and before.line == before.end_line and event.line == event.end_line:
-        return False  # the same one-line print twice: two calls failing alike
+    _, generic, text = judge
+    statuses = {before.fields.get("status"), event.fields.get("status")} - {None, ""}
+    # the same one-line print twice, or two statuses: two calls failing alike; one failure's message and
+    # then its body's lines (a dump whose indentation was lost) are one
+    if _one_line_each(before, event) and (len(statuses) > 1 or _same_print(text(before), text(event))):
+        return False
     if _family(before.category) is _family(event.category):
         return True
-    statuses = {before.fields.get("status"), event.fields.get("status")} - {None, ""}
     return (generic(before.rule) or generic(event.rule)) and len(statuses) <= 1
+
+
+def _same_print(before: str, after: str) -> bool:
+    """Whether two lines print the same text, whatever each puts around it (a time, a level, `msg="..."`)."""
+    one, other = template_of(before).strip("'\""), template_of(after).strip("'\"")
+    return one in other or other in one
+
+
+def _one_line_each(before: Event, event: Event) -> bool:
+    return before.rule == event.rule and before.line == before.end_line and event.line == event.end_line
 
 
 def _family(category: Category | None) -> Category | None:
@@ -79,10 +93,14 @@ def assemble_calls(events: list[Event]) -> list[Event]:
     """
     out = events
     pending: dict[str, list[int]] = {}
+    told: dict[str, Event] = {}  # by source: the last retry notice that quotes its error's code
     shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
         # a card declined while a call retries is not that call's end: payments are no API calls
-        if event.outcome is not Outcome.FAILURE or event.time is None or event.category is Category.BILLING_CARD:
+        if event.outcome is not Outcome.FAILURE or event.category is Category.BILLING_CARD:
+            continue
+        event = out[index] = _told(event, told, shared)
+        if event.time is None:
             continue
         waiting = pending.setdefault(event.source, [])
         if is_attempt(event):
@@ -94,6 +112,21 @@ def assemble_calls(events: list[Event]) -> list[Event]:
                 out[i] = _attempt_of(low, event, shared)
         waiting.clear()
     return out
+
+
+def _told(event: Event, told: dict[str, Event], shared: dict[tuple[tuple[str, str], ...], dict[str, str]]) -> Event:
+    """A status line after a retry notice that quotes its error's code (`Retrying ... as it raised
+    RateLimitError: Error code: 429 - {... 'code': 'insufficient_quota'}`, then `HTTP/1.1 429`) is a try of
+    that notice's call, of its kind, dated or not; a failure that ends the call forgets the notice."""
+    if not is_attempt(event):
+        told.pop(event.source, None)
+        return event
+    if not _per_try(event):
+        if "code" in event.fields:
+            told[event.source] = event
+        return event
+    notice = told.get(event.source)
+    return _attempt_of(event, notice, shared) if notice is not None and _near(notice, event) else event
 
 
 def is_attempt(event: Event) -> bool:
@@ -145,13 +178,16 @@ def count_calls(events: tuple[Event, ...] | list[Event]) -> tuple[int, int]:
 
 def _unclosed(attempts: list[Event]) -> int:
     """The calls among attempts that no failure closed: a run of retry notices of one retried function
-    (each within CALL_WINDOW of the one before it, or undated) is one call that kept failing; any other
-    attempt is a call of its own."""
-    calls, last = 0, None
+    (each within CALL_WINDOW of the one before it, or undated) is one call that kept failing, as are the
+    status lines that a notice before them told (`_told`); any other attempt is a call of its own."""
+    calls, last, notice = 0, None, None
     for attempt in attempts:
         retried = attempt.fields.get("retrying")
-        if not (retried and last is not None and last.fields.get("retrying") == retried and _near(last, attempt)):
+        again = retried and last is not None and last.fields.get("retrying") == retried and _near(last, attempt)
+        told = notice is not None and attempt.fields.get("call") == notice.rule and _near(notice, attempt)
+        if not (again or told):
             calls += 1
+        notice = attempt if retried else notice
         last = attempt
     return calls
 
