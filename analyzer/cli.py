@@ -6,8 +6,9 @@ import contextlib
 import locale
 import os
 import sys
+import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -373,12 +374,48 @@ def _stdin(options: ScanOptions) -> BinaryIO | None:
 
 def _run(options: ScanOptions, rules: ruleset.RuleSet, stdin: BinaryIO | None) -> Analysis:
     """The pipeline, with the progress line on stderr when it is a terminal."""
-    progress = parallel.Progress(sys.stderr) if _terminal(sys.stderr) else None
+    progress = ProgressLine(sys.stderr) if _terminal(sys.stderr) else None
     try:
         return pipeline.run(options.run, rules, stdin, progress)
     finally:
         if progress is not None:
             progress.close()
+
+
+class ProgressLine:
+    """A progress line on a terminal's stderr for long scans: MB/s, lines/s, events so far."""
+
+    DELAY = 2.0  # seconds before the first line: short scans show nothing
+    EVERY = 0.5
+
+    def __init__(self, stream: TextIO = sys.stderr, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream, self.clock = stream, clock
+        self.started = self.shown = clock()
+        self.bytes = self.lines = self.events = 0
+        self.visible = False
+
+    def advance(self, nbytes: int, lines: int, events: int) -> None:
+        """Add what was scanned since the last call; redraw at most twice a second."""
+        self.bytes, self.lines, self.events = self.bytes + nbytes, self.lines + lines, self.events + events
+        now = self.clock()
+        if now - self.started >= self.DELAY and now - self.shown >= self.EVERY:
+            self.shown, self.visible = now, True
+            self.stream.write("\r\x1b[K" + self.line(now - self.started))
+            self.stream.flush()
+
+    def line(self, elapsed: float) -> str:
+        """The text of the progress line."""
+        rate = max(elapsed, 1e-9)
+        return (
+            f"logscan: {self.bytes / 1e6:,.0f} MB, {self.bytes / 1e6 / rate:,.0f} MB/s, "
+            f"{self.lines / rate:,.0f} lines/s, {self.events:,} events"
+        )
+
+    def close(self) -> None:
+        """Clear the line, so the report and warnings start on a clean one."""
+        if self.visible:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 def _warn_of(analysis: Analysis, paths: Sequence[str]) -> None:

@@ -15,13 +15,11 @@ import functools
 import itertools
 import multiprocessing
 import os
-import sys
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 
 from . import memory, sources, timelimit
 from .evidence import Texts
@@ -366,37 +364,9 @@ def _run(task: Chunk | Piece) -> Part:
     return _WORKER[0](task)
 
 
-class Progress:
-    """A progress line on a terminal's stderr for long scans: MB/s, lines/s, events so far."""
-
-    DELAY = 2.0  # seconds before the first line: short scans show nothing
-    EVERY = 0.5
-
-    def __init__(self, stream: TextIO = sys.stderr, clock: Callable[[], float] = time.monotonic) -> None:
-        self.stream, self.clock = stream, clock
-        self.started = self.shown = clock()
-        self.bytes = self.lines = self.events = 0
-        self.visible = False
+class Progress(Protocol):
+    """What is told of a scan as its parts are done (the CLI draws it: cli.ProgressLine)."""
 
     def advance(self, nbytes: int, lines: int, events: int) -> None:
-        """Add what was scanned since the last call; redraw at most twice a second."""
-        self.bytes, self.lines, self.events = self.bytes + nbytes, self.lines + lines, self.events + events
-        now = self.clock()
-        if now - self.started >= self.DELAY and now - self.shown >= self.EVERY:
-            self.shown, self.visible = now, True
-            self.stream.write("\r\x1b[K" + self.line(now - self.started))
-            self.stream.flush()
-
-    def line(self, elapsed: float) -> str:
-        """The text of the progress line."""
-        rate = max(elapsed, 1e-9)
-        return (
-            f"logscan: {self.bytes / 1e6:,.0f} MB, {self.bytes / 1e6 / rate:,.0f} MB/s, "
-            f"{self.lines / rate:,.0f} lines/s, {self.events:,} events"
-        )
-
-    def close(self) -> None:
-        """Clear the line, so the report and warnings start on a clean one."""
-        if self.visible:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+        """Add what was scanned since the last call."""
+        ...

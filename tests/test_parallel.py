@@ -291,7 +291,7 @@ class FakeClock:
 
 def test_progress_line_waits_then_shows_rates_and_clears() -> None:
     out, clock = io.StringIO(), FakeClock()
-    progress = parallel.Progress(out, clock)
+    progress = cli.ProgressLine(out, clock)
     progress.advance(50_000_000, 500_000, 3)
     assert out.getvalue() == ""  # a short scan shows nothing
     clock.now += 2.5
