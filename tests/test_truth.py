@@ -353,3 +353,10 @@ def test_a_dated_log_has_no_such_note(logscan_bin: str, tmp_path: Path) -> None:
 def test_a_bad_date_is_a_usage_error(logscan_bin: str, tmp_path: Path, day: str) -> None:
     code, _, err = scan(logscan_bin, tmp_path, "--date", day, str(CARD))
     assert code == 2 and "--date" in err and "YYYY-MM-DD" in err
+
+
+def test_japanese_counts_take_their_counter_without_a_space(logscan_bin: str, tmp_path: Path) -> None:
+    """`2件`, `21行`, as `15分以内`: Japanese writes a number and its counter together."""
+    _, out, _ = scan(logscan_bin, tmp_path, "--lang", "ja", "-f", "md", str(CARD), str(TRUTH / "cron_auth.log"))
+    prose = re.sub(r"`[^`\n]*`", "", re.sub(r"```.*?```", "", out, flags=re.S))
+    assert "件" in prose and not re.findall(r"\d (?:件|行|分|秒)", prose)
