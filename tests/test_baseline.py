@@ -120,7 +120,7 @@ def test_reports_say_new_plainly(tmp_path: Path, capsys: pytest.CaptureFixture[s
     page = run(capsys, "-f", "html", "--baseline", str(old), log)[1]
     assert '<span class="novelty n-new">NEW</span>' in page and "3 new, 0 regressed, 0 known, 1 gone" in page
     ja = run(capsys, "-f", "md", "--lang", "ja", "--baseline", str(old), log)[1]
-    assert "新規 3 件" in ja and "(新規)" in ja
+    assert "新規 3件" in ja and "(新規)" in ja
     text = run(capsys, "-f", "text", "--baseline", str(old), log)[1]
     assert "INC-001 MEDIUM NEW Rate-limit storm" in text
 

@@ -139,7 +139,7 @@ def test_japanese_report_uses_japanese_titles_and_durations(
 ) -> None:
     md = scan(["-f", "md", "--lang", "ja", str(SAMPLES / "python_card_decline.log")], capsys, monkeypatch, tmp_path)
     first = md.splitlines()[0]
-    assert first.startswith("# logscan レポート: 障害 1 件。最も深刻なもの: 自動チャージでカードが拒否され")
+    assert first.startswith("# logscan レポート: 障害 1件。最も深刻なもの: 自動チャージでカードが拒否され")
     assert "2026年3月14日 09:41:07 (+09:00)" in md and "1時間06分" in md
     assert "カード会社に電話して" in md  # the shipped playbook, in Japanese
     assert "Card declined" not in md
