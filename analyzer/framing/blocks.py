@@ -267,8 +267,7 @@ def _in_context(records: Iterable[Record], buffer: bytes, start: int, line_no: i
 
 def _one_line_record(data: bytes, source: str, line_no: int) -> Record:
     """What the full framer makes of a region of one line, partial or not, continuation or head."""
-    text = _decode_line(data)
-    return _line_record(text, wrapped(text), source, line_no)
+    return _line_record(*Calls.text(data), source, line_no)
 
 
 def _line_record(text: str, line: Wrapped | None, source: str, line_no: int) -> Record:
