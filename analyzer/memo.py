@@ -22,14 +22,15 @@ from .ruleset import Rule
 MASKED = 5  # characters: a shorter run (a status code, `1.1`, a small count) stays in the key
 REMEMBERED = 4096  # keys at most; then no more are added (an outage has a few dozen)
 LONGEST = 1400  # characters of a record remembered at most (a longer one's evidence depends on where it matched)
-_RUN = re.compile(r"[0-9a-fA-F]*[0-9][0-9a-fA-F:.,_-]*")  # starts at a digit but for a hex id's letters
+# a run to mask: hex letters, a digit, then hex digits and time punctuation; MASKED characters at least
+# (the lookahead: of a shorter run none is left to mask, and no match can start inside one)
+_RUN = re.compile(rf"(?=[0-9a-fA-F:.,_-]{{{MASKED}}})[0-9a-fA-F]*[0-9][0-9a-fA-F:.,_-]*")
 
 Taken = tuple[str, str, int, int]  # a field's name, value and place (start -1: not from the text)
 
 
 def _masked(run: re.Match[str]) -> str:
-    text = run.group()
-    return text if len(text) < MASKED else f"\x00{len(text)}\x00"
+    return f"\x00{run.end() - run.start()}\x00"
 
 
 def key(entry: Entry) -> str | None:
@@ -43,7 +44,7 @@ def key(entry: Entry) -> str | None:
 
 def variable(text: str) -> list[tuple[int, int]]:
     """Where the runs masked in a key are in the text."""
-    return [m.span() for m in _RUN.finditer(text) if m.end() - m.start() >= MASKED]
+    return [m.span() for m in _RUN.finditer(text)]
 
 
 class Placed(dict[str, str]):

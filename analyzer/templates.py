@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import regex
@@ -17,31 +18,35 @@ if TYPE_CHECKING:
 MASK = "<*>"
 MAX_TEMPLATE = 400  # characters of a template kept
 
-# Order matters: ids before the numbers inside them, quoted values before what they hold.
-_MASKS: list[tuple[regex.Pattern[str], str]] = [
-    (regex.compile(r"(?i)\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?"), MASK),
-    (regex.compile(r"\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b"), MASK),
-    (regex.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), MASK),
+# What `mask` replaces, compiled when first used (most runs mask nothing). Order matters: ids before the
+# numbers inside them, quoted values before what they hold.
+_MASK_SOURCES: tuple[tuple[str, str], ...] = (
+    (r"(?i)\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?", MASK),
+    (r"\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b", MASK),
+    (r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", MASK),
     (
-        regex.compile(
-            r"\b(req_|chatcmpl-|org-|org_|proj_|asst_|thread_|run_|msg_|file-|call_|resp_|batch_|sk-(?:proj-|svcacct-|admin-)?)"
-            r"[\w*.-]+"
-        ),
+        r"\b(req_|chatcmpl-|org-|org_|proj_|asst_|thread_|run_|msg_|file-|call_|resp_|batch_|sk-(?:proj-|svcacct-|admin-)?)"
+        r"[\w*.-]+",
         r"\1" + MASK,
     ),
-    (regex.compile(r"(?i)\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b"), MASK),
-    (regex.compile(r"(?i)(https?://[^\s'\"?]+)\?[^\s'\")]+"), r"\1?" + MASK),
-    (regex.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), MASK),
-    (regex.compile(r"""(?<=[:=]\s?)(['"])(?:(?!\1)[^\s\\]){1,60}\1"""), r"\1" + MASK + r"\1"),
+    (r"(?i)\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b", MASK),
+    (r"(?i)(https?://[^\s'\"?]+)\?[^\s'\")]+", r"\1?" + MASK),
+    (r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", MASK),
+    (r"""(?<=[:=]\s?)(['"])(?:(?!\1)[^\s\\]){1,60}\1""", r"\1" + MASK + r"\1"),
     # numbers, but the HTTP status an error names (`Error code: 429`, `status: 503`, `HTTP 404`)
-    (regex.compile(r"(?<!(?:[Cc]ode|[Ss]tatus|HTTP|Error)['\"]?[:=]?\s?)(?<![\w<])\d+(?:\.\d+)?(?:ms|s|m|h)?\b"), MASK),
-    (regex.compile(r"\s+"), " "),
-]
+    (r"(?<!(?:[Cc]ode|[Ss]tatus|HTTP|Error)['\"]?[:=]?\s?)(?<![\w<])\d+(?:\.\d+)?(?:ms|s|m|h)?\b", MASK),
+    (r"\s+", " "),
+)
+
+
+@functools.cache
+def _masks() -> list[tuple[regex.Pattern[str], str]]:
+    return [(regex.compile(source), repl) for source, repl in _MASK_SOURCES]
 
 
 def mask(text: str) -> str:
     """The template of one line of text."""
-    for pattern, repl in _MASKS:
+    for pattern, repl in _masks():
         text = pattern.sub(repl, text, timeout=0.25)
     return text.strip()[:MAX_TEMPLATE]
 

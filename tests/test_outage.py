@@ -4,12 +4,15 @@ the JSON report lists all, none or the first N events and says how many it left 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
 import pytest
 from conftest import SAMPLES, genlog
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer import cli, memo, parallel, pipeline, redaction, reporting, resources, ruleset
 from analyzer.errors import ExitCode
@@ -88,6 +91,15 @@ def test_short_numbers_stay_in_the_key() -> None:
     assert key("429", "req_0123456789abcdef") == key("429", "req_fedcba9876543210")
     assert key("429", "req_0123456789abcdef") != key("500", "req_0123456789abcdef")
     assert key("429", "req_0123456789abcdef") != key("429", "req_0123456789abcdef0")  # a run's length is kept
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="0123456789abcdefgxyzABF:.,_- \n\"'", max_size=60))
+def test_the_masked_runs_are_the_runs_of_masked_length(text: str) -> None:
+    """The key masks, and `variable` finds, exactly the runs of hex letters, a digit, then hex digits and
+    time punctuation that are MASKED characters long or longer, as found one after another."""
+    runs = [m.span() for m in re.finditer(r"[0-9a-fA-F]*[0-9][0-9a-fA-F:.,_-]*", text)]
+    assert memo.variable(text) == [(a, b) for a, b in runs if b - a >= memo.MASKED]
 
 
 @pytest.mark.parametrize(("option", "listed"), [("all", 48), ("none", 0), ("5", 5), ("100", 48)])

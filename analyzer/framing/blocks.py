@@ -209,7 +209,7 @@ def _frame_regions(
                 yield Calls(at.source, at.whole, around, run)
                 run = []
             yield from _region(at, ls, le, newline if one_line else -2, counts, line_no, around)
-        line_no += buffer.count(b"\n", ls, le)
+        line_no += (newline >= 0) if one_line else buffer.count(b"\n", ls, le)
         pos = le
     if run:
         yield Calls(at.source, at.whole, around, run)

@@ -19,6 +19,7 @@ from typing import Any
 from .. import resources
 from ..errors import RuleError, RuleSetError
 from ..timestamps import parse_duration
+from . import patterns
 from .incidents import IncidentRule, IncidentType, Selector, Step, parse_incident
 from .providers import Classifier, Generic, Provider, parse_generic, parse_provider
 from .schema import Collector, Locator, suggest, tables
@@ -116,6 +117,7 @@ def load(paths: Iterable[str | Path] = (), builtin: bool = True, strict: bool = 
     loaded = _Loaded()
     for path in files:
         _load_file(path, found, loaded)
+    patterns.known().save()
     _cross_check(loaded, found)
     if found.errors and strict:
         raise RuleSetError(found.errors)

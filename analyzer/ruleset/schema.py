@@ -11,6 +11,7 @@ from typing import Any
 import regex
 
 from ..errors import RuleError
+from . import patterns
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +110,10 @@ def compile_all(
     values: list[Any], key: str, label: str, at: Callable[[str], str], found: Collector
 ) -> tuple[regex.Pattern[str], ...]:
     compiled = []
+    known = patterns.known()
     for source in strings(values, key, label, at, found):
         try:
-            compiled.append(regex.compile(source))
+            compiled.append(known.compile(source))
         except regex.error as exc:
             found.error(at(key), f"{label}: {key}: {exc}", f"fix the pattern {source[:60]!r}")
     return tuple(compiled)
