@@ -14,7 +14,7 @@ from .framing import Counts, Prefilter, frame_blocks
 from .framing.context import Around
 from .lane.columns import Successes
 from .lane.shortcut import Lane, Span
-from .matching import BY_SOURCE, Matcher, MatchStats, extractor_gate, match, stopped_note
+from .matching import BY_SOURCE, Compiled, Matcher, MatchStats, extractor_gate, match, stopped_note
 from .models import Analysis, Entry, Event, Outcome
 from .parsing import TIME_OF_DAY, parse
 from .prefilter import PatternGate
@@ -172,6 +172,7 @@ class Scanner:
     engine_name: str = "auto"
     gate: PatternGate | None = None  # the extractors' gate, shared by the matchers of every part
     calls: tuple[str, ...] = ()  # the successful-call keywords the prefilter marks, by bit
+    compiled: Compiled | None = None  # what every matcher reads of the rules, made once
 
     @classmethod
     def of(cls, options: Options, ruleset: RuleSet) -> Scanner:
@@ -186,10 +187,11 @@ class Scanner:
             options.engine,
             extractor_gate(ruleset, options.engine),
             call_words,
+            Compiled.of(ruleset, options.engine),
         )
 
     def matcher(self, stats: MatchStats) -> Matcher:
-        return Matcher(self.ruleset, self.redact, stats, self.engine_name, self.gate)
+        return Matcher(self.ruleset, self.redact, stats, self.engine_name, self.gate, self.compiled)
 
     def prepare(self) -> None:
         if self.gate is not None:
