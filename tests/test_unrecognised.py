@@ -126,7 +126,7 @@ def test_a_stack_frame_under_a_prefix_is_no_failure_of_its_own(logscan_bin: str,
     names an SDK class and OpenAI's module, but the failure is the 429 line before it, already counted."""
     prefix = "Mar 14 11:05:21 web-1 chatbot[2231]: "
     lines = [
-        "RateLimitError: 429 status code (no body)",
+        "RateLimitError: 429 Rate limit reached for gpt-4o in organization org-abc on tokens per min (TPM)",
         "    at APIError.generate (/srv/chatbot/node_modules/openai/error.js:54:20)",
         "    at OpenAI.makeStatusError (/srv/chatbot/node_modules/openai/core.js:293:33)",
         '  File "/srv/app/.venv/lib/python3.12/site-packages/openai/_base_client.py", line 1059, in _request',
