@@ -212,7 +212,7 @@ class Incident:
     status: Status
     start: datetime | None  # None only when the source has no timestamps at all
     end: datetime | None
-    events: tuple[Event, ...]
+    events: Sequence[Event]  # in time order: Events (columns.Events) of a run, a tuple of a test's
     rules: tuple[str, ...]
     playbook: str  # the id of its remediation playbook
     opened_because: Reason

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, overload
 from .. import __version__
 from ..correlation import RANKED_BY, count_calls
 from ..correlation.calls import is_attempt
+from ..events import fields_of, kinds, of_kind, places, sources_of
 from ..evidence import Texts
 from ..models import Analysis, Category, Event, Incident, Outcome, Severity
 from ..ruleset import RuleSet
@@ -250,9 +251,8 @@ def unrecognised(events: Sequence[Event], ruleset: RuleSet, at: Stamp, texts: Te
     groups: dict[tuple[str, str], list[Event]] = {}  # (rule, template): first, last, and a count of them
     memo: dict[str, str] = {}
     counts: dict[tuple[str, str], int] = {}
-    for event in events:
-        if not prefixes or not event.rule.startswith(prefixes):
-            continue
+    generic = of_kind(events, lambda e: bool(prefixes) and e.rule.startswith(prefixes)) if prefixes else ()
+    for event in generic:
         text = texts.of(event)
         template = memo.get(text)
         if template is None:
@@ -385,9 +385,9 @@ class Members:
         self.ids = [inc.id for inc in incidents]
         found: dict[str, tuple[array[int], array[int]]] = {}
         for number, inc in enumerate(incidents):
-            for e in inc.events:
-                lines, numbers = found.setdefault(e.source, (array("q"), array("I")))
-                lines.append(e.line)
+            for _, source, line in places(inc.events):
+                lines, numbers = found.setdefault(source, (array("q"), array("I")))
+                lines.append(line)
                 numbers.append(number)
         self.by_source = {source: _ascending(*columns) for source, columns in found.items()}
 
@@ -588,14 +588,15 @@ def _remediation(playbook_id: str, ruleset: RuleSet, lang: str) -> RemediationVi
 def pick_evidence(inc: Incident) -> list[Event]:
     """The first event of each rule (most specific first), then the last event; in time order. One pass
     over the events: sorting an outage's half a million by specificity took a second and 30 MB."""
-    first_of: dict[str, tuple[int, int, Event]] = {}  # by rule: its most specific, first, and where
-    for at, event in enumerate(inc.events):
+    first_of: dict[str, tuple[int, int]] = {}  # by rule: its most specific, first: how specific, and where
+    for at, event in enumerate(kinds(inc.events)):
         rank = (event.confidence != "high") * 2 + (event.outcome is not Outcome.FAILURE)
         known = first_of.get(event.rule)
         if known is None or rank < known[0]:
-            first_of[event.rule] = (rank, at, event)
+            first_of[event.rule] = (rank, at)
     chosen: dict[tuple[str, int], Event] = {}
-    for _, _, event in sorted(first_of.values(), key=lambda known: known[:2]):
+    for _, at in sorted(first_of.values()):
+        event = inc.events[at]
         chosen[(event.source, event.line)] = event
     last = inc.events[-1]
     chosen.setdefault((last.source, last.line), last)
@@ -668,10 +669,10 @@ def _evidence(event: Event, at: Stamp, texts: Texts) -> Evidence:
 def impact(inc: Incident, successes_visible: bool) -> Impact:
     """Failed calls and attempts, share failed, what was affected, how long, time to recovery."""
     calls, attempts = count_calls(inc.events)
-    declined = sum(1 for e in inc.events if e.outcome is Outcome.FAILURE and e.category is Category.BILLING_CARD)
+    declined = sum(1 for e in kinds(inc.events) if e.outcome is Outcome.FAILURE and e.category is Category.BILLING_CARD)
     share = calls / (calls + inc.successes) if successes_visible and calls else None
-    values = lambda name: tuple(sorted({e.fields[name] for e in inc.events if e.fields.get(name)}))  # noqa: E731
-    services = tuple(sorted({e.fields.get("app") or e.fields.get("service") or "" for e in inc.events} - {""}))
+    values = lambda name: tuple(sorted({f[name] for f in fields_of(inc.events) if f.get(name)}))  # noqa: E731
+    services = tuple(sorted({f.get("app") or f.get("service") or "" for f in fields_of(inc.events)} - {""}))
     recovery = (inc.recovered_at - inc.start).total_seconds() if inc.recovered_at and inc.start else None
     duration = inc.duration.total_seconds() if inc.duration is not None else None
     return Impact(
@@ -683,7 +684,7 @@ def impact(inc: Incident, successes_visible: bool) -> Impact:
         values("model"),
         values("organization"),
         services,
-        tuple(sorted({e.source for e in inc.events})),
+        tuple(sorted(sources_of(inc.events))),
         duration,
         recovery,
     )
