@@ -225,6 +225,9 @@ class Incident:
     grouped_details: Reason = NO_REASON  # what it grouped (rules, counts), by which key and rule
     group: Mapping[str, str] = field(default_factory=dict)  # the group-by fields and their values
     figures: Mapping[str, str] = field(default_factory=dict)  # peak rate-limit figures (limit, used, requested)
+    # (failed calls, attempts) of its events as correlation.count_calls counts them, once (an outage's
+    # incident has half a million events); None: not counted yet
+    calls: tuple[int, int] | None = field(default=None, compare=False)
 
     @property
     def duration(self) -> timedelta | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import pairwise
 
-from ..events import Events, Place, kinds, of_kind, places, subset
+from ..events import Events, Place, fields_of, kinds, of_kind, places, subset
 from ..lane.columns import NO_TIME, Successes, bisect_times
 from ..models import Category, Event, Incident, Outcome, Reason, Status
 from ..ruleset import IncidentRule, IncidentType, Rule, RuleSet
@@ -113,7 +113,7 @@ def _match_sequences(scene: _Scene, ruleset: RuleSet, groups: dict[str, list[Gro
 def rank(inc: Incident) -> tuple:
     """How an incident ranks, worst first: severity, then impact (failed calls, how long it lasted,
     the share of calls that failed), then the earliest; RANKED_BY names these in the JSON."""
-    calls, _ = count_calls(inc.events)
+    calls, _ = inc.calls or count_calls(inc.events)
     seconds = inc.duration.total_seconds() if inc.duration is not None else 0.0
     share = calls / (calls + inc.successes) if calls else 0.0
     return (-inc.severity.rank, -calls, -seconds, -share, inc.start is None, inc.start or _NEVER, inc.category.value)
@@ -289,6 +289,7 @@ def build(group: Group, ruleset: RuleSet) -> Incident:
         grouped_details=_details(group, failures),
         group=dict(zip(rule.group_by, group.key, strict=True)),
         figures=peak_figures(events),
+        calls=count_calls(events),
     )
 
 
@@ -358,12 +359,12 @@ def _details(group: Group, failures: Sequence[Event]) -> Reason:
 
 def peak_figures(events: Sequence[Event]) -> dict[str, str]:
     """The rate-limit figures of the event that asked for the most: limit, used, requested, unit, model."""
-    numbers = subset(events, lambda e: e.fields.get("limit", "").replace(".", "").isdigit())
+    numbers = [f for f in fields_of(events) if f.get("limit", "").replace(".", "").isdigit()]
     if not numbers:
         return {}
-    top = max(numbers, key=lambda e: float(e.fields.get("used") or 0) + float(e.fields.get("requested") or 0))
+    top = max(numbers, key=lambda f: float(f.get("used") or 0) + float(f.get("requested") or 0))
     keys = ("limit", "used", "requested", "limit_unit", "limit_kind", "model")
-    return {k: top.fields[k] for k in keys if top.fields.get(k)}
+    return {k: top[k] for k in keys if top.get(k)}
 
 
 def _undated(events: list[Event], ruleset: RuleSet) -> list[Incident]:

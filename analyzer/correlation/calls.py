@@ -100,22 +100,23 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
     attempt alive as long as it lives: half the events of an outage), and returned.
     """
     out = events
-    pending: dict[str, list[int]] = {}
+    pending: dict[str, list[tuple[int, Event]]] = {}  # by source: the attempts waiting for their call
     told: dict[str, Event] = {}  # by source: the last retry notice that quotes its error's code
     shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
         # a card declined while a call retries is not that call's end: payments are no API calls
         if event.outcome is not Outcome.FAILURE or event.category is Category.BILLING_CARD:
             continue
-        event = out[index] = _told(event, told, shared)  # type: ignore[index]
+        try_of = _told(event, told, shared)
+        if try_of is not event:  # (written back only when it changed: a write to Events goes to the store)
+            event = out[index] = try_of  # type: ignore[index]
         if event.time is None:
             continue
         waiting = pending.setdefault(event.source, [])
         if is_attempt(event):
-            waiting.append(index)
+            waiting.append((index, event))
             continue
-        for i in waiting:
-            low = out[i]
+        for i, low in waiting:
             if low.time is not None and event.time - low.time <= CALL_WINDOW:
                 out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         waiting.clear()

@@ -668,7 +668,7 @@ def _evidence(event: Event, at: Stamp, texts: Texts) -> Evidence:
 
 def impact(inc: Incident, successes_visible: bool) -> Impact:
     """Failed calls and attempts, share failed, what was affected, how long, time to recovery."""
-    calls, attempts = count_calls(inc.events)
+    calls, attempts = inc.calls or count_calls(inc.events)
     declined = sum(1 for e in kinds(inc.events) if e.outcome is Outcome.FAILURE and e.category is Category.BILLING_CARD)
     share = calls / (calls + inc.successes) if successes_visible and calls else None
     values = lambda name: tuple(sorted({f[name] for f in fields_of(inc.events) if f.get(name)}))  # noqa: E731
