@@ -212,7 +212,7 @@ class Incident:
     status: Status
     start: datetime | None  # None only when the source has no timestamps at all
     end: datetime | None
-    events: tuple[Event, ...]
+    events: Sequence[Event]  # in time order: Events (columns.Events) of a run, a tuple of a test's
     rules: tuple[str, ...]
     playbook: str  # the id of its remediation playbook
     opened_because: Reason
@@ -225,6 +225,9 @@ class Incident:
     grouped_details: Reason = NO_REASON  # what it grouped (rules, counts), by which key and rule
     group: Mapping[str, str] = field(default_factory=dict)  # the group-by fields and their values
     figures: Mapping[str, str] = field(default_factory=dict)  # peak rate-limit figures (limit, used, requested)
+    # (failed calls, attempts) of its events as correlation.count_calls counts them, once (an outage's
+    # incident has half a million events); None: not counted yet
+    calls: tuple[int, int] | None = field(default=None, compare=False)
 
     @property
     def duration(self) -> timedelta | None:

@@ -15,6 +15,7 @@ import functools
 import itertools
 import multiprocessing
 import os
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from . import memory, sources, timelimit
+from .events import Events, Store
 from .evidence import Texts
 from .framing import last_boundary
 from .lane.columns import Successes
@@ -105,19 +107,21 @@ class Scanner(Protocol):
 @dataclass
 class Into:
     """What the scan of each source adds to: the run's matcher (its counts and successful calls), the span
-    of record times, and the evidence texts the events do not hold."""
+    of record times, the evidence texts the events do not hold, and the events, as columns."""
 
     matcher: Matcher
     span: Span
     texts: Texts
+    store: Store = dataclasses.field(default_factory=Store)
 
 
 def scan_source(
     source: Source, stats: SourceStats, jobs: int, scanner: Scanner, into: Into, progress: Progress | None = None
-) -> list[Event]:
+) -> Events:
     """The events of one source, its counts in `stats`: a large file in byte ranges that forked workers
     read from the descriptor opened here; a stream (stdin, a compressed or small file) cut into pieces as
-    it is read here, for the workers; anything of one piece, or with one job, scanned here."""
+    it is read here, for the workers; anything of one piece, or with one job, scanned here. The events
+    are added to `into.store`; those of this source returned."""
     jobs_here = jobs_for(source, jobs)
     with opened(source, jobs_here > 1) as file:  # the workers read this descriptor, not the path again
         chunks = plan(file, jobs_here) if file is not None else []
@@ -142,12 +146,22 @@ def scan_source(
     if progress is not None:
         blocks = _progressed(blocks, progress)
     with memory.blocks_on_heap(), timelimit.watched():
-        return list(into.texts.held(scanner.events(blocks, source.name, stats, into)))
+        return _stored(scanner.events(blocks, source.name, stats, into), into)
 
 
-def _merged(parts: Iterator[Part], stats: SourceStats, into: Into) -> list[Event]:
+def _stored(events: Iterable[Event], into: Into) -> Events:
+    """The events added to the run's store, their texts left to `into.texts` if they take them."""
+    store, keep = into.store, into.texts.keep
+    first = len(store)
+    for event in events:
+        row = event.row()
+        store.add_row((*row[:10], "", row[11]) if keep(event.source, event.line, event.text) else row)
+    return Events(store, array("q", range(first, len(store))))
+
+
+def _merged(parts: Iterator[Part], stats: SourceStats, into: Into) -> Events:
     """The events of a source's parts in order; their counts, successful calls, times and texts added up."""
-    events, done = merge(parts, stats, into.matcher.stats, into.matcher.successes, into.texts)
+    events, done = merge(parts, stats, into.matcher.stats, into.matcher.successes, into.texts, into.store)
     for part in done:
         into.span.add(part.first_time)
         into.span.add(part.last_time)
@@ -301,17 +315,23 @@ def _advanced(part: Part, progress: Progress | None) -> Part:
 
 
 def merge(
-    parts: Iterator[Part], stats: SourceStats, match_stats: MatchStats, successes: Successes, texts: Texts
-) -> tuple[list[Event], list[Part]]:
-    """The parts' events in order, line numbers those of the file, times inherited across ranges;
-    their counters added to the totals, their successful calls to `successes`, their texts to
-    `texts` once the events' room for them is spent."""
-    events: list[Event] = []
+    parts: Iterator[Part],
+    stats: SourceStats,
+    match_stats: MatchStats,
+    successes: Successes,
+    texts: Texts,
+    store: Store,
+) -> tuple[Events, list[Part]]:
+    """The parts' events in order, line numbers those of the file, times inherited across ranges,
+    added to `store`; their counters added to the totals, their successful calls to `successes`,
+    their texts to `texts` once the events' room for them is spent."""
+    first = len(store)
     done: list[Part] = []
     latest: datetime | None = None
     before = 0  # lines in the ranges before this one
     for part in parts:
-        events.extend(_placed(row, before, latest, texts) for row in part.events)
+        for row in part.events:
+            store.add_row(_placed_row(row, before, latest, texts))
         part.stats.splits = [n + before for n in part.stats.splits]
         successes.extend(part.successes, latest, before)
         latest = part.latest or latest
@@ -320,20 +340,25 @@ def merge(
         add_up(match_stats, part.match_stats)
         part.events, part.successes = [], Successes()
         done.append(part)
-    return events, done
+    return Events(store, array("q", range(first, len(store)))), done
 
 
 def _placed(row: EventRow, lines: int, time: datetime | None, texts: Texts | None = None) -> Event:
     """The event of a part's row, `lines` lines further down, with `time` if it had none, its text
-    left to `texts` if they take it. A record of one line has one int object for both its line
-    numbers (28 bytes an event of an outage)."""
+    left to `texts` if they take it."""
+    return Event(*_placed_row(row, lines, time, texts))
+
+
+def _placed_row(row: EventRow, lines: int, time: datetime | None, texts: Texts | None = None) -> EventRow:
+    """A part's row `lines` lines further down, with `time` if it had none, its text left to `texts`
+    if they take it."""
     rule, category, outcome, severity, retryable, confidence, when, source, line, end_line, text, fields = row
     first = line + lines
     if texts is not None and texts.keep(source, first, text):
         text = ""
-    return Event(
+    return (
         rule, category, outcome, severity, retryable, confidence, when or time, source, first,
-        first if end_line == line else end_line + lines, text, fields,
+        end_line + lines, text, fields,
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from typing import BinaryIO, cast
 
 from . import parallel, prefilter, redaction, sources, timelimit, window
 from .correlation import Correlation, Order, assemble_calls, correlate, fold_reprints, input_order
+from .events import Events, fields_of, of_kind, places, sources_of, subset
 from .evidence import Texts
 from .framing import Counts, Prefilter, frame_blocks
 from .framing.context import Around
@@ -56,16 +57,16 @@ def run(
     scanner = Scanner.of(options, ruleset)
     into = parallel.Into(scanner.matcher(MatchStats()), Span(), Texts())
     counts = [SourceStats(source.name, skipped=source.skipped) for source in inputs]
-    found: list[Event] = []
     for source, stats in zip(inputs, counts, strict=True):
-        found += parallel.scan_source(source, stats, options.jobs, scanner, into, progress)
+        parallel.scan_source(source, stats, options.jobs, scanner, into, progress)
+    found: Sequence[Event] = Events.of(into.store)  # every event of every source, as columns
     found, unshown = by_source(found, into.matcher.stats, into.matcher.successes)
     order = _in_input_order(found, counts)
     bounds, notes = _window(options, found, into.matcher.successes, into.span)
     kept, left_out = _kept(options, found, bounds)
     notes += [*left_out, *dated_notes(counts, options)]
     made = _Made(options, ruleset, counts, into, bounds, notes, len(found) - len(kept), unshown)
-    del found  # the attempts that assemble_calls relabels are copies: the originals go now
+    del found  # (as_calls empties the list: the originals of the attempts it relabels go)
     kept, made.reprints = as_calls(kept, ruleset, into.texts)
     successes = _in_order(into.matcher.successes, bounds, order)
     return made.analysis(kept, successes, correlate(kept, ruleset, bounds[1] or into.span.end, successes, order))
@@ -85,12 +86,12 @@ class _Made:
     unshown: int  # failures that showed no provider
     reprints: int = 0
 
-    def analysis(self, kept: list[Event], successes: Successes, correlation: Correlation) -> Analysis:
+    def analysis(self, kept: Sequence[Event], successes: Successes, correlation: Correlation) -> Analysis:
         into = self.into
         stopped = [stopped_note(name, count) for name, count in sorted(into.matcher.stats.stopped.items())]
         return Analysis(
             sources=self.counts,
-            events=[e for e in kept if e.outcome is not Outcome.SUCCESS],
+            events=of_kind(kept, lambda e: e.outcome is not Outcome.SUCCESS),
             incidents=correlation.incidents,
             successes=len(successes),
             start=into.span.start,
@@ -122,24 +123,28 @@ def dated_notes(counts: list[SourceStats], options: Options) -> list[str]:
     ]
 
 
-def _in_input_order(found: list[Event], counts: list[SourceStats]) -> Order:
+def _in_input_order(found: Sequence[Event], counts: list[SourceStats]) -> Order:
     """The order of events (time, then input, then line), the found ones put in it."""
     order = input_order(c.name for c in counts)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
-        found.sort(key=lambda e: order(e.time, e.source, e.line))
+        found.sort(key=lambda e: order(e.time, e.source, e.line))  # type: ignore[attr-defined]
     return order
 
 
-def as_calls(events: list[Event], ruleset: RuleSet, texts: Texts) -> tuple[list[Event], int]:
+def as_calls(events: Sequence[Event], ruleset: RuleSet, texts: Texts) -> tuple[Sequence[Event], int]:
     """The events of failed calls as calls: each failure printed several times once (how many prints were
-    folded), each call's transport lines and retry notices its attempts."""
+    folded), each call's transport lines and retry notices its attempts. `events` is emptied: the
+    attempts that assemble_calls relabels are copies, and the list kept every original alive beside
+    them (an outage's quarter of a million attempts, 30 MB at the peak)."""
     priority = {r.id: r.priority for r in (*ruleset.rules, *ruleset.derived.values())}
     kept = fold_reprints(events, (lambda rule: priority.get(rule, 0), ruleset.derived.__contains__, texts.of))
+    folded = len(events) - len(kept)
+    events.clear()  # type: ignore[attr-defined]
     assemble_calls(kept)
-    return kept, len(events) - len(kept)
+    return kept, folded
 
 
-def _window(options: Options, found: list[Event], calls: Successes, span: Span) -> tuple[window.Window, list[str]]:
+def _window(options: Options, found: Sequence[Event], calls: Successes, span: Span) -> tuple[window.Window, list[str]]:
     """--since and --until as times, and the note of the stray records their durations passed over."""
     bounds = options.bounds
     if not bounds.counted_back():
@@ -150,11 +155,11 @@ def _window(options: Options, found: list[Event], calls: Successes, span: Span) 
     return window.time_window(bounds, options.tz, last.time, options.now), notes
 
 
-def _kept(options: Options, found: list[Event], bounds: window.Window) -> tuple[list[Event], list[str]]:
+def _kept(options: Options, found: Sequence[Event], bounds: window.Window) -> tuple[Sequence[Event], list[str]]:
     """The events inside the window, and the note of a window that left out every failure."""
     if bounds == (None, None):
         return found, []
-    kept = [e for e in found if window.inside(e.time, bounds)]
+    kept = subset(found, lambda e: window.inside(e.time, bounds))
     failures = sum(1 for e in found if e.outcome is not Outcome.SUCCESS)
     if not failures or any(e.outcome is not Outcome.SUCCESS for e in kept):
         return kept, []
@@ -243,15 +248,15 @@ class Scanner:
         return parallel.Part(events, stats, match_stats, span.start, span.end, span.latest, size, matcher.successes)
 
 
-def by_source(events: list[Event], stats: MatchStats, calls: Successes) -> tuple[list[Event], int]:
+def by_source(events: Sequence[Event], stats: MatchStats, calls: Successes) -> tuple[Sequence[Event], int]:
     """The events whose record showed no provider (BY_SOURCE) kept where their source shows OpenAI (a
     record of OpenAI's, or a successful call to it) and no other provider; the others left out, counted."""
-    if not any(e.fields.get("attributed") == BY_SOURCE for e in events):
+    if not any(f.get("attributed") == BY_SOURCE for f in fields_of(events)):
         return events, 0
     called = set(calls.sources.names)
-    shown = {s for s in {e.source for e in events} if (stats.openai_records.get(s) or s in called)}
+    shown = {s for s in sources_of(events) if (stats.openai_records.get(s) or s in called)}
     shown -= {s for s, n in stats.other_records.items() if n}
-    kept = [e for e in events if e.source in shown or e.fields.get("attributed") != BY_SOURCE]
+    kept = subset(events, lambda e: e.source in shown or e.fields.get("attributed") != BY_SOURCE)
     return kept, len(events) - len(kept)
 
 
@@ -268,9 +273,9 @@ def _in_order(calls: Successes, bounds: window.Window, order: Order) -> Successe
     return calls.select(sorted(inside, key=lambda i: order(times[i], calls.sources[i], calls.lines[i])))
 
 
-def _ordered(events: list[Event], order: Order) -> bool:
+def _ordered(events: Sequence[Event], order: Order) -> bool:
     """Whether the events are in `order` already (one source whose times never go back: the usual log)."""
-    keys = (order(e.time, e.source, e.line) for e in events)
+    keys = (order(*place) for place in places(events))
     last = next(keys, None)
     for key in keys:
         if key < last:  # type: ignore[operator]

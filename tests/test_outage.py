@@ -7,6 +7,7 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import jsonschema
 import pytest
@@ -14,10 +15,10 @@ from conftest import SAMPLES, genlog
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer import cli, memo, parallel, pipeline, redaction, reporting, resources, ruleset
+from analyzer import cli, events, memo, parallel, pipeline, redaction, reporting, resources, ruleset
 from analyzer.errors import ExitCode
 from analyzer.matching import Matcher, MatchStats
-from analyzer.models import Record
+from analyzer.models import Category, Event, Outcome, Record, Severity
 from analyzer.parsing import parse
 from analyzer.timestamps import Clock
 
@@ -58,6 +59,74 @@ def test_the_analysis_is_the_one_of_matching_every_record(
     monkeypatch.setattr(memo, "REMEMBERED", 0)
     assert analysed() == remembered
     assert remembered[0], "the day has failures"
+
+
+@pytest.mark.parametrize("day", ["outage", "outage.json", "mix"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_events_as_columns_give_the_analysis_of_event_objects(
+    days: dict[str, Path], monkeypatch: pytest.MonkeyPatch, day: str, jobs: int
+) -> None:
+    """The run's events kept as columns (events.Store), the stages after matching and the incidents holding
+    their numbers (events.Events), give the events, incidents and reports of a list of Event objects."""
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 16)
+    monkeypatch.setattr(parallel, "WINDOW", 1 << 13)
+    options = pipeline.Options((str(days[day]),), UTC, NOW, jobs=jobs)
+
+    def analysed() -> tuple[object, ...]:
+        analysis = pipeline.run(options, RULES, None)
+        report = reporting.build(analysis, "en", UTC)
+        rendered = {fmt: reporting.render(report, fmt) for fmt in ("json", "md", "html")}
+        held = [analysis.events, *(i.events for i in analysis.incidents)]
+        numbered = all(isinstance(e, events.Events) and not e.extra for e in held)  # by number, no Event kept
+        return list(analysis.events), analysis.incidents, analysis.match_stats, rendered, numbered
+
+    *columns, numbered = analysed()
+    assert numbered, "the run held its events as columns, its incidents their numbers"
+    every = lambda store: list(events.Events.of(store))  # noqa: E731
+    monkeypatch.setattr(pipeline, "Events", SimpleNamespace(of=every))  # Event objects in lists, as before
+    *objects, numbered = analysed()
+    assert not numbered
+    assert columns == objects
+    assert columns[1], "the day has incidents"
+
+
+def test_events_read_back_as_they_were_put() -> None:
+    """Events of a store read back equal, in any selection and order; writing one relabels it in the store;
+    an Event of no store is held as it is."""
+    store = events.Store()
+    made = [
+        Event(
+            "openai.quota",
+            Category.QUOTA,
+            Outcome.FAILURE,
+            Severity.CRITICAL,
+            False,
+            "high",
+            datetime(2026, 3, 14, 0, 0, n, tzinfo=UTC) if n % 3 else None,
+            f"{n % 2}.log",
+            n,
+            n + n % 2,
+            "text" if n == 4 else "",
+            {"request_id": f"req_{n}"},
+        )
+        for n in range(1, 7)
+    ]
+    for event in made:
+        store.add(event)
+    every = events.Events.of(store)
+    assert list(every) == made and every[-1] == made[-1] and every[1:3] == made[1:3]
+    picked = every.select([4, 0, 2])
+    assert picked == [made[4], made[0], made[2]]
+    assert events.of_kind(every, lambda e: e.outcome is Outcome.FAILURE) == made
+    assert list(events.places(picked)) == [(e.time, e.source, e.line) for e in picked]
+    assert events.sources_of(every) == {"0.log", "1.log"}
+    relabelled = Event(*made[0].row()[:1], Category.RATE_LIMIT, *made[0].row()[2:])
+    picked[1] = relabelled
+    assert every[0] == relabelled and picked[1] == relabelled
+    held = events.Events()
+    held.append(made[2])
+    held.append(every[3], (store, 3))
+    assert list(held) == [made[2], made[3]]
 
 
 def test_a_field_in_a_masked_run_is_each_records_own() -> None:

@@ -326,7 +326,6 @@ def test_an_event_crosses_processes_and_moves_as_dataclasses_would_move_it() -> 
     assert parallel._placed(call.row(), 0, None) == call
     one_line = parallel._placed(dataclasses.replace(low, line=1000, end_line=1000).row(), 4000, when)
     assert one_line.line == one_line.end_line == 5000
-    assert one_line.end_line is one_line.line  # one int for both (28 bytes an event of an outage)
     expected = dataclasses.replace(
         low, category=call.category, severity=call.severity, retryable=False,
         fields={"status": "429", "code": "insufficient_quota", "call": "openai.quota"},

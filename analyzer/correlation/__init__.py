@@ -9,11 +9,12 @@ by priority (chains first), and a group left with no failure is not reported.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import pairwise
 
+from ..events import Events, Place, fields_of, kinds, of_kind, places, subset
 from ..lane.columns import NO_TIME, Successes, bisect_times
 from ..models import Category, Event, Incident, Outcome, Reason, Status
 from ..ruleset import IncidentRule, IncidentType, Rule, RuleSet
@@ -61,14 +62,16 @@ def correlate(
 ) -> Correlation:
     """Incidents of time-ordered events, worst first (then earliest). `successes`, in `order` as the
     events are, are successful calls kept apart: a detector sees them only while one matters to it."""
-    events = list(events)
+    events = events if isinstance(events, Sequence) else list(events)  # (an outage's copy: 8 bytes an event)
     scene = _Scene.of(events, successes, order, ruleset)
     detectors = [DETECTORS[r.type](r, ruleset.aliases) for r in ruleset.incidents if r.type in DETECTORS]
     _feed(scene, detectors)
     groups: dict[str, list[Group]] = {d.rule.id: d.finish(end_of_input) for d in detectors}
     _match_sequences(scene, ruleset, groups)
     reported = _claim([g for found in groups.values() for g in found])
-    undated = _undated([e for e in events if e.time is None], ruleset)
+    undated = _undated(
+        list(subset(events, lambda e: e.time is None)) if any(t is None for t, _, _ in places(events)) else [], ruleset
+    )
     return _ranked([build(g, ruleset) for g in reported] + undated, detectors)
 
 
@@ -84,14 +87,14 @@ class _Scene:
     """What correlation reads: the dated events, the successful calls in the same order, that order,
     and an Event of each success rule (`success_models`)."""
 
-    dated: list[Event]
+    dated: Sequence[Event]
     calls: Successes
     order: Order
     model: dict[str, Event]
 
     @classmethod
-    def of(cls, events: list[Event], calls: Successes | None, order: Order | None, ruleset: RuleSet) -> _Scene:
-        dated = [e for e in events if e.time is not None]
+    def of(cls, events: Sequence[Event], calls: Successes | None, order: Order | None, ruleset: RuleSet) -> _Scene:
+        dated = subset(events, lambda e: e.time is not None) if any(t is None for t, _, _ in places(events)) else events
         return cls(
             dated, calls if calls is not None else Successes(), order or input_order([]), success_models(ruleset)
         )
@@ -110,7 +113,7 @@ def _match_sequences(scene: _Scene, ruleset: RuleSet, groups: dict[str, list[Gro
 def rank(inc: Incident) -> tuple:
     """How an incident ranks, worst first: severity, then impact (failed calls, how long it lasted,
     the share of calls that failed), then the earliest; RANKED_BY names these in the JSON."""
-    calls, _ = count_calls(inc.events)
+    calls, _ = inc.calls or count_calls(inc.events)
     seconds = inc.duration.total_seconds() if inc.duration is not None else 0.0
     share = calls / (calls + inc.successes) if calls else 0.0
     return (-inc.severity.rank, -calls, -seconds, -share, inc.start is None, inc.start or _NEVER, inc.category.value)
@@ -133,9 +136,11 @@ def _feed(scene: _Scene, detectors: list[Detector]) -> None:
     detectors in bulk, and one by one only to an absence rule that selects them."""
     calls = _Calls(scene, detectors)
     routes = _Routes(detectors)
-    for event in scene.dated:
+    dated = scene.dated
+    numbered = dated.placed() if isinstance(dated, Events) else ((e, None) for e in dated)
+    for event, place in numbered:
         calls.until(event)
-        routes.feed(event)
+        routes.feed(event, place)
     calls.until(None)
 
 
@@ -170,14 +175,14 @@ class _Routes:
         self.detectors = detectors
         self.by_kind: dict[tuple[str, Category | None, Outcome], tuple[list[Detector], list[Detector]]] = {}
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: Event, place: Place | None) -> None:
         kind = (event.rule, event.category, event.outcome)
         split = self.by_kind.get(kind)
         if split is None:
             takers = [d for d in self.detectors if d.takes(kind)]
             split = self.by_kind[kind] = (takers, [d for d in self.detectors if d not in takers])
         for detector in split[0]:
-            detector.feed(event)
+            detector.feed(event, place)
         for detector in split[1]:  # only its time matters to these (an outage feeds each a million)
             if detector.pending:
                 detector.expire(event.time)  # type: ignore[arg-type]
@@ -198,7 +203,7 @@ def _before(calls: Successes, count: int, lo: int, event: Event, order: Order) -
     return at
 
 
-def _with_calls(scene: _Scene, rules: set[str]) -> list[Event]:
+def _with_calls(scene: _Scene, rules: set[str]) -> Sequence[Event]:
     """The dated events, with the successful calls of these rules among them (a sequence step selects them)."""
     dated, calls, model, order = scene.dated, scene.calls, scene.model, scene.order
     if not rules:
@@ -206,7 +211,7 @@ def _with_calls(scene: _Scene, rules: set[str]) -> list[Event]:
     wanted = {code for code, name in enumerate(calls.rules.names) if name in rules}
     columns = zip(calls.rules.codes, calls.times.codes, strict=True)
     picked = [i for i, (rule, zone) in enumerate(columns) if rule in wanted and zone != NO_TIME]
-    merged = dated + list(calls.select(picked).events(model))
+    merged = [*dated, *calls.select(picked).events(model)]
     return sorted(merged, key=lambda e: order(e.time, e.source, e.line))
 
 
@@ -235,14 +240,15 @@ def _claim(candidates: list[Group]) -> list[Group]:
     claimed: dict[str, bytearray] = {}
     reported = []
     for group in ranked:
-        group.events = [e for e in group.events if not _has_bit(claimed.get(e.source), e.line)]
+        if any(_has_bit(claimed.get(source), line) for _, source, line in places(group.events)):  # else no copy
+            group.events = subset(group.events, lambda e: not _has_bit(claimed.get(e.source), e.line))
         if not group.events or not (_has_failure(group.events) or group.rule.type is IncidentType.ABSENCE):
             continue
-        for e in group.events:
-            bits = claimed.setdefault(e.source, bytearray())
-            if e.line >> 3 >= len(bits):
-                bits.extend(bytes((e.line >> 3) + 1))  # at least doubles it
-            bits[e.line >> 3] |= 1 << (e.line & 7)
+        for _, source, line in places(group.events):
+            bits = claimed.setdefault(source, bytearray())
+            if line >> 3 >= len(bits):
+                bits.extend(bytes((line >> 3) + 1))  # at least doubles it
+            bits[line >> 3] |= 1 << (line & 7)
         reported.append(group)
     return reported
 
@@ -251,27 +257,27 @@ def _has_bit(bits: bytearray | None, n: int) -> bool:
     return bits is not None and n >> 3 < len(bits) and bits[n >> 3] >> (n & 7) & 1 == 1
 
 
-def _has_failure(events: list[Event]) -> bool:
-    return any(e.outcome is Outcome.FAILURE for e in events)
+def _has_failure(events: Sequence[Event]) -> bool:
+    return any(e.outcome is Outcome.FAILURE for e in kinds(events))
 
 
 def build(group: Group, ruleset: RuleSet) -> Incident:
     """The incident of a group: its root cause, title, severity, remediation and reasons."""
-    rule, events = group.rule, tuple(group.events)
-    failures = [e for e in events if e.outcome is Outcome.FAILURE] or list(events)
+    rule, events = group.rule, group.events
+    failures = of_kind(events, lambda e: e.outcome is Outcome.FAILURE) or events
     category, root_rule = _root(rule, failures, ruleset)
     title = rule.title if rule.category or root_rule is None else f"{rule.title}: {root_rule.title}"
     return Incident(
         id="",
         title=title,
         category=category,
-        categories=tuple(dict.fromkeys(e.category for e in events if e.category is not None)),
+        categories=tuple(dict.fromkeys(e.category for e in kinds(events) if e.category is not None)),
         severity=rule.severity or max((e.severity for e in failures), key=lambda s: s.rank),
         status=Status.ONGOING if group.ongoing else Status.RESOLVED,
         start=events[0].time,
         end=events[-1].time,
         events=events,
-        rules=tuple(dict.fromkeys(e.rule for e in events)),
+        rules=tuple(dict.fromkeys(e.rule for e in kinds(events))),
         playbook=_playbook(rule, failures, ruleset) or (root_rule.remediation if root_rule else ""),
         opened_because=group.opened_because,
         closed_because=group.closed_because,
@@ -283,36 +289,37 @@ def build(group: Group, ruleset: RuleSet) -> Incident:
         grouped_details=_details(group, failures),
         group=dict(zip(rule.group_by, group.key, strict=True)),
         figures=peak_figures(events),
+        calls=count_calls(events),
     )
 
 
-def _root(rule: IncidentRule, failures: list[Event], ruleset: RuleSet) -> tuple[Category, Rule | None]:
+def _root(rule: IncidentRule, failures: Sequence[Event], ruleset: RuleSet) -> tuple[Category, Rule | None]:
     """The root cause: the incident rule's category, else the commonest of its most specific failures; and
     the rule most of those failures of that category come from (ties: the earliest's)."""
-    specific = [e for e in failures if e.confidence == "high"] or failures
-    category = rule.category or Counter(e.category for e in specific if e.category).most_common(1)[0][0]
-    of_root = [e for e in specific if e.category is category] or specific
-    top_rule = Counter(e.rule for e in of_root).most_common(1)[0][0]  # ties: the earliest (Counter keeps order)
-    root = next(e for e in of_root if e.rule == top_rule)
+    specific = of_kind(failures, lambda e: e.confidence == "high") or failures
+    category = rule.category or Counter(e.category for e in kinds(specific) if e.category).most_common(1)[0][0]
+    of_root = of_kind(specific, lambda e: e.category is category) or specific
+    top_rule = Counter(e.rule for e in kinds(of_root)).most_common(1)[0][0]  # ties: the earliest (Counter keeps order)
+    root = next(e for e in kinds(of_root) if e.rule == top_rule)
     return category, ruleset.rule(root.rule)
 
 
-def _playbook(rule: IncidentRule, failures: list[Event], ruleset: RuleSet) -> str:
+def _playbook(rule: IncidentRule, failures: Sequence[Event], ruleset: RuleSet) -> str:
     """The playbook of the rules all its failures come from, when they share one (a custom rule's own,
     more specific than the incident rule's); else the incident rule's."""
-    own = {(found.remediation if (found := ruleset.rule(r)) else "") for r in {e.rule for e in failures}}
+    own = {(found.remediation if (found := ruleset.rule(r)) else "") for r in {e.rule for e in kinds(failures)}}
     if len(own) == 1 and (only := own.pop()) and only in ruleset.playbooks:
         return only
     return rule.remediation
 
 
-def _grouped(group: Group, failures: list[Event], ruleset: RuleSet) -> Reason:
+def _grouped(group: Group, failures: Sequence[Event], ruleset: RuleSet) -> Reason:
     """Why the group's events are one incident, as a person on call would say it."""
     if group.rule.type is IncidentType.SEQUENCE:
         return Reason("grouped_chain", (("steps", _chain_steps(group)),))
     events = group.events
     what: Category | str = _category(failures)
-    rules = [r for name in {e.rule for e in failures} if (r := ruleset.rule(name)) is not None]
+    rules = [r for name in {e.rule for e in kinds(failures)} if (r := ruleset.rule(name)) is not None]
     if rules and all(r.provider != "openai" for r in rules):  # a service of the user's: its rule's own title
         what = ", ".join(sorted({r.title for r in rules}))
     if len(failures) == 1:
@@ -330,14 +337,14 @@ def _chain_steps(group: Group) -> tuple[Reason, ...]:
     return tuple(steps)
 
 
-def _category(events: list[Event]) -> Category:
-    failures = [e for e in events if e.outcome is Outcome.FAILURE and e.category] or events
-    return Counter(e.category for e in failures if e.category).most_common(1)[0][0]
+def _category(events: Sequence[Event]) -> Category:
+    failures = of_kind(events, lambda e: e.outcome is Outcome.FAILURE and e.category is not None) or events
+    return Counter(e.category for e in kinds(failures) if e.category).most_common(1)[0][0]
 
 
-def _details(group: Group, failures: list[Event]) -> Reason:
+def _details(group: Group, failures: Sequence[Event]) -> Reason:
     """What the group holds, by which key and which rule: ids and places, for whoever checks the rules."""
-    rules = Counter(e.rule for e in group.events)
+    rules = Counter(e.rule for e in kinds(group.events))
     keys = [f"{k}={v or '(none)'}" for k, v in zip(group.rule.group_by, group.key, strict=True)]
     extra: tuple[Reason, ...] = (Reason("details_keys", (("keys", ", ".join(keys)),)),) if keys else ()
     if group.parts:
@@ -350,14 +357,14 @@ def _details(group: Group, failures: list[Event]) -> Reason:
     )
 
 
-def peak_figures(events: Iterable[Event]) -> dict[str, str]:
+def peak_figures(events: Sequence[Event]) -> dict[str, str]:
     """The rate-limit figures of the event that asked for the most: limit, used, requested, unit, model."""
-    numbers = [e for e in events if e.fields.get("limit", "").replace(".", "").isdigit()]
+    numbers = [f for f in fields_of(events) if f.get("limit", "").replace(".", "").isdigit()]
     if not numbers:
         return {}
-    top = max(numbers, key=lambda e: float(e.fields.get("used") or 0) + float(e.fields.get("requested") or 0))
+    top = max(numbers, key=lambda f: float(f.get("used") or 0) + float(f.get("requested") or 0))
     keys = ("limit", "used", "requested", "limit_unit", "limit_kind", "model")
-    return {k: top.fields[k] for k in keys if top.fields.get(k)}
+    return {k: top[k] for k in keys if top.get(k)}
 
 
 def _undated(events: list[Event], ruleset: RuleSet) -> list[Incident]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from ..events import picked
 from ..models import Category, Event, Outcome
 from ..templates import template_of
 
@@ -22,7 +24,7 @@ _FAMILY = {Category.OVERLOADED: Category.SERVER_ERROR, Category.CONNECTION: Cate
 Judge = tuple[Callable[[str], int], Callable[[str], bool], Callable[[Event], str]]  # priority, generic, text
 
 
-def fold_reprints(events: list[Event], judge: Judge) -> list[Event]:
+def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     """One failure printed several times is one event: the message and then its traceback, a
     wrapper's re-raise, each hard-wrapped line that holds its status. Of two failure events next to
     each other in one source (no event of that source between them, the second starting at most
@@ -32,20 +34,26 @@ def fold_reprints(events: list[Event], judge: Judge) -> list[Event]:
     same failure (of one family; or one of them a generic rule's, and no two statuses), the one whose
     rule has the higher priority (then the first) is kept. Attempts
     (transport lines, retry notices) are tries of a call, never reprints. `judge`: a rule's priority,
-    whether it is generic, and an event's text. The events kept, in order; the folded ones are left out."""
+    whether it is generic, and an event's text. The events kept, in order, of the kind `events` is (a
+    list, or Events); the folded ones are left out."""
     priority = judge[0]
-    kept: list[Event] = []
-    last: dict[str, int] = {}  # by source: the index in `kept` of its last event
-    for event in events:
-        at = last.get(event.source)
+    kept = array("q")  # the positions in `events` of those kept
+    last: dict[str, tuple[int, Event]] = {}  # by source: its last event kept, and where in `kept` it is
+    for i, event in enumerate(events):
+        prior = last.get(event.source)
         # most pairs are further apart than a reprint can be: told before anything else is looked at
-        if at is not None and 0 < event.line - kept[at].end_line <= REPRINT_LINES and _reprint(kept[at], event, judge):
-            if priority(event.rule) > priority(kept[at].rule):
-                kept[at] = event
+        if (
+            prior is not None
+            and 0 < event.line - prior[1].end_line <= REPRINT_LINES
+            and _reprint(prior[1], event, judge)
+        ):
+            if priority(event.rule) > priority(prior[1].rule):
+                kept[prior[0]] = i
+                last[event.source] = (prior[0], event)
             continue
-        last[event.source] = len(kept)
-        kept.append(event)
-    return kept
+        last[event.source] = (len(kept), event)
+        kept.append(i)
+    return picked(events, kept)
 
 
 def _reprint(before: Event, event: Event, judge: Judge) -> bool:
@@ -82,7 +90,7 @@ def _family(category: Category | None) -> Category | None:
     return _FAMILY.get(category, category) if category is not None else None
 
 
-def assemble_calls(events: list[Event]) -> list[Event]:
+def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
     """Transport lines of one call take the category of the exception that ends it.
 
     An attempt (an HTTP status line, or a retry notice) followed, in the same source and within
@@ -92,24 +100,25 @@ def assemble_calls(events: list[Event]) -> list[Event]:
     attempt alive as long as it lives: half the events of an outage), and returned.
     """
     out = events
-    pending: dict[str, list[int]] = {}
+    pending: dict[str, list[tuple[int, Event]]] = {}  # by source: the attempts waiting for their call
     told: dict[str, Event] = {}  # by source: the last retry notice that quotes its error's code
     shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
         # a card declined while a call retries is not that call's end: payments are no API calls
         if event.outcome is not Outcome.FAILURE or event.category is Category.BILLING_CARD:
             continue
-        event = out[index] = _told(event, told, shared)
+        try_of = _told(event, told, shared)
+        if try_of is not event:  # (written back only when it changed: a write to Events goes to the store)
+            event = out[index] = try_of  # type: ignore[index]
         if event.time is None:
             continue
         waiting = pending.setdefault(event.source, [])
         if is_attempt(event):
-            waiting.append(index)
+            waiting.append((index, event))
             continue
-        for i in waiting:
-            low = out[i]
+        for i, low in waiting:
             if low.time is not None and event.time - low.time <= CALL_WINDOW:
-                out[i] = _attempt_of(low, event, shared)
+                out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         waiting.clear()
     return out
 
@@ -150,7 +159,7 @@ def _attempt_of(low: Event, call: Event, shared: dict[tuple[tuple[str, str], ...
     )  # fmt: skip
 
 
-def count_calls(events: tuple[Event, ...] | list[Event]) -> tuple[int, int]:
+def count_calls(events: Sequence[Event]) -> tuple[int, int]:
     """(failed API calls, attempts). Attempts (transport lines, retry notices) just before a failure are
     that call's tries: n status lines are n tries, n retry notices are n + 1; attempts with no failure
     after them within CALL_WINDOW are calls of their own (`_unclosed`). Card declines are not API calls."""

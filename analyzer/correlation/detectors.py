@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..events import Events, Place
 from ..lane.columns import Names, bisect_times
 from ..models import NO_REASON, Category, Event, Outcome, Reason
 from ..ruleset import IncidentRule, IncidentType, Selector
@@ -22,7 +23,7 @@ class Group:
 
     rule: IncidentRule
     key: tuple[str, ...]
-    events: list[Event] = field(default_factory=list)
+    events: Sequence[Event] = field(default_factory=Events)  # Events while detectors add to it
     successes: int = 0
     pending_successes: int = 0  # successes since the last failure: counted once a failure follows
     actions: list[Event] = field(default_factory=list)
@@ -32,6 +33,7 @@ class Group:
     ongoing: bool = False
     parts: list[Group] = field(default_factory=list)  # the groups a chain took in
     sources: set[str] = field(default_factory=set)  # where its events come from: where its recovery may
+    last_time: datetime | None = None  # of the last event added
 
     @property
     def start(self) -> datetime:
@@ -39,10 +41,12 @@ class Group:
 
     @property
     def last(self) -> datetime:
-        return self.events[-1].time  # type: ignore[return-value]
+        return self.last_time or self.events[-1].time  # type: ignore[return-value]
 
-    def add(self, event: Event) -> None:
-        self.events.append(event)
+    def add(self, event: Event, place: Place | None = None) -> None:
+        """Add an event (`place`: its store and number there, when it has one)."""
+        self.events.append(event, place)  # type: ignore[attr-defined]
+        self.last_time = event.time
         self.sources.add(event.source)
         if event.outcome is Outcome.FAILURE:
             self.recovered_at = None  # failing again: whatever succeeded did not end it
@@ -100,7 +104,7 @@ class Windows:
     def __init__(self, rule: IncidentRule, aliases: Mapping[str, tuple[str, ...]]) -> None:
         self.rule, self.aliases = rule, aliases
         self.selected = Selection(rule.select)
-        self.window: dict[tuple[str, ...], deque[Event]] = {}
+        self.window: dict[tuple[str, ...], deque[tuple[Event, Place | None]]] = {}
         self.open: dict[tuple[str, ...], Group] = {}
         self.closed: list[Group] = []
 
@@ -114,35 +118,36 @@ class Windows:
         """True when time passing may close a group."""
         return bool(self.open)
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: Event, place: Place | None = None) -> None:
+        """Take an event (`place`: its store and number there, when it has one)."""
         assert event.time is not None
         self.expire(event.time)
         if event.outcome is Outcome.SUCCESS:
             self._success(event)
         elif self.selected(event):
-            self._take(event)
+            self._take(event, place)
 
-    def _take(self, event: Event) -> None:
+    def _take(self, event: Event, place: Place | None) -> None:
         key = key_of(event, self.rule.group_by, self.aliases)
         group = self.open.get(key)
         if group is not None:
-            group.add(event)
+            group.add(event, place)
             return
         window = self.window.setdefault(key, deque())
-        window.append(event)
-        while event.time - window[0].time > self.rule.timespan:  # type: ignore[operator]
+        window.append((event, place))
+        while event.time - window[0][0].time > self.rule.timespan:  # type: ignore[operator]
             window.popleft()
         measure = self._measure(window)
         if self.rule.holds(measure):
             self.open[key] = group = Group(self.rule, key)
-            for member in window:
-                group.add(member)
+            for member, at in window:
+                group.add(member, at)
             group.opened_because = self._why_opened(event, measure)
             window.clear()
 
-    def _measure(self, window: deque[Event]) -> int:
+    def _measure(self, window: deque[tuple[Event, Place | None]]) -> int:
         # Failed calls: a transport line that is an attempt of a call (it has `call`) is not one more.
-        failures = [e for e in window if e.outcome is Outcome.FAILURE and "call" not in e.fields]
+        failures = [e for e, _ in window if e.outcome is Outcome.FAILURE and "call" not in e.fields]
         if self.rule.type is IncidentType.VALUE_COUNT:
             return len({e.fields.get(self.rule.field) for e in failures} - {None, ""})
         return len(failures)
@@ -270,7 +275,8 @@ class Absence:
         """True when time passing may fire a waiting trigger."""
         return bool(self.waiting)
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: Event, place: Place | None = None) -> None:
+        """Take an event; an absence's group holds its trigger as it is (`place` unused)."""
         assert event.time is not None
         self.expire(event.time)
         key = key_of(event, self.rule.group_by, self.aliases)

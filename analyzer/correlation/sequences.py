@@ -11,10 +11,11 @@ before it ends: one window of trouble is one incident.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..events import of_kind
 from ..models import Event, Outcome, Reason
 from ..ruleset import IncidentRule, Selector, Step
 from .detectors import Group, key_of
@@ -41,11 +42,12 @@ class Item:
 
 
 def match(
-    rule: IncidentRule, events: list[Event], groups: list[Group], aliases: Mapping[str, tuple[str, ...]]
+    rule: IncidentRule, events: Sequence[Event], groups: list[Group], aliases: Mapping[str, tuple[str, ...]]
 ) -> list[Group]:
     """Every match of the rule, as a group holding the events of all it took in."""
     by_key: dict[tuple[str, ...], list[Item]] = {}
-    for event in events:
+    kinds = of_kind(events, lambda e: any(step.select.by_kind(e.rule, e.category, e.outcome) for step in rule.steps))
+    for event in kinds:  # (an outage's events are seldom of a kind a sequence selects: none made)
         if any(step.select.event(event) for step in rule.steps):
             by_key.setdefault(key_of(event, rule.group_by, aliases), []).append(Item(event.time, event.time, event))  # type: ignore[arg-type]
     for group in groups:

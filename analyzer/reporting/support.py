@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..events import fields_of, of_kind, places
 from ..evidence import Texts
 from ..models import Category, Event, Incident
 from . import i18n
@@ -81,17 +82,16 @@ class SupportView:
 Readings = Sequence[tuple[datetime, Headroom]]  # every header reading of a run, in time order
 
 
-def readings(events: Iterable[Event]) -> list[tuple[datetime, Headroom]]:
+def readings(events: Sequence[Event]) -> list[tuple[datetime, Headroom]]:
     """The rate-limit header readings of a run's events (a few: most logs have none), in time order."""
     found = []
-    for event in events:
-        fields = event.fields
-        if event.time is None or not any(f"ratelimit_remaining_{k}" in fields for k in KINDS):
+    for fields, (time, _, _) in zip(fields_of(events), places(events), strict=True):
+        if time is None or not any(f"ratelimit_remaining_{k}" in fields for k in KINDS):
             continue
         for kind in KINDS:
-            reading = _reading(fields, kind, event.time)
+            reading = _reading(fields, kind, time)
             if reading is not None:
-                found.append((event.time, reading))
+                found.append((time, reading))
     return sorted(found, key=lambda r: r[0])
 
 
@@ -130,18 +130,18 @@ def utc(when: datetime | None) -> str | None:
 
 def _values(events: Sequence[Event]) -> Callable[[str], tuple[str, ...]]:
     def of(name: str) -> tuple[str, ...]:
-        return tuple(sorted({e.fields[name] for e in events if e.fields.get(name)}))
+        return tuple(sorted({f[name] for f in fields_of(events) if f.get(name)}))
 
     return of
 
 
-def request_ids(events: Iterable[Event]) -> tuple[tuple[str, ...], int]:
+def request_ids(events: Sequence[Event]) -> tuple[tuple[str, ...], int]:
     """The first and last REQUEST_IDS_SHOWN request ids (a call's lines, which repeat its id, count once)."""
     first: list[str] = []
     last: deque[str] = deque(maxlen=REQUEST_IDS_SHOWN)
     count, previous = 0, ""
-    for event in events:
-        rid = event.fields.get("request_id")
+    for fields in fields_of(events):
+        rid = fields.get("request_id")
         if not rid or rid == previous:
             continue
         previous, count = rid, count + 1
@@ -205,7 +205,7 @@ _COMPLETION = re.compile(r"""finish_reason['"]?\s*[:=]\s*['"]?content_filter|\bc
 def content_filter(inc: Incident, texts: Texts) -> tuple[FilterView, ...]:
     """What Azure's content filter flagged, from the bodies of the incident's content-filter events."""
     counts: Counter[tuple[str, str, str]] = Counter()
-    events = [e for e in inc.events if e.category is Category.CONTENT_FILTER][:FILTER_TEXTS]
+    events = of_kind(inc.events, lambda e: e.category is Category.CONTENT_FILTER)[:FILTER_TEXTS]
     for event in events:
         text = texts.of(event)
         if "filter" not in text:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from ..events import kinds, places
 from ..lane.columns import bisect_times
 from ..models import Category, Event, Incident, Outcome, Severity
 
@@ -220,25 +221,35 @@ def moments(inc: Incident, at: Stamp) -> tuple[Moment, ...]:
 
     first = inc.events[0]
     add(first, "opened", 0)
-    failures = [e for e in inc.events if e.outcome is Outcome.FAILURE]
-    if failures and failures[0] is not first:
-        add(failures[0], "first_failure", 1)
+    failures = _first_and_last(kinds(inc.events), lambda e: e.outcome is Outcome.FAILURE)  # where they are
+    if failures and failures[0] != 0:
+        add(inc.events[failures[0]], "first_failure", 1)
     for action in inc.actions:
         add(action, "action", 2)
     if inc.recovered_at is not None:
         found.append((inc.recovered_at, 3, Moment(at(inc.recovered_at) or "", "recovered", "", "")))
-    if failures and failures[-1] is not first:
-        add(failures[-1], "last_failure", 4)
+    if failures and failures[-1] != 0:
+        add(inc.events[failures[-1]], "last_failure", 4)
     found.sort(key=lambda m: (m[0] is None, m[0] or datetime.min, m[1]))
     return tuple(m for _, _, m in found)
+
+
+def _first_and_last(events: Iterable[Event], chosen: Callable[[Event], bool]) -> tuple[int, int] | None:
+    """Where the first and the last chosen event are (None: none is)."""
+    first = last = -1
+    for i, event in enumerate(events):
+        if chosen(event):
+            first = i if first < 0 else first
+            last = i
+    return (first, last) if first >= 0 else None
 
 
 def spans(inc: Incident, at: Stamp) -> tuple[Span, ...]:
     """Per member category, its first and last event (for the gantt chart)."""
     out: dict[Category, list[datetime]] = {}
-    for event in inc.events:
-        if event.category is not None and event.time is not None:
-            out.setdefault(event.category, []).append(event.time)
+    for event, (time, _, _) in zip(kinds(inc.events), places(inc.events), strict=True):
+        if event.category is not None and time is not None:
+            out.setdefault(event.category, []).append(time)
     return tuple(Span(c.value, at(min(ts)) or "", at(max(ts)) or "") for c, ts in out.items())
 
 
