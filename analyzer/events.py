@@ -18,16 +18,20 @@ from typing import overload
 from .models import Category, Event, EventRow, Outcome, Severity
 
 Kind = tuple[str, Category | None, Outcome, Severity, bool, str]
+KEPT = 50_000  # events a store also keeps as Event objects (about 18 MB): most logs' all, an outage's first
 Place = tuple["Store", int]  # an event's store and its number there
 
 
 class Store:
     """The columns of a run's events; appended to as the scan finds them, relabelled in place
-    (`assemble_calls`), never shortened."""
+    (`assemble_calls`), never shortened. Up to KEPT events it holds each as an Event object as well
+    (`objects`), so that the dozen passes after the scan read them without making them again (on an
+    ordinary day, with a few thousand events, that made the console script's part 25% slower); past
+    KEPT it lets the objects go and makes each Event when it is read."""
 
     __slots__ = (
-        "_kind_of", "_source_of", "end_lines", "fields", "kind_codes", "kinds", "lines", "source_codes", "sources",
-        "texts", "times",
+        "_kind_of", "_source_of", "end_lines", "fields", "kind_codes", "kinds", "lines", "objects", "source_codes",
+        "sources", "texts", "times",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -42,16 +46,23 @@ class Store:
         self.end_lines: array[int] = array("q")
         self.fields: list[Mapping[str, str]] = []  # shared where matching made one for equal fields
         self.texts: dict[int, str] = {}  # the evidence texts the events hold, by number
+        self.objects: list[Event] | None = []  # every event as an Event, while there are at most KEPT
 
     def __len__(self) -> int:
         return len(self.lines)
 
     def add(self, event: Event) -> int:
         """Append an event; its number."""
-        return self.add_row(event.row())
+        return self.add_row(event.row(), event)
 
-    def add_row(self, row: EventRow) -> int:
+    def add_row(self, row: EventRow, event: Event | None = None) -> int:
         """Append an event given as its row (`Event.row`); its number."""
+        objects = self.objects
+        if objects is not None:
+            if len(objects) < KEPT:
+                objects.append(event if event is not None else Event(*row))
+            else:
+                self.objects = None
         rule, category, outcome, severity, retryable, confidence, time, source, line, end_line, text, fields = row
         number = len(self.lines)
         self.kind_codes.append(self._kind((rule, category, outcome, severity, retryable, confidence)))
@@ -70,6 +81,8 @@ class Store:
 
     def set(self, number: int, event: Event) -> None:
         """Put `event` in the place of the one at `number` (a relabelled attempt: same place, new kind)."""
+        if self.objects is not None:
+            self.objects[number] = event
         self.kind_codes[number] = self._kind(
             (event.rule, event.category, event.outcome, event.severity, event.retryable, event.confidence)
         )
@@ -92,7 +105,9 @@ class Store:
         return code
 
     def event(self, number: int) -> Event:
-        """The Event at `number`, made anew."""
+        """The Event at `number` (made anew past KEPT)."""
+        if self.objects is not None:
+            return self.objects[number]
         return Event(
             *self.kinds[self.kind_codes[number]],
             self.times[number],
@@ -104,7 +119,12 @@ class Store:
         )
 
     def made(self, numbers: Iterable[int], extra: list[Event]) -> Iterator[Event]:
-        """The Events at these numbers (negative: -1 - an index in `extra`), made one at a time."""
+        """The Events at these numbers (negative: -1 - an index in `extra`), made one at a time past KEPT."""
+        objects = self.objects
+        if objects is not None:
+            for n in numbers:
+                yield objects[n] if n >= 0 else extra[-1 - n]
+            return
         kinds, kind_codes, times, sources, source_codes = (
             self.kinds, self.kind_codes, self.times, self.sources, self.source_codes
         )  # fmt: skip

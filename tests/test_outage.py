@@ -63,11 +63,14 @@ def test_the_analysis_is_the_one_of_matching_every_record(
 
 @pytest.mark.parametrize("day", ["outage", "outage.json", "mix"])
 @pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("kept", [0, 40, events.KEPT])
 def test_events_as_columns_give_the_analysis_of_event_objects(
-    days: dict[str, Path], monkeypatch: pytest.MonkeyPatch, day: str, jobs: int
+    days: dict[str, Path], monkeypatch: pytest.MonkeyPatch, day: str, jobs: int, kept: int
 ) -> None:
     """The run's events kept as columns (events.Store), the stages after matching and the incidents holding
-    their numbers (events.Events), give the events, incidents and reports of a list of Event objects."""
+    their numbers (events.Events), give the events, incidents and reports of a list of Event objects: with
+    the store's Event objects kept (an ordinary day), let go when the KEPT-th event came (an outage), or none."""
+    monkeypatch.setattr(events, "KEPT", kept)
     monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 16)
     monkeypatch.setattr(parallel, "WINDOW", 1 << 13)
     options = pipeline.Options((str(days[day]),), UTC, NOW, jobs=jobs)
@@ -90,9 +93,11 @@ def test_events_as_columns_give_the_analysis_of_event_objects(
     assert columns[1], "the day has incidents"
 
 
-def test_events_read_back_as_they_were_put() -> None:
-    """Events of a store read back equal, in any selection and order; writing one relabels it in the store;
-    an Event of no store is held as it is."""
+@pytest.mark.parametrize("kept", [0, 3, events.KEPT])
+def test_events_read_back_as_they_were_put(monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
+    """Events of a store read back equal, in any selection and order, made from the columns or kept as
+    objects; writing one relabels it in the store; an Event of no store is held as it is."""
+    monkeypatch.setattr(events, "KEPT", kept)
     store = events.Store()
     made = [
         Event(
@@ -113,6 +118,7 @@ def test_events_read_back_as_they_were_put() -> None:
     ]
     for event in made:
         store.add(event)
+    assert (store.objects is None) == (kept < len(made))
     every = events.Events.of(store)
     assert list(every) == made and every[-1] == made[-1] and every[1:3] == made[1:3]
     picked = every.select([4, 0, 2])
