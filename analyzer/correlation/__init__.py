@@ -272,7 +272,7 @@ def build(group: Group, ruleset: RuleSet) -> Incident:
         title=title,
         category=category,
         categories=tuple(dict.fromkeys(e.category for e in kinds(events) if e.category is not None)),
-        severity=rule.severity or max((e.severity for e in failures), key=lambda s: s.rank),
+        severity=rule.severity or max((e.severity for e in kinds(failures)), key=lambda s: s.rank),
         status=Status.ONGOING if group.ongoing else Status.RESOLVED,
         start=events[0].time,
         end=events[-1].time,

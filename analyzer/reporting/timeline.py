@@ -147,7 +147,7 @@ def _per_minute(times: Iterable[datetime | None], t0: datetime) -> Counter[int]:
 
 
 def _lane(inc: Incident, x: Callable[[datetime], float], t0: datetime, scale: float) -> Lane:
-    counts = _per_minute((e.time for e in inc.events), t0)
+    counts = _per_minute((t for t, _, _ in places(inc.events)), t0)  # (no Event made for each)
     peak = max(counts.values(), default=1)
     bar_width = round(60 * scale, 3)
     bars = tuple(
