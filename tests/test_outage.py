@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from analyzer import cli, events, memo, parallel, pipeline, redaction, reporting, resources, ruleset
 from analyzer.errors import ExitCode
 from analyzer.matching import Matcher, MatchStats
-from analyzer.models import Category, Event, Outcome, Record, Severity
+from analyzer.models import Analysis, Category, Event, Outcome, Record, Severity
 from analyzer.parsing import parse
 from analyzer.timestamps import Clock
 
@@ -39,20 +39,30 @@ def days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
+def _in_parts(monkeypatch: pytest.MonkeyPatch, path: Path, jobs: int) -> pipeline.Options:
+    """The options of a run over `path`, cut in ranges however small it is."""
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 16)
+    monkeypatch.setattr(parallel, "WINDOW", 1 << 13)
+    return pipeline.Options((str(path),), UTC, NOW, jobs=jobs)
+
+
+def _reported(options: pipeline.Options) -> tuple[Analysis, dict[str, str]]:
+    """The run's analysis, and its JSON, Markdown and HTML reports."""
+    analysis = pipeline.run(options, RULES, None)
+    report = reporting.build(analysis, "en", UTC)
+    return analysis, {fmt: reporting.render(report, fmt) for fmt in ("json", "md", "html")}
+
+
 @pytest.mark.parametrize("day", ["outage", "outage.json", "mix", "day"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_analysis_is_the_one_of_matching_every_record(
     days: dict[str, Path], monkeypatch: pytest.MonkeyPatch, day: str, jobs: int
 ) -> None:
     """Events, incidents, counts and every report, with the memo and with nothing remembered."""
-    monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 16)  # cut even these small files in ranges
-    monkeypatch.setattr(parallel, "WINDOW", 1 << 13)
-    options = pipeline.Options((str(days[day]),), UTC, NOW, jobs=jobs)
+    options = _in_parts(monkeypatch, days[day], jobs)
 
     def analysed() -> tuple[object, ...]:
-        analysis = pipeline.run(options, RULES, None)
-        report = reporting.build(analysis, "en", UTC)
-        rendered = {fmt: reporting.render(report, fmt) for fmt in ("json", "md", "html")}
+        analysis, rendered = _reported(options)
         return analysis.events, analysis.incidents, analysis.match_stats, analysis.successes, rendered
 
     remembered = analysed()
@@ -71,14 +81,10 @@ def test_events_as_columns_give_the_analysis_of_event_objects(
     their numbers (events.Events), give the events, incidents and reports of a list of Event objects: with
     the store's Event objects kept (an ordinary day), let go when the KEPT-th event came (an outage), or none."""
     monkeypatch.setattr(events, "KEPT", kept)
-    monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 16)
-    monkeypatch.setattr(parallel, "WINDOW", 1 << 13)
-    options = pipeline.Options((str(days[day]),), UTC, NOW, jobs=jobs)
+    options = _in_parts(monkeypatch, days[day], jobs)
 
     def analysed() -> tuple[object, ...]:
-        analysis = pipeline.run(options, RULES, None)
-        report = reporting.build(analysis, "en", UTC)
-        rendered = {fmt: reporting.render(report, fmt) for fmt in ("json", "md", "html")}
+        analysis, rendered = _reported(options)
         held = [analysis.events, *(i.events for i in analysis.incidents)]
         numbered = all(isinstance(e, events.Events) and not e.extra for e in held)  # by number, no Event kept
         return list(analysis.events), analysis.incidents, analysis.match_stats, rendered, numbered
