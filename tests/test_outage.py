@@ -131,6 +131,9 @@ def test_events_read_back_as_they_were_put(monkeypatch: pytest.MonkeyPatch, kept
     assert picked == [made[4], made[0], made[2]]
     assert events.of_kind(every, lambda e: e.outcome is Outcome.FAILURE) == made
     assert list(events.places(picked)) == [(e.time, e.source, e.line) for e in picked]
+    assert [(k.row()[:6], *rest) for k, *rest in events.parts(picked)] == [
+        (e.row()[:6], e.time, e.source, e.line, e.end_line, e.fields) for e in picked
+    ]
     assert events.sources_of(every) == {"0.log", "1.log"}
     relabelled = Event(*made[0].row()[:1], Category.RATE_LIMIT, *made[0].row()[2:])
     picked[1] = relabelled

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, overload
 from .. import __version__
 from ..correlation import RANKED_BY, count_calls
 from ..correlation.calls import is_attempt
-from ..events import fields_of, kinds, of_kind, places, sources_of
+from ..events import fields_of, kinds, of_kind, parts, places, sources_of
 from ..evidence import Texts
 from ..models import Analysis, Category, Event, Incident, Outcome, Severity
 from ..ruleset import RuleSet
@@ -332,25 +332,25 @@ class EventRows(Sequence[dict[str, Any]]):
         kinds: dict[tuple[object, ...], str] = {}
         texts: dict[str | None, str] = {}  # times, sources and incidents, encoded
         fields_json: dict[int, tuple[Mapping[str, str], str]] = {}
-        for event in self.events:
+        for event, time, source, line, end_line, its_fields in parts(self.events):  # `event`: of its kind
             kind = (event.rule, event.category, event.outcome, event.severity, event.retryable, event.confidence)
             head = kinds.get(kind)
             if head is None:  # '{"rule":...,"confidence":...,"time":'
                 row = _event(event, None, {}, None)
                 head = kinds[kind] = encode({k: row[k] for k in _KIND_KEYS})[:-1] + ',"time":'
-            shown, fields, incident = self._parts(event)
-            known = fields_json.get(id(event.fields))  # the dict is kept with it: its id is not reused
+            shown, fields, incident = self._placed(time, its_fields, source, line)
+            known = fields_json.get(id(its_fields))  # the dict is kept with it: its id is not reused
             if known is None:
-                known = (event.fields, encode(fields))
+                known = (its_fields, encode(fields))
                 if len(fields_json) < SORTED_FIELDS:
-                    fields_json[id(event.fields)] = known
+                    fields_json[id(its_fields)] = known
             yield "".join(
                 (
                     head,
                     texts.get(shown) or _encoded(texts, shown, encode),
                     ',"source":',
-                    texts.get(event.source) or _encoded(texts, event.source, encode),
-                    f',"line":{event.line:d},"end_line":{event.end_line:d},"fields":',
+                    texts.get(source) or _encoded(texts, source, encode),
+                    f',"line":{line:d},"end_line":{end_line:d},"fields":',
                     known[1],
                     ',"incident":',
                     texts.get(incident) or _encoded(texts, incident, encode),
@@ -363,16 +363,22 @@ class EventRows(Sequence[dict[str, Any]]):
 
     def _parts(self, event: Event) -> tuple[str | None, dict[str, str], str | None]:
         """What a row shows of an event besides its rule's parts: its time, its fields sorted, its incident."""
-        when, shown, t = *self._last, event.time
+        return self._placed(event.time, event.fields, event.source, event.line)
+
+    def _placed(
+        self, t: datetime | None, its_fields: Mapping[str, str], source: str, line: int
+    ) -> tuple[str | None, dict[str, str], str | None]:
+        """`_parts` of an event's time, fields, source and line."""
+        when, shown = self._last
         if t is None or when is None or not (t == when and t.fold == when.fold and t.tzinfo is when.tzinfo):
             shown = self.at(t)  # (equal times of one zone may still be two instants: a fold)
             self._last = t, shown
-        fields = self._sorted.get(id(event.fields))
-        if fields is None or fields[0] is not event.fields:
-            fields = (event.fields, dict(sorted(event.fields.items())))
+        fields = self._sorted.get(id(its_fields))
+        if fields is None or fields[0] is not its_fields:
+            fields = (its_fields, dict(sorted(its_fields.items())))
             if len(self._sorted) < SORTED_FIELDS:
-                self._sorted[id(event.fields)] = fields
-        return shown, fields[1], self.member_of.of(event.source, event.line)
+                self._sorted[id(its_fields)] = fields
+        return shown, fields[1], self.member_of.of(source, line)
 
 
 class Members:
