@@ -136,3 +136,23 @@ def test_a_stack_frame_under_a_prefix_is_no_failure_of_its_own(logscan_bin: str,
     report = json.loads(run_logscan(logscan_bin, "-f", "json", str(path)).stdout)
     assert [e["category"] for e in report["events"]] == ["rate_limit"]
     assert report["unrecognised"] == []
+
+
+@pytest.mark.parametrize(
+    ("inner", "category"),
+    [("invalid_request_error", "invalid_request"), ("server_error", "server_error")],
+)
+def test_a_wrappers_500_around_openais_body_takes_the_bodys_kind(
+    logscan_bin: str, tmp_path: Path, inner: str, category: str
+) -> None:
+    """A pipeline's own 500 relaying OpenAI's error on one line: a client error's body makes it a client
+    error (OpenAI's 5xx bodies are server_error), a server error's stays one."""
+    body = (
+        '{"error": {"message": "API error: {\\n \\"error\\": {\\n \\"message\\": \\"A wording no rule knows\\",\\n '
+        f'\\"type\\": \\"{inner}\\",\\n \\"param\\": null,\\n \\"code\\": null\\n }}\\n}}", '
+        '"type": "internal_error", "param": null, "code": "500"}}'
+    )
+    path = tmp_path / "pipeline.log"
+    path.write_text(f"2026-03-14 10:00:00,000 ERROR app.openai_pipe: {body}\n")
+    report = json.loads(run_logscan(logscan_bin, "-f", "json", str(path)).stdout)
+    assert [e["category"] for e in report["events"]] == [category]

@@ -144,8 +144,15 @@ class Classifier:
         does. (A body's type is the vaguest: OpenAI's 401s and 404s have type invalid_request_error.)"""
         code, status = fields.get("code", ""), fields.get("status", "")
         name, kind = fields.get("name", ""), fields.get("type", "")
+        by_code = self._first(lambda k: code in k.codes) if code else None
+        if by_code is None and status[:1] == "5" and kind:
+            # A server error's status around a client error's body is a wrapper's (an app's or a proxy's own
+            # 500 relaying OpenAI's 400 on one line): OpenAI's 5xx bodies are of type server_error.
+            inner = self._first(lambda k: kind in k.names or kind in k.codes)
+            if inner is not None and inner.statuses and all(s[:1] == "4" for s in inner.statuses):
+                return inner
         return (
-            (self._first(lambda k: code in k.codes) if code else None)
+            by_code
             or (self._by_status(status) if status else None)
             or (self._first(lambda k: name in k.names) if name else None)
             or (self._first(lambda k: kind in k.codes) if kind else None)
