@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import NamedTuple, Protocol
 
-from ..events import picked
+from ..events import parts, picked
 from ..models import Category, Event, Outcome
 from ..templates import template_of
 
@@ -138,13 +139,33 @@ def _told(event: Event, told: dict[str, Event], shared: dict[tuple[tuple[str, st
     return _attempt_of(event, notice, shared) if notice is not None and _near(notice, event) else event
 
 
-def is_attempt(event: Event) -> bool:
+class Tried(Protocol):
+    """What counting calls reads of an event: an Event, or a `_Try` made from a store's columns."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def confidence(self) -> str: ...
+    @property
+    def time(self) -> datetime | None: ...
+    @property
+    def fields(self) -> Mapping[str, str]: ...
+
+
+class _Try(NamedTuple):
+    rule: str
+    confidence: str
+    time: datetime | None
+    fields: Mapping[str, str]
+
+
+def is_attempt(event: Tried) -> bool:
     """A transport line (an HTTP status only), a per-attempt SDK line or a retry notice: one try of a
     call, not its outcome."""
     return event.confidence == "low" or "retrying" in event.fields or "attempt_response" in event.fields
 
 
-def _per_try(event: Event) -> bool:
+def _per_try(event: Tried) -> bool:
     return event.confidence == "low" or "attempt_response" in event.fields
 
 
@@ -162,20 +183,22 @@ def _attempt_of(low: Event, call: Event, shared: dict[tuple[tuple[str, str], ...
 def count_calls(events: Sequence[Event]) -> tuple[int, int]:
     """(failed API calls, attempts). Attempts (transport lines, retry notices) just before a failure are
     that call's tries: n status lines are n tries, n retry notices are n + 1; attempts with no failure
-    after them within CALL_WINDOW are calls of their own (`_unclosed`). Card declines are not API calls."""
+    after them within CALL_WINDOW are calls of their own (`_unclosed`). Card declines are not API calls.
+    Read from the columns where the events are a store's (`events.parts`: no Event made for each)."""
     calls = attempts = 0
-    pending: dict[str, list[Event]] = {}
-    for event in events:
-        if event.outcome is not Outcome.FAILURE or event.category is Category.BILLING_CARD:
+    pending: dict[str, list[_Try]] = {}
+    for kind, time, source, _, _, fields in parts(events):
+        if kind.outcome is not Outcome.FAILURE or kind.category is Category.BILLING_CARD:
             continue
-        waiting = pending.setdefault(event.source, [])
+        waiting = pending.setdefault(source, [])
+        event = _Try(kind.rule, kind.confidence, time, fields)
         if is_attempt(event):
             waiting.append(event)
             continue
-        recent: list[Event] = []
-        stale: list[Event] = []
+        recent: list[_Try] = []
+        stale: list[_Try] = []
         for w in waiting:
-            (recent if event.time is None or w.time is None or event.time - w.time <= CALL_WINDOW else stale).append(w)
+            (recent if time is None or w.time is None or time - w.time <= CALL_WINDOW else stale).append(w)
         statuses = sum(_per_try(w) for w in recent)
         notices = len(recent) - statuses
         calls += 1 + _unclosed(stale)
@@ -185,7 +208,7 @@ def count_calls(events: Sequence[Event]) -> tuple[int, int]:
     return calls + _unclosed(leftover), attempts + len(leftover)
 
 
-def _unclosed(attempts: list[Event]) -> int:
+def _unclosed(attempts: Sequence[Tried]) -> int:
     """The calls among attempts that no failure closed: a run of retry notices of one retried function
     (each within CALL_WINDOW of the one before it, or undated) is one call that kept failing, as are the
     status lines that a notice before them told (`_told`); any other attempt is a call of its own."""
@@ -201,5 +224,5 @@ def _unclosed(attempts: list[Event]) -> int:
     return calls
 
 
-def _near(before: Event, after: Event) -> bool:
+def _near(before: Tried, after: Tried) -> bool:
     return before.time is None or after.time is None or after.time - before.time <= CALL_WINDOW
