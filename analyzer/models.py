@@ -128,6 +128,10 @@ class Fields(Mapping[str, str]):
     def __repr__(self) -> str:
         return repr(dict(zip(self._names, self._values, strict=True)))
 
+    def parts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The names and the values, in order."""
+        return self._names, self._values
+
     def __reduce__(self) -> tuple[type[Fields], tuple[tuple[str, ...], tuple[str, ...]]]:
         return Fields, (self._names, self._values)
 

@@ -9,7 +9,7 @@ from typing import BinaryIO, cast
 
 from . import parallel, prefilter, redaction, sources, timelimit, window
 from .correlation import Correlation, Order, assemble_calls, correlate, fold_reprints, input_order
-from .events import Events, fields_of, of_kind, places, sources_of, subset
+from .events import Events, named, of_kind, places, sources_of, subset, values_of
 from .evidence import Texts
 from .framing import Counts, Prefilter, frame_blocks
 from .framing.context import Around
@@ -251,7 +251,7 @@ class Scanner:
 def by_source(events: Sequence[Event], stats: MatchStats, calls: Successes) -> tuple[Sequence[Event], int]:
     """The events whose record showed no provider (BY_SOURCE) kept where their source shows OpenAI (a
     record of OpenAI's, or a successful call to it) and no other provider; the others left out, counted."""
-    if not any(f.get("attributed") == BY_SOURCE for f in fields_of(events)):
+    if not named(events, "attributed") or BY_SOURCE not in values_of(events, "attributed"):
         return events, 0
     called = set(calls.sources.names)
     shown = {s for s in sources_of(events) if (stats.openai_records.get(s) or s in called)}

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
 from conftest import SAMPLES, genlog
+from dateutil.tz import tzlocal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -142,6 +144,75 @@ def test_events_read_back_as_they_were_put(monkeypatch: pytest.MonkeyPatch, kept
     held.append(made[2])
     held.append(every[3], (store, 3))
     assert list(held) == [made[2], made[3]]
+
+
+_ZONES = [UTC, timezone(timedelta(hours=9)), timezone(-timedelta(hours=3, minutes=30)), ZoneInfo("America/New_York")]
+_ZONES.append(tzlocal())
+_NAMES = ["status", "code", "request_id", "used", "model", "attributed"]
+
+
+@st.composite
+def _stored_events(draw: st.DrawFn) -> Event:
+    when = draw(st.none() | st.datetimes(timezones=st.sampled_from(_ZONES)))
+    if when is not None and draw(st.booleans()):
+        when = when.replace(fold=1)  # the second 01:30 of a fall-back night keeps its offset
+    line = draw(st.integers(0, 1 << 40))
+    names = draw(st.lists(st.sampled_from(_NAMES), unique=True, max_size=4))
+    values = st.sampled_from(["429", "insufficient_quota", ""]) | st.text(max_size=12)  # NULs and surrogates too
+    fields = {name: draw(values) for name in names}
+    return Event(
+        draw(st.sampled_from(["openai.quota", "openai.http.429"])),
+        Category.QUOTA,
+        Outcome.FAILURE,
+        Severity.HIGH,
+        False,
+        "high",
+        when,
+        draw(st.sampled_from(["a.log", "b.log"])),
+        line,
+        line + draw(st.integers(0, 1 << 34)),  # a span past 32 bits is held apart
+        "",
+        fields,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_stored_events(), max_size=30), st.sampled_from([3, 1 << 16]))
+def test_the_compact_columns_give_back_each_event_exactly(made: list[Event], frames: int) -> None:
+    """Times (zone, fold and all), end lines and fields (shared in frames, volatile values in the heap, a
+    value with a NUL held apart, every value in the heap once the frames are full) read back as they were
+    put, as Events, as their parts and one field at a time."""
+    store = events.Store()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(events, "KEPT", 0)
+        patch.setattr(events, "FRAMES", frames)
+        for event in made:
+            store.add(event)
+    every = events.Events.of(store)
+    back = list(every)
+    assert back == made
+    assert [(b.time, b.time and b.time.tzinfo, b.time and b.time.fold) for b in back] == [
+        (e.time, e.time and e.time.tzinfo, e.time and e.time.fold) for e in made
+    ]
+    assert [dict(b.fields) for b in back] == [dict(e.fields) for e in made]
+    for name in _NAMES:
+        assert list(events.values_of(every, name)) == [e.fields.get(name) for e in made]
+        assert events.named(every, name) == any(name in e.fields for e in made)
+    assert [(t, s, ln) for t, s, ln in events.places(every)] == [(e.time, e.source, e.line) for e in made]
+
+
+def test_volatile_values_too_long_for_the_heap_are_held_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value longer than a heap place holds (64 KiB) is kept as it is, the events after it in the heap."""
+    monkeypatch.setattr(events, "KEPT", 0)
+    store = events.Store()
+    made = [
+        Event("r", None, Outcome.FAILURE, Severity.LOW, False, "high", None, "a.log", n, n, "", {"request_id": rid})
+        for n, rid in enumerate(["req_1", "x" * 70_000, "req_3"])
+    ]
+    for event in made:
+        store.add(event)
+    assert list(events.Events.of(store)) == made
+    assert list(events.values_of(events.Events.of(store), "request_id")) == ["req_1", "x" * 70_000, "req_3"]
 
 
 def test_a_field_in_a_masked_run_is_each_records_own() -> None:

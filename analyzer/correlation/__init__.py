@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import pairwise
 
-from ..events import Events, Place, fields_of, kinds, of_kind, places, subset
+from ..events import Events, Place, fields_of, kinds, lines_of, of_kind, subset, undated, values_of
 from ..lane.columns import NO_TIME, Successes, bisect_times
 from ..models import Category, Event, Incident, Outcome, Reason, Status
 from ..ruleset import IncidentRule, IncidentType, Rule, RuleSet
@@ -69,10 +69,8 @@ def correlate(
     groups: dict[str, list[Group]] = {d.rule.id: d.finish(end_of_input) for d in detectors}
     _match_sequences(scene, ruleset, groups)
     reported = _claim([g for found in groups.values() for g in found])
-    undated = _undated(
-        list(subset(events, lambda e: e.time is None)) if any(t is None for t, _, _ in places(events)) else [], ruleset
-    )
-    return _ranked([build(g, ruleset) for g in reported] + undated, detectors)
+    timeless = _undated(list(subset(events, lambda e: e.time is None)) if undated(events) else [], ruleset)
+    return _ranked([build(g, ruleset) for g in reported] + timeless, detectors)
 
 
 def _ranked(incidents: list[Incident], detectors: list[Detector]) -> Correlation:
@@ -94,7 +92,7 @@ class _Scene:
 
     @classmethod
     def of(cls, events: Sequence[Event], calls: Successes | None, order: Order | None, ruleset: RuleSet) -> _Scene:
-        dated = subset(events, lambda e: e.time is not None) if any(t is None for t, _, _ in places(events)) else events
+        dated = subset(events, lambda e: e.time is not None) if undated(events) else events
         return cls(
             dated, calls if calls is not None else Successes(), order or input_order([]), success_models(ruleset)
         )
@@ -240,11 +238,11 @@ def _claim(candidates: list[Group]) -> list[Group]:
     claimed: dict[str, bytearray] = {}
     reported = []
     for group in ranked:
-        if any(_has_bit(claimed.get(source), line) for _, source, line in places(group.events)):  # else no copy
+        if any(_has_bit(claimed.get(source), line) for source, line in lines_of(group.events)):  # else no copy
             group.events = subset(group.events, lambda e: not _has_bit(claimed.get(e.source), e.line))
         if not group.events or not (_has_failure(group.events) or group.rule.type is IncidentType.ABSENCE):
             continue
-        for _, source, line in places(group.events):
+        for source, line in lines_of(group.events):
             bits = claimed.setdefault(source, bytearray())
             if line >> 3 >= len(bits):
                 bits.extend(bytes((line >> 3) + 1))  # at least doubles it
@@ -359,6 +357,8 @@ def _details(group: Group, failures: Sequence[Event]) -> Reason:
 
 def peak_figures(events: Sequence[Event]) -> dict[str, str]:
     """The rate-limit figures of the event that asked for the most: limit, used, requested, unit, model."""
+    if not any((v or "").replace(".", "").isdigit() for v in values_of(events, "limit")):
+        return {}
     numbers = [f for f in fields_of(events) if f.get("limit", "").replace(".", "").isdigit()]
     if not numbers:
         return {}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, overload
 from .. import __version__
 from ..correlation import RANKED_BY, count_calls
 from ..correlation.calls import is_attempt
-from ..events import fields_of, kinds, of_kind, parts, places, sources_of
+from ..events import kinds, lines_of, of_kind, parts, sources_of, values_of
 from ..evidence import Texts
 from ..models import Analysis, Category, Event, Incident, Outcome, Severity
 from ..ruleset import RuleSet
@@ -391,7 +391,7 @@ class Members:
         self.ids = [inc.id for inc in incidents]
         found: dict[str, tuple[array[int], array[int]]] = {}
         for number, inc in enumerate(incidents):
-            for _, source, line in places(inc.events):
+            for source, line in lines_of(inc.events):
                 lines, numbers = found.setdefault(source, (array("q"), array("I")))
                 lines.append(line)
                 numbers.append(number)
@@ -677,8 +677,9 @@ def impact(inc: Incident, successes_visible: bool) -> Impact:
     calls, attempts = inc.calls or count_calls(inc.events)
     declined = sum(1 for e in kinds(inc.events) if e.outcome is Outcome.FAILURE and e.category is Category.BILLING_CARD)
     share = calls / (calls + inc.successes) if successes_visible and calls else None
-    values = lambda name: tuple(sorted({f[name] for f in fields_of(inc.events) if f.get(name)}))  # noqa: E731
-    services = tuple(sorted({f.get("app") or f.get("service") or "" for f in fields_of(inc.events)} - {""}))
+    values = lambda name: tuple(sorted({v for v in values_of(inc.events, name) if v}))  # noqa: E731
+    apps = zip(values_of(inc.events, "app"), values_of(inc.events, "service"), strict=True)
+    services = tuple(sorted({app or service or "" for app, service in apps} - {""}))
     recovery = (inc.recovered_at - inc.start).total_seconds() if inc.recovered_at and inc.start else None
     duration = inc.duration.total_seconds() if inc.duration is not None else None
     return Impact(

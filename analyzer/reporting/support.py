@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..events import fields_of, of_kind, places
+from ..events import fields_of, named, of_kind, places, values_of
 from ..evidence import Texts
 from ..models import Category, Event, Incident
 from . import i18n
@@ -84,7 +84,9 @@ Readings = Sequence[tuple[datetime, Headroom]]  # every header reading of a run,
 
 def readings(events: Sequence[Event]) -> list[tuple[datetime, Headroom]]:
     """The rate-limit header readings of a run's events (a few: most logs have none), in time order."""
-    found = []
+    found: list[tuple[datetime, Headroom]] = []
+    if not any(named(events, f"ratelimit_remaining_{k}") for k in KINDS):
+        return found
     for fields, (time, _, _) in zip(fields_of(events), places(events), strict=True):
         if time is None or not any(f"ratelimit_remaining_{k}" in fields for k in KINDS):
             continue
@@ -130,7 +132,7 @@ def utc(when: datetime | None) -> str | None:
 
 def _values(events: Sequence[Event]) -> Callable[[str], tuple[str, ...]]:
     def of(name: str) -> tuple[str, ...]:
-        return tuple(sorted({f[name] for f in fields_of(events) if f.get(name)}))
+        return tuple(sorted({v for v in values_of(events, name) if v}))
 
     return of
 
@@ -140,8 +142,7 @@ def request_ids(events: Sequence[Event]) -> tuple[tuple[str, ...], int]:
     first: list[str] = []
     last: deque[str] = deque(maxlen=REQUEST_IDS_SHOWN)
     count, previous = 0, ""
-    for fields in fields_of(events):
-        rid = fields.get("request_id")
+    for rid in values_of(events, "request_id"):
         if not rid or rid == previous:
             continue
         previous, count = rid, count + 1
