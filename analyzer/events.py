@@ -301,13 +301,16 @@ class Store:
 
     def volatile(self, frame: _Frame, number: int) -> tuple[str, ...]:
         """All the values of the fields of the event at `number` (of `frame`), its volatile ones from the heap."""
-        place = self.heap_places[number]
-        start = place >> 16
-        kept = self.heap[start : start + (place & 0xFFFF)].decode("utf-8", "surrogatepass").split("\0")
         values = list(frame.values)
-        for i, value in zip(frame.cut, kept, strict=True):
+        for i, value in zip(frame.cut, self._heaped(number), strict=True):
             values[i] = value
         return tuple(values)
+
+    def _heaped(self, number: int) -> list[str]:
+        """The volatile values of the event at `number`, from the heap, in its frame's `cut` order."""
+        place = self.heap_places[number]
+        start = place >> 16
+        return self.heap[start : start + (place & 0xFFFF)].decode("utf-8", "surrogatepass").split("\0")
 
     def values(self, numbers: Iterable[int], extra: list[Event], name: str) -> Iterator[str | None]:
         """Each event's value of the field `name` (None: it has none): a shared value read from its
@@ -316,7 +319,7 @@ class Store:
         for frame in self.frames:
             i = frame.names.index(name) if name in frame.names else -1
             where.append((frame.cut.index(i), None) if i in frame.cut else (-1, frame.values[i] if i >= 0 else None))
-        codes, heap, places, odd = self.frame_codes, self.heap, self.heap_places, self._odd
+        codes, heaped, odd = self.frame_codes, self._heaped, self._odd
         for n in numbers:
             if n < 0:
                 yield extra[-1 - n].fields.get(name)
@@ -327,9 +330,7 @@ class Store:
             elif odd and n in odd:
                 yield odd[n].get(name)
             else:
-                place = places[n]
-                start = place >> 16
-                yield heap[start : start + (place & 0xFFFF)].decode("utf-8", "surrogatepass").split("\0")[at]
+                yield heaped(n)[at]
 
     def named(self, name: str) -> bool:
         """Whether any event's fields have `name`."""
