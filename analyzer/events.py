@@ -92,9 +92,10 @@ class Store:
     volatile field values: its kind and source as codes, its line and the lines it spans, its time
     as a minute's code and the microseconds into it, its fields as a frame (names and shared values)
     and its volatile values in a heap of bytes. Up to KEPT events it holds each as an Event object
-    as well (`objects`), so that the dozen passes after the scan read them without making them again
-    (on an ordinary day, with a few thousand events, that made the console script's part 25% slower);
-    past KEPT it lets the objects go and makes each Event when it is read."""
+    instead (`objects`), so that the dozen passes after the scan read them without making them again
+    (on an ordinary day, with a few thousand events, that made the console script's part 25% slower)
+    and an ordinary day fills no columns; at the KEPT+1st it writes the objects to the columns, lets
+    them go and makes each Event when it is read."""
 
     __slots__ = (
         "_cuts", "_far", "_folds", "_frame_of", "_kind_of", "_last_time", "_minute_of", "_odd", "_source_of",
@@ -131,7 +132,8 @@ class Store:
         self.objects: list[Event] | None = []  # every event as an Event, while there are at most KEPT
 
     def __len__(self) -> int:
-        return len(self.lines)
+        objects = self.objects
+        return len(objects) if objects is not None else len(self.lines)
 
     def add(self, event: Event) -> int:
         """Append an event; its number."""
@@ -143,8 +145,10 @@ class Store:
         if objects is not None:
             if len(objects) < KEPT:
                 objects.append(event if event is not None else Event(*row))
-            else:
-                self.objects = None
+                return len(objects) - 1
+            self.objects = None  # past KEPT: the columns from here on
+            for kept in objects:
+                self.add_row(kept.row())
         rule, category, outcome, severity, retryable, confidence, time, source, line, end_line, text, fields = row
         number = len(self.lines)
         self.kind_codes.append(self._kind((rule, category, outcome, severity, retryable, confidence)))
@@ -173,6 +177,7 @@ class Store:
         """Put `event` in the place of the one at `number` (a relabelled attempt: same place, new kind)."""
         if self.objects is not None:
             self.objects[number] = event
+            return
         self.kind_codes[number] = self._kind(
             (event.rule, event.category, event.outcome, event.severity, event.retryable, event.confidence)
         )
@@ -216,6 +221,8 @@ class Store:
 
     def time(self, number: int) -> datetime | None:
         """The time of the event at `number`."""
+        if self.objects is not None:
+            return self.objects[number].time
         minute = self.minute_codes[number]
         if not minute:
             return None
@@ -243,6 +250,8 @@ class Store:
 
     def end_line(self, number: int) -> int:
         """The end line of the event at `number`."""
+        if self.objects is not None:
+            return self.objects[number].end_line
         span = self.spans[number]
         return self.lines[number] + span if span != _WIDE else self._far[number]
 
@@ -292,6 +301,8 @@ class Store:
 
     def fields(self, number: int) -> Mapping[str, str]:
         """The fields of the event at `number` (its volatile values read when first asked for)."""
+        if self.objects is not None:
+            return self.objects[number].fields
         frame = self.frames[self.frame_codes[number]]
         if not frame.cut:
             return frame.fields
@@ -334,6 +345,8 @@ class Store:
 
     def named(self, name: str) -> bool:
         """Whether any event's fields have `name`."""
+        if self.objects is not None:
+            return any(name in e.fields for e in self.objects)
         return any(name in frame.names for frame in self.frames) or any(name in f for f in self._odd.values())
 
     def event(self, number: int) -> Event:
@@ -481,6 +494,8 @@ def of_kind(events: Sequence[Event], keep: Callable[[Event], bool]) -> Sequence[
     if not isinstance(events, Events):
         return [e for e in events if keep(e)]
     store, extra = events.store, events.extra
+    if store.objects is not None:
+        return events.where(keep)
     models = store.models()
     wanted = [keep(m) for m in models]
     codes = store.kind_codes
@@ -491,7 +506,7 @@ def of_kind(events: Sequence[Event], keep: Callable[[Event], bool]) -> Sequence[
 def kinds(events: Sequence[Event]) -> Iterator[Event]:
     """Each event, or (of Events) an Event of its kind only: read its rule, category, outcome,
     severity, retryable and confidence, nothing else (no Event made for each)."""
-    if not isinstance(events, Events):
+    if not isinstance(events, Events) or events.store.objects is not None:
         yield from events
         return
     models, codes, extra = events.store.models(), events.store.kind_codes, events.extra
@@ -587,7 +602,7 @@ def undated(events: Sequence[Event]) -> bool:
 
 def sources_of(events: Sequence[Event]) -> set[str]:
     """The sources the events come from."""
-    if not isinstance(events, Events):
+    if not isinstance(events, Events) or events.store.objects is not None:
         return {e.source for e in events}
     store = events.store
     codes = {store.source_codes[n] for n in events.numbers if n >= 0}
