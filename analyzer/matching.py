@@ -432,7 +432,10 @@ class Matcher:
         fields = self._fields(entry, extracted)
         fields.update(rule.fields)
         fields.update(groups)
+        inner = fields.pop("inner_status", "")
         if rule.generic:  # reported as the kind its code, status or name tells
+            if inner and fields.get("status", "")[:1] == "5":  # a wrapper's 5xx around the call's 4xx
+                fields["status"], fields["outer_status"] = inner, fields["status"]
             kind = self.classifier.kind(fields)
             derived = self.ruleset.derived.get(f"{rule.id}.{kind.key}") if kind else None
             if derived is None:

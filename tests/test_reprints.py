@@ -176,3 +176,26 @@ def test_the_context_attributes_a_wrapped_failure(tmp_path: Path) -> None:
     )
     assert [(e.rule, e.line) for e in analysis.events] == [("openai.generic.429", 1)]
     assert analysis.match_stats.excluded == {"Groq": 1}
+
+
+def test_a_wrappers_status_line_before_the_failure_it_relays_is_a_print_of_it(tmp_path: Path) -> None:
+    # Flowise's error panel: its own 500, then the embedding call's 429 from OpenAI
+    analysis = analyse(
+        tmp_path,
+        "Status: 500\n"
+        "Error: documentStoreServices.insertIntoVectorStore - InsufficientQuotaError: 429 You exceeded your current "
+        "quota, please check your plan and billing details. For more information on this error, read the docs: "
+        "https://platform.openai.com/docs/guides/error-codes/api-errors.\n",
+    )
+    assert [e.category for e in analysis.events] == [Category.QUOTA]
+    assert analysis.reprints == 1
+
+
+def test_two_calls_failing_on_two_lines_are_not_one(tmp_path: Path) -> None:
+    # a 5xx with its own body before a 4xx: two calls, not a wrapper's status line
+    analysis = analyse(
+        tmp_path,
+        "openai.InternalServerError: Error code: 500 - {'error': {'message': 'A new one', 'type': 'server_error'}}\n"
+        f"{CONTEXT_LEN}\n",
+    )
+    assert sorted(e.category for e in analysis.events) == sorted([Category.SERVER_ERROR, Category.CONTEXT_LENGTH])

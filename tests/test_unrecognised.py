@@ -156,3 +156,89 @@ def test_a_wrappers_500_around_openais_body_takes_the_bodys_kind(
     path.write_text(f"2026-03-14 10:00:00,000 ERROR app.openai_pipe: {body}\n")
     report = json.loads(run_logscan(logscan_bin, "-f", "json", str(path)).stdout)
     assert [e["category"] for e in report["events"]] == [category]
+
+
+@pytest.mark.parametrize(
+    ("line", "category", "status"),
+    [
+        # a hosted proxy's 500 whose detail is requests' 400 for OpenAI's URL: the call failed with the 400
+        (
+            " 500 Server Error: Internal Server Error for url: https://proxy.example.net/chat/completions | "
+            'Status code: 500, Message: {"detail":"Internal server error (unpack): 400 Client Error: Bad Request '
+            'for url: https://api.openai.com/v1/chat/completions"}',
+            "invalid_request",
+            "400",
+        ),
+        # a server error whose message names no client error stays one
+        (
+            "requests.exceptions.HTTPError: 502 Server Error: Bad Gateway for url: "
+            "https://api.openai.com/v1/chat/completions (took 412 ms)",
+            "server_error",
+            "502",
+        ),
+    ],
+)
+def test_a_wrappers_500_around_a_client_errors_status_takes_the_inner_status(
+    logscan_bin: str, tmp_path: Path, line: str, category: str, status: str
+) -> None:
+    path = tmp_path / "proxy.log"
+    path.write_text(line + "\n")
+    report = json.loads(run_logscan(logscan_bin, "-f", "json", str(path)).stdout)
+    assert [(e["category"], e["fields"]["status"]) for e in report["events"]] == [(category, status)]
+    assert all("inner_status" not in e["fields"] for e in report["events"])
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # BabyAGI's retry banner for openai.error.InvalidRequestError, and OpenAI's own docs' handler lines
+        (
+            "*** OpenAI API invalid request. Check the documentation for the specific API method you are calling "
+            "and make sure you are sending valid and complete parameters. Waiting 10 seconds and trying again. ***",
+            "invalid_request",
+        ),
+        ("*** The OpenAI API rate limit has been exceeded. Waiting 10 seconds and trying again. ***", "rate_limit"),
+        ("OpenAI API request timed out: Request timed out.", "timeout"),
+        ("OpenAI API request was not permitted: a new wording", "permission_region"),
+        # n8n's NodeApiError message for the status, in its pretty-printed error object
+        (
+            '{\n  "errorMessage": "The service is receiving too many requests from you",\n'
+            '  "errorDescription": "A new wording from https://api.openai.com/v1/chat/completions",\n'
+            '  "n8nDetails": {"cause": {"status": 429}}\n}',
+            "rate_limit",
+        ),
+        # Elixir: Finch's reason atom with OpenAI's host in the request it dumps
+        (
+            "** (FunctionClauseError) no function clause matching in OpenaiEx.Http.Finch.to_error/2\n"
+            "    (openai_ex 0.8.0) lib/openai_ex/http_finch.ex:81: OpenaiEx.Http.Finch.to_error(:closed,\n"
+            '      %Finch.Request{scheme: :https, host: "api.openai.com", port: 443, method: "POST"}',
+            "connection",
+        ),
+    ],
+)
+def test_an_apps_own_words_for_a_failure_give_its_kind(
+    logscan_bin: str, tmp_path: Path, text: str, category: str
+) -> None:
+    path = tmp_path / "app.log"
+    path.write_text(text + "\n")
+    report = json.loads(run_logscan(logscan_bin, "-f", "json", str(path)).stdout)
+    assert [e["category"] for e in report["events"]] == [category]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OpenAI API rate limit: 3500 RPM configured for the worker pool",
+        "OpenAI API timeout set to 600 seconds",
+        # an Elixir state with a closed atom and no failure
+        'Logger: OpenAI stream state: :closed after 1834 chunks (host: "api.openai.com")',
+        # Dify's OpenAI-compatible provider in front of another backend's gateway
+        '[openai_api_compatible] Error: PluginInvokeError: {"args":{"description":"[models] Error: API request '
+        'failed with status code 429: {\\"error_msg\\":\\"The throttling threshold has been reached\\"}"}}',
+    ],
+)
+def test_what_only_looks_like_an_apps_failure_notice(logscan_bin: str, tmp_path: Path, text: str) -> None:
+    path = tmp_path / "app.log"
+    path.write_text(text + "\n")
+    report = json.loads(run_logscan(logscan_bin, "-f", "json", str(path)).stdout)
+    assert report["events"] == []

@@ -19,6 +19,7 @@ INHERITED = ("organization", "model", "limit_kind", "limit_unit", "limit_period"
 
 REPRINT_LINES = 12  # a reprint starts at most this many lines after the print before it ends
 REPRINT_TIME = timedelta(milliseconds=500)
+BARE_STATUS = 80  # characters: a line this short with a status and no body is a wrapper's status line
 _FAMILY = {Category.OVERLOADED: Category.SERVER_ERROR, Category.CONNECTION: Category.TIMEOUT}
 
 
@@ -33,7 +34,9 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     or one of them a record of several lines, or two one-line prints of one rule, neither's template in
     the other's, with no two statuses: the same one-line print twice is two calls failing alike) that tell the
     same failure (of one family; or one of them a generic rule's, and no two statuses), the one whose
-    rule has the higher priority (then the first) is kept. Attempts
+    rule has the higher priority (then the first) is kept. A wrapper's own status on the line before
+    the call's failure (`Status: 500`, then `Error: ... 429 You exceeded your current quota`) is a print
+    of that failure too, and the failure is kept (`_wrapper`). Attempts
     (transport lines, retry notices) are tries of a call, never reprints. `judge`: a rule's priority,
     whether it is generic, and an event's text. The events kept, in order, of the kind `events` is (a
     list, or Events); the folded ones are left out."""
@@ -48,7 +51,7 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
             and 0 < event.line - prior[1].end_line <= REPRINT_LINES
             and _reprint(prior[1], event, judge)
         ):
-            if priority(event.rule) > priority(prior[1].rule):
+            if priority(event.rule) > priority(prior[1].rule) or _wrapper(prior[1], event, judge):
                 kept[prior[0]] = i
                 last[event.source] = (prior[0], event)
             continue
@@ -74,7 +77,20 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
         return False
     if _family(before.category) is _family(event.category):
         return True
-    return (generic(before.rule) or generic(event.rule)) and len(statuses) <= 1
+    if (generic(before.rule) or generic(event.rule)) and len(statuses) <= 1:
+        return True
+    return _wrapper(before, event, judge)
+
+
+def _wrapper(before: Event, event: Event, judge: Judge) -> bool:
+    """Whether `before` is a wrapper's own server-error status printed on the line before the client
+    error it relays (a UI's or a proxy's `Status: 500`, then the call's 4xx): a generic 5xx on a short
+    line of its own with no body (two calls' failures, each with its message, stay two) right before a 4xx."""
+    status, inner = before.fields.get("status", ""), event.fields.get("status", "")
+    if status[:1] != "5" or inner[:1] != "4" or not before.line == before.end_line == event.line - 1:
+        return False
+    text = judge[2](before)
+    return judge[1](before.rule) and len(text) <= BARE_STATUS and "{" not in text
 
 
 def _same_print(before: str, after: str) -> bool:
