@@ -47,7 +47,8 @@ _LEVEL_SPAN = 48
 
 TIME_KEYS = ("ts", "time", "timestamp", "@timestamp", "__REALTIME_TIMESTAMP", "t", "date", "datetime", "asctime")
 LEVEL_KEYS = ("level", "lvl", "severity", "levelname", "log.level", "loglevel", "PRIORITY", "priority")
-MESSAGE_KEYS = ("msg", "message", "MESSAGE", "event", "log", "text")
+# (Google Cloud Logging's textPayload, CloudWatch Logs Insights' @message, .NET and Azure's Message)
+MESSAGE_KEYS = ("msg", "message", "MESSAGE", "event", "log", "text", "textPayload", "@message", "Message")
 
 
 @dataclass(slots=True)
@@ -124,7 +125,9 @@ def _level_in(text: str) -> str:
 
 # --- JSON lines ----------------------------------------------------------------------------------
 
-_ERROR_KEYS = ("err", "error", "exception", "exc_info", "exc", "stack", "stack_trace", "traceback", "cause")
+_ERROR_KEYS = (
+    "err", "error", "errors", "exception", "exc_info", "exc", "stack", "stack_trace", "traceback", "cause",
+)  # fmt: skip
 _MAX_DEPTH = 4  # levels of a record flattened into fields
 # Error objects are looked for at any depth (`context.job.err.response.data.error.message`, as axios and
 # job queues log them), within a budget a record: levels, objects and arrays looked into, characters taken.
@@ -151,6 +154,10 @@ def _json(text: str, clock: Clock) -> _Parsed | None:
     parsed.level = _first(obj, LEVEL_KEYS, level_of) or ""
     parsed.message = str(_first(obj, MESSAGE_KEYS, lambda v: v if isinstance(v, str) else None) or "")
     parsed.extra = "\n".join(_error_text(obj, text.find("{", 1) > 0 and _NESTED.search(text) is not None))
+    if not parsed.message and not parsed.extra:
+        # no log record's message and no error key: a body or an API object printed as it came (a Batch's
+        # `{"data": [{"code": "token_limit_exceeded", ...}]}`); its whole text is what there is to read
+        parsed.message = text
     if "__REALTIME_TIMESTAMP" in obj:
         parsed.format = "journald"
     return parsed

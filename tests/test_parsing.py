@@ -76,7 +76,7 @@ def test_json_level_keys(key: str) -> None:
     assert json_entry(**{key: value, "msg": "x"}).level == "warning"
 
 
-@pytest.mark.parametrize("key", ["msg", "message", "MESSAGE"])
+@pytest.mark.parametrize("key", ["msg", "message", "MESSAGE", "textPayload", "@message", "Message"])
 def test_json_message_keys(key: str) -> None:
     got = json_entry(**{key: "completion failed", "level": "error"})
     assert got.message == "completion failed"
@@ -107,6 +107,18 @@ def test_json_traceback_field_and_lines_after_the_json_reach_the_text() -> None:
         "app.log", 1, 2, json.dumps({"msg": "boom", "exc_info": "Traceback ...\nValueError: x"}) + "\n  tail"
     )
     assert parse(record, CLOCK).text == "boom\nTraceback ...\nValueError: x\n  tail"
+
+
+def test_json_with_no_message_and_no_error_key_is_read_whole() -> None:
+    # an API object printed as it came (a failed Batch's errors list under `data`): nothing of it is lost
+    body = {"data": [{"code": "token_limit_exceeded", "message": "Enqueued token limit reached for gpt-4o"}]}
+    got = json_entry(**body, object="list")
+    assert "Enqueued token limit reached for gpt-4o" in got.text and got.format == "json"
+    # a Batch object's `errors` is an error key: its strings are the text
+    batch = json_entry(id="batch_abc", errors={"object": "list", "data": [{"code": "x", "message": "too big"}]})
+    assert "too big" in batch.text and "code=x" in batch.text
+    # a log record with its message keeps the message as its text
+    assert json_entry(msg="done", data=[1, 2]).text == "done"
 
 
 def test_json_that_is_not_an_object_is_text() -> None:
