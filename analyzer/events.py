@@ -13,7 +13,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import overload
+from typing import TypeGuard, overload
 
 from .models import Category, Event, EventRow, Fields, Outcome, Severity
 
@@ -488,14 +488,18 @@ class Events(Sequence[Event]):
         return f"Events({list(self)!r})"
 
 
+def _columns(events: Sequence[Event]) -> TypeGuard[Events]:
+    """Whether the events are read from their store's columns: Events whose store holds no objects
+    (past KEPT). Else they are read as the Event objects they are (a list, or a store's objects)."""
+    return isinstance(events, Events) and events.store.objects is None
+
+
 def of_kind(events: Sequence[Event], keep: Callable[[Event], bool]) -> Sequence[Event]:
     """The events `keep` says yes to, where only their kind (rule, category, outcome, severity,
     retryable, confidence) decides: of Events, asked once a kind and no Event made."""
-    if not isinstance(events, Events):
-        return [e for e in events if keep(e)]
+    if not _columns(events):
+        return events.where(keep) if isinstance(events, Events) else [e for e in events if keep(e)]
     store, extra = events.store, events.extra
-    if store.objects is not None:
-        return events.where(keep)
     models = store.models()
     wanted = [keep(m) for m in models]
     codes = store.kind_codes
@@ -506,7 +510,7 @@ def of_kind(events: Sequence[Event], keep: Callable[[Event], bool]) -> Sequence[
 def kinds(events: Sequence[Event]) -> Iterator[Event]:
     """Each event, or (of Events) an Event of its kind only: read its rule, category, outcome,
     severity, retryable and confidence, nothing else (no Event made for each)."""
-    if not isinstance(events, Events) or events.store.objects is not None:
+    if not _columns(events):
         yield from events
         return
     models, codes, extra = events.store.models(), events.store.kind_codes, events.extra
@@ -520,7 +524,7 @@ Parts = tuple[Event, datetime | None, str, int, int, Mapping[str, str]]
 def parts(events: Sequence[Event]) -> Iterator[Parts]:
     """Each event's kind (as `kinds` gives it: of Events, an Event of its kind only), time, source, line,
     end line and fields: of Events, read from the columns (no Event made for each)."""
-    if not isinstance(events, Events) or events.store.objects is not None:
+    if not _columns(events):
         yield from ((e, e.time, e.source, e.line, e.end_line, e.fields) for e in events)
         return
     store, extra, models = events.store, events.extra, events.store.models()
@@ -538,7 +542,7 @@ def parts(events: Sequence[Event]) -> Iterator[Parts]:
 
 def fields_of(events: Sequence[Event]) -> Iterator[Mapping[str, str]]:
     """Each event's fields (of Events, read from the columns)."""
-    if not isinstance(events, Events) or events.store.objects is not None:
+    if not _columns(events):
         yield from (e.fields for e in events)
         return
     fields, extra = events.store.fields, events.extra
@@ -549,7 +553,7 @@ def fields_of(events: Sequence[Event]) -> Iterator[Mapping[str, str]]:
 def values_of(events: Sequence[Event], name: str) -> Iterator[str | None]:
     """Each event's value of the field `name`, None where it has none (of Events, read from the columns:
     no fields made for each)."""
-    if not isinstance(events, Events) or events.store.objects is not None:
+    if not _columns(events):
         yield from (e.fields.get(name) for e in events)
         return
     yield from events.store.values(events.numbers, events.extra, name)
@@ -564,7 +568,7 @@ def named(events: Sequence[Event], name: str) -> bool:
 
 def places(events: Sequence[Event]) -> Iterator[tuple[datetime | None, str, int]]:
     """Each event's time, source and line (of Events, read from the columns)."""
-    if not isinstance(events, Events) or events.store.objects is not None:
+    if not _columns(events):
         yield from ((e.time, e.source, e.line) for e in events)
         return
     store, extra = events.store, events.extra
@@ -579,7 +583,7 @@ def places(events: Sequence[Event]) -> Iterator[tuple[datetime | None, str, int]
 
 def lines_of(events: Sequence[Event]) -> Iterator[tuple[str, int]]:
     """Each event's source and line (of Events, read from the columns; no time made)."""
-    if not isinstance(events, Events) or events.store.objects is not None:
+    if not _columns(events):
         yield from ((e.source, e.line) for e in events)
         return
     store, extra = events.store, events.extra
@@ -594,7 +598,7 @@ def lines_of(events: Sequence[Event]) -> Iterator[tuple[str, int]]:
 
 def undated(events: Sequence[Event]) -> bool:
     """Whether any of the events has no time (of Events, read from the column)."""
-    if not isinstance(events, Events) or events.store.objects is not None:
+    if not _columns(events):
         return any(e.time is None for e in events)
     codes, extra = events.store.minute_codes, events.extra
     return any((not codes[n]) if n >= 0 else extra[-1 - n].time is None for n in events.numbers)
@@ -602,7 +606,7 @@ def undated(events: Sequence[Event]) -> bool:
 
 def sources_of(events: Sequence[Event]) -> set[str]:
     """The sources the events come from."""
-    if not isinstance(events, Events) or events.store.objects is not None:
+    if not _columns(events):
         return {e.source for e in events}
     store = events.store
     codes = {store.source_codes[n] for n in events.numbers if n >= 0}
