@@ -207,6 +207,23 @@ def test_a_wrappers_500_around_a_client_errors_status_takes_the_inner_status(
             '  "n8nDetails": {"cause": {"status": 429}}\n}',
             "rate_limit",
         ),
+        # Ruby's Faraday and Dart's dio, and an Assistants run's last_error: their status, type or code
+        (
+            "Faraday::ServerError: the server responded with status 502 (POST https://api.openai.com/v1/responses)",
+            "server_error",
+        ),
+        (
+            "DioException [bad response]: This exception was thrown because the response has a status code of 429 "
+            "and RequestOptions.validateStatus was configured to throw for this status code. "
+            "uri: https://api.openai.com/v1/chat/completions",
+            "rate_limit",
+        ),
+        (
+            "DioException [receive timeout]: The request took longer than 0:01:00.000000 to receive data. "
+            "uri: https://api.openai.com/v1/chat/completions",
+            "timeout",
+        ),
+        ("Run run_abc123 failed: LastError(code='invalid_prompt', message='A new wording')", "invalid_request"),
         # Elixir: Finch's reason atom with OpenAI's host in the request it dumps
         (
             "** (FunctionClauseError) no function clause matching in OpenaiEx.Http.Finch.to_error/2\n"
