@@ -224,6 +224,12 @@ def test_a_wrappers_500_around_a_client_errors_status_takes_the_inner_status(
             "timeout",
         ),
         ("Run run_abc123 failed: LastError(code='invalid_prompt', message='A new wording')", "invalid_request"),
+        # the Vercel AI SDK's APICallError with no body message: its status text
+        (
+            "AI_APICallError: Too Many Requests\n    at handleFetchError (file:///app/node_modules/@ai-sdk/"
+            "provider-utils/dist/index.mjs:591:11) {\n  url: 'https://api.openai.com/v1/responses',",
+            "rate_limit",
+        ),
         # Elixir: Finch's reason atom with OpenAI's host in the request it dumps
         (
             "** (FunctionClauseError) no function clause matching in OpenaiEx.Http.Finch.to_error/2\n"
