@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from analyzer import cli
@@ -51,12 +51,15 @@ def test_ids_dates_and_words_stay_readable() -> None:
 
 
 @given(st.text(max_size=300))
+@example("\u200b")  # a value with a zero-width space of its own
 def test_no_text_can_end_a_noformat_block(value: str) -> None:
     block = jira.noformat(value + "{noformat}" + value.upper())
     assert block.startswith("{noformat}\n") and block.endswith("\n{noformat}")
     inner = block[len("{noformat}\n") : -len("\n{noformat}")]
     assert "{noformat" not in inner.lower()
-    assert inner.replace("\u200b", "") == (value + "{noformat}" + value.upper()).translate(jira.CONTROLS)
+    # (the zero-width spaces are the escape's; a value's own are left out of both sides to compare)
+    expected = (value + "{noformat}" + value.upper()).translate(jira.CONTROLS)
+    assert inner.replace("\u200b", "") == expected.replace("\u200b", "")
 
 
 def test_mono_cells_and_links() -> None:
