@@ -498,7 +498,7 @@ def of_kind(events: Sequence[Event], keep: Callable[[Event], bool]) -> Sequence[
     """The events `keep` says yes to, where only their kind (rule, category, outcome, severity,
     retryable, confidence) decides: of Events, asked once a kind and no Event made."""
     if not _columns(events):
-        return events.where(keep) if isinstance(events, Events) else [e for e in events if keep(e)]
+        return subset(events, keep)
     store, extra = events.store, events.extra
     models = store.models()
     wanted = [keep(m) for m in models]
