@@ -199,3 +199,29 @@ def test_two_calls_failing_on_two_lines_are_not_one(tmp_path: Path) -> None:
         f"{CONTEXT_LEN}\n",
     )
     assert sorted(e.category for e in analysis.events) == sorted([Category.SERVER_ERROR, Category.CONTEXT_LENGTH])
+
+
+@pytest.mark.parametrize(
+    ("answered", "unreached", "events"),
+    [
+        # Home Assistant's config check: Azure's 404, then a host that does not resolve: two calls
+        (
+            "Validation failed: Resource not found",
+            "Validation failed: Request failed: Cannot connect to host demo.openai.azure.com:443 ssl:default "
+            "[Domain name not found]",
+            [Category.CONNECTION, Category.MODEL_NOT_FOUND],
+        ),
+        # an app's fallback words for the failure it just logged (no host): one
+        (
+            f"ERROR app: {CONTEXT_LEN} (https://api.openai.com/v1/chat/completions)",
+            "Response: Connection error. Please try again later.",
+            [Category.CONTEXT_LENGTH],
+        ),
+    ],
+)
+def test_a_transport_error_with_its_host_after_an_answered_failure_is_another_call(
+    tmp_path: Path, answered: str, unreached: str, events: list[Category]
+) -> None:
+    # an answered call was reached: a transport error naming the host it could not reach is another call's
+    analysis = analyse(tmp_path, f"{answered}\n{unreached}\n")
+    assert sorted(e.category for e in analysis.events) == events

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -20,6 +21,20 @@ INHERITED = ("organization", "model", "limit_kind", "limit_unit", "limit_period"
 REPRINT_LINES = 12  # a reprint starts at most this many lines after the print before it ends
 REPRINT_TIME = timedelta(milliseconds=500)
 BARE_STATUS = 80  # characters: a line this short with a status and no body is a wrapper's status line
+_TUNNEL = ("403", "407")  # a forward proxy's refusal of a CONNECT: the cause of a connection error
+_HOST = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+:\d{2,5}\b|://[a-z0-9-]+(?:\.[a-z0-9-]+)*", re.IGNORECASE)
+# the kinds of failure that only an answer tells (a 403 may be a proxy's refusal of the tunnel)
+_ANSWERS = frozenset(
+    {
+        Category.QUOTA,
+        Category.RATE_LIMIT,
+        Category.AUTH,
+        Category.CONTEXT_LENGTH,
+        Category.MODEL_NOT_FOUND,
+        Category.INVALID_REQUEST,
+        Category.CONTENT_FILTER,
+    }
+)
 _FAMILY = {Category.OVERLOADED: Category.SERVER_ERROR, Category.CONNECTION: Category.TIMEOUT}
 
 
@@ -77,6 +92,8 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
         return False
     if _family(before.category) is _family(event.category):
         return True
+    if _answered_and_unreached(before, event, text):
+        return False
     if (generic(before.rule) or generic(event.rule)) and len(statuses) <= 1:
         return True
     return _wrapper(before, event, judge)
@@ -91,6 +108,29 @@ def _wrapper(before: Event, event: Event, judge: Judge) -> bool:
         return False
     text = judge[2](before)
     return judge[1](before.rule) and len(text) <= BARE_STATUS and "{" not in text
+
+
+def _answered_and_unreached(before: Event, event: Event, text: Callable[[Event], str]) -> bool:
+    """Whether one of two failures is a transport error that names the host it could not reach and the
+    other an answer of a client error: a call that was answered was reached, so they are two calls. (A
+    bare `Connection error.` after an answered failure is an app's fallback message for it; a proxy's 403
+    or 407 to a tunnel is a transport error's cause, and may be its print.)"""
+    pairs = ((before, event), (event, before))
+    return any(
+        one.category is Category.CONNECTION
+        and not one.fields.get("status")
+        and _answered(other)
+        and _HOST.search(text(one)) is not None
+        for one, other in pairs
+    )
+
+
+def _answered(event: Event) -> bool:
+    """Whether a failure is an API's answer of a client error: its 4xx status, else its kind."""
+    status = event.fields.get("status", "")
+    if status:
+        return status[:1] == "4" and status not in _TUNNEL
+    return event.category in _ANSWERS
 
 
 def _same_print(before: str, after: str) -> bool:
