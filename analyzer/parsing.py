@@ -48,7 +48,7 @@ _LEVEL_SPAN = 48
 TIME_KEYS = ("ts", "time", "timestamp", "@timestamp", "__REALTIME_TIMESTAMP", "t", "date", "datetime", "asctime")
 LEVEL_KEYS = ("level", "lvl", "severity", "levelname", "log.level", "loglevel", "PRIORITY", "priority")
 # (Google Cloud Logging's textPayload, CloudWatch Logs Insights' @message, .NET and Azure's Message)
-MESSAGE_KEYS = ("msg", "message", "MESSAGE", "event", "log", "text", "textPayload", "@message", "Message")
+MESSAGE_KEYS = ("msg", "message", "MESSAGE", "event", "log", "text", "textPayload", "@message", "Message", "@m")
 
 
 @dataclass(slots=True)
@@ -125,8 +125,11 @@ def _level_in(text: str) -> str:
 
 # --- JSON lines ----------------------------------------------------------------------------------
 
+# log4j2's JsonLayout puts the exception in `thrown`, Serilog's compact JSON in `@x`, OpenTelemetry's log
+# records in the attributes `exception.message`, `exception.type` and `exception.stacktrace`
 _ERROR_KEYS = (
     "err", "error", "errors", "exception", "exc_info", "exc", "stack", "stack_trace", "traceback", "cause",
+    "thrown", "@x", "exception.message", "exception.type", "exception.stacktrace",
 )  # fmt: skip
 _MAX_DEPTH = 4  # levels of a record flattened into fields
 # Error objects are looked for at any depth (`context.job.err.response.data.error.message`, as axios and
@@ -135,7 +138,7 @@ _ERROR_DEPTH = 32
 _ERROR_NODES = 4096
 _ERROR_CHARS = 64 << 10
 # A record with none of these (no nested object, no key that may name an error) has no error below its top.
-_NESTED = re.compile(r'"(?:err|exc|stack|traceback|cause)')
+_NESTED = re.compile(r'"(?:err|exc|stack|traceback|cause|thrown)')
 
 
 def _json(text: str, clock: Clock) -> _Parsed | None:
@@ -152,7 +155,7 @@ def _json(text: str, clock: Clock) -> _Parsed | None:
     parsed = _Parsed("json", fields=fields)
     parsed.time = _first(obj, TIME_KEYS, lambda v: timestamps.parse_value(v, clock))
     parsed.level = _first(obj, LEVEL_KEYS, level_of) or ""
-    parsed.message = str(_first(obj, MESSAGE_KEYS, lambda v: v if isinstance(v, str) else None) or "")
+    parsed.message = str(_first(obj, MESSAGE_KEYS, _text_value) or "")
     parsed.extra = "\n".join(_error_text(obj, text.find("{", 1) > 0 and _NESTED.search(text) is not None))
     if not parsed.message and not parsed.extra:
         # no log record's message and no error key: a body or an API object printed as it came (a Batch's
@@ -161,6 +164,16 @@ def _json(text: str, clock: Clock) -> _Parsed | None:
     if "__REALTIME_TIMESTAMP" in obj:
         parsed.format = "journald"
     return parsed
+
+
+def _text_value(value: Any) -> str | None:
+    """A message's text: a string, or the array of byte values journald's JSON gives for a field that is
+    not printable UTF-8 (a message with colour escapes, https://systemd.io/JOURNAL_EXPORT_FORMATS/)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and all(type(b) is int and 0 <= b < 256 for b in value):
+        return bytes(value).decode("utf-8", "replace")
+    return None
 
 
 def _first(obj: Mapping[str, Any], keys: tuple[str, ...], convert: Callable[[Any], Any]) -> Any:

@@ -76,7 +76,7 @@ def test_json_level_keys(key: str) -> None:
     assert json_entry(**{key: value, "msg": "x"}).level == "warning"
 
 
-@pytest.mark.parametrize("key", ["msg", "message", "MESSAGE", "textPayload", "@message", "Message"])
+@pytest.mark.parametrize("key", ["msg", "message", "MESSAGE", "textPayload", "@message", "Message", "@m"])
 def test_json_message_keys(key: str) -> None:
     got = json_entry(**{key: "completion failed", "level": "error"})
     assert got.message == "completion failed"
@@ -119,6 +119,52 @@ def test_json_with_no_message_and_no_error_key_is_read_whole() -> None:
     assert "too big" in batch.text and "code=x" in batch.text
     # a log record with its message keeps the message as its text
     assert json_entry(msg="done", data=[1, 2]).text == "done"
+
+
+def test_journald_message_given_as_bytes_is_its_text() -> None:
+    # journalctl -o json writes a field that is not printable UTF-8 (colour escapes) as its byte values
+    message = "\x1b[31mERROR\x1b[0m openai.RateLimitError: Error code: 429 - quota"
+    got = json_entry(__REALTIME_TIMESTAMP="1773482400000000", MESSAGE=list(message.encode()))
+    assert got.message == message and got.format == "journald"
+    # a list of other things is no message: the record is read whole
+    assert json_entry(MESSAGE=[1, "x", 300]).text == json.dumps({"MESSAGE": [1, "x", 300]})
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        # log4j2 JsonLayout: the exception in `thrown`
+        {
+            "level": "ERROR",
+            "message": "call failed",
+            "thrown": {
+                "name": "com.openai.errors.RateLimitException",
+                "message": "429: You exceeded your current quota",
+            },
+        },
+        # Serilog's compact JSON: the exception in `@x`
+        {
+            "@t": "2026-03-14T10:00:00Z",
+            "@mt": "call failed",
+            "@m": "call failed",
+            "@x": "System.ClientModel.ClientResultException: HTTP 429\nYou exceeded your current quota",
+        },
+        # an OpenTelemetry log record: the exception among its attributes
+        {
+            "severity_text": "ERROR",
+            "message": "call failed",
+            "attributes": {
+                "exception.type": "openai.RateLimitError",
+                "exception.message": "Error code: 429 - You exceeded your current quota",
+            },
+        },
+    ],
+    ids=["log4j2", "serilog", "otel"],
+)
+def test_exceptions_of_other_logging_libraries_reach_the_text(record: dict[str, object]) -> None:
+    got = json_entry(**record)
+    assert "You exceeded your current quota" in got.text
+    assert got.text.startswith("call failed")
 
 
 def test_json_that_is_not_an_object_is_text() -> None:
