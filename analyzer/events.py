@@ -10,10 +10,13 @@ store (a successful call made into an Event, a test's) are held as they are besi
 
 from __future__ import annotations
 
+import tempfile
+import weakref
 from array import array
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TypeGuard, overload
+from typing import BinaryIO, TypeGuard, overload
 
 from .models import Category, Event, EventRow, Fields, Outcome, Severity
 
@@ -29,6 +32,14 @@ VOLATILE = frozenset(
 )  # fmt: skip
 FRAMES = 1 << 16  # distinct frames (field names and shared values) a store remembers; past that, all in the heap
 _WIDE = 0xFFFFFFFF  # an end line this far past its line is held apart (`Store._far`)
+# A page of columns holds 1 << PAGE_SHIFT events: 320 KB and their volatile values, none of its columns
+# over the 128 KiB that glibc maps on their own (memory.map_large_blocks), so a page read back comes from
+# the heap, not fresh pages faulted in one by one (pages of 32768 events cost an outage day 7% of its time)
+PAGE_SHIFT = 13
+PAGE = 1 << PAGE_SHIFT
+_IN_PAGE = PAGE - 1  # an event's number & _IN_PAGE: its place in its page
+CACHED = 4  # pages read back from the spill file held at once
+_NONE: array[int] = array("I")  # a column before a loop reaches its first page
 
 
 class _Frame:
@@ -86,54 +97,177 @@ class _Held(Mapping[str, str]):
         return Fields, self.parts()
 
 
+class _Page:
+    """The columns of PAGE events in a row (the last page: of those added so far), and the bytes of their
+    volatile field values (`heap`; an event's place in it: start << 16 | length)."""
+
+    __slots__ = (
+        "dirty", "frame_codes", "heap", "heap_places", "kind_codes", "lines", "micros", "minute_codes",
+        "source_codes", "spans",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.kind_codes: array[int] = array("I")
+        self.minute_codes: array[int] = array("I")  # 0: no time; else 1 + the minute's index
+        self.micros: array[int] = array("I")  # microseconds into the minute
+        self.source_codes: array[int] = array("I")
+        self.lines: array[int] = array("q")
+        self.spans: array[int] = array("I")  # end line - line
+        self.frame_codes: array[int] = array("I")
+        self.heap_places: array[int] = array("q")
+        self.heap = bytearray()
+        self.dirty = False  # changed since it was read back from the spill file
+
+    def columns(self) -> tuple[array[int], ...]:
+        return (
+            self.kind_codes, self.minute_codes, self.micros, self.source_codes, self.lines, self.spans,
+            self.frame_codes, self.heap_places,
+        )  # fmt: skip
+
+    def write(self, file: BinaryIO) -> int:
+        """Write the page to the file at its position, a column at a time; how many bytes."""
+        size = 0
+        for column in self.columns():
+            file.write(memoryview(column))
+            size += len(column) * column.itemsize
+        file.write(self.heap)
+        return size + len(self.heap)
+
+    @classmethod
+    def read(cls, file: BinaryIO, rows: int, size: int) -> _Page:
+        """The page `write` wrote of `rows` events in `size` bytes, from the file at its position."""
+        page = cls()
+        for column in page.columns():
+            column.fromfile(file, rows)  # type: ignore[arg-type]
+            size -= rows * column.itemsize
+        page.heap = bytearray(file.read(size))
+        return page
+
+
+class _Spill:
+    """The full pages of a store's columns, in a temporary file (deleted when it is closed, at the latest
+    when the process ends): read back when a pass reaches them, CACHED at a time; one changed (a
+    relabelled attempt) is written again when it leaves the cache."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.places: dict[int, tuple[int, int]] = {}  # of each page: where in the file, how many bytes
+        self.end = 0
+        self.cache: OrderedDict[int, _Page] = OrderedDict()
+        self.last: tuple[int, _Page] = (-1, _Page())  # the page read last (most reads are of the page before)
+
+    def write(self, number: int, page: _Page) -> None:
+        self.file.seek(self.end)
+        size = page.write(self.file)
+        self.places[number] = (self.end, size)
+        self.end += size
+        page.dirty = False
+
+    def read(self, number: int) -> _Page:
+        cache = self.cache
+        page = cache.get(number)
+        if page is not None:
+            cache.move_to_end(number)
+        else:
+            start, size = self.places[number]
+            self.file.seek(start)
+            page = cache[number] = _Page.read(self.file, PAGE, size)
+            if len(cache) > CACHED:
+                old, left = cache.popitem(last=False)
+                if left.dirty:
+                    self.write(old, left)
+        self.last = (number, page)
+        return page
+
+
+def spill_file(owner: object) -> BinaryIO | None:
+    """A temporary file for what `owner` holds apart (a store's pages, evidence texts), closed and so
+    deleted with it; None where none can be made (it keeps them in memory)."""
+    try:
+        file = tempfile.TemporaryFile(prefix="logscan-")  # noqa: SIM115 (lives as long as its owner)
+    except OSError:
+        return None
+    weakref.finalize(owner, file.close)  # closed with its owner, not left to the collector
+    return file
+
+
 class Store:
     """The columns of a run's events; appended to as the scan finds them, relabelled in place
-    (`assemble_calls`), never shortened. An event costs 40 bytes and the bytes of its
-    volatile field values: its kind and source as codes, its line and the lines it spans, its time
-    as a minute's code and the microseconds into it, its fields as a frame (names and shared values)
-    and its volatile values in a heap of bytes. Up to KEPT events it holds each as an Event object
+    (`assemble_calls`), never shortened. An event costs 40 bytes and the bytes of its volatile field
+    values: its kind and source as codes, its line and the lines it spans, its time as a minute's code
+    and the microseconds into it, its fields as a frame (names and shared values) and its volatile
+    values in a heap of bytes. The columns are cut in pages of PAGE events; each full page is written to
+    a temporary file (`_Spill`) and read back, CACHED at a time, when a pass reaches it, so that an
+    outage day's events take no memory (issue 19). Up to KEPT events it holds each as an Event object
     instead (`objects`), so that the dozen passes after the scan read them without making them again
     (on an ordinary day, with a few thousand events, that made the console script's part 25% slower)
     and an ordinary day fills no columns; at the KEPT+1st it writes the objects to the columns, lets
     them go and makes each Event when it is read."""
 
     __slots__ = (
-        "_cuts", "_far", "_folds", "_frame_of", "_kind_of", "_last_time", "_minute_of", "_odd", "_source_of",
-        "frame_codes", "frames", "heap", "heap_places", "kind_codes", "kinds", "lines", "micros",
-        "minute_codes", "minutes", "objects", "source_codes", "sources", "spans", "texts",
+        "__weakref__", "_cuts", "_far", "_folds", "_frame_of", "_kind_of", "_last_time", "_minute_of", "_odd",
+        "_rows", "_source_of", "_spill", "frames", "kinds", "minutes", "objects", "pages", "sources", "texts",
     )  # fmt: skip
 
     def __init__(self) -> None:
         self.kinds: list[Kind] = []
         self._kind_of: dict[Kind, int] = {}
-        self.kind_codes: array[int] = array("I")
         self.minutes: list[datetime] = []  # each distinct minute of the events' times (with its zone)
         self._minute_of: dict[tuple[object, ...], int] = {}
         self._folds: set[int] = set()  # the codes of minutes of fold 1
-        self.minute_codes: array[int] = array("I")  # 0: no time; else 1 + the minute's index
-        self.micros: array[int] = array("I")  # microseconds into the minute
         self._last_time: tuple[datetime | None, int, int] = (None, 0, 0)
         self.sources: list[str] = []
         self._source_of: dict[str, int] = {}
-        self.source_codes: array[int] = array("I")
-        self.lines: array[int] = array("q")
-        self.spans: array[int] = array("I")  # end line - line
+        self.pages: list[_Page | None] = []  # None: written to the spill file
+        self._rows = 0
+        self._spill: _Spill | None = None
         self._far: dict[int, int] = {}  # end lines of the (no) records that span _WIDE lines or more
         self.frames: list[_Frame] = []
         self._frame_of: dict[tuple[object, ...], int] = {}
         self._cuts: dict[tuple[str, ...], tuple[int, ...]] = {}  # of each set of names, the volatile ones' places
-        self.frame_codes: array[int] = array("I")
-        self.heap = bytearray()  # the volatile field values, UTF-8, NUL between the values of one event
-        self.heap_places: array[int] = array(
-            "q"
-        )  # of each event: where its values start in the heap << 16 | their length
         self._odd: dict[int, Mapping[str, str]] = {}  # fields the heap cannot hold (a value with a NUL)
         self.texts: dict[int, str] = {}  # the evidence texts the events hold, by number
         self.objects: list[Event] | None = []  # every event as an Event, while there are at most KEPT
 
     def __len__(self) -> int:
         objects = self.objects
-        return len(objects) if objects is not None else len(self.lines)
+        return len(objects) if objects is not None else self._rows
+
+    def page(self, number: int) -> _Page:
+        """The page of columns with this number (events number << PAGE_SHIFT on), read back if spilled."""
+        page = self.pages[number]
+        if page is not None:
+            return page
+        spill = self._spill
+        assert spill is not None
+        last = spill.last
+        if last[0] == number:
+            return last[1]
+        return spill.read(number)
+
+    def _row(self, number: int) -> tuple[_Page, int]:
+        return self.page(number >> PAGE_SHIFT), number & _IN_PAGE
+
+    def _tail(self) -> _Page:
+        """The page the next event goes in: a new one when the last is full (the last written out)."""
+        if self._rows & _IN_PAGE == 0:
+            if self.pages:
+                self._write_out(len(self.pages) - 1)
+            self.pages.append(_Page())
+        page = self.pages[-1]
+        assert page is not None
+        return page
+
+    def _write_out(self, number: int) -> None:
+        if self._spill is None:
+            file = spill_file(self)
+            if file is None:
+                return
+            self._spill = _Spill(file)
+        page = self.pages[number]
+        assert page is not None
+        self._spill.write(number, page)
+        self.pages[number] = None
 
     def add(self, event: Event) -> int:
         """Append an event; its number."""
@@ -150,25 +284,27 @@ class Store:
             for kept in objects:
                 self.add_row(kept.row())
         rule, category, outcome, severity, retryable, confidence, time, source, line, end_line, text, fields = row
-        number = len(self.lines)
-        self.kind_codes.append(self._kind((rule, category, outcome, severity, retryable, confidence)))
+        page = self._tail()
+        number = self._rows
+        self._rows += 1
+        page.kind_codes.append(self._kind((rule, category, outcome, severity, retryable, confidence)))
         minute, micro = self._time(time)
-        self.minute_codes.append(minute)
-        self.micros.append(micro)
+        page.minute_codes.append(minute)
+        page.micros.append(micro)
         code = self._source_of.get(source)
         if code is None:
             code = self._source_of[source] = len(self.sources)
             self.sources.append(source)
-        self.source_codes.append(code)
-        self.lines.append(line)
+        page.source_codes.append(code)
+        page.lines.append(line)
         span = end_line - line
         if not 0 <= span < _WIDE:
             self._far[number] = end_line
             span = _WIDE
-        self.spans.append(span)
-        frame, place = self._fields(number, fields)
-        self.frame_codes.append(frame)
-        self.heap_places.append(place)
+        page.spans.append(span)
+        frame, place = self._fields(number, fields, page)
+        page.frame_codes.append(frame)
+        page.heap_places.append(place)
         if text:
             self.texts[number] = text
         return number
@@ -178,12 +314,14 @@ class Store:
         if self.objects is not None:
             self.objects[number] = event
             return
-        self.kind_codes[number] = self._kind(
+        page, j = self._row(number)
+        page.dirty = True
+        page.kind_codes[j] = self._kind(
             (event.rule, event.category, event.outcome, event.severity, event.retryable, event.confidence)
         )
-        self.minute_codes[number], self.micros[number] = self._time(event.time)
+        page.minute_codes[j], page.micros[j] = self._time(event.time)
         self._odd.pop(number, None)
-        self.frame_codes[number], self.heap_places[number] = self._fields(number, event.fields)
+        page.frame_codes[j], page.heap_places[j] = self._fields(number, event.fields, page)
         if event.text:
             self.texts[number] = event.text
         else:
@@ -223,21 +361,26 @@ class Store:
         """The time of the event at `number`."""
         if self.objects is not None:
             return self.objects[number].time
-        minute = self.minute_codes[number]
-        if not minute:
+        page, j = self._row(number)
+        if not page.minute_codes[j]:
             return None
         return next(self.times_of((number,)))
 
     def times_of(self, numbers: Iterable[int]) -> Iterator[datetime | None]:
         """The time of each event at these numbers (None for a negative number): the events of one call,
         next to each other, share one datetime."""
-        minutes, minute_codes, micros, folds = self.minutes, self.minute_codes, self.micros, self._folds
-        last_minute, last_micro, when = -1, -1, None
+        minutes, folds, page_of, shift, mask = self.minutes, self._folds, self.page, PAGE_SHIFT, _IN_PAGE
+        last_minute, last_micro, when, last_page = -1, -1, None, -1
+        minute_codes = micros = _NONE
         for n in numbers:
             if n < 0:
                 yield None
                 continue
-            minute, micro = minute_codes[n], micros[n]
+            if n >> shift != last_page:
+                last_page = n >> shift
+                page = page_of(last_page)
+                minute_codes, micros = page.minute_codes, page.micros
+            minute, micro = minute_codes[n & mask], micros[n & mask]
             if minute != last_minute or micro != last_micro:
                 last_minute, last_micro = minute, micro
                 if not minute:
@@ -252,11 +395,12 @@ class Store:
         """The end line of the event at `number`."""
         if self.objects is not None:
             return self.objects[number].end_line
-        span = self.spans[number]
-        return self.lines[number] + span if span != _WIDE else self._far[number]
+        page, j = self._row(number)
+        span = page.spans[j]
+        return page.lines[j] + span if span != _WIDE else self._far[number]
 
-    def _fields(self, number: int, fields: Mapping[str, str]) -> tuple[int, int]:
-        """The fields as a frame's code, and where their volatile values are in the heap (`heap_places`)."""
+    def _fields(self, number: int, fields: Mapping[str, str], page: _Page) -> tuple[int, int]:
+        """The fields as a frame's code, and where their volatile values are in the page's heap."""
         if isinstance(fields, Fields | _Held):
             names, values = fields.parts()
         else:
@@ -289,8 +433,8 @@ class Store:
         if data.count("\0") != len(cut) - 1 or len(encoded) > 0xFFFF:  # a value with a NUL of its own; too long
             self._odd[number] = fields
             return code, 0
-        start = len(self.heap)
-        self.heap += encoded
+        start = len(page.heap)
+        page.heap += encoded
         return code, start << 16 | len(encoded)
 
     def _frame(self, names: tuple[str, ...], values: tuple[str, ...], cut: tuple[int, ...]) -> int:
@@ -303,7 +447,11 @@ class Store:
         """The fields of the event at `number` (its volatile values read when first asked for)."""
         if self.objects is not None:
             return self.objects[number].fields
-        frame = self.frames[self.frame_codes[number]]
+        page, j = self._row(number)
+        return self.fields_in(self.frames[page.frame_codes[j]], number)
+
+    def fields_in(self, frame: _Frame, number: int) -> Mapping[str, str]:
+        """The fields of the event at `number`, of this frame."""
         if not frame.cut:
             return frame.fields
         if self._odd and number in self._odd:
@@ -313,15 +461,9 @@ class Store:
     def volatile(self, frame: _Frame, number: int) -> tuple[str, ...]:
         """All the values of the fields of the event at `number` (of `frame`), its volatile ones from the heap."""
         values = list(frame.values)
-        for i, value in zip(frame.cut, self._heaped(number), strict=True):
+        for i, value in zip(frame.cut, _heaped(*self._row(number)), strict=True):
             values[i] = value
         return tuple(values)
-
-    def _heaped(self, number: int) -> list[str]:
-        """The volatile values of the event at `number`, from the heap, in its frame's `cut` order."""
-        place = self.heap_places[number]
-        start = place >> 16
-        return self.heap[start : start + (place & 0xFFFF)].decode("utf-8", "surrogatepass").split("\0")
 
     def values(self, numbers: Iterable[int], extra: list[Event], name: str) -> Iterator[str | None]:
         """Each event's value of the field `name` (None: it has none): a shared value read from its
@@ -330,18 +472,23 @@ class Store:
         for frame in self.frames:
             i = frame.names.index(name) if name in frame.names else -1
             where.append((frame.cut.index(i), None) if i in frame.cut else (-1, frame.values[i] if i >= 0 else None))
-        codes, heaped, odd = self.frame_codes, self._heaped, self._odd
+        odd, page_of, shift, mask, last_page = self._odd, self.page, PAGE_SHIFT, _IN_PAGE, -1
+        page, frame_codes = _Page(), _NONE
         for n in numbers:
             if n < 0:
                 yield extra[-1 - n].fields.get(name)
                 continue
-            at, value = where[codes[n]]
+            if n >> shift != last_page:
+                last_page = n >> shift
+                page = page_of(last_page)
+                frame_codes = page.frame_codes
+            at, value = where[frame_codes[n & mask]]
             if at < 0:
                 yield value
             elif odd and n in odd:
                 yield odd[n].get(name)
             else:
-                yield heaped(n)[at]
+                yield _heaped(page, n & mask)[at]
 
     def named(self, name: str) -> bool:
         """Whether any event's fields have `name`."""
@@ -353,11 +500,12 @@ class Store:
         """The Event at `number` (made anew past KEPT)."""
         if self.objects is not None:
             return self.objects[number]
+        page, j = self._row(number)
         return Event(
-            *self.kinds[self.kind_codes[number]],
+            *self.kinds[page.kind_codes[j]],
             self.time(number),
-            self.sources[self.source_codes[number]],
-            self.lines[number],
+            self.sources[page.source_codes[j]],
+            page.lines[j],
             self.end_line(number),
             self.texts.get(number, ""),
             self.fields(number),
@@ -371,24 +519,37 @@ class Store:
                 yield objects[n] if n >= 0 else extra[-1 - n]
             return
         kinds: list[Kind] = self.kinds
-        kind_codes, sources, source_codes = self.kind_codes, self.sources, self.source_codes
-        lines, spans, texts, fields = self.lines, self.spans, self.texts, self.fields
-        frames, frame_codes = self.frames, self.frame_codes
+        sources, texts, fields_in, frames = self.sources, self.texts, self.fields_in, self.frames
+        page_of, shift, mask, last_page = self.page, PAGE_SHIFT, _IN_PAGE, -1
+        kind_codes = source_codes = lines = spans = frame_codes = _NONE
         listed: Sequence[int] = numbers if isinstance(numbers, Sequence) else list(numbers)
         for n, when in zip(listed, self.times_of(listed), strict=True):
             if n < 0:
                 yield extra[-1 - n]
                 continue
-            line, span, frame = lines[n], spans[n], frames[frame_codes[n]]
+            if n >> shift != last_page:
+                last_page = n >> shift
+                page = page_of(last_page)
+                kind_codes, source_codes, lines = page.kind_codes, page.source_codes, page.lines
+                spans, frame_codes = page.spans, page.frame_codes
+            j = n & mask
+            line, span, frame = lines[j], spans[j], frames[frame_codes[j]]
             yield Event(
-                *kinds[kind_codes[n]],
+                *kinds[kind_codes[j]],
                 when,
-                sources[source_codes[n]],
+                sources[source_codes[j]],
                 line,
                 line + span if span != _WIDE else self._far[n],
                 texts.get(n, "") if texts else "",
-                fields(n) if frame.cut else frame.fields,
+                frame.fields if not frame.cut else fields_in(frame, n),
             )
+
+
+def _heaped(page: _Page, j: int) -> list[str]:
+    """The volatile values of the event at place `j` of a page, from its heap, in its frame's `cut` order."""
+    place = page.heap_places[j]
+    start = place >> 16
+    return page.heap[start : start + (place & 0xFFFF)].decode("utf-8", "surrogatepass").split("\0")
 
 
 class Events(Sequence[Event]):
@@ -500,11 +661,23 @@ def of_kind(events: Sequence[Event], keep: Callable[[Event], bool]) -> Sequence[
     if not _columns(events):
         return subset(events, keep)
     store, extra = events.store, events.extra
-    models = store.models()
-    wanted = [keep(m) for m in models]
-    codes = store.kind_codes
-    numbers = (n for n in events.numbers if (wanted[codes[n]] if n >= 0 else keep(extra[-1 - n])))
-    return events._picked(numbers)
+    wanted = [keep(m) for m in store.models()]
+    page_of, shift, mask = store.page, PAGE_SHIFT, _IN_PAGE
+
+    def kept() -> Iterator[int]:
+        last_page, codes = -1, _NONE
+        for n in events.numbers:
+            if n < 0:
+                if keep(extra[-1 - n]):
+                    yield n
+                continue
+            if n >> shift != last_page:
+                last_page = n >> shift
+                codes = page_of(last_page).kind_codes
+            if wanted[codes[n & mask]]:
+                yield n
+
+    return events._picked(kept())
 
 
 def kinds(events: Sequence[Event]) -> Iterator[Event]:
@@ -513,9 +686,16 @@ def kinds(events: Sequence[Event]) -> Iterator[Event]:
     if not _columns(events):
         yield from events
         return
-    models, codes, extra = events.store.models(), events.store.kind_codes, events.extra
+    models, extra = events.store.models(), events.extra
+    page_of, shift, mask, last_page, codes = events.store.page, PAGE_SHIFT, _IN_PAGE, -1, _NONE
     for n in events.numbers:
-        yield models[codes[n]] if n >= 0 else extra[-1 - n]
+        if n < 0:
+            yield extra[-1 - n]
+            continue
+        if n >> shift != last_page:
+            last_page = n >> shift
+            codes = page_of(last_page).kind_codes
+        yield models[codes[n & mask]]
 
 
 Parts = tuple[Event, datetime | None, str, int, int, Mapping[str, str]]
@@ -527,17 +707,32 @@ def parts(events: Sequence[Event]) -> Iterator[Parts]:
     if not _columns(events):
         yield from ((e, e.time, e.source, e.line, e.end_line, e.fields) for e in events)
         return
-    store, extra, models = events.store, events.extra, events.store.models()
-    codes, sources, source_codes = store.kind_codes, store.sources, store.source_codes
-    lines, spans, fields, frames, frame_codes = store.lines, store.spans, store.fields, store.frames, store.frame_codes
-    for n, when in zip(events.numbers, store.times_of(events.numbers), strict=True):
+    store, extra, models, numbers = events.store, events.extra, events.store.models(), events.numbers
+    sources, fields_in, frames = store.sources, store.fields_in, store.frames
+    page_of, shift, mask, last_page = store.page, PAGE_SHIFT, _IN_PAGE, -1
+    codes = source_codes = lines = spans = frame_codes = _NONE
+    for n, when in zip(numbers, store.times_of(numbers), strict=True):
         if n < 0:
             e = extra[-1 - n]
             yield e, e.time, e.source, e.line, e.end_line, e.fields
-        else:
-            line, span, frame = lines[n], spans[n], frames[frame_codes[n]]
-            end = line + span if span != _WIDE else store.end_line(n)
-            yield models[codes[n]], when, sources[source_codes[n]], line, end, fields(n) if frame.cut else frame.fields
+            continue
+        if n >> shift != last_page:
+            last_page = n >> shift
+            page = page_of(last_page)
+            codes, source_codes, lines, spans, frame_codes = (
+                page.kind_codes, page.source_codes, page.lines, page.spans, page.frame_codes
+            )  # fmt: skip
+        j = n & mask
+        line, span, frame = lines[j], spans[j], frames[frame_codes[j]]
+        end = line + span if span != _WIDE else store.end_line(n)
+        yield (
+            models[codes[j]],
+            when,
+            sources[source_codes[j]],
+            line,
+            end,
+            frame.fields if not frame.cut else fields_in(frame, n),
+        )
 
 
 def fields_of(events: Sequence[Event]) -> Iterator[Mapping[str, str]]:
@@ -571,14 +766,19 @@ def places(events: Sequence[Event]) -> Iterator[tuple[datetime | None, str, int]
     if not _columns(events):
         yield from ((e.time, e.source, e.line) for e in events)
         return
-    store, extra = events.store, events.extra
-    sources, source_codes, lines = store.sources, store.source_codes, store.lines
-    for n, when in zip(events.numbers, store.times_of(events.numbers), strict=True):
+    store, extra, sources, numbers = events.store, events.extra, events.store.sources, events.numbers
+    page_of, shift, mask, last_page = store.page, PAGE_SHIFT, _IN_PAGE, -1
+    source_codes = lines = _NONE
+    for n, when in zip(numbers, store.times_of(numbers), strict=True):
         if n < 0:
             e = extra[-1 - n]
             yield e.time, e.source, e.line
-        else:
-            yield when, sources[source_codes[n]], lines[n]
+            continue
+        if n >> shift != last_page:
+            last_page = n >> shift
+            page = page_of(last_page)
+            source_codes, lines = page.source_codes, page.lines
+        yield when, sources[source_codes[n & mask]], lines[n & mask]
 
 
 def lines_of(events: Sequence[Event]) -> Iterator[tuple[str, int]]:
@@ -586,31 +786,44 @@ def lines_of(events: Sequence[Event]) -> Iterator[tuple[str, int]]:
     if not _columns(events):
         yield from ((e.source, e.line) for e in events)
         return
-    store, extra = events.store, events.extra
-    sources, source_codes, lines = store.sources, store.source_codes, store.lines
+    store, extra, sources = events.store, events.extra, events.store.sources
+    page_of, shift, mask, last_page = store.page, PAGE_SHIFT, _IN_PAGE, -1
+    source_codes = lines = _NONE
     for n in events.numbers:
         if n < 0:
             e = extra[-1 - n]
             yield e.source, e.line
-        else:
-            yield sources[source_codes[n]], lines[n]
+            continue
+        if n >> shift != last_page:
+            last_page = n >> shift
+            page = page_of(last_page)
+            source_codes, lines = page.source_codes, page.lines
+        yield sources[source_codes[n & mask]], lines[n & mask]
 
 
 def undated(events: Sequence[Event]) -> bool:
     """Whether any of the events has no time (of Events, read from the column)."""
     if not _columns(events):
         return any(e.time is None for e in events)
-    codes, extra = events.store.minute_codes, events.extra
-    return any((not codes[n]) if n >= 0 else extra[-1 - n].time is None for n in events.numbers)
+    extra, page_of, shift, mask, last_page, codes = events.extra, events.store.page, PAGE_SHIFT, _IN_PAGE, -1, _NONE
+    for n in events.numbers:
+        if n < 0:
+            if extra[-1 - n].time is None:
+                return True
+            continue
+        if n >> shift != last_page:
+            last_page = n >> shift
+            codes = page_of(last_page).minute_codes
+        if not codes[n & mask]:
+            return True
+    return False
 
 
 def sources_of(events: Sequence[Event]) -> set[str]:
     """The sources the events come from."""
     if not _columns(events):
         return {e.source for e in events}
-    store = events.store
-    codes = {store.source_codes[n] for n in events.numbers if n >= 0}
-    return {store.sources[c] for c in codes} | {e.source for e in events.extra}
+    return {source for source, _ in lines_of(events)}
 
 
 def subset(events: Sequence[Event], keep: Callable[[Event], bool]) -> Sequence[Event]:

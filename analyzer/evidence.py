@@ -3,7 +3,8 @@
 A report shows a few texts (the first event of each rule in an incident, its last, its actions), but an
 outage has hundreds of thousands of events, and their texts were half of what a run held. Past HELD
 characters, each further text is kept here, compressed with others a batch at a time (an outage's
-lines are much alike: 10 to 20 times smaller), and read back by its event's source and line.
+lines are much alike: 10 to 20 times smaller) and written to a temporary file, and read back by its
+event's source and line.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import zlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
+from .events import spill_file
 from .models import Event
 
 HELD = 4 << 20  # characters of evidence left in the events themselves
@@ -28,7 +31,10 @@ class Texts:
         self._lines: dict[str, array[int]] = {}  # by source: the lines of the texts held here, ascending
         self._numbers: dict[str, array[int]] = {}  # and their numbers here
         self._lengths: array[int] = array("I")  # characters of each text, by number
-        self._batches: list[bytes] = []  # BATCH texts each, UTF-8, compressed
+        self._batches: list[bytes] = []  # BATCH texts each, UTF-8, compressed (where no file can be made)
+        self._file: BinaryIO | None = None  # else they are written here, one after the other
+        self._places: array[int] = array("q")  # where each batch starts in the file
+        self._count = 0  # batches made
         self._pending: list[str] = []  # the texts after the last full batch
         self._read: tuple[int, str] = (-1, "")  # the last batch read back, decompressed
 
@@ -53,9 +59,28 @@ class Texts:
         self._lengths.append(len(text))
         self._pending.append(text)
         if len(self._pending) == self.batch:
-            self._batches.append(zlib.compress("".join(self._pending).encode("utf-8", "surrogatepass"), 1))
+            self._put(zlib.compress("".join(self._pending).encode("utf-8", "surrogatepass"), 1))
             self._pending = []
         return True
+
+    def _put(self, data: bytes) -> None:
+        """Hold a batch: in the temporary file (made at the first), else in memory."""
+        if self._count == 0:
+            self._file = spill_file(self)
+            self._places.append(0)
+        self._count += 1
+        if self._file is None:
+            self._batches.append(data)
+            return
+        self._file.seek(self._places[-1])
+        self._file.write(data)
+        self._places.append(self._places[-1] + len(data))
+
+    def _get(self, batch: int) -> bytes:
+        if self._file is None:
+            return self._batches[batch]
+        self._file.seek(self._places[batch])
+        return self._file.read(self._places[batch + 1] - self._places[batch])
 
     def held(self, events: Iterable[Event]) -> Iterator[Event]:
         """The events, those whose text is now held here with an empty one."""
@@ -78,9 +103,9 @@ class Texts:
             return ""
         number = self._numbers[event.source][at]
         batch, first = divmod(number, self.batch)
-        if batch == len(self._batches):
+        if batch == self._count:
             return self._pending[first]
         start = sum(self._lengths[number - first : number])
         if self._read[0] != batch:
-            self._read = (batch, zlib.decompress(self._batches[batch]).decode("utf-8", "surrogatepass"))
+            self._read = (batch, zlib.decompress(self._get(batch)).decode("utf-8", "surrogatepass"))
         return self._read[1][start : start + self._lengths[number]]

@@ -27,12 +27,25 @@ def event(source: str, line: int, text: str) -> Event:
     st.lists(st.tuples(st.sampled_from(["a.log", "b.log"]), st.integers(1, 3), TEXT), max_size=40),
     st.integers(0, 60),
     st.integers(1, 5),
+    st.booleans(),
 )
-def test_each_text_reads_back_wherever_it_is_held(picks: list[tuple[str, int, str]], room: int, batch: int) -> None:
-    """Texts past the room are held compressed, a batch at a time, any character; each event's text
-    reads back as it was. A line not after its source's last (two inputs of one name) stays in its event."""
-    texts, lines = Texts(room), {"a.log": 0, "b.log": 0}
-    texts.batch = batch
+def test_each_text_reads_back_wherever_it_is_held(
+    picks: list[tuple[str, int, str]], room: int, batch: int, filed: bool
+) -> None:
+    """Texts past the room are held compressed, a batch at a time, any character, in a temporary file
+    (or in memory where none can be made); each event's text reads back as it was. A line not after its
+    source's last (two inputs of one name) stays in its event."""
+    with pytest.MonkeyPatch.context() as patch:
+        if not filed:
+            patch.setattr(evidence, "spill_file", lambda owner: None)
+        texts = Texts(room)
+        texts.batch = batch
+        _reads_back(texts, picks, room, batch)
+        assert (texts._file is not None) == (filed and texts._count > 0)
+
+
+def _reads_back(texts: Texts, picks: list[tuple[str, int, str]], room: int, batch: int) -> None:
+    lines = {"a.log": 0, "b.log": 0}
     given_events = []
     for source, step, text in picks:
         lines[source] += step if step < 3 else -1  # now and then a line that goes back

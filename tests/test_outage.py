@@ -101,11 +101,76 @@ def test_events_as_columns_give_the_analysis_of_event_objects(
     assert columns[1], "the day has incidents"
 
 
+def _small_pages(patch: pytest.MonkeyPatch, shift: int, cached: int = 2) -> None:
+    """Pages of 2**shift events, `cached` of them read back at once: a small day's store spills most."""
+    patch.setattr(events, "PAGE_SHIFT", shift)
+    patch.setattr(events, "PAGE", 1 << shift)
+    patch.setattr(events, "_IN_PAGE", (1 << shift) - 1)
+    patch.setattr(events, "CACHED", cached)
+
+
+@pytest.mark.parametrize("day", ["outage", "mix"])
+def test_events_spilled_in_pages_give_the_analysis_of_event_objects(
+    days: dict[str, Path], monkeypatch: pytest.MonkeyPatch, day: str
+) -> None:
+    """The store's pages of columns written to its temporary file and read back as the passes reach them
+    (pages of 64 events, two read back at once: every pass crosses pages, and the relabelled attempts of
+    assemble_calls are written again when their page leaves the cache) give the analysis of Event objects."""
+    monkeypatch.setattr(events, "KEPT", 0)
+    _small_pages(monkeypatch, 6)
+    options = _in_parts(monkeypatch, days[day], 1)
+    spilled: list[events.Store] = []
+    original = events.Store.__init__
+
+    def init(store: events.Store) -> None:
+        original(store)
+        spilled.append(store)
+
+    monkeypatch.setattr(events.Store, "__init__", init)
+    writes: list[int] = []
+    write = events._Spill.write
+
+    def counted(spill: events._Spill, number: int, page: events._Page) -> None:
+        writes.append(number)
+        write(spill, number, page)
+
+    monkeypatch.setattr(events._Spill, "write", counted)
+    analysis, rendered = _reported(options)
+    assert any(None in store.pages for store in spilled), "the store wrote pages out"
+    assert len(writes) > len(set(writes)), "pages relabelled after they were written out were written again"
+    columns = list(analysis.events), analysis.incidents, rendered
+    every = lambda store: list(events.Events.of(store))  # noqa: E731
+    monkeypatch.setattr(pipeline, "Events", SimpleNamespace(of=every))
+    analysis, rendered = _reported(options)
+    assert columns == (list(analysis.events), analysis.incidents, rendered)
+
+
+def test_a_store_keeps_its_pages_in_memory_when_no_temporary_file_can_be_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events, "KEPT", 0)
+    _small_pages(monkeypatch, 1)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(events.tempfile, "TemporaryFile", refused)
+    store = events.Store()
+    made = [
+        Event("r", None, Outcome.FAILURE, Severity.LOW, False, "high", None, "a.log", n, n, "", {}) for n in range(9)
+    ]
+    for event in made:
+        store.add(event)
+    assert None not in store.pages and len(store.pages) == 5
+    assert list(events.Events.of(store)) == made
+
+
+@pytest.mark.parametrize("shift", [events.PAGE_SHIFT, 1])
 @pytest.mark.parametrize("kept", [0, 3, events.KEPT])
-def test_events_read_back_as_they_were_put(monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
+def test_events_read_back_as_they_were_put(monkeypatch: pytest.MonkeyPatch, kept: int, shift: int) -> None:
     """Events of a store read back equal, in any selection and order, made from the columns or kept as
-    objects; writing one relabels it in the store; an Event of no store is held as it is."""
+    objects, their pages in memory or written out (pages of 2 events, one read back at a time); writing
+    one relabels it in the store; an Event of no store is held as it is."""
     monkeypatch.setattr(events, "KEPT", kept)
+    _small_pages(monkeypatch, shift, 1)
     store = events.Store()
     made = [
         Event(
