@@ -15,7 +15,6 @@ import functools
 import itertools
 import multiprocessing
 import os
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from . import memory, sources, timelimit
-from .events import Events, Store
+from .events import Store
 from .evidence import Texts
 from .framing import last_boundary
 from .lane.columns import Successes
@@ -117,11 +116,11 @@ class Into:
 
 def scan_source(
     source: Source, stats: SourceStats, jobs: int, scanner: Scanner, into: Into, progress: Progress | None = None
-) -> Events:
+) -> range:
     """The events of one source, its counts in `stats`: a large file in byte ranges that forked workers
     read from the descriptor opened here; a stream (stdin, a compressed or small file) cut into pieces as
     it is read here, for the workers; anything of one piece, or with one job, scanned here. The events
-    are added to `into.store`; those of this source returned."""
+    are added to `into.store`; the numbers there of this source's returned."""
     jobs_here = jobs_for(source, jobs)
     with opened(source, jobs_here > 1) as file:  # the workers read this descriptor, not the path again
         chunks = plan(file, jobs_here) if file is not None else []
@@ -149,23 +148,25 @@ def scan_source(
         return _stored(scanner.events(blocks, source.name, stats, into), into)
 
 
-def _stored(events: Iterable[Event], into: Into) -> Events:
-    """The events added to the run's store, their texts left to `into.texts` if they take them."""
+def _stored(events: Iterable[Event], into: Into) -> range:
+    """The events added to the run's store (their numbers there), their texts left to `into.texts` if they
+    take them."""
     store, keep = into.store, into.texts.keep
     first = len(store)
     for event in events:
         row = event.row()
         store.add_row((*row[:10], "", row[11]) if keep(event.source, event.line, event.text) else row)
-    return Events(store, array("q", range(first, len(store))))
+    return range(first, len(store))
 
 
-def _merged(parts: Iterator[Part], stats: SourceStats, into: Into) -> Events:
-    """The events of a source's parts in order; their counts, successful calls, times and texts added up."""
-    events, done = merge(parts, stats, into.matcher.stats, into.matcher.successes, into.texts, into.store)
-    for part in done:
-        into.span.add(part.first_time)
-        into.span.add(part.last_time)
-    return events
+def _merged(parts: Iterator[Part], stats: SourceStats, into: Into) -> range:
+    """The events of a source's parts in order (their numbers in the store); their counts, successful calls,
+    times and texts added up."""
+    numbers, times = merge(parts, stats, into.matcher.stats, into.matcher.successes, into.texts, into.store)
+    for first, last in times:
+        into.span.add(first)
+        into.span.add(last)
+    return numbers
 
 
 def _progressed(blocks: Iterable[bytes], progress: Progress) -> Iterator[bytes]:
@@ -321,12 +322,13 @@ def merge(
     successes: Successes,
     texts: Texts,
     store: Store,
-) -> tuple[Events, list[Part]]:
+) -> tuple[range, list[tuple[datetime | None, datetime | None]]]:
     """The parts' events in order, line numbers those of the file, times inherited across ranges,
-    added to `store`; their counters added to the totals, their successful calls to `successes`,
-    their texts to `texts` once the events' room for them is spent."""
+    added to `store` (their numbers there); their counters added to the totals, their successful calls
+    to `successes`, their texts to `texts` once the events' room for them is spent; the first and last
+    record time of each part. A part is let go once it is added up (a 5M-line day has a thousand)."""
     first = len(store)
-    done: list[Part] = []
+    times: list[tuple[datetime | None, datetime | None]] = []
     latest: datetime | None = None
     before = 0  # lines in the ranges before this one
     for part in parts:
@@ -338,9 +340,8 @@ def merge(
         before += part.stats.lines
         add_up(stats, part.stats)
         add_up(match_stats, part.match_stats)
-        part.events, part.successes = [], Successes()
-        done.append(part)
-    return Events(store, array("q", range(first, len(store)))), done
+        times.append((part.first_time, part.last_time))
+    return range(first, len(store)), times
 
 
 def _placed(row: EventRow, lines: int, time: datetime | None, texts: Texts | None = None) -> Event:
