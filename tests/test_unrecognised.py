@@ -4,12 +4,13 @@ the starter rules `logscan rules starter` writes for them."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import run_logscan
 
-from analyzer import ruleset
+from analyzer import pipeline, ruleset
 from analyzer.rulecheck import Examples
 from analyzer.templates import mask, message_line, template_of
 
@@ -17,6 +18,7 @@ NEW = (
     "openai.InternalServerError: Error code: 500 - {{'error': {{'message': 'Shard {n} of the {what} pool failed', "
     "'type': 'server_error', 'param': None, 'code': None}}}}"
 )
+RULES = ruleset.load()
 QUOTA = "openai.RateLimitError: Error code: 429 - {'error': {'code': 'insufficient_quota'}}"
 
 
@@ -265,3 +267,20 @@ def test_what_only_looks_like_an_apps_failure_notice(logscan_bin: str, tmp_path:
     path.write_text(text + "\n")
     report = json.loads(run_logscan(logscan_bin, "-f", "json", str(path)).stdout)
     assert report["events"] == []
+
+
+TRANSPORT = sorted((Path(__file__).parent / "data" / "transport").glob("*/*.log"))
+
+
+@pytest.mark.parametrize("path", TRANSPORT, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_clients_transport_errors_give_timeout_or_connection(path: Path) -> None:
+    """Timeouts, refused or unresolved connections, TLS that failed to verify and proxies that refused the
+    tunnel, as .NET, Java, Go, Rust, Swift, Kotlin, Node, Ruby and Python clients print them with OpenAI's
+    host: one event each, of the category its folder names."""
+    options = pipeline.Options((str(path),), UTC, datetime(2026, 11, 27, tzinfo=UTC))
+    analysis = pipeline.run(options, RULES, None)
+    assert [e.category for e in analysis.events] == [path.parent.name]
+
+
+def test_the_transport_cases_cover_both_kinds() -> None:
+    assert {p.parent.name for p in TRANSPORT} == {"timeout", "connection"} and len(TRANSPORT) >= 20
