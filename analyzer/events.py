@@ -155,27 +155,37 @@ class _Spill:
         self.end = 0
         self.cache: OrderedDict[int, _Page] = OrderedDict()
         self.last: tuple[int, _Page] = (-1, _Page())  # the page read last (most reads are of the page before)
+        self.held: dict[int, _Page] = {}  # changed pages the file took no more of (a full disk): kept here
 
-    def write(self, number: int, page: _Page) -> None:
-        self.file.seek(self.end)
-        size = page.write(self.file)
+    def write(self, number: int, page: _Page) -> bool:
+        """Write the page at the file's end; False where the file takes no more of it (a full disk): the
+        page is then the caller's to keep."""
+        try:
+            self.file.seek(self.end)
+            size = page.write(self.file)
+            self.file.flush()  # a full disk tells now, not at a later read's seek
+        except OSError:
+            return False
         self.places[number] = (self.end, size)
         self.end += size
         page.dirty = False
+        return True
 
     def read(self, number: int) -> _Page:
         cache = self.cache
         page = cache.get(number)
         if page is not None:
             cache.move_to_end(number)
+        elif number in self.held:
+            page = self.held[number]
         else:
             start, size = self.places[number]
             self.file.seek(start)
             page = cache[number] = _Page.read(self.file, PAGE, size)
             if len(cache) > CACHED:
                 old, left = cache.popitem(last=False)
-                if left.dirty:
-                    self.write(old, left)
+                if left.dirty and not self.write(old, left):
+                    self.held[old] = left
         self.last = (number, page)
         return page
 
@@ -266,8 +276,8 @@ class Store:
             self._spill = _Spill(file)
         page = self.pages[number]
         assert page is not None
-        self._spill.write(number, page)
-        self.pages[number] = None
+        if self._spill.write(number, page):  # (else the disk is full: the page stays here)
+            self.pages[number] = None
 
     def add(self, event: Event) -> int:
         """Append an event; its number."""

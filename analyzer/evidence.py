@@ -31,8 +31,8 @@ class Texts:
         self._lines: dict[str, array[int]] = {}  # by source: the lines of the texts held here, ascending
         self._numbers: dict[str, array[int]] = {}  # and their numbers here
         self._lengths: array[int] = array("I")  # characters of each text, by number
-        self._batches: list[bytes] = []  # BATCH texts each, UTF-8, compressed (where no file can be made)
-        self._file: BinaryIO | None = None  # else they are written here, one after the other
+        self._file: BinaryIO | None = None  # batches of BATCH texts each, UTF-8, compressed, one after the other
+        self._kept: dict[int, bytes] = {}  # those held in memory: no file could be made, or the disk was full
         self._places: array[int] = array("q")  # where each batch starts in the file
         self._count = 0  # batches made
         self._pending: list[str] = []  # the texts after the last full batch
@@ -69,16 +69,24 @@ class Texts:
             self._file = spill_file(self)
             self._places.append(0)
         self._count += 1
-        if self._file is None:
-            self._batches.append(data)
-            return
-        self._file.seek(self._places[-1])
-        self._file.write(data)
-        self._places.append(self._places[-1] + len(data))
+        if self._file is not None:
+            try:
+                self._file.seek(self._places[-1])
+                self._file.write(data)
+                self._file.flush()  # a full disk tells now
+            except OSError:
+                pass
+            else:
+                self._places.append(self._places[-1] + len(data))
+                return
+        self._places.append(self._places[-1])  # (none of it in the file)
+        self._kept[self._count - 1] = data
 
     def _get(self, batch: int) -> bytes:
-        if self._file is None:
-            return self._batches[batch]
+        kept = self._kept.get(batch)
+        if kept is not None:
+            return kept
+        assert self._file is not None  # (a batch not kept is in the file)
         self._file.seek(self._places[batch])
         return self._file.read(self._places[batch + 1] - self._places[batch])
 

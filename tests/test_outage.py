@@ -3,6 +3,7 @@ the JSON report lists all, none or the first N events and says how many it left 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
@@ -17,7 +18,7 @@ from dateutil.tz import tzlocal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer import cli, events, memo, parallel, pipeline, redaction, reporting, resources, ruleset
+from analyzer import cli, events, evidence, memo, parallel, pipeline, redaction, reporting, resources, ruleset
 from analyzer.errors import ExitCode
 from analyzer.matching import Matcher, MatchStats
 from analyzer.models import Analysis, Category, Event, Outcome, Record, Severity
@@ -109,15 +110,35 @@ def _small_pages(patch: pytest.MonkeyPatch, shift: int, cached: int = 2) -> None
     patch.setattr(events, "CACHED", cached)
 
 
+class _FillingDisk(io.BytesIO):
+    """A temporary file on a disk that is full after `room` bytes: a write past them fails."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def write(self, data: object) -> int:
+        size = memoryview(data).nbytes  # type: ignore[arg-type]
+        if self.tell() + size > self.room:
+            raise OSError(28, "No space left on device")
+        return super().write(data)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("room", [None, 40_000], ids=["disk", "full-disk"])
 @pytest.mark.parametrize("day", ["outage", "mix"])
 def test_events_spilled_in_pages_give_the_analysis_of_event_objects(
-    days: dict[str, Path], monkeypatch: pytest.MonkeyPatch, day: str
+    days: dict[str, Path], monkeypatch: pytest.MonkeyPatch, day: str, room: int | None
 ) -> None:
     """The store's pages of columns written to its temporary file and read back as the passes reach them
     (pages of 64 events, two read back at once: every pass crosses pages, and the relabelled attempts of
-    assemble_calls are written again when their page leaves the cache) give the analysis of Event objects."""
+    assemble_calls are written again when their page leaves the cache) give the analysis of Event objects;
+    so do they on a disk that fills up (the pages and texts it takes no more of are kept in memory)."""
     monkeypatch.setattr(events, "KEPT", 0)
     _small_pages(monkeypatch, 6)
+    if room is not None:
+        monkeypatch.setattr(events, "spill_file", lambda owner: _FillingDisk(room))
+        monkeypatch.setattr(evidence, "spill_file", lambda owner: _FillingDisk(room))
+        monkeypatch.setattr(evidence, "HELD", 0)
     options = _in_parts(monkeypatch, days[day], 1)
     spilled: list[events.Store] = []
     original = events.Store.__init__
@@ -127,17 +148,21 @@ def test_events_spilled_in_pages_give_the_analysis_of_event_objects(
         spilled.append(store)
 
     monkeypatch.setattr(events.Store, "__init__", init)
-    writes: list[int] = []
+    writes: list[tuple[int, bool]] = []
     write = events._Spill.write
 
-    def counted(spill: events._Spill, number: int, page: events._Page) -> None:
-        writes.append(number)
-        write(spill, number, page)
+    def counted(spill: events._Spill, number: int, page: events._Page) -> bool:
+        done = write(spill, number, page)
+        writes.append((number, done))
+        return done
 
     monkeypatch.setattr(events._Spill, "write", counted)
     analysis, rendered = _reported(options)
     assert any(None in store.pages for store in spilled), "the store wrote pages out"
-    assert len(writes) > len(set(writes)), "pages relabelled after they were written out were written again"
+    numbers = [n for n, _ in writes]
+    assert len(numbers) > len(set(numbers)), "pages relabelled after they were written out were written again"
+    if room is not None:
+        assert not all(done for _, done in writes), "the disk filled up"
     columns = list(analysis.events), analysis.incidents, rendered
     every = lambda store: list(events.Events.of(store))  # noqa: E731
     monkeypatch.setattr(pipeline, "Events", SimpleNamespace(of=every))
