@@ -144,6 +144,9 @@ class _Page:
         return page
 
 
+_NO_PAGE = _Page()  # a page before a loop reaches its first (never written to)
+
+
 class _Spill:
     """The full pages of a store's columns, in a temporary file (deleted when it is closed, at the latest
     when the process ends): read back when a pass reaches them, CACHED at a time; one changed (a
@@ -154,17 +157,14 @@ class _Spill:
         self.places: dict[int, tuple[int, int]] = {}  # of each page: where in the file, how many bytes
         self.end = 0
         self.cache: OrderedDict[int, _Page] = OrderedDict()
-        self.last: tuple[int, _Page] = (-1, _Page())  # the page read last (most reads are of the page before)
+        self.last: tuple[int, _Page] = (-1, _NO_PAGE)  # the page read last (most reads are of the page before)
         self.held: dict[int, _Page] = {}  # changed pages the file took no more of (a full disk): kept here
 
     def write(self, number: int, page: _Page) -> bool:
         """Write the page at the file's end; False where the file takes no more of it (a full disk): the
         page is then the caller's to keep."""
-        try:
-            self.file.seek(self.end)
-            size = page.write(self.file)
-            self.file.flush()  # a full disk tells now, not at a later read's seek
-        except OSError:
+        size = appended(self.file, self.end, page.write)
+        if size is None:
             return False
         self.places[number] = (self.end, size)
         self.end += size
@@ -188,6 +188,18 @@ class _Spill:
                     self.held[old] = left
         self.last = (number, page)
         return page
+
+
+def appended(file: BinaryIO, at: int, write: Callable[[BinaryIO], int]) -> int | None:
+    """What `write` wrote to the file from `at` on (how many bytes), flushed so that a full disk tells now,
+    not at a later read's seek; None where the file took no more of it."""
+    try:
+        file.seek(at)
+        size = write(file)
+        file.flush()
+    except OSError:
+        return None
+    return size
 
 
 def spill_file(owner: object) -> BinaryIO | None:
@@ -483,7 +495,7 @@ class Store:
             i = frame.names.index(name) if name in frame.names else -1
             where.append((frame.cut.index(i), None) if i in frame.cut else (-1, frame.values[i] if i >= 0 else None))
         odd, page_of, shift, mask, last_page = self._odd, self.page, PAGE_SHIFT, _IN_PAGE, -1
-        page, frame_codes = _Page(), _NONE
+        page, frame_codes = _NO_PAGE, _NONE
         for n in numbers:
             if n < 0:
                 yield extra[-1 - n].fields.get(name)

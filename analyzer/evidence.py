@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from .events import spill_file
+from .events import appended, spill_file
 from .models import Event
 
 HELD = 4 << 20  # characters of evidence left in the events themselves
@@ -33,8 +33,7 @@ class Texts:
         self._lengths: array[int] = array("I")  # characters of each text, by number
         self._file: BinaryIO | None = None  # batches of BATCH texts each, UTF-8, compressed, one after the other
         self._kept: dict[int, bytes] = {}  # those held in memory: no file could be made, or the disk was full
-        self._places: array[int] = array("q")  # where each batch starts in the file
-        self._count = 0  # batches made
+        self._places: array[int] = array("q", [0])  # where each batch starts in the file, and where the file ends
         self._pending: list[str] = []  # the texts after the last full batch
         self._read: tuple[int, str] = (-1, "")  # the last batch read back, decompressed
 
@@ -65,22 +64,13 @@ class Texts:
 
     def _put(self, data: bytes) -> None:
         """Hold a batch: in the temporary file (made at the first), else in memory."""
-        if self._count == 0:
+        if len(self._places) == 1:
             self._file = spill_file(self)
-            self._places.append(0)
-        self._count += 1
-        if self._file is not None:
-            try:
-                self._file.seek(self._places[-1])
-                self._file.write(data)
-                self._file.flush()  # a full disk tells now
-            except OSError:
-                pass
-            else:
-                self._places.append(self._places[-1] + len(data))
-                return
-        self._places.append(self._places[-1])  # (none of it in the file)
-        self._kept[self._count - 1] = data
+        end = self._places[-1]
+        size = appended(self._file, end, lambda file: file.write(data)) if self._file is not None else None
+        if size is None:
+            self._kept[len(self._places) - 1] = data
+        self._places.append(end + (size or 0))
 
     def _get(self, batch: int) -> bytes:
         kept = self._kept.get(batch)
@@ -111,7 +101,7 @@ class Texts:
             return ""
         number = self._numbers[event.source][at]
         batch, first = divmod(number, self.batch)
-        if batch == self._count:
+        if batch == len(self._places) - 1:  # the batch being filled
             return self._pending[first]
         start = sum(self._lengths[number - first : number])
         if self._read[0] != batch:
