@@ -36,6 +36,11 @@ MIN_SIZE = 64 << 20  # smaller files are not cut in ranges (unless --jobs says s
 # rows and pickle while it places them, stay small (an outage's range of 18 MB: some 40 MB of rows).
 MIN_CHUNK = 4 << 20
 CHUNKS_PER_JOB = 16
+# A larger file is cut in more ranges, none much over this: a range's rows are the merge's to hold (an
+# outage's range of 12 MB, some 27 MB of rows), and sixteen ranges a job made them grow with the file (a
+# 5M-line outage day's 23 MB ranges: 171 MB peak, 144 MB in 12 MB ones). Each range costs a little (a
+# healthy 5M-line day in 8 MB ranges took 3% longer).
+MAX_CHUNK = 12 << 20
 WINDOW = 1 << 20  # bytes read before a nominal cut to find a record boundary
 # A stream is cut into pieces of at least this size (each costs a worker a few ms): one block (just under
 # 4 MiB of whole lines) of a plain stream; 4 MiB had taken two, 8 MB a piece and 20 MB more in flight.
@@ -248,7 +253,7 @@ def plan(file: OpenFile, jobs: int) -> list[Chunk]:
     whole = [Chunk(file.fd, 0, size)]
     if jobs <= 1 or not plain_head(file):
         return whole
-    count = max(1, min(jobs * CHUNKS_PER_JOB, size // MIN_CHUNK))
+    count = max(1, min(max(jobs * CHUNKS_PER_JOB, size // MAX_CHUNK), size // MIN_CHUNK))
     cuts: list[int] = []
     for i in range(1, count):
         cut = _cut_near(file.fd, size * i // count)
@@ -285,24 +290,32 @@ def _cut_near(fd: int, offset: int) -> int | None:
 def scan(chunks: list[Chunk], jobs: int, scan_chunk: ScanChunk, progress: Progress | None = None) -> Iterator[Part]:
     """Each range's Part, in order, scanned in `jobs` forked processes. A part numbers its lines from
     1; `merge` moves them to where the range starts, once the ranges before it are counted."""
-    context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_init, initargs=(scan_chunk,)) as pool:
-        for part in pool.imap(_run, chunks):
-            yield _advanced(part, progress)
+    return _scanned(chunks, jobs, scan_chunk, progress, 2 * jobs + 1)
 
 
 def scan_pieces(
     stream: Iterable[Piece], jobs: int, scan_piece: ScanPiece, progress: Progress | None = None
 ) -> Iterator[Part]:
-    """Each piece's Part, in order, scanned in `jobs` forked processes. Pieces are read as the
-    workers take them, `jobs + 1` (at most IN_FLIGHT) ahead of the merge: a pool's imap would read
-    the whole stream into memory while the workers lag."""
+    """Each piece's Part, in order, scanned in `jobs` forked processes; pieces are read as the workers
+    take them."""
+    return _scanned(stream, jobs, scan_piece, progress, jobs + 1)
+
+
+def _scanned(
+    tasks: Iterable[Any], jobs: int, scan_one: Callable[[Any], Part], progress: Progress | None, ahead: int
+) -> Iterator[Part]:
+    """The Part of each task (a range or a piece), in order, scanned in `jobs` forked processes, handed
+    out `ahead` (at most IN_FLIGHT) ahead of the merge. A pool's imap hands out every task at once: it
+    would read a whole stream into memory while the workers lag, and keep every part of a file's ranges
+    while the merge lags. Pieces carry their data: `jobs + 1` of them; ranges are a few numbers each:
+    `2 * jobs + 1`, so that a worker whose range ends before the one the merge waits for takes another
+    (with `jobs + 1`, a healthy 5M-line day took 4% longer)."""
     context = multiprocessing.get_context("fork")
-    ahead = min(jobs + 1, IN_FLIGHT)
-    with context.Pool(jobs, initializer=_init, initargs=(scan_piece,)) as pool:
+    ahead = min(ahead, IN_FLIGHT)
+    with context.Pool(jobs, initializer=_init, initargs=(scan_one,)) as pool:
         pending: deque[Any] = deque()
-        for piece in stream:
-            pending.append(pool.apply_async(_run, (piece,)))
+        for task in tasks:
+            pending.append(pool.apply_async(_run, (task,)))
             while len(pending) >= ahead:
                 yield _advanced(pending.popleft().get(), progress)
         while pending:

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from conftest import SAMPLES
 
 from analyzer import cli, parallel, pipeline, reporting, ruleset
+from analyzer.matching import MatchStats
 from analyzer.sources import OpenFile, Source, SourceStats, read_range
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -355,3 +356,45 @@ def test_the_attempts_of_an_outage_share_one_dict_of_their_equal_fields() -> Non
         {"status": "429", "code": "other", "call": "openai.quota"},
     ]
     assert attempts[0] is attempts[1] and attempts[2] is not attempts[0]
+
+
+def test_a_larger_file_is_cut_in_more_ranges_none_much_over_the_largest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sixteen ranges a job until a range would pass MAX_CHUNK; then more ranges, not larger ones (a
+    range's rows are the merge's to hold: they grew with the file)."""
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 12)
+    monkeypatch.setattr(parallel, "MAX_CHUNK", 1 << 14)
+    monkeypatch.setattr(parallel, "WINDOW", 1 << 11)
+    line = "2026-03-14 10:00:00,000 INFO app: GET /api/threads 200 in 48ms\n"
+    for lines, ranges in ((3_000, 2 * parallel.CHUNKS_PER_JOB), (40_000, None)):
+        path = tmp_path / f"{lines}.log"
+        path.write_text(line * lines, encoding="utf-8")
+        with OpenFile(Source(str(path), lambda: io.BytesIO(), str(path))) as file:
+            sizes = [c.end - c.start for c in parallel.plan(file, 2)]
+        assert sum(sizes) == path.stat().st_size
+        if ranges is not None:
+            assert len(sizes) == ranges  # (189 KB: 32 ranges of 6 KB)
+        else:
+            assert len(sizes) > 2 * parallel.CHUNKS_PER_JOB
+            assert max(sizes) <= parallel.MAX_CHUNK + parallel.WINDOW
+
+
+def test_the_workers_are_handed_a_few_tasks_ahead_of_the_merge_not_all() -> None:
+    """A pool's imap handed every range out at once, and their parts piled up while the merge lagged."""
+    handed: list[int] = []
+
+    def tasks() -> Iterator[int]:
+        for n in range(20):
+            handed.append(n)
+            yield n
+
+    seen = []
+    for part in parallel._scanned(tasks(), 2, _numbered_part, None, 5):
+        seen.append(part.size)
+        assert len(handed) - len(seen) < 5  # tasks handed out and not yet merged
+    assert seen == list(range(20))
+
+
+def _numbered_part(n: int) -> parallel.Part:
+    return parallel.Part([], SourceStats("x"), MatchStats(), size=n)
