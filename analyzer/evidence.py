@@ -9,9 +9,10 @@ event's source and line.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from array import array
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
@@ -23,23 +24,29 @@ BATCH = 1024  # texts compressed together
 
 
 class Texts:
-    """Evidence texts by their events' source and line; `of(event)` reads an event's text wherever it is."""
+    """Evidence texts by their events' source and line; `of(event)` reads an event's text wherever it is.
+
+    A batch holds, compressed with its texts, which source and line each is of and its length; this
+    keeps, for each source, the first of its lines in each batch it has texts in (a few bytes a batch,
+    not 16 an event: the index was a sixth of an outage day's memory)."""
 
     def __init__(self, held: int | None = None) -> None:
         self.room = HELD if held is None else held  # characters the events may still hold
         self.batch = BATCH
-        self._lines: dict[str, array[int]] = {}  # by source: the lines of the texts held here, ascending
-        self._numbers: dict[str, array[int]] = {}  # and their numbers here
-        self._lengths: array[int] = array("I")  # characters of each text, by number
-        self._file: BinaryIO | None = None  # batches of BATCH texts each, UTF-8, compressed, one after the other
+        self._count = 0  # texts held here
+        self._codes: dict[str, int] = {}  # each source's number in the batches
+        self._firsts: dict[str, array[int]] = {}  # by source: its first line in each batch it has texts in
+        self._batches: dict[str, array[int]] = {}  # and those batches' numbers
+        self._last: dict[str, int] = {}  # by source: the line of its last text here
+        self._file: BinaryIO | None = None  # the batches, compressed, one after the other
         self._kept: dict[int, bytes] = {}  # those held in memory: no file could be made, or the disk was full
         self._places: array[int] = array("q", [0])  # where each batch starts in the file, and where the file ends
-        self._pending: list[str] = []  # the texts after the last full batch
-        self._read: tuple[int, str] = (-1, "")  # the last batch read back, decompressed
+        self._pending: dict[tuple[int, int], str] = {}  # the texts after the last full batch, by source and line
+        self._read: tuple[int, dict[tuple[int, int], str]] = (-1, {})  # the last batch read back
 
     def __len__(self) -> int:
         """How many texts are held here."""
-        return len(self._lengths)
+        return self._count
 
     def keep(self, source: str, line: int, text: str) -> bool:
         """Take the text of the event at `source` and `line` when the events' room is spent: True if
@@ -47,19 +54,23 @@ class Texts:
         if self.room > 0:
             self.room -= len(text)
             return False
-        lines = self._lines.get(source)
-        if lines is None:
-            lines = self._lines[source] = array("q")
-            self._numbers[source] = array("I")
-        elif lines[-1] >= line:  # not after the last: two inputs of one name; the event keeps its text
+        last = self._last.get(source)
+        if last is None:
+            self._codes[source] = len(self._codes)
+            self._firsts[source], self._batches[source] = array("q"), array("I")
+        elif last >= line:  # not after the last: two inputs of one name; the event keeps its text
             return False
-        lines.append(line)
-        self._numbers[source].append(len(self._lengths))
-        self._lengths.append(len(text))
-        self._pending.append(text)
+        self._last[source] = line
+        batch = len(self._places) - 1
+        batches = self._batches[source]
+        if not batches or batches[-1] != batch:
+            batches.append(batch)
+            self._firsts[source].append(line)
+        self._pending[self._codes[source], line] = text
+        self._count += 1
         if len(self._pending) == self.batch:
-            self._put(zlib.compress("".join(self._pending).encode("utf-8", "surrogatepass"), 1))
-            self._pending = []
+            self._put(zlib.compress(_packed(self._pending), 1))
+            self._pending = {}
         return True
 
     def _put(self, data: bytes) -> None:
@@ -93,17 +104,40 @@ class Texts:
         """The event's evidence text: its own, or the one held here for its source and line."""
         if event.text:
             return event.text
-        lines = self._lines.get(event.source)
-        if lines is None:
+        firsts = self._firsts.get(event.source)
+        if firsts is None:
             return ""
-        at = bisect_left(lines, event.line)
-        if at == len(lines) or lines[at] != event.line:
+        at = bisect_right(firsts, event.line) - 1
+        if at < 0:
             return ""
-        number = self._numbers[event.source][at]
-        batch, first = divmod(number, self.batch)
+        batch, key = self._batches[event.source][at], (self._codes[event.source], event.line)
         if batch == len(self._places) - 1:  # the batch being filled
-            return self._pending[first]
-        start = sum(self._lengths[number - first : number])
+            return self._pending.get(key, "")
         if self._read[0] != batch:
-            self._read = (batch, zlib.decompress(self._get(batch)).decode("utf-8", "surrogatepass"))
-        return self._read[1][start : start + self._lengths[number]]
+            self._read = (batch, _unpacked(zlib.decompress(self._get(batch))))
+        return self._read[1].get(key, "")
+
+
+def _packed(texts: dict[tuple[int, int], str]) -> bytes:
+    """A batch's texts as bytes: how many, their sources' numbers, lines and lengths (in UTF-8 bytes),
+    then the texts one after the other."""
+    encoded = [text.encode("utf-8", "surrogatepass") for text in texts.values()]
+    head = array("q", [len(encoded)])
+    head.extend(code for code, _ in texts)
+    head.extend(line for _, line in texts)
+    head.extend(map(len, encoded))
+    return head.tobytes() + b"".join(encoded)
+
+
+def _unpacked(data: bytes) -> dict[tuple[int, int], str]:
+    """The texts `_packed` packed, by source number and line."""
+    width = array("q").itemsize
+    count = int.from_bytes(data[:width], sys.byteorder, signed=True)
+    head = array("q")
+    head.frombytes(data[width : width * (1 + 3 * count)])
+    codes, lines, lengths = head[:count], head[count : 2 * count], head[2 * count :]
+    texts, start = {}, width * (1 + 3 * count)
+    for code, line, length in zip(codes, lines, lengths, strict=True):
+        texts[code, line] = data[start : start + length].decode("utf-8", "surrogatepass")
+        start += length
+    return texts
