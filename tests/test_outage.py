@@ -23,11 +23,13 @@ from analyzer.errors import ExitCode
 from analyzer.matching import Matcher, MatchStats
 from analyzer.models import Analysis, Category, Event, Outcome, Record, Severity
 from analyzer.parsing import parse
+from analyzer.reporting.model import Numbered
 from analyzer.timestamps import Clock
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 RULES = ruleset.load()
 CLOCK = Clock(UTC, NOW)
+KEPT = events.KEPT  # (tests set it lower)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,7 @@ def test_the_analysis_is_the_one_of_matching_every_record(
 
 @pytest.mark.parametrize("day", ["outage", "outage.json", "mix"])
 @pytest.mark.parametrize("jobs", [1, 2])
-@pytest.mark.parametrize("kept", [0, 40, events.KEPT])
+@pytest.mark.parametrize("kept", [0, 40, KEPT])
 def test_events_as_columns_give_the_analysis_of_event_objects(
     days: dict[str, Path], monkeypatch: pytest.MonkeyPatch, day: str, jobs: int, kept: int
 ) -> None:
@@ -90,14 +92,16 @@ def test_events_as_columns_give_the_analysis_of_event_objects(
         analysis, rendered = _reported(options)
         held = [analysis.events, *(i.events for i in analysis.incidents)]
         numbered = all(isinstance(e, events.Events) and not e.extra for e in held)  # by number, no Event kept
-        return list(analysis.events), analysis.incidents, analysis.match_stats, rendered, numbered
+        by_number = Numbered.of(analysis.events, analysis.incidents) is not None  # the JSON's incident of each
+        return list(analysis.events), analysis.incidents, analysis.match_stats, rendered, (numbered, by_number)
 
-    *columns, numbered = analysed()
+    *columns, (numbered, by_number) = analysed()
     assert numbered, "the run held its events as columns, its incidents their numbers"
+    assert by_number == (kept < KEPT), "the JSON rows read their incidents by store number past KEPT"
     every = lambda store: list(events.Events.of(store))  # noqa: E731
     monkeypatch.setattr(pipeline, "Events", SimpleNamespace(of=every))  # Event objects in lists, as before
-    *objects, numbered = analysed()
-    assert not numbered
+    *objects, (numbered, by_number) = analysed()
+    assert not numbered and not by_number
     assert columns == objects
     assert columns[1], "the day has incidents"
 

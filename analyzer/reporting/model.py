@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, overload
 from .. import __version__
 from ..correlation import RANKED_BY, count_calls
 from ..correlation.calls import is_attempt
-from ..events import kinds, lines_of, of_kind, parts, sources_of, values_of
+from ..events import Events, kinds, lines_of, of_kind, parts, sources_of, values_of
 from ..evidence import Texts
 from ..models import Analysis, Category, Event, Incident, Outcome, Severity
 from ..ruleset import RuleSet
@@ -332,13 +332,16 @@ class EventRows(Sequence[dict[str, Any]]):
         kinds: dict[tuple[object, ...], str] = {}
         texts: dict[str | None, str] = {}  # times, sources and incidents, encoded
         fields_json: dict[int, tuple[Mapping[str, str], str]] = {}
-        for event, time, source, line, end_line, its_fields in parts(self.events):  # `event`: of its kind
+        incidents = self._incident_of_each()
+        for (event, time, source, line, end_line, its_fields), incident in zip(
+            parts(self.events), incidents, strict=True
+        ):
             kind = (event.rule, event.category, event.outcome, event.severity, event.retryable, event.confidence)
             head = kinds.get(kind)
             if head is None:  # '{"rule":...,"confidence":...,"time":'
                 row = _event(event, None, {}, None)
                 head = kinds[kind] = encode({k: row[k] for k in _KIND_KEYS})[:-1] + ',"time":'
-            shown, fields, incident = self._placed(time, its_fields, source, line)
+            shown, fields = self._placed(time, its_fields)
             known = fields_json.get(id(its_fields))  # the dict is kept with it: its id is not reused
             if known is None:
                 known = (its_fields, encode(fields))
@@ -359,16 +362,26 @@ class EventRows(Sequence[dict[str, Any]]):
             )
 
     def _row(self, event: Event) -> dict[str, Any]:
-        return _event(event, *self._parts(event))
+        """What a row shows of an event: its rule's parts, its time, its fields sorted, its incident."""
+        return _event(event, *self._placed(event.time, event.fields), self.member_of.of(event.source, event.line))
 
-    def _parts(self, event: Event) -> tuple[str | None, dict[str, str], str | None]:
-        """What a row shows of an event besides its rule's parts: its time, its fields sorted, its incident."""
-        return self._placed(event.time, event.fields, event.source, event.line)
+    def _incident_of_each(self) -> Iterator[str | None]:
+        """The incident id of each event in turn (None where it is in none). Of events in a store's columns
+        whose incidents' are too, read from a code a store number (`Numbered`): by source and line
+        (`Members`) took 12 bytes an event of an outage, the last memory that grew with its events."""
+        events = self.events
+        numbered = Numbered.of(events, self.incidents)
+        if numbered is None:
+            member_of = self.member_of
+            yield from (member_of.of(source, line) for source, line in lines_of(events))
+            return
+        assert isinstance(events, Events)
+        ids, codes = numbered.ids, numbered.codes
+        for n in events.numbers:
+            yield ids[codes[n]]
 
-    def _placed(
-        self, t: datetime | None, its_fields: Mapping[str, str], source: str, line: int
-    ) -> tuple[str | None, dict[str, str], str | None]:
-        """`_parts` of an event's time, fields, source and line."""
+    def _placed(self, t: datetime | None, its_fields: Mapping[str, str]) -> tuple[str | None, dict[str, str]]:
+        """What a row shows of an event's time and fields: the time as the report writes it, the fields sorted."""
         when, shown = self._last
         if t is None or when is None or not (t == when and t.fold == when.fold and t.tzinfo is when.tzinfo):
             shown = self.at(t)  # (equal times of one zone may still be two instants: a fold)
@@ -378,7 +391,33 @@ class EventRows(Sequence[dict[str, Any]]):
             fields = (its_fields, dict(sorted(its_fields.items())))
             if len(self._sorted) < SORTED_FIELDS:
                 self._sorted[id(its_fields)] = fields
-        return shown, fields[1], self.member_of.of(source, line)
+        return shown, fields[1]
+
+
+class Numbered:
+    """The incident of each event of a store, by its number there: a code an event (0: none, else the
+    incident's place + 1), one byte each while there are fewer than 255 incidents. Of two incidents that
+    hold one event, the later one's, as `Members` has it."""
+
+    def __init__(self, ids: list[str | None], codes: array[int]) -> None:
+        self.ids, self.codes = ids, codes
+
+    @classmethod
+    def of(cls, events: Sequence[Event], incidents: Sequence[Incident]) -> Numbered | None:
+        """Of events in a store's columns, every one in it (none held apart), whose incidents' events are
+        all of that store too; else None."""
+        if not isinstance(events, Events) or events.store.objects is not None or events.extra:
+            return None
+        store = events.store
+        if not all(isinstance(i.events, Events) and i.events.store is store and not i.events.extra for i in incidents):
+            return None
+        kind = "B" if len(incidents) < 0xFF else "H" if len(incidents) < 0xFFFF else "I"
+        codes = array(kind, bytes(len(store) * array(kind).itemsize))
+        for code, inc in enumerate(incidents, 1):
+            assert isinstance(inc.events, Events)
+            for n in inc.events.numbers:
+                codes[n] = code
+        return cls([None, *(inc.id for inc in incidents)], codes)
 
 
 class Members:
