@@ -245,12 +245,17 @@ def _first_and_last(events: Iterable[Event], chosen: Callable[[Event], bool]) ->
 
 
 def spans(inc: Incident, at: Stamp) -> tuple[Span, ...]:
-    """Per member category, its first and last event (for the gantt chart)."""
-    out: dict[Category, list[datetime]] = {}
+    """Per member category, its first and last event (for the gantt chart). The earliest and latest time
+    so far, not every time: a list of an outage's half a million times was the peak of its run."""
+    out: dict[Category, tuple[datetime, datetime]] = {}
     for event, (time, _, _) in zip(kinds(inc.events), places(inc.events), strict=True):
         if event.category is not None and time is not None:
-            out.setdefault(event.category, []).append(time)
-    return tuple(Span(c.value, at(min(ts)) or "", at(max(ts)) or "") for c, ts in out.items())
+            known = out.get(event.category)
+            if known is None:
+                out[event.category] = (time, time)
+            elif time < known[0] or time > known[1]:
+                out[event.category] = (min(known[0], time), max(known[1], time))
+    return tuple(Span(c.value, at(first) or "", at(last) or "") for c, (first, last) in out.items())
 
 
 def _where(event: Event) -> str:
