@@ -15,11 +15,12 @@ import functools
 import itertools
 import multiprocessing
 import os
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from . import memory, sources, timelimit
 from .events import Store
@@ -45,6 +46,7 @@ WINDOW = 1 << 20  # bytes read before a nominal cut to find a record boundary
 # A stream is cut into pieces of at least this size (each costs a worker a few ms): one block (just under
 # 4 MiB of whole lines) of a plain stream; 4 MiB had taken two, 8 MB a piece and 20 MB more in flight.
 PIECE = 3 << 20
+ROWS = 4096  # rows a worker pickles together (`Part.packed`)
 IN_FLIGHT = 6  # pieces read ahead of the merge at most (jobs + 1 when fewer): about 8 MB each in flight (data, pickle)
 
 
@@ -61,10 +63,10 @@ class Chunk:
 
 @dataclass
 class Part:
-    """What scanning one range found: its events (as rows, lines counted from the range's start)
-    and the counters to add up."""
+    """What scanning one range found: its events (as rows, lines counted from the range's start; in a
+    worker's part, pickled ROWS at a time: `packed`) and the counters to add up."""
 
-    events: list[EventRow]
+    events: list[EventRow] | list[bytes]
     stats: SourceStats
     match_stats: MatchStats
     first_time: datetime | None = None  # earliest and latest record time seen
@@ -72,6 +74,27 @@ class Part:
     latest: datetime | None = None  # the time of its last timed record, which later events inherit
     size: int = 0
     successes: Successes = dataclasses.field(default_factory=Successes)
+    count: int = 0  # events (of a packed part)
+
+    def packed(self) -> Part:
+        """The part with its rows pickled ROWS at a time, as a worker sends it: the parts done ahead of
+        the merge wait as bytes, about half what their rows take (of an outage's 12 MB range, some 27 MB
+        of rows), and the merge unpickles a batch at a time."""
+        rows = self.events
+        batches = [pickle.dumps(rows[i : i + ROWS], pickle.HIGHEST_PROTOCOL) for i in range(0, len(rows), ROWS)]
+        return dataclasses.replace(self, events=batches, count=len(rows))
+
+    def rows(self) -> Iterator[EventRow]:
+        """The part's rows, unpickled a batch at a time if packed."""
+        if self.count:
+            for batch in self.events:
+                yield from pickle.loads(cast(bytes, batch))
+        else:
+            yield from cast(list[EventRow], self.events)
+
+    def __len__(self) -> int:
+        """How many events."""
+        return self.count or len(self.events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +347,7 @@ def _scanned(
 
 def _advanced(part: Part, progress: Progress | None) -> Part:
     if progress is not None:
-        progress.advance(part.size, part.stats.lines, len(part.events))
+        progress.advance(part.size, part.stats.lines, len(part))
     return part
 
 
@@ -345,7 +368,7 @@ def merge(
     latest: datetime | None = None
     before = 0  # lines in the ranges before this one
     for part in parts:
-        for row in part.events:
+        for row in part.rows():
             store.add_row(_placed_row(row, before, latest, texts))
         part.stats.splits = [n + before for n in part.stats.splits]
         successes.extend(part.successes, latest, before)
@@ -400,7 +423,7 @@ def _init(scan: Callable[[Any], Part]) -> None:
 
 
 def _run(task: Chunk | Piece) -> Part:
-    return _WORKER[0](task)
+    return _WORKER[0](task).packed()
 
 
 class Progress(Protocol):
