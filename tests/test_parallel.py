@@ -398,3 +398,18 @@ def test_the_workers_are_handed_a_few_tasks_ahead_of_the_merge_not_all() -> None
 
 def _numbered_part(n: int) -> parallel.Part:
     return parallel.Part([], SourceStats("x"), MatchStats(), size=n)
+
+
+def test_a_workers_part_travels_as_pickled_batches_and_reads_back_as_its_rows(
+    monkeypatch: pytest.MonkeyPatch, genlog_days: dict[str, tuple[Path, dict]]
+) -> None:
+    """Rows pickled ROWS at a time (the parts ahead of the merge wait as bytes) read back in order."""
+    monkeypatch.setattr(parallel, "ROWS", 7)
+    rows = [event.row() for event in analyse(genlog_days["python"][0], 1).events]
+    assert len(rows) > 3 * 7
+    part = parallel.Part(rows, SourceStats("x"), MatchStats())
+    packed = part.packed()
+    assert all(isinstance(batch, bytes) for batch in packed.events)
+    assert len(packed.events) == -(-len(rows) // 7)
+    assert (len(packed), list(packed.rows())) == (len(rows), rows)
+    assert (len(part), list(part.rows())) == (len(rows), rows)
