@@ -366,9 +366,9 @@ class EventRows(Sequence[dict[str, Any]]):
         return _event(event, *self._placed(event.time, event.fields), self.member_of.of(event.source, event.line))
 
     def _incident_of_each(self) -> Iterator[str | None]:
-        """The incident id of each event in turn (None where it is in none). Of events in a store's columns
+        """The incident id of each event in turn (None where it is in none). Of events numbered in a store
         whose incidents' are too, read from a code a store number (`Numbered`): by source and line
-        (`Members`) took 12 bytes an event of an outage, the last memory that grew with its events."""
+        (`Members`, for lists of events) took 12 bytes an event of an outage."""
         events = self.events
         numbered = Numbered.of(events, self.incidents)
         if numbered is None:
@@ -397,16 +397,17 @@ class EventRows(Sequence[dict[str, Any]]):
 class Numbered:
     """The incident of each event of a store, by its number there: a code an event (0: none, else the
     incident's place + 1), one byte each while there are fewer than 255 incidents. Of two incidents that
-    hold one event, the later one's, as `Members` has it."""
+    hold one event, the later one's, as `Members` has it; two events at one line (two inputs of one name)
+    each have their own."""
 
     def __init__(self, ids: list[str | None], codes: array[int]) -> None:
         self.ids, self.codes = ids, codes
 
     @classmethod
     def of(cls, events: Sequence[Event], incidents: Sequence[Incident]) -> Numbered | None:
-        """Of events in a store's columns, every one in it (none held apart), whose incidents' events are
-        all of that store too; else None."""
-        if not isinstance(events, Events) or events.store.objects is not None or events.extra:
+        """Of events numbered in a store, every one in it (none held apart), whose incidents' events are
+        all of that store too; else (lists of events) None."""
+        if not isinstance(events, Events) or events.extra:
             return None
         store = events.store
         if not all(isinstance(i.events, Events) and i.events.store is store and not i.events.extra for i in incidents):
