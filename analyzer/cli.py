@@ -383,7 +383,8 @@ def _run(options: ScanOptions, rules: ruleset.RuleSet, stdin: BinaryIO | None) -
 
 
 class ProgressLine:
-    """A progress line on a terminal's stderr for long scans: MB/s, lines/s, events so far."""
+    """A progress line on a terminal's stderr for long scans: MB/s, lines/s, events so far; then the stage
+    after the scan (the calls, correlation), which takes a third of an outage day's run."""
 
     DELAY = 2.0  # seconds before the first line: short scans show nothing
     EVERY = 0.5
@@ -401,6 +402,12 @@ class ProgressLine:
         if now - self.started >= self.DELAY and now - self.shown >= self.EVERY:
             self.shown, self.visible = now, True
             self.stream.write("\r\x1b[K" + self.line(now - self.started))
+            self.stream.flush()
+
+    def stage(self, what: str) -> None:
+        """After the scan: what the run does now, on the line of a scan that showed one (a long one)."""
+        if self.visible:
+            self.stream.write(f"\r\x1b[K{PROG}: {self.bytes / 1e6:,.0f} MB read; {what}")
             self.stream.flush()
 
     def line(self, elapsed: float) -> str:

@@ -432,3 +432,7 @@ class Progress(Protocol):
     def advance(self, nbytes: int, lines: int, events: int) -> None:
         """Add what was scanned since the last call."""
         ...
+
+    def stage(self, what: str) -> None:
+        """Say what the run does once the scan is done (the calls, correlation)."""
+        ...

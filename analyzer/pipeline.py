@@ -67,8 +67,12 @@ def run(
     notes += [*left_out, *dated_notes(counts, options)]
     made = _Made(options, ruleset, counts, into, bounds, notes, len(found) - len(kept), unshown)
     del found  # (as_calls empties the list: the originals of the attempts it relabels go)
+    if progress is not None:
+        progress.stage(f"{len(kept):,} events: reprints and calls")
     kept, made.reprints = as_calls(kept, ruleset, into.texts)
     successes = _in_order(into.matcher.successes, bounds, order)
+    if progress is not None:
+        progress.stage(f"{len(kept):,} calls' events: incidents")
     return made.analysis(kept, successes, correlate(kept, ruleset, bounds[1] or into.span.end, successes, order))
 
 

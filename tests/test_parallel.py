@@ -302,6 +302,38 @@ def test_progress_line_waits_then_shows_rates_and_clears() -> None:
     assert out.getvalue().endswith("\r\x1b[K")
 
 
+def test_progress_line_says_the_stage_after_a_long_scan_only() -> None:
+    out, clock = io.StringIO(), FakeClock()
+    progress = cli.ProgressLine(out, clock)
+    progress.advance(50_000_000, 500_000, 3)
+    progress.stage("3 events: incidents")
+    assert out.getvalue() == ""  # a short scan: nothing, then or after
+    clock.now += 2.5
+    progress.advance(50_000_000, 500_000, 4)
+    progress.stage("7 events: incidents")
+    assert out.getvalue().endswith("\r\x1b[Klogscan: 100 MB read; 7 events: incidents")
+
+
+def test_the_pipeline_tells_the_progress_line_its_stages_after_the_scan(
+    genlog_days: dict[str, tuple[Path, dict]],
+) -> None:
+    told: list[tuple[str, str]] = []
+
+    class Told:
+        def advance(self, nbytes: int, lines: int, events: int) -> None:
+            told.append(("advance", str(lines)))
+
+        def stage(self, what: str) -> None:
+            told.append(("stage", what))
+
+    path = genlog_days["python"][0]
+    analysis = pipeline.run(pipeline.Options((str(path),), UTC, NOW, jobs=1), RULES, None, Told())
+    stages = [what for kind, what in told if kind == "stage"]
+    assert [kind for kind, _ in told][-2:] == ["stage", "stage"]  # after every part of the scan
+    assert stages[0].endswith("events: reprints and calls") and stages[1].endswith("events: incidents")
+    assert sum(int(lines) for kind, lines in told if kind == "advance") == analysis.lines
+
+
 def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "report.json"
     assert cli.main(["--tz", "UTC", "-o", str(out), str(SAMPLES / "python_card_decline.log")]) == 0
