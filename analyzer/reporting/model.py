@@ -6,6 +6,7 @@ Every writer (writers.py) renders a `Report`, never the raw analysis.
 from __future__ import annotations
 
 import heapq
+import itertools
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -292,18 +293,28 @@ class EventRows(Sequence[dict[str, Any]]):
 
     def __init__(self, events: Sequence[Event], incidents: Sequence[Incident], at: Stamp) -> None:
         self.events, self.incidents, self.at = events, incidents, at
-        self._member_of: Members | None = None  # made when a row is first made
+        self._incident_of: Callable[[int], str | None] | None = None  # made when a row is first made
         # Memos for an outage's rows: the call's lines share a time, and most events share one fields
         # dict (matching makes one for equal fields), kept here with its sorted copy.
         self._last: tuple[datetime | None, str | None] = (None, None)
         self._sorted: dict[int, tuple[Mapping[str, str], dict[str, str]]] = {}
 
     @property
-    def member_of(self) -> Members:
-        """The incident of each event in one, by its source and line (made when a row is first made)."""
-        if self._member_of is None:
-            self._member_of = Members(self.incidents)
-        return self._member_of
+    def incident_of(self) -> Callable[[int], str | None]:
+        """The id of the incident of the event at each position (None: in none), made when a row is first
+        made: of events numbered in a store whose incidents' are too, by a code a store number
+        (`Numbered`, a byte an event); of lists of events, by source and line (`Members`, 12 bytes)."""
+        if self._incident_of is None:
+            events = self.events
+            numbered = Numbered.of(events, self.incidents)
+            if numbered is not None:
+                assert isinstance(events, Events)
+                numbers, ids, codes = events.numbers, numbered.ids, numbered.codes
+                self._incident_of = lambda i: ids[codes[numbers[i]]]
+            else:
+                members = Members(self.incidents)
+                self._incident_of = lambda i: members.of(events[i].source, events[i].line)
+        return self._incident_of
 
     def __len__(self) -> int:
         return len(self.events)
@@ -314,11 +325,12 @@ class EventRows(Sequence[dict[str, Any]]):
     def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
     def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(i, slice):
-            return [self._row(e) for e in self.events[i]]
-        return self._row(self.events[i])
+            return [self._row(at, self.events[at]) for at in range(len(self))[i]]
+        at = range(len(self))[i]
+        return self._row(at, self.events[at])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return map(self._row, self.events)
+        return map(self._row, itertools.count(), self.events)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, EventRows) and list(self) == list(other)
@@ -332,7 +344,7 @@ class EventRows(Sequence[dict[str, Any]]):
         kinds: dict[tuple[object, ...], str] = {}
         texts: dict[str | None, str] = {}  # times, sources and incidents, encoded
         fields_json: dict[int, tuple[Mapping[str, str], str]] = {}
-        incidents = self._incident_of_each()
+        incidents = map(self.incident_of, range(len(self.events)))
         for (event, time, source, line, end_line, its_fields), incident in zip(
             parts(self.events), incidents, strict=True
         ):
@@ -361,24 +373,10 @@ class EventRows(Sequence[dict[str, Any]]):
                 )
             )
 
-    def _row(self, event: Event) -> dict[str, Any]:
-        """What a row shows of an event: its rule's parts, its time, its fields sorted, its incident."""
-        return _event(event, *self._placed(event.time, event.fields), self.member_of.of(event.source, event.line))
-
-    def _incident_of_each(self) -> Iterator[str | None]:
-        """The incident id of each event in turn (None where it is in none). Of events numbered in a store
-        whose incidents' are too, read from a code a store number (`Numbered`): by source and line
-        (`Members`, for lists of events) took 12 bytes an event of an outage."""
-        events = self.events
-        numbered = Numbered.of(events, self.incidents)
-        if numbered is None:
-            member_of = self.member_of
-            yield from (member_of.of(source, line) for source, line in lines_of(events))
-            return
-        assert isinstance(events, Events)
-        ids, codes = numbered.ids, numbered.codes
-        for n in events.numbers:
-            yield ids[codes[n]]
+    def _row(self, at: int, event: Event) -> dict[str, Any]:
+        """What a row shows of the event at position `at`: its rule's parts, its time, its fields sorted,
+        its incident."""
+        return _event(event, *self._placed(event.time, event.fields), self.incident_of(at))
 
     def _placed(self, t: datetime | None, its_fields: Mapping[str, str]) -> tuple[str | None, dict[str, str]]:
         """What a row shows of an event's time and fields: the time as the report writes it, the fields sorted."""
