@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from . import memory, sources, timelimit
 from .events import Store
@@ -85,12 +85,12 @@ class Part:
         return dataclasses.replace(self, events=batches, count=len(rows))
 
     def rows(self) -> Iterator[EventRow]:
-        """The part's rows, unpickled a batch at a time if packed."""
-        if self.count:
-            for batch in self.events:
-                yield from pickle.loads(cast(bytes, batch))
-        else:
-            yield from cast(list[EventRow], self.events)
+        """The part's rows, a packed batch unpickled when the merge reaches it."""
+        for item in self.events:
+            if isinstance(item, bytes):
+                yield from pickle.loads(item)
+            else:
+                yield item
 
     def __len__(self) -> int:
         """How many events."""
