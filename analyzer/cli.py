@@ -8,7 +8,8 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -383,21 +384,30 @@ def _run(options: ScanOptions, rules: ruleset.RuleSet, stdin: BinaryIO | None) -
 
 
 class ProgressLine:
-    """A progress line on a terminal's stderr for long scans: MB/s, lines/s, events so far; then the stage
-    after the scan (the calls, correlation), which takes a third of an outage day's run."""
+    """A progress line on a terminal's stderr for long scans: MB/s, lines/s, the events so far and the
+    commonest categories of those whose own words name one (a status-only line's waits for its call);
+    then the stage after the scan (the calls, correlation), which takes a third of
+    an outage day's run. Incidents are not counted as the scan goes: they are known only once every
+    event is in (a quota outage's card declines and quota failures are one incident, its reprinted
+    lines one call each)."""
 
     DELAY = 2.0  # seconds before the first line: short scans show nothing
     EVERY = 0.5
+    SHOWN = 3  # categories named on the line at most
 
     def __init__(self, stream: TextIO = sys.stderr, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream, self.clock = stream, clock
         self.started = self.shown = clock()
         self.bytes = self.lines = self.events = 0
+        self.categories: Counter[str] = Counter()
         self.visible = False
 
-    def advance(self, nbytes: int, lines: int, events: int) -> None:
-        """Add what was scanned since the last call; redraw at most twice a second."""
-        self.bytes, self.lines, self.events = self.bytes + nbytes, self.lines + lines, self.events + events
+    def advance(self, nbytes: int, lines: int, events: Mapping[str, int]) -> None:
+        """Add what was scanned since the last call (the events found, by category); redraw at most
+        twice a second."""
+        self.bytes, self.lines = self.bytes + nbytes, self.lines + lines
+        self.events += sum(events.values())
+        self.categories.update(events)
         now = self.clock()
         if now - self.started >= self.DELAY and now - self.shown >= self.EVERY:
             self.shown, self.visible = now, True
@@ -413,9 +423,11 @@ class ProgressLine:
     def line(self, elapsed: float) -> str:
         """The text of the progress line."""
         rate = max(elapsed, 1e-9)
+        named = Counter({name: n for name, n in self.categories.items() if name})
+        commonest = ", ".join(f"{name} {n:,}" for name, n in named.most_common(self.SHOWN))
         return (
             f"logscan: {self.bytes / 1e6:,.0f} MB, {self.bytes / 1e6 / rate:,.0f} MB/s, "
-            f"{self.lines / rate:,.0f} lines/s, {self.events:,} events"
+            f"{self.lines / rate:,.0f} lines/s, {self.events:,} events" + (f"; {commonest}" if commonest else "")
         )
 
     def close(self) -> None:

@@ -16,11 +16,11 @@ import itertools
 import multiprocessing
 import os
 import pickle
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from . import memory, sources, timelimit
 from .events import Store
@@ -29,7 +29,7 @@ from .framing import last_boundary
 from .lane.columns import Successes
 from .lane.shortcut import Span
 from .matching import Matcher, MatchStats
-from .models import Event, EventRow
+from .models import Category, Event, EventRow
 from .sources import MAX_CARRY, OpenFile, Source, SourceStats, opened, plain_head
 
 MIN_SIZE = 64 << 20  # smaller files are not cut in ranges (unless --jobs says so): read in pieces
@@ -75,14 +75,17 @@ class Part:
     size: int = 0
     successes: Successes = dataclasses.field(default_factory=Successes)
     count: int = 0  # events (of a packed part)
+    categories: dict[str, int] = dataclasses.field(default_factory=dict)  # its events by category (a packed part's)
 
     def packed(self) -> Part:
         """The part with its rows pickled ROWS at a time, as a worker sends it: the parts done ahead of
         the merge wait as bytes, about half what their rows take (of an outage's 12 MB range, some 27 MB
-        of rows), and the merge unpickles a batch at a time."""
+        of rows), and the merge unpickles a batch at a time. Its events counted by category, for the
+        progress line."""
         rows = self.events
         batches = [pickle.dumps(rows[i : i + ROWS], pickle.HIGHEST_PROTOCOL) for i in range(0, len(rows), ROWS)]
-        return dataclasses.replace(self, events=batches, count=len(rows))
+        categories = by_category((row[1], row[5]) for row in cast(list[EventRow], rows))
+        return dataclasses.replace(self, events=batches, count=len(rows), categories=categories)
 
     def rows(self) -> Iterator[EventRow]:
         """The part's rows, a packed batch unpickled when the merge reaches it."""
@@ -173,7 +176,8 @@ def scan_source(
     if progress is not None:
         blocks = _progressed(blocks, progress)
     with memory.blocks_on_heap(), timelimit.watched():
-        return _stored(scanner.events(blocks, source.name, stats, into), into)
+        found = scanner.events(blocks, source.name, stats, into)
+        return _stored(found if progress is None else _told(found, progress), into)
 
 
 def _stored(events: Iterable[Event], into: Into) -> range:
@@ -185,6 +189,28 @@ def _stored(events: Iterable[Event], into: Into) -> range:
         row = event.row()
         store.add_row((*row[:10], "", row[11]) if keep(event.source, event.line, event.text) else row)
     return range(first, len(store))
+
+
+def _told(events: Iterable[Event], progress: Progress, every: int = 1024) -> Iterator[Event]:
+    """The events of a scan in this process, told to the progress line by category as they come."""
+    held: list[tuple[Category | None, str]] = []
+    for event in events:
+        held.append((event.category, event.confidence))
+        if len(held) >= every:
+            progress.advance(0, 0, by_category(held))
+            held = []
+        yield event
+    progress.advance(0, 0, by_category(held))
+
+
+def by_category(kinds: Iterable[tuple[Category | None, str]]) -> dict[str, int]:
+    """How many events of each category, and (under "") of none yet: an event of low confidence (a line
+    that shows only a status, such as an HTTP client's "429") takes the category of the call it is an
+    attempt of, which is known only once the calls are assembled after the scan."""
+    counts: Counter[str] = Counter()
+    for (category, confidence), n in Counter(kinds).items():
+        counts["" if category is None or confidence == "low" else str(category)] += n
+    return dict(counts)
 
 
 def _merged(parts: Iterator[Part], stats: SourceStats, into: Into) -> range:
@@ -200,7 +226,7 @@ def _merged(parts: Iterator[Part], stats: SourceStats, into: Into) -> range:
 def _progressed(blocks: Iterable[bytes], progress: Progress) -> Iterator[bytes]:
     for block in blocks:
         yield block
-        progress.advance(len(block), block.count(b"\n"), 0)
+        progress.advance(len(block), block.count(b"\n"), {})
 
 
 def jobs_for(source: Source, jobs: int) -> int:
@@ -347,7 +373,7 @@ def _scanned(
 
 def _advanced(part: Part, progress: Progress | None) -> Part:
     if progress is not None:
-        progress.advance(part.size, part.stats.lines, len(part))
+        progress.advance(part.size, part.stats.lines, part.categories)
     return part
 
 
@@ -429,8 +455,8 @@ def _run(task: Chunk | Piece) -> Part:
 class Progress(Protocol):
     """What is told of a scan as its parts are done (the CLI draws it: cli.ProgressLine)."""
 
-    def advance(self, nbytes: int, lines: int, events: int) -> None:
-        """Add what was scanned since the last call."""
+    def advance(self, nbytes: int, lines: int, events: Mapping[str, int]) -> None:
+        """Add what was scanned since the last call: bytes, lines, and the events found by category."""
         ...
 
     def stage(self, what: str) -> None:

@@ -6,16 +6,19 @@ import io
 import json
 import os
 import random
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
 
 from analyzer import cli, parallel, pipeline, reporting, ruleset
+from analyzer.events import Events
 from analyzer.matching import MatchStats
 from analyzer.sources import OpenFile, Source, SourceStats, read_range
 
@@ -293,11 +296,16 @@ class FakeClock:
 def test_progress_line_waits_then_shows_rates_and_clears() -> None:
     out, clock = io.StringIO(), FakeClock()
     progress = cli.ProgressLine(out, clock)
-    progress.advance(50_000_000, 500_000, 3)
+    progress.advance(50_000_000, 500_000, {"quota": 3})
     assert out.getvalue() == ""  # a short scan shows nothing
     clock.now += 2.5
-    progress.advance(50_000_000, 500_000, 4)
-    assert out.getvalue().endswith("logscan: 100 MB, 40 MB/s, 400,000 lines/s, 7 events")
+    progress.advance(50_000_000, 500_000, {"quota": 2, "rate_limit": 1, "timeout": 1})
+    assert out.getvalue().endswith(
+        "logscan: 100 MB, 40 MB/s, 400,000 lines/s, 7 events; quota 5, rate_limit 1, timeout 1"
+    )
+    clock.now += 1
+    progress.advance(0, 0, {"auth": 2000, "": 9000})  # the commonest three named, most first
+    assert out.getvalue().endswith(" lines/s, 11,007 events; auth 2,000, quota 5, rate_limit 1")
     progress.close()
     assert out.getvalue().endswith("\r\x1b[K")
 
@@ -305,33 +313,62 @@ def test_progress_line_waits_then_shows_rates_and_clears() -> None:
 def test_progress_line_says_the_stage_after_a_long_scan_only() -> None:
     out, clock = io.StringIO(), FakeClock()
     progress = cli.ProgressLine(out, clock)
-    progress.advance(50_000_000, 500_000, 3)
+    progress.advance(50_000_000, 500_000, {"quota": 3})
     progress.stage("3 events: incidents")
     assert out.getvalue() == ""  # a short scan: nothing, then or after
     clock.now += 2.5
-    progress.advance(50_000_000, 500_000, 4)
+    progress.advance(50_000_000, 500_000, {"quota": 4})
     progress.stage("7 events: incidents")
     assert out.getvalue().endswith("\r\x1b[Klogscan: 100 MB read; 7 events: incidents")
+
+
+class Told:
+    """A progress line that writes down what it is told."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, str]] = []
+        self.categories: Counter[str] = Counter()
+
+    def advance(self, nbytes: int, lines: int, events: Mapping[str, int]) -> None:
+        self.told.append(("advance", str(lines)))
+        self.categories.update(events)
+
+    def stage(self, what: str) -> None:
+        self.told.append(("stage", what))
 
 
 def test_the_pipeline_tells_the_progress_line_its_stages_after_the_scan(
     genlog_days: dict[str, tuple[Path, dict]],
 ) -> None:
-    told: list[tuple[str, str]] = []
-
-    class Told:
-        def advance(self, nbytes: int, lines: int, events: int) -> None:
-            told.append(("advance", str(lines)))
-
-        def stage(self, what: str) -> None:
-            told.append(("stage", what))
-
+    told = Told()
     path = genlog_days["python"][0]
-    analysis = pipeline.run(pipeline.Options((str(path),), UTC, NOW, jobs=1), RULES, None, Told())
-    stages = [what for kind, what in told if kind == "stage"]
-    assert [kind for kind, _ in told][-2:] == ["stage", "stage"]  # after every part of the scan
+    analysis = pipeline.run(pipeline.Options((str(path),), UTC, NOW, jobs=1), RULES, None, told)
+    stages = [what for kind, what in told.told if kind == "stage"]
+    assert [kind for kind, _ in told.told][-2:] == ["stage", "stage"]  # after every part of the scan
     assert stages[0].endswith("events: reprints and calls") and stages[1].endswith("events: incidents")
-    assert sum(int(lines) for kind, lines in told if kind == "advance") == analysis.lines
+    assert sum(int(lines) for kind, lines in told.told if kind == "advance") == analysis.lines
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_progress_line_is_told_the_events_found_by_category_as_the_scan_goes(
+    genlog_days: dict[str, tuple[Path, dict]], jobs: int
+) -> None:
+    """In one process (by events as they are found) and in workers (by part), every event the scan
+    stored is told once, under its category."""
+    path = genlog_days["python"][0]
+    told = Told()
+    into: list[parallel.Into] = []
+    real = parallel.Into
+
+    def keep(*args: object) -> parallel.Into:
+        into.append(real(*args))  # type: ignore[arg-type]
+        return into[-1]
+
+    with mock.patch.object(parallel, "MIN_CHUNK", 1 << 16), mock.patch.object(pipeline.parallel, "Into", keep):
+        pipeline.run(pipeline.Options((str(path),), UTC, NOW, jobs=jobs), RULES, None, told)
+    stored = Counter("" if e.confidence == "low" else str(e.category) for e in Events.of(into[0].store))
+    assert sum(stored.values()) > 100 and len(stored) > 3 and stored[""] > 0
+    assert dict(told.categories) == dict(stored)
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
