@@ -110,6 +110,41 @@ def test_status_lines_after_a_notice_that_quotes_its_code_are_tries_of_its_call(
     assert count_calls(analysis.events)[0] == 1
 
 
+@pytest.mark.parametrize("dated", [True, False])
+def test_tries_before_and_after_a_notice_that_quotes_only_a_status_are_its_call(tmp_path: Path, dated: bool) -> None:
+    """LlamaIndex's retry wrapper, its error body without a code: each `HTTP/1.1 400` before and after a
+    notice is a try of the notice's call (one call, of its kind), not a bad request of its own."""
+    notice = (
+        "WARNING llama_index.embeddings.openai.utils - Retrying llama_index.embeddings.openai.base.get_embeddings "
+        "in 0.33 seconds as it raised BadRequestError: Error code: 400 - {'error': {'message': \"This model's "
+        "maximum context length is 8192 tokens, however you requested 10738 tokens. Please reduce your prompt.\", "
+        "'type': 'invalid_request_error', 'param': None}}"
+    )
+    httpx = 'INFO httpx - HTTP Request: POST https://api.openai.com/v1/embeddings "HTTP/1.1 400 Bad Request"'
+    stamp = "2026-03-14 10:00:0{} " if dated else ""
+    lines = [httpx, notice, httpx, notice, httpx]
+    analysis = analyse(tmp_path, "".join(f"{stamp.format(n)}{line}\n" for n, line in enumerate(lines)))
+    from analyzer.correlation import count_calls
+
+    assert {e.category for e in analysis.events} == {Category.CONTEXT_LENGTH}
+    assert count_calls(analysis.events)[0] == 1
+
+
+def test_an_undated_status_line_is_a_try_of_the_failure_after_it_of_its_status(tmp_path: Path) -> None:
+    """logging's basicConfig prints no time: the status line and the failure after it are one call; a
+    status line of another status stays a call of its own."""
+    httpx = 'INFO:httpx:HTTP Request: POST https://api.openai.com/v1/audio/speech "HTTP/1.1 {} Bad Request"'
+    failure = (
+        "ERROR:root:An error occurred with openai TTS: Error code: 400 - {'error': {'message': 'Input of 2132 "
+        "tokens is over the maximum input limit of 2000 tokens. Please shorten your input.', 'type': "
+        "'invalid_request_error', 'param': None, 'code': 'invalid_value'}}"
+    )
+    analysis = analyse(tmp_path, f"{httpx.format(400)}\n{failure}\n")
+    assert {e.category for e in analysis.events} == {Category.CONTEXT_LENGTH}
+    other = analyse(tmp_path, f"{httpx.format(401)}\n{failure}\n")
+    assert {e.category for e in other.events} == {Category.CONTEXT_LENGTH, Category.AUTH}
+
+
 def test_a_notice_without_a_code_tells_no_kind(tmp_path: Path) -> None:
     notice = "Retrying llama_index.llms.openai.base.OpenAI._chat in 0.45 seconds as it raised RateLimitError."
     httpx = 'INFO:httpx:HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 Too Many Requests"'

@@ -158,7 +158,7 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
     """
     out = events
     pending: dict[str, list[tuple[int, Event]]] = {}  # by source: the attempts waiting for their call
-    told: dict[str, Event] = {}  # by source: the last retry notice that quotes its error's code
+    told: dict[str, Event] = {}  # by source: the last retry notice that quotes its error's code or status
     shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
         # a card declined while a call retries is not that call's end: payments are no API calls
@@ -167,17 +167,28 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
         try_of = _told(event, told, shared)
         if try_of is not event:  # (written back only when it changed: a write to Events goes to the store)
             event = out[index] = try_of  # type: ignore[index]
-        if event.time is None:
-            continue
         waiting = pending.setdefault(event.source, [])
+        if told.get(event.source) is event:  # a retry notice: the status lines just before it are its tries
+            for i, low in waiting:
+                if _per_try(low) and _near(low, event) and _same_status(low, event):
+                    out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         if is_attempt(event):
             waiting.append((index, event))
             continue
+        # the call's failure: its tries are the attempts before it within CALL_WINDOW; in a log with no
+        # times (logging's basicConfig prints none), those since the last failure, of its status
         for i, low in waiting:
-            if low.time is not None and event.time - low.time <= CALL_WINDOW:
-                out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
+            if (low.time is None) != (event.time is None) or not _near(low, event) or not _same_status(low, event):
+                continue
+            out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         waiting.clear()
     return out
+
+
+def _same_status(low: Event, call: Event) -> bool:
+    """Whether an attempt's status (if it shows one) is the call's (if it shows one)."""
+    mine, theirs = low.fields.get("status"), call.fields.get("status")
+    return mine is None or theirs is None or mine == theirs
 
 
 def _told(event: Event, told: dict[str, Event], shared: dict[tuple[tuple[str, str], ...], dict[str, str]]) -> Event:
@@ -188,7 +199,7 @@ def _told(event: Event, told: dict[str, Event], shared: dict[tuple[tuple[str, st
         told.pop(event.source, None)
         return event
     if not _per_try(event):
-        if "code" in event.fields:
+        if "code" in event.fields or "status" in event.fields:
             told[event.source] = event
         return event
     notice = told.get(event.source)
@@ -271,11 +282,16 @@ def _unclosed(attempts: Sequence[Tried]) -> int:
     calls, last, notice = 0, None, None
     for attempt in attempts:
         retried = attempt.fields.get("retrying")
-        again = retried and last is not None and last.fields.get("retrying") == retried and _near(last, attempt)
-        told = notice is not None and attempt.fields.get("call") == notice.rule and _near(notice, attempt)
-        if not (again or told):
-            calls += 1
-        notice = attempt if retried else notice
+        if retried:  # the same function retried again, or the notice of the try just counted
+            again = notice is not None and notice.fields.get("retrying") == retried and _near(notice, attempt)
+            tried = (
+                last is not None and _per_try(last) and last.fields.get("call") == attempt.rule and _near(last, attempt)
+            )
+            new = not (again or tried)
+            notice = attempt
+        else:  # a try of the notice before it
+            new = not (notice is not None and attempt.fields.get("call") == notice.rule and _near(notice, attempt))
+        calls += new
         last = attempt
     return calls
 
