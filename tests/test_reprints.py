@@ -117,7 +117,7 @@ def test_tries_before_and_after_a_notice_that_quotes_only_a_status_are_its_call(
     notice = (
         "WARNING llama_index.embeddings.openai.utils - Retrying llama_index.embeddings.openai.base.get_embeddings "
         "in 0.33 seconds as it raised BadRequestError: Error code: 400 - {'error': {'message': \"This model's "
-        "maximum context length is 8192 tokens, however you requested 10738 tokens. Please reduce your prompt.\", "
+        'maximum context length is 8192 tokens, however you requested 10738 tokens. Please reduce your prompt.", '
         "'type': 'invalid_request_error', 'param': None}}"
     )
     httpx = 'INFO httpx - HTTP Request: POST https://api.openai.com/v1/embeddings "HTTP/1.1 400 Bad Request"'
