@@ -130,6 +130,18 @@ def test_tries_before_and_after_a_notice_that_quotes_only_a_status_are_its_call(
     assert count_calls(analysis.events)[0] == 1
 
 
+def test_a_status_line_of_another_status_after_a_notice_is_no_try_of_its_call(tmp_path: Path) -> None:
+    notice = (
+        "2026-03-14 10:00:00 WARNING app - Retrying get_embeddings in 0.33 seconds as it raised BadRequestError: "
+        "Error code: 400 - {'error': {'message': \"This model's maximum context length is 8192 tokens\"}}"
+    )
+    httpx = '2026-03-14 10:00:01 INFO httpx - HTTP Request: POST https://api.openai.com/v1/embeddings "HTTP/1.1 {}"'
+    same = analyse(tmp_path, f"{notice}\n{httpx.format('400 Bad Request')}\n")
+    assert {e.category for e in same.events} == {Category.CONTEXT_LENGTH}
+    other = analyse(tmp_path, f"{notice}\n{httpx.format('429 Too Many Requests')}\n")
+    assert {e.category for e in other.events} == {Category.CONTEXT_LENGTH, Category.RATE_LIMIT}
+
+
 def test_an_undated_status_line_is_a_try_of_the_failure_after_it_of_its_status(tmp_path: Path) -> None:
     """logging's basicConfig prints no time: the status line and the failure after it are one call; a
     status line of another status stays a call of its own."""

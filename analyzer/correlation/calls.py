@@ -176,9 +176,12 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
             waiting.append((index, event))
             continue
         # the call's failure: its tries are the attempts before it within CALL_WINDOW; in a log with no
-        # times (logging's basicConfig prints none), those since the last failure, of its status
+        # times (logging's basicConfig prints none), those since the last failure that show its status
         for i, low in waiting:
-            if (low.time is None) != (event.time is None) or not _near(low, event) or not _same_status(low, event):
+            if low.time is not None and event.time is not None:
+                if event.time - low.time > CALL_WINDOW:
+                    continue
+            elif low.time is not None or event.time is not None or not _same_status(low, event):
                 continue
             out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         waiting.clear()
@@ -203,7 +206,9 @@ def _told(event: Event, told: dict[str, Event], shared: dict[tuple[tuple[str, st
             told[event.source] = event
         return event
     notice = told.get(event.source)
-    return _attempt_of(event, notice, shared) if notice is not None and _near(notice, event) else event
+    if notice is None or not _near(notice, event) or not _same_status(event, notice):
+        return event
+    return _attempt_of(event, notice, shared)
 
 
 class Tried(Protocol):
