@@ -318,6 +318,7 @@ FIELD_TEXT = st.lists(
 
 
 GATE = prefilter.PatternGate(EXTRACTOR_PATTERNS, "hyperscan" if "hyperscan" in prefilter.ENGINES else "regex")
+GATE.prepare()  # compiled now: the property below is about the compiled gate's answers
 
 
 @needs_hyperscan
@@ -327,6 +328,26 @@ def test_the_extractor_gate_never_hides_a_pattern_that_matches(text: str) -> Non
     possible = GATE.possible(text)
     assert {i for i, p in enumerate(EXTRACTOR_PATTERNS) if p.search(text)} <= possible
     assert prefilter.PatternGate(EXTRACTOR_PATTERNS, "regex").possible(text) == set(range(len(EXTRACTOR_PATTERNS)))
+
+
+@needs_hyperscan
+def test_a_gate_is_compiled_only_once_enough_texts_asked_unless_it_is_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compiling a gate of many patterns takes up to 0.7 s: a small log searches its patterns directly
+    (the same answers); a gate compiled once is read from the cache when first asked."""
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(prefilter.PatternGate, "ASKS", 5)
+    text = "Rate limit reached for gpt-4o in organization org-abc on tokens per min (TPM): Limit 3"
+    gate = prefilter.PatternGate(EXTRACTOR_PATTERNS, "hyperscan")
+    for _ in range(5):
+        assert gate.possible(text) == gate.every  # not compiled: every pattern may match
+    assert not list(tmp_path.glob("hs-*.db"))
+    narrowed = gate.possible(text)  # the fifth text asked before: compiled now, and cached
+    assert narrowed < gate.every and {i for i, p in enumerate(EXTRACTOR_PATTERNS) if p.search(text)} <= narrowed
+    assert len(list(tmp_path.glob("hs-*.db"))) == 1
+    again = prefilter.PatternGate(EXTRACTOR_PATTERNS, "hyperscan")
+    assert again.possible(text) == narrowed  # read from the cache at once
 
 
 @needs_hyperscan
