@@ -141,6 +141,26 @@ def test_a_stack_frame_under_a_prefix_is_no_failure_of_its_own(logscan_bin: str,
 
 
 @pytest.mark.parametrize(
+    ("body_type", "category"),
+    [("invalid_request_error", "invalid_request"), ("system", "connection")],
+)
+def test_a_transport_name_does_not_decide_a_record_that_shows_an_answers_body(
+    tmp_path: Path, body_type: str, category: str
+) -> None:
+    """.NET's HttpRequestException is thrown for a refused request too (EnsureSuccessStatusCode): with
+    OpenAI's body of a client error it is that error; with no answer's body it stays a connection failure."""
+    line = (
+        "2025-12-14 15:45:58.230 [ERR] POST request failed for URL: https://api.openai.com/v1/chat/completions "
+        'System.Net.Http.HttpRequestException: Bad Request: BadRequest, Details: {"error": {"message": '
+        f'"A new wording", "type": "{body_type}", "param": null, "code": "a_new_code"}}}}'
+    )
+    path = tmp_path / "app.log"
+    path.write_text(line + "\n")
+    analysis = pipeline.run(pipeline.Options((str(path),), UTC, datetime(2026, 1, 1, tzinfo=UTC)), RULES, None)
+    assert [e.category.value for e in analysis.events if e.category] == [category]
+
+
+@pytest.mark.parametrize(
     ("inner", "category"),
     [("invalid_request_error", "invalid_request"), ("server_error", "server_error")],
 )

@@ -133,6 +133,9 @@ def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Coll
     )
 
 
+_NO_ANSWER = (Category.CONNECTION, Category.TIMEOUT)  # kinds of a call that got no answer
+
+
 @dataclass(frozen=True, slots=True)
 class Classifier:
     """A generic failure's kind, from the fields its record gave (status, name, code and type)."""
@@ -141,9 +144,12 @@ class Classifier:
 
     def kind(self, fields: Mapping[str, str]) -> Generic | None:
         """The kind its code names, else its status's, else its name's, else its type's; None when none
-        does. (A body's type is the vaguest: OpenAI's 401s and 404s have type invalid_request_error.)"""
+        does. (A body's type is the vaguest: OpenAI's 401s and 404s have type invalid_request_error.) A
+        record whose body's type is an answer's (invalid_request_error) takes no transport kind from a name:
+        .NET's HttpRequestException, for one, is also what EnsureSuccessStatusCode throws for any status."""
         code, status = fields.get("code", ""), fields.get("status", "")
         name, kind = fields.get("name", ""), fields.get("type", "")
+        answered = bool(kind) and self._first(lambda k: k.category not in _NO_ANSWER and kind in k.names) is not None
         by_code = self._first(lambda k: code in k.codes) if code else None
         if by_code is None and status[:1] == "5" and kind:
             # A server error's status around a client error's body is a wrapper's (an app's or a proxy's own
@@ -151,11 +157,15 @@ class Classifier:
             inner = self._first(lambda k: kind in k.names or kind in k.codes)
             if inner is not None and inner.statuses and all(s[:1] == "4" for s in inner.statuses):
                 return inner
+
+        def named(k: Generic) -> bool:
+            return name in k.names and not (answered and k.category in _NO_ANSWER)
+
         return (
             by_code
             or (self._by_status(status) if status else None)
-            or (self._first(lambda k: name in k.names) if name else None)
-            or (self._first(lambda k: kind in k.codes) if kind else None)
+            or (self._first(named) if name else None)
+            or (self._first(lambda k: kind in k.codes or kind in k.names) if kind else None)
         )
 
     def _by_status(self, status: str) -> Generic | None:
