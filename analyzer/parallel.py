@@ -77,14 +77,14 @@ class Part:
     count: int = 0  # events (of a packed part)
     categories: dict[str, int] = dataclasses.field(default_factory=dict)  # its events by category (a packed part's)
 
-    def packed(self) -> Part:
+    def packed(self, counted: bool = False) -> Part:
         """The part with its rows pickled ROWS at a time, as a worker sends it: the parts done ahead of
         the merge wait as bytes, about half what their rows take (of an outage's 12 MB range, some 27 MB
-        of rows), and the merge unpickles a batch at a time. Its events counted by category, for the
-        progress line."""
+        of rows), and the merge unpickles a batch at a time. `counted`: its events counted by category
+        too, for a progress line (a pass over an outage's rows that a run without one does not make)."""
         rows = self.events
         batches = [pickle.dumps(rows[i : i + ROWS], pickle.HIGHEST_PROTOCOL) for i in range(0, len(rows), ROWS)]
-        categories = by_category((row[1], row[5]) for row in cast(list[EventRow], rows))
+        categories = by_category((row[1], row[5]) for row in cast(list[EventRow], rows)) if counted else {}
         return dataclasses.replace(self, events=batches, count=len(rows), categories=categories)
 
     def rows(self) -> Iterator[EventRow]:
@@ -361,7 +361,7 @@ def _scanned(
     (with `jobs + 1`, a healthy 5M-line day took 4% longer)."""
     context = multiprocessing.get_context("fork")
     ahead = min(ahead, IN_FLIGHT)
-    with context.Pool(jobs, initializer=_init, initargs=(scan_one,)) as pool:
+    with context.Pool(jobs, initializer=_init, initargs=(scan_one, progress is not None)) as pool:
         pending: deque[Any] = deque()
         for task in tasks:
             pending.append(pool.apply_async(_run, (task,)))
@@ -440,16 +440,19 @@ def add_up(total: Any, part: Any) -> None:
             mine.extend(theirs)
 
 
-_WORKER: list[Callable[[Any], Part]] = []  # the scan function of this worker process, set once when it starts
+# the scan function of this worker process, and whether its parts' events are counted by category (a
+# progress line shows them), set once when it starts
+_WORKER: list[tuple[Callable[[Any], Part], bool]] = []
 
 
-def _init(scan: Callable[[Any], Part]) -> None:
+def _init(scan: Callable[[Any], Part], counted: bool = False) -> None:
     memory.map_large_blocks(memory.WORKER_MAPPED)
-    _WORKER[:] = [scan]
+    _WORKER[:] = [(scan, counted)]
 
 
 def _run(task: Chunk | Piece) -> Part:
-    return _WORKER[0](task).packed()
+    scan, counted = _WORKER[0]
+    return scan(task).packed(counted)
 
 
 class Progress(Protocol):

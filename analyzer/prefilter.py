@@ -369,7 +369,7 @@ class PatternGate:
     searched (the same answers), which a small log does faster than compiling."""
 
     _FLAGS = (("IGNORECASE", "HS_FLAG_CASELESS"), ("DOTALL", "HS_FLAG_DOTALL"), ("MULTILINE", "HS_FLAG_MULTILINE"))
-    ASKS = 2000  # texts asked about before compiling (a record's patterns searched directly: some 20 us)
+    ASKS = 2000  # texts asked about before compiling (until then a record's candidate patterns are searched directly)
 
     def __init__(self, patterns: Sequence[regex.Pattern[str]], engine: str = "auto") -> None:
         self.patterns = list(patterns)

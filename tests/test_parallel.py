@@ -482,3 +482,5 @@ def test_a_workers_part_travels_as_pickled_batches_and_reads_back_as_its_rows(
     assert len(packed.events) == -(-len(rows) // 7)
     assert (len(packed), list(packed.rows())) == (len(rows), rows)
     assert (len(part), list(part.rows())) == (len(rows), rows)
+    assert packed.categories == {}  # counted by category only for a progress line
+    assert sum(part.packed(counted=True).categories.values()) == len(rows)

@@ -149,7 +149,6 @@ class Classifier:
         .NET's HttpRequestException, for one, is also what EnsureSuccessStatusCode throws for any status."""
         code, status = fields.get("code", ""), fields.get("status", "")
         name, kind = fields.get("name", ""), fields.get("type", "")
-        answered = bool(kind) and self._first(lambda k: k.category not in _NO_ANSWER and kind in k.names) is not None
         by_code = self._first(lambda k: code in k.codes) if code else None
         if by_code is None and status[:1] == "5" and kind:
             # A server error's status around a client error's body is a wrapper's (an app's or a proxy's own
@@ -159,7 +158,7 @@ class Classifier:
                 return inner
 
         def named(k: Generic) -> bool:
-            return name in k.names and not (answered and k.category in _NO_ANSWER)
+            return name in k.names and not (k.category in _NO_ANSWER and kind != "" and self._answer(kind))
 
         return (
             by_code
@@ -167,6 +166,10 @@ class Classifier:
             or (self._first(named) if name else None)
             or (self._first(lambda k: kind in k.codes or kind in k.names) if kind else None)
         )
+
+    def _answer(self, kind: str) -> bool:
+        """Whether a body's type is one an answer has (a kind that is no transport failure names it)."""
+        return self._first(lambda k: k.category not in _NO_ANSWER and kind in k.names) is not None
 
     def _by_status(self, status: str) -> Generic | None:
         """The kind that lists the status, else the first whose range takes it."""
