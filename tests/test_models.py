@@ -1,36 +1,45 @@
-"""The Event's fast constructor (models.Event.__new__ fills a mutable twin, then makes it an Event)."""
+"""The fast constructor of the records' and events' dataclasses (models.made_fast)."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-import inspect
 import pickle
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from analyzer import models
-from analyzer.models import Category, Event, Outcome, Severity
+from analyzer.models import Category, Entry, Event, Outcome, Record, Severity
 
-ROW = ("openai.quota", Category.QUOTA, Outcome.FAILURE, Severity.CRITICAL, False, "high",
-       datetime(2026, 3, 14, tzinfo=UTC), "app.log", 7, 9, "insufficient_quota", {"status": "429"})  # fmt: skip
-
-
-def test_the_twin_takes_every_field_in_order() -> None:
-    """A field added to Event and not to its twin would be a slot never set."""
-    names = [f.name for f in dataclasses.fields(Event)]
-    assert list(inspect.signature(models._Unfrozen).parameters) == names
-    assert models._Unfrozen.__slots__ == Event.__slots__
+RECORD = Record("app.log", 7, 9, "Traceback ...", "cri", "2026-03-14T10:00:00Z", "stderr")
+SAMPLES: dict[type, tuple[Any, ...]] = {
+    Record: dataclasses.astuple(RECORD),
+    Entry: (RECORD, datetime(2026, 3, 14, tzinfo=UTC), "error", "failed", "failed\n...", "python", {"a": "b"}, True),
+    Event: ("openai.quota", Category.QUOTA, Outcome.FAILURE, Severity.CRITICAL, False, "high",
+            datetime(2026, 3, 14, tzinfo=UTC), "app.log", 7, 9, "insufficient_quota", {"status": "429"}),
+}  # fmt: skip
 
 
-def test_an_event_made_fast_is_a_frozen_dataclass_like_any() -> None:
-    event = Event(*ROW)
-    assert type(event) is Event and event.row() == ROW
-    assert Event(*ROW[:11]).fields == {} and Event(*ROW[:11]).fields is not Event(*ROW[:11]).fields
-    keywords = Event(**{f.name: v for f, v in zip(dataclasses.fields(Event), ROW, strict=True)})
-    assert keywords == event and keywords != dataclasses.replace(event, line=8)
-    assert pickle.loads(pickle.dumps(event)) == event
+@pytest.mark.parametrize("made", [Record, Entry, Event])
+def test_made_fast_is_still_a_frozen_dataclass(made: type) -> None:
+    """Made by position or by name, with its defaults, equal, pickled, copied, replaced, frozen;
+    every field set (a field the twin lacked would be a slot never set)."""
+    values = SAMPLES[made]
+    names = [f.name for f in dataclasses.fields(made)]
+    one = made(*values)
+    assert type(one) is made and [getattr(one, n) for n in names] == list(values)
+    assert made(**dict(zip(names, values, strict=True))) == one
+    assert pickle.loads(pickle.dumps(one)) == one and copy.copy(one) == one
+    other = dataclasses.replace(one, **{names[1]: values[0] if made is Entry else 99})
+    assert other != one and type(other) is made
     with pytest.raises(dataclasses.FrozenInstanceError):
-        event.line = 8  # type: ignore[misc]
+        setattr(one, names[0], values[0])
     with pytest.raises(TypeError):
-        Event(*ROW[:5])  # type: ignore[call-arg]
+        made()
+
+
+def test_defaults_are_each_their_own() -> None:
+    event = Event(*SAMPLES[Event][:11])
+    assert event.fields == {} and event.fields is not Event(*SAMPLES[Event][:11]).fields
+    assert Record("a", 1, 1, "t").wrapper == "" and Entry(RECORD, None, "", "", "", "plain").bad_time is False
