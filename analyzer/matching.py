@@ -122,6 +122,7 @@ class Compiled:
     keywords: KeywordSet
     attributor: Attributor
     names: frozenset[str]  # a generic rule's words
+    bodies: frozenset[str]  # the providers told by an error body that is not OpenAI's (Provider.by_body), by name
 
     @classmethod
     def of(cls, ruleset: RuleSet, engine: str = "auto") -> Compiled:
@@ -137,6 +138,7 @@ class Compiled:
             KeywordSet(by_keyword, engine),
             Attributor(ruleset.providers, engine),
             frozenset(n for kind in ruleset.generic for n in kind.names),
+            frozenset(p.name for p in ruleset.providers if p.by_body),
         )
 
 
@@ -156,6 +158,7 @@ class Matcher:
         compiled = compiled or Compiled.of(ruleset, engine)
         self.by_keyword, self.order, self.literals = compiled.by_keyword, compiled.order, compiled.literals
         self.keywords, self.attributor, self.names = compiled.keywords, compiled.attributor, compiled.names
+        self.bodies = compiled.bodies
         self.successes = Successes()  # the successful calls matched, kept apart from the events
         self._shared: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
         self._redacted: dict[str, str] = {}  # a field value: the value redacted and cut
@@ -239,7 +242,7 @@ class Matcher:
         if found.verdict is not None:
             openai, other = found.verdict
             self._count(openai, other, entry.record.source)
-            if other:
+            if other and not self._gateway_body(found.rule, other):
                 self.stats.excluded[other] = self.stats.excluded.get(other, 0) + 1
                 return None
         if found.rule is None:
@@ -265,6 +268,8 @@ class Matcher:
             if not _attributed(rule):
                 return rule, *found
             verdict = verdict or self._attribute(record[0].text if record else text, record, source)
+            if self._gateway_body(rule, verdict.other):
+                return rule, *found
             if verdict.other:
                 self.stats.excluded[verdict.other] = self.stats.excluded.get(verdict.other, 0) + 1
                 return None
@@ -274,6 +279,11 @@ class Matcher:
             if unshown is None and any(name in text for name in rule.source_names):
                 unshown = (rule, {**found[0], "attributed": BY_SOURCE}, found[1])
         return unshown
+
+    def _gateway_body(self, rule: Rule | None, other: str) -> bool:
+        """Whether the other provider a record shows is only a body that is not OpenAI's, and the rule a
+        gateway's: the gateway's own answer has such a body (Cloudflare AI Gateway's code 2005)."""
+        return bool(other) and rule is not None and rule.category is Category.GATEWAY and other in self.bodies
 
     def _start(self, rules: list[Rule], text: str) -> None:
         """A record's search begins: where its patterns are looked for, and its time budget."""

@@ -51,7 +51,11 @@ def mask(text: str) -> str:
     return text.strip()[:MAX_TEMPLATE]
 
 
-_FRAME = regex.compile(r"^\s*(?:File \"|at [\w$.<>]+ ?\(|at [\w$./<>-]+:\d+|\^+$|~+$|[│┃|]\s*$|\.\.\.)")
+# a stack frame: Python's, JavaScript's (`at f (`, `at new C (`, `at async f [as g] (`, `at file:line`), a caret line
+_FRAME = regex.compile(
+    r"^\s*(?:File \"|at (?:(?:new|async) )?[\w$.<>]+(?: \[as [\w$]+\])? ?\(|at [\w$./<>-]+:\d+"
+    r"|\^+$|~+$|[│┃|]\s*$|\.\.\.)"
+)
 
 
 def message_line(text: str) -> str:

@@ -272,3 +272,32 @@ def test_a_transport_error_with_its_host_after_an_answered_failure_is_another_ca
     # an answered call was reached: a transport error naming the host it could not reach is another call's
     analysis = analyse(tmp_path, f"{answered}\n{unreached}\n")
     assert sorted(e.category for e in analysis.events) == events
+
+
+JS_TIMEOUT = (
+    "Error processing batch {n} (discussions {a}-{b}): DOMException [TimeoutError]: The operation was aborted due to "
+    "timeout\n    at new DOMException (node:internal/per_context/domexception:76:18)\n"
+    "    at async Object.embed [as run] (file:///app/dist/index.js:61806:46)\n"
+    "    at process.processTimers (node:internal/timers:541:7)\n"
+)
+
+
+def test_one_wording_with_other_numbers_is_two_calls(tmp_path: Path) -> None:
+    """Two records of several lines, one wording whose numbers differ (each batch its own stack): two failed
+    calls; the same record printed by two handlers (only its time and prefix differ) stays one."""
+    head = "Using OpenAI for similarity analysis\n"
+    twice = analyse(tmp_path, head + JS_TIMEOUT.format(n=1, a=0, b=99) + JS_TIMEOUT.format(n=2, a=100, b=199))
+    assert [e.line for e in twice.events] == [2, 6] and twice.reprints == 0
+    printed_twice = (
+        f"2026-03-14 10:00:00,000 - app.llm - ERROR - call failed: {QUOTA}\n  details follow\n"
+        f"ERROR:app.llm:call failed: {QUOTA}\n  details follow\n"
+    )
+    once = analyse(tmp_path, printed_twice)
+    assert len(once.events) == 1 and once.reprints == 1
+
+
+def test_a_javascript_stack_s_frames_are_no_message() -> None:
+    from analyzer.templates import message_line
+
+    record = JS_TIMEOUT.format(n=3, a=200, b=299)
+    assert message_line(record).startswith("Error processing batch 3")

@@ -10,7 +10,7 @@ from typing import NamedTuple, Protocol
 
 from ..events import parts, picked
 from ..models import Category, Event, Outcome
-from ..templates import template_of
+from ..templates import message_line, template_of
 
 SHARED = 4096  # distinct fields of attempts kept as one dict each
 CALL_WINDOW = timedelta(seconds=90)  # an SDK's retries of one call fit in this (0.5 s to 60 s backoff)
@@ -90,6 +90,10 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
     # then its body's lines (a dump whose indentation was lost) are one
     if _one_line_each(before, event) and (len(statuses) > 1 or _same_print(text(before), text(event))):
         return False
+    # two prints of one wording whose numbers differ (`batch 1 (0-99)`, then `batch 2 (100-199)`, each with its
+    # own stack): two calls failing alike; the same print by two handlers (only their times differ) stays one
+    if before.rule == event.rule and _numbered_apart(text(before), text(event)):
+        return False
     if _family(before.category) is _family(event.category):
         return True
     if _answered_and_unreached(before, event, text):
@@ -137,6 +141,19 @@ def _same_print(before: str, after: str) -> bool:
     """Whether two lines print the same text, whatever each puts around it (a time, a level, `msg="..."`)."""
     one, other = template_of(before).strip("'\""), template_of(after).strip("'\"")
     return one in other or other in one
+
+
+def _numbered_apart(before: str, after: str) -> bool:
+    """Whether two records' error lines are one wording whose numbers differ (times left out): the same
+    text but for its digits (cheap enough for every pair of an outage's failures)."""
+    one, other = _TIME.sub("", message_line(before)), _TIME.sub("", message_line(after))
+    return _NUMBER.findall(one) != _NUMBER.findall(other) and _NUMBER.sub("", one) == _NUMBER.sub("", other)
+
+
+_TIME = re.compile(
+    r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?|\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b"
+)
+_NUMBER = re.compile(r"\d+")
 
 
 def _one_line_each(before: Event, event: Event) -> bool:

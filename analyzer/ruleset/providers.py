@@ -36,6 +36,9 @@ class Provider:
     examples_match: tuple[str, ...]
     location: str
     hosts: tuple[str, ...] = ()  # strong marks that are plain text (host names, lower case): found without a search
+    # told by an error body that is not OpenAI's (its shape, its codes): a gateway's own answer has such a body
+    # too, so a gateway's rule does not take it for another provider's
+    by_body: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ PROVIDER_KEYS = {
     "examples": Key(dict),
     "description": Key(str),
     "source": Key(str),
+    "by_body": Key(bool),
 }
 PROVIDER_EXAMPLE_KEYS = {"match": Key(list)}
 GENERIC_KEYS = {
@@ -102,7 +106,8 @@ def parse_provider(table: dict[str, Any], where: Locator, index: int, found: Col
         found.error(at(""), f"{label}: needs 'hosts', 'strong' or 'markers'")
         return None
     matches = tuple(strings(examples.get("match", []), "examples.match", label, at, found))
-    return Provider(table["id"], table["name"], table["kind"], strong, markers, matches, at(""), hosts)
+    by_body = bool(table.get("by_body", False))
+    return Provider(table["id"], table["name"], table["kind"], strong, markers, matches, at(""), hosts, by_body)
 
 
 def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Collector) -> Generic | None:
