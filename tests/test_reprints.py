@@ -301,3 +301,19 @@ def test_a_javascript_stack_s_frames_are_no_message() -> None:
 
     record = JS_TIMEOUT.format(n=3, a=200, b=299)
     assert message_line(record).startswith("Error processing batch 3")
+
+
+def test_a_response_dumped_whole_is_one_failure(tmp_path: Path) -> None:
+    """A status line, its headers, a blank line and its body (HTTP.jl's StatusError, curl -v): the body's
+    failure, once, however many headers come between; a status line far from any body stays its own."""
+    headers = "openai-organization: user-abc\n" + "".join(f"header-{n}: value {n}\n" for n in range(15))
+    body = (
+        '{\n    "error": {\n        "message": "You exceeded your current quota, please check your plan and billing '
+        'details.",\n        "type": "insufficient_quota",\n        "param": null,\n'
+        '        "code": "insufficient_quota"\n    }\n}\n'
+    )
+    dumped = analyse(tmp_path, f'ERROR: StatusError(429, "POST", "/v1/chat/completions", Response:\n"""\n'
+                     f"HTTP/1.1 429 Too Many Requests\n{headers}\n{body}" + '""")\n')  # fmt: skip
+    assert [e.category for e in dumped.events] == [Category.QUOTA] and dumped.reprints == 1
+    apart = analyse(tmp_path, f"HTTP/1.1 429 Too Many Requests\n{headers}" + "an ordinary line\n" * 30 + body)
+    assert sorted(e.category for e in apart.events) == [Category.QUOTA, Category.RATE_LIMIT]

@@ -19,6 +19,10 @@ INHERITED = ("organization", "model", "limit_kind", "limit_unit", "limit_period"
 
 
 REPRINT_LINES = 12  # a reprint starts at most this many lines after the print before it ends
+# a response dumped whole (its status line, its headers, a blank line, its body: Julia's HTTP.jl, curl -v, a
+# client's toString): the body's failure starts at most this many lines after the status line
+RESPONSE_LINES = 40
+_STATUS_LINE = re.compile(r"^\W{0,4}HTTP/[12](?:\.[01])? [1-5]\d\d\b[^\n]{0,40}$")
 REPRINT_TIME = timedelta(milliseconds=500)
 BARE_STATUS = 80  # characters: a line this short with a status and no body is a wrapper's status line
 _TUNNEL = ("403", "407")  # a forward proxy's refusal of a CONNECT: the cause of a connection error
@@ -45,7 +49,7 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     """One failure printed several times is one event: the message and then its traceback, a
     wrapper's re-raise, each hard-wrapped line that holds its status. Of two failure events next to
     each other in one source (no event of that source between them, the second starting at most
-    REPRINT_LINES lines after the first ends, their times within REPRINT_TIME or unknown; of two rules,
+    REPRINT_LINES lines after the first ends, or RESPONSE_LINES after a response's status line, their times within REPRINT_TIME or unknown; of two rules,
     or one of them a record of several lines, or two one-line prints of one rule, neither's template in
     the other's, with no two statuses: the same one-line print twice is two calls failing alike) that tell the
     same failure (of one family; or one of them a generic rule's, and no two statuses), the one whose
@@ -61,9 +65,10 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     for i, event in enumerate(events):
         prior = last.get(event.source)
         # most pairs are further apart than a reprint can be: told before anything else is looked at
+        gap = event.line - prior[1].end_line if prior is not None else 0
         if (
             prior is not None
-            and 0 < event.line - prior[1].end_line <= REPRINT_LINES
+            and (0 < gap <= REPRINT_LINES or (0 < gap <= RESPONSE_LINES and _status_line(prior[1], judge)))
             and _reprint(prior[1], event, judge)
         ):
             if priority(event.rule) > priority(prior[1].rule) or _wrapper(prior[1], event, judge):
@@ -73,6 +78,12 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
         last[event.source] = (len(kept), event)
         kept.append(i)
     return picked(events, kept)
+
+
+def _status_line(event: Event, judge: Judge) -> bool:
+    """Whether the event is a response's status line alone (`HTTP/1.1 429 Too Many Requests`), whose headers
+    may come between it and the body that tells its failure."""
+    return _STATUS_LINE.match(judge[2](event)) is not None
 
 
 def _reprint(before: Event, event: Event, judge: Judge) -> bool:
