@@ -49,16 +49,16 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     """One failure printed several times is one event: the message and then its traceback, a
     wrapper's re-raise, each hard-wrapped line that holds its status. Of two failure events next to
     each other in one source (no event of that source between them, the second starting at most
-    REPRINT_LINES lines after the first ends, or RESPONSE_LINES after a response's status line, their times within REPRINT_TIME or unknown; of two rules,
-    or one of them a record of several lines, or two one-line prints of one rule, neither's template in
-    the other's, with no two statuses: the same one-line print twice is two calls failing alike) that tell the
-    same failure (of one family; or one of them a generic rule's, and no two statuses), the one whose
-    rule has the higher priority (then the first) is kept. A wrapper's own status on the line before
-    the call's failure (`Status: 500`, then `Error: ... 429 You exceeded your current quota`) is a print
-    of that failure too, and the failure is kept (`_wrapper`). Attempts
-    (transport lines, retry notices) are tries of a call, never reprints. `judge`: a rule's priority,
-    whether it is generic, and an event's text. The events kept, in order, of the kind `events` is (a
-    list, or Events); the folded ones are left out."""
+    REPRINT_LINES lines after the first ends, or RESPONSE_LINES after a response's status line, their
+    times within REPRINT_TIME or unknown; of two rules, or one of them a record of several lines, or
+    two one-line prints of one rule, neither's template in the other's, with no two statuses: the same
+    one-line print twice is two calls failing alike) that tell the same failure (of one family; or one
+    of them a generic rule's, and no two statuses), the one whose rule has the higher priority (then
+    the first) is kept. A wrapper's own status on the line before the call's failure (`Status: 500`,
+    then `Error: ... 429 You exceeded your current quota`) is a print of that failure too, and the
+    failure is kept (`_wrapper`). Attempts (transport lines, retry notices) are tries of a call, never
+    reprints. `judge`: a rule's priority, whether it is generic, and an event's text. The events kept,
+    in order, of the kind `events` is (a list, or Events); the folded ones are left out."""
     priority = judge[0]
     kept = array("q")  # the positions in `events` of those kept
     last: dict[str, tuple[int, Event]] = {}  # by source: its last event kept, and where in `kept` it is
