@@ -154,6 +154,8 @@ class Classifier:
         .NET's HttpRequestException, for one, is also what EnsureSuccessStatusCode throws for any status."""
         code, status = fields.get("code", ""), fields.get("status", "")
         name, kind = fields.get("name", ""), fields.get("type", "")
+        if not status and len(code) == 3 and code.isdigit() and code[0] in "12345":
+            status = code  # a body whose code is its status (Azure's `"code": "404"`, a LiteLLM proxy's envelope)
         by_code = self._first(lambda k: code in k.codes) if code else None
         if by_code is None and status[:1] == "5" and kind:
             # A server error's status around a client error's body is a wrapper's (an app's or a proxy's own
