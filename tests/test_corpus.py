@@ -68,7 +68,7 @@ def test_the_held_out_cases_do_not_get_worse(results: dict[str, list[score.Found
     # Not read while writing rules, so not tuned to: a floor under what they scored when last measured
     # (README.md of tests/corpus and CHANGELOG.md say the figures), against regressions only.
     found = score.score(results["heldout"])
-    assert found.recall >= 0.90 and found.precision >= 0.96 and found.negatives_hit <= 4, found.line("heldout")
+    assert found.recall >= 0.90 and found.precision >= 0.96 and found.negatives_hit <= 3, found.line("heldout")
 
 
 def test_the_fresh_cases_score_what_the_issue_asks(results: dict[str, list[score.Found]]) -> None:
