@@ -304,3 +304,17 @@ def test_every_clients_transport_errors_give_timeout_or_connection(path: Path) -
 
 def test_the_transport_cases_cover_both_kinds() -> None:
     assert {p.parent.name for p in TRANSPORT} == {"timeout", "connection"} and len(TRANSPORT) >= 20
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"code": "404", "name": "APIError"}, "404"),  # a LiteLLM proxy's envelope: the code is the status
+        ({"code": "404", "status": "500", "name": "APIError"}, "500"),  # a status given decides
+        ({"code": "1210"}, None),  # four digits: a provider's business code, no status
+        ({"code": "insufficient_quota", "status": "429"}, "quota"),
+    ],
+)
+def test_a_body_s_three_digit_code_is_its_status(fields: dict[str, str], key: str | None) -> None:
+    kind = RULES.classifier.kind(fields)
+    assert (kind.key if kind is not None else None) == key
