@@ -283,10 +283,11 @@ CATALOGUE_ROWS: dict[str, tuple[str, str]] = {
         "your prompt and retry. To learn more about our content filtering policies please read our documentation: "
         "https://go.microsoft.com/fwlink/?linkid=2198766",
     ),
-    "AZ9": (
+    "AZ9": (  # Azure's other AI services say it too: the rule needs a mark of OpenAI's (here openai-python's class)
         "openai.auth.azure_subscription_key",
-        "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an "
-        "active subscription and use a correct regional API endpoint for your resource.",
+        "openai.AuthenticationError: Error code: 401 - {'error': {'code': '401', 'message': 'Access denied due to "
+        "invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription "
+        "and use a correct regional API endpoint for your resource.'}}",
     ),
     "AZ10": (
         "openai.server.azure_invalid_content",
