@@ -317,3 +317,22 @@ def test_a_response_dumped_whole_is_one_failure(tmp_path: Path) -> None:
     assert [e.category for e in dumped.events] == [Category.QUOTA] and dumped.reprints == 1
     apart = analyse(tmp_path, f"HTTP/1.1 429 Too Many Requests\n{headers}" + "an ordinary line\n" * 30 + body)
     assert sorted(e.category for e in apart.events) == [Category.QUOTA, Category.RATE_LIMIT]
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "acreate (backoff): caught error: Rate limit reached for gpt-4 in organization org-abc on tokens per min. "
+        "Limit: 10000 / min. Please try again in 6ms. Contact us through our help center at help.openai.com",
+        "Backing off acreate(...) for 0.8s (openai.error.RateLimitError: Rate limit reached for gpt-4 in "
+        "organization org-abc on tokens per min. Limit: 10000 / min.)",
+    ],
+)
+def test_the_backoff_library_s_retries_are_one_call(tmp_path: Path, notice: str) -> None:
+    """The backoff library's retry lines (and MemGPT's around them), each quoting the failure: tries of one
+    call, not a failed call each."""
+    from analyzer.correlation.calls import count_calls
+
+    analysis = analyse(tmp_path, f"{notice}\n{notice}\n{notice}\n")
+    assert {e.category for e in analysis.events} == {Category.RATE_LIMIT}
+    assert count_calls(analysis.events) == (1, 3)  # one call, three tries
