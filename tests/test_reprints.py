@@ -336,3 +336,17 @@ def test_the_backoff_library_s_retries_are_one_call(tmp_path: Path, notice: str)
     analysis = analyse(tmp_path, f"{notice}\n{notice}\n{notice}\n")
     assert {e.category for e in analysis.events} == {Category.RATE_LIMIT}
     assert count_calls(analysis.events) == (1, 3)  # one call, three tries
+
+
+def test_an_untimed_body_under_a_compose_prefix_takes_the_time_of_the_line_before(tmp_path: Path) -> None:
+    """Compose puts its service prefix before every line: the timestamped line before an error body is the
+    record whose time the body inherits, as it is without the prefix (not an older line's time)."""
+    prefix = "bot-1  | "
+    body = "Error code: 404 - {'error': {'message': 'The model `o1-mini` does not exist', 'code': 'model_not_found'}}"
+    analysis = analyse(
+        tmp_path,
+        f"{prefix}2024-10-14 16:22:30,823 - app - INFO - started\n"
+        + "".join(f"{prefix}2024-10-14 16:22:{40 + n},000 - app - INFO - idle {n}\n" for n in range(5))
+        + f"{prefix}2024-10-14 16:23:06,654 - root - ERROR - An error has occurred.\n{prefix}{body}\n",
+    )
+    assert [e.time for e in analysis.events] == [datetime(2024, 10, 14, 16, 23, 6, 654000, tzinfo=UTC)]

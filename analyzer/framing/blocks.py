@@ -129,9 +129,9 @@ def last_boundary(buffer: bytes) -> int:
     and `_regions` takes that record too). 0 when the buffer, whose start is taken as a boundary,
     has no other."""
     start = _boundary_before(buffer, _last_line_start(buffer))
-    if start > 0 and buffer[start : start + 1] not in _STAMPED:
+    if start > 0 and not _stamped(buffer, start):
         before = _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1)
-        if buffer[before : before + 1] in _STAMPED or before == 0:
+        if _stamped(buffer, before) or before == 0:
             start = before
     return start
 
@@ -311,16 +311,27 @@ def _region_start(buffer: bytes, line_start: int, after: int) -> int:
     """Where the region of the hit on the line at `line_start` starts, at `after` (the last region's end)
     or later: its record's first line, or the one before when it has no timestamp at its start."""
     start = _boundary_before(buffer, line_start)
-    if start > after and buffer[start : start + 1] not in _STAMPED:
+    if start > after and not _stamped(buffer, start):
         # No timestamp at its start: take the record before too, whose time the event inherits
         # (when it has one: else there is nothing to inherit, and a cut may fall between them).
         before = _boundary_before(buffer, buffer.rfind(b"\n", 0, start - 1) + 1)
-        if buffer[before : before + 1] in _STAMPED:
+        if _stamped(buffer, before):
             start = max(after, before)
     return start
 
 
 _STAMPED = {bytes([c]) for c in b"0123456789{[<"}
+# Docker Compose's service prefix before every line (`api-1  | `, v1's `api_1  | `): the line's own start is after it
+_SERVICE = re.compile(rb"[\w.-]{1,100} +\| ")
+
+
+def _stamped(buffer: bytes, start: int) -> bool:
+    """Whether the line at `start` starts with a time (or a JSON, bracketed or syslog head), after a Compose
+    service's prefix when it has one: the record whose time an untimed line after it inherits."""
+    if buffer[start : start + 1] in _STAMPED:
+        return True
+    prefix = _SERVICE.match(buffer, start)
+    return prefix is not None and buffer[prefix.end() : prefix.end() + 1] in _STAMPED
 
 
 def _one_line_region(buffer: bytes, start: int) -> bool:
