@@ -108,7 +108,7 @@ class Record:
     line: int  # first input line, 1-based
     end_line: int  # last input line, inclusive
     text: str  # unwrapped text: CRI/Docker prefixes removed, partial lines joined
-    wrapper: str = ""  # "cri" or "docker" when the line was wrapped
+    wrapper: str = ""  # "cri", "docker" or "docker-t" (`docker logs -t`) when the line was wrapped
     wrapper_time: str = ""  # the wrapper's own timestamp, raw
     stream: str = ""  # stdout or stderr, from the wrapper
 

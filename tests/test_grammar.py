@@ -15,6 +15,7 @@ PIECES = [
     *grammar.MARKERS,
     *(m[:5] for m in grammar.MARKERS),
     "2026-03-14T09:12:01.123Z",
+    "2026-03-14T09:12:01.123456789Z",
     "2026-03-14T09:12:01+09:00",
     "2026-03-14 09:12:01,123",
     " stdout ",
@@ -109,6 +110,13 @@ def test_every_first_byte_of_the_grammar_needs_a_look() -> None:
 def test_the_wrappers_are_read_as_the_grammar_says() -> None:
     cri = lines.unwrap(f"2026-03-14T09:12:01Z {grammar.CRI_STREAMS[1]} {grammar.CRI_PARTIAL} half")
     assert (cri.wrapper, cri.stream, cri.partial, cri.text) == ("cri", "stderr", True, "half")
+    stamped = lines.unwrap('2023-01-14T14:15:32.473529701Z   File "bot.py", line 25, in send_message')
+    assert (stamped.wrapper, stamped.time, stamped.text) == (
+        "docker-t",
+        "2023-01-14T14:15:32.473529701Z",
+        '  File "bot.py", line 25, in send_message',
+    )
+    assert lines.unwrap("2023-01-14T14:15:32.473Z INFO app: up").wrapper == ""  # an app's own ISO stamp
     docker = lines.unwrap(grammar.DOCKER_PREFIX + '"whole\\n","stream":"stdout","time":"t"}')
     assert (docker.wrapper, docker.partial, docker.text) == ("docker", False, "whole")
     for marker in grammar.MARKERS:

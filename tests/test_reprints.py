@@ -350,3 +350,19 @@ def test_an_untimed_body_under_a_compose_prefix_takes_the_time_of_the_line_befor
         + f"{prefix}2024-10-14 16:23:06,654 - root - ERROR - An error has occurred.\n{prefix}{body}\n",
     )
     assert [e.time for e in analysis.events] == [datetime(2024, 10, 14, 16, 23, 6, 654000, tzinfo=UTC)]
+
+
+def test_a_traceback_under_docker_logs_t_is_one_record(tmp_path: Path) -> None:
+    """`docker logs -t` stamps every line, a traceback's too: the stamp is a wrapper (as CRI's is), so the
+    traceback is one record, its exception's line and its `openai` frame together, timed by the stamp."""
+    stamp = "2023-01-14T14:15:3{n}.47352970{n}Z "
+    lines = [
+        "Traceback (most recent call last):",
+        '  File "/DiscordBot/src/responses.py", line 22, in handle_response',
+        "    response = await sync_to_async(openai.Completion.create)(",
+        "requests.exceptions.ConnectionError: ('Connection aborted.', ConnectionResetError(104, 'Connection "
+        "reset by peer'))",
+    ]
+    analysis = analyse(tmp_path, "".join(stamp.format(n=n) + line + "\n" for n, line in enumerate(lines)))
+    assert [(e.category, e.line, e.end_line) for e in analysis.events] == [(Category.CONNECTION, 1, 4)]
+    assert analysis.events[0].time == datetime(2023, 1, 14, 14, 15, 30, 473529, tzinfo=UTC)

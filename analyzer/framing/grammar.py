@@ -24,6 +24,10 @@ INDENT = " \t"  # a line that starts with one of these (and holds something) con
 CRI_STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)"
 CRI_STREAMS = ("stdout", "stderr")
 CRI_PARTIAL, CRI_FULL = "P", "F"
+# `docker logs -t` and `docker compose logs -t`: `<RFC 3339 stamp with nine fractional digits>Z <text>`
+# (Docker's RFC3339NanoFixed, https://github.com/moby/moby, pkg/jsonmessage): a stamp before every line, a
+# traceback's lines included.
+DOCKER_STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z"
 # Docker's json-file driver: `{"log":"<text>\n","stream":...,"time":...}`; a log value without its
 # newline at the end is a partial line.
 DOCKER_PREFIX = '{"log":'
@@ -71,6 +75,8 @@ CRI_LINE = re.compile(
     rf"({CRI_STAMP}) ({'|'.join(CRI_STREAMS)}) ([{CRI_FULL}{CRI_PARTIAL}])(?: (.*)|$)",
     re.S,
 )
+# The Python pattern of a line of `docker logs -t`: stamp and text.
+DOCKER_STAMPED = re.compile(rf"({DOCKER_STAMP})(?: (.*)|$)", re.S)
 
 # Any line that is not a plain one-line record has one of these at its start (multi-line mode), but a
 # blank one (spaces and tabs, and a CR at its end): that joins the record before it, and framing counts
@@ -101,6 +107,14 @@ _UNINDENTED = (
     + rb"|"
     + _DOCKER
     + rb'[ \t\r]*"(?:(?:[^"\\\n]|\\.)*(?:[^"\\\n]|\\[^n]))?"'
+    # a `docker logs -t` line whose text is empty or starts like a continuation
+    + rb"|"
+    + DOCKER_STAMP.encode()
+    + rb"(?:\r?$| (?:["
+    + _byte_class(INDENT.encode())
+    + rb"]|\r?$|"
+    + _MARKERS
+    + rb"))"
 )
 TRIGGERS = rb"^(?:" + INDENTED + rb"|" + _UNINDENTED + rb")"
 # The same lines for Hyperscan, which finds an indented line after a newline (or at the start) faster
@@ -113,6 +127,8 @@ _STREAM_TAGS = [f" {stream} ".encode() for stream in CRI_STREAMS]
 _DOCKER_AFTER = (b'"', b" ", b"\t", b"\r")  # what may follow the prefix's colon in a trigger
 TRIGGER_NEEDLES = [
     *(b"\n" + DOCKER_PREFIX.encode() + after for after in _DOCKER_AFTER),
+    # a `docker logs -t` line: its stamp's Z, then its end, or a space and a continuation's first byte
+    *(b"Z" + end for end in (b"\n", b"\r", b" \n", b" \r", b"  ", b" \t", *(b" " + m.encode() for m in MARKERS))),
     *(b"\n" + m.encode() for m in MARKERS),
     *(tag + CRI_PARTIAL.encode() + end for tag in _STREAM_TAGS for end in (b" ", b"\n", b"\r")),
     *(tag + CRI_FULL.encode() + end for tag in _STREAM_TAGS for end in (b"\n", b"\r")),

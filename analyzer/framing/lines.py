@@ -17,6 +17,7 @@ from .grammar import (
     CRI_LINE,
     CRI_PARTIAL,
     DOCKER_PREFIX,
+    DOCKER_STAMPED,
     NEEDS_LOOK,
     PLAIN_DATED,
     TRACEBACK,
@@ -87,6 +88,10 @@ def wrapped(line: str) -> Wrapped | None:
         m = CRI_LINE.match(line)
         if m:
             return Wrapped(m.group(4) or "", "cri", m.group(1), m.group(2), m.group(3) == CRI_PARTIAL)
+        if line[29:30] == "Z":  # nine fractional digits: `docker logs -t`
+            m = DOCKER_STAMPED.match(line)
+            if m:
+                return Wrapped(m.group(2) or "", "docker-t", m.group(1))
     elif line.startswith(DOCKER_PREFIX):
         try:
             obj = json.loads(line)
