@@ -18,11 +18,15 @@ if TYPE_CHECKING:
 MASK = "<*>"
 MAX_TEMPLATE = 400  # characters of a template kept
 
+# A date and time, and a time of day, as log lines write them (patterns' sources, for `mask` and others).
+DATE_TIME = r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?"
+TIME_OF_DAY = r"\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b"
+
 # What `mask` replaces, compiled when first used (most runs mask nothing). Order matters: ids before the
 # numbers inside them, quoted values before what they hold.
 _MASK_SOURCES: tuple[tuple[str, str], ...] = (
-    (r"(?i)\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?", MASK),
-    (r"\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b", MASK),
+    ("(?i)" + DATE_TIME, MASK),
+    (TIME_OF_DAY, MASK),
     (r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", MASK),
     (
         r"\b(req_|chatcmpl-|org-|org_|proj_|asst_|thread_|run_|msg_|file-|call_|resp_|batch_|sk-(?:proj-|svcacct-|admin-)?)"

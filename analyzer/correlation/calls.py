@@ -10,7 +10,7 @@ from typing import NamedTuple, Protocol
 
 from ..events import parts, picked
 from ..models import Category, Event, Outcome
-from ..templates import message_line, template_of
+from ..templates import DATE_TIME, TIME_OF_DAY, message_line, template_of
 
 SHARED = 4096  # distinct fields of attempts kept as one dict each
 CALL_WINDOW = timedelta(seconds=90)  # an SDK's retries of one call fit in this (0.5 s to 60 s backoff)
@@ -161,9 +161,7 @@ def _numbered_apart(before: str, after: str) -> bool:
     return _NUMBER.findall(one) != _NUMBER.findall(other) and _NUMBER.sub("", one) == _NUMBER.sub("", other)
 
 
-_TIME = re.compile(
-    r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?|\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b"
-)
+_TIME = re.compile(f"{DATE_TIME}|{TIME_OF_DAY}")
 _NUMBER = re.compile(r"\d+")
 
 
