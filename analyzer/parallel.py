@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from . import memory, sources, timelimit
+from . import memory, prefixes, sources, timelimit
 from .events import Store
 from .evidence import Texts
 from .framing import last_boundary
@@ -161,7 +161,8 @@ def scan_source(
             events = _merged(parts, stats, into)
             stats.problems.extend(file.changes())  # once, whatever the workers met
             return events
-    blocks: Iterable[bytes] = sources.read_blocks(source, stats)  # by the module's name: tests replace it
+    # by the module's name: tests replace it
+    blocks: Iterable[bytes] = prefixes.each_taken_off(sources.read_blocks(source, stats))
     streams = stream_jobs(jobs)
     if streams > 1:  # read here and cut into pieces, scanned by workers (one piece: scanned here)
         stream = pieces(blocks)
@@ -328,12 +329,23 @@ def _cut_near(fd: int, offset: int) -> int | None:
     if (begin == 0 and start) or end <= begin:
         return None
     lines = window[begin:end]
-    cut = last_boundary(lines)
+    taken = prefixes.taken_off(lines)  # as the range's reader gives them (a line for a line)
+    cut = last_boundary(taken)
+    if taken is not lines:  # the same line's start in the lines as read
+        cut = _line_start(lines, taken.count(b"\n", 0, cut))
     # The window's start is no real boundary: trust only a cut whose two lines before are inside it.
     third = lines.find(b"\n", lines.find(b"\n") + 1) + 1
     if cut == 0 or third == 0 or cut < third:
         return None
     return start + begin + cut
+
+
+def _line_start(data: bytes, index: int) -> int:
+    """Where line `index` (from 0) of the data starts."""
+    at = 0
+    for _ in range(index):
+        at = data.index(b"\n", at) + 1
+    return at
 
 
 def scan(chunks: list[Chunk], jobs: int, scan_chunk: ScanChunk, progress: Progress | None = None) -> Iterator[Part]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import BinaryIO, cast
 
-from . import parallel, prefilter, redaction, sources, timelimit, window
+from . import parallel, prefilter, prefixes, redaction, sources, timelimit, window
 from .correlation import Correlation, Order, assemble_calls, correlate, fold_reprints, input_order
 from .events import Events, named, of_kind, places, sources_of, subset, values_of
 from .evidence import Texts
@@ -235,7 +235,7 @@ class Scanner:
     def chunk(self, name: str, chunk: parallel.Chunk) -> parallel.Part:
         """Scan one byte range of a file (in a worker process)."""
         stats = SourceStats(name)
-        blocks = sources.read_range(chunk.fd, chunk.start, chunk.end, stats)
+        blocks = prefixes.each_taken_off(sources.read_range(chunk.fd, chunk.start, chunk.end, stats))
         return self._part(blocks, name, stats, chunk, chunk.end - chunk.start)
 
     def piece(self, name: str, piece: parallel.Piece) -> parallel.Part:

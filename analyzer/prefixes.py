@@ -1,0 +1,157 @@
+"""Prefixes a platform writes before every line of a program's output, and taken off the lines that
+carry on a record.
+
+Heroku, Fly.io, journald, syslog, `kubectl logs --prefix`, stern, Docker Compose and a CI runner's (or
+`kubectl logs --timestamps`') stamp put their own head before each line a program writes, the lines of
+a traceback included, so every line starts like a record's head and a traceback falls apart into one
+record a line: its exception line no longer beside the frames that show whose call failed. journald's
+JSON export (`journalctl -o json`) does the same with one object a line.
+
+A block's first lines tell which of these prefixes it has (`active`); on the lines whose rest continues
+a record (indented, blank, a traceback's markers: `framing.grammar`), the prefix is taken off, so
+framing joins them to the record before, as it would in the program's own output. A record's first line
+keeps its prefix: its time, host, pod or dyno stay in its evidence. Lines keep their places (no newline
+is added or removed), so line numbers are the file's.
+
+Formats, checked 2026-12-05: Heroku `<RFC 3339> <source>[<dyno>]: <message>`,
+https://devcenter.heroku.com/articles/logging#log-format; Fly.io `<RFC 3339> app[<machine>] <region>
+[<level>] <message>`, https://fly.io/docs/monitoring/logging-overview/; journalctl's short, short-precise
+and short-iso outputs and its JSON export (MESSAGE, one entry a line written to stdout),
+https://www.freedesktop.org/software/systemd/man/latest/journalctl.html#-o; RFC 3164's syslog head;
+`kubectl logs --prefix` `[pod/<name>/<container>] `,
+https://kubernetes.io/docs/reference/kubectl/generated/kubectl_logs/; stern's default `<pod> <container>
+<message>`, https://github.com/stern/stern; Docker Compose's `<service>  | `; GitHub Actions' raw log, a
+stamp with seven fractional digits before every line; Google Cloud Logging's one entry a line
+(`textPayload`), https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .framing.grammar import CRI_STAMP, CRI_STREAMS, DOCKER_STAMP, INDENT, MARKERS
+
+_STAMP = CRI_STAMP.encode()
+_LEVELS = rb"(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|FATAL|SEVERE)"  # an app's, not a host
+_MONTHS = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+# what follows a prefix on a line that carries on the record before it: an indent, nothing, a marker
+_CONTINUES = (
+    rb"(?=["
+    + re.escape(INDENT).encode()
+    + rb"]|\r?\n|\r?\Z|"
+    + b"|".join(re.escape(m).encode() for m in MARKERS)
+    + rb")"
+)
+# journald's and Cloud Logging's message field: a JSON string whose text starts so (escaped)
+_JSON_CONTINUES = rb'(?= |\\t|"|' + b"|".join(re.escape(m).encode() for m in MARKERS) + rb")"
+
+SAMPLE_LINES = 32  # the lines at a block's start that tell its prefixes
+SAMPLE_BYTES = 16 << 10
+
+
+@dataclass(frozen=True, slots=True)
+class Prefix:
+    name: str
+    head: re.Pattern[bytes]  # the prefix at a line's start
+    taken: re.Pattern[bytes]  # a newline, the prefix and what makes the rest a continuation
+
+
+def _prefix(name: str, pattern: bytes) -> Prefix:
+    return Prefix(name, re.compile(pattern), re.compile(rb"\n" + pattern + _CONTINUES))
+
+
+PREFIXES = (
+    # a stamp before every line (GitHub Actions' runner, `kubectl logs --timestamps`); not a CRI line, whose
+    # stream follows the stamp, nor `docker logs -t`'s, which framing takes off itself (grammar.DOCKER_STAMP)
+    _prefix(
+        "stamped",
+        rb"(?!"
+        + DOCKER_STAMP.encode()
+        + rb" )"
+        + _STAMP
+        + rb" (?!(?:"
+        + b"|".join(s.encode() for s in CRI_STREAMS)
+        + rb") [FP]\b)",
+    ),
+    _prefix("heroku", _STAMP + rb" [a-z][\w-]{0,30}\[[\w.-]{1,64}\]: ?+"),
+    _prefix("fly", _STAMP + rb" app\[[0-9a-f]{6,32}\] [a-z]{3} \[[a-z]{4,5}\] ?+"),
+    _prefix(
+        "journal",
+        rb"(?:" + _STAMP + rb"|" + _MONTHS + rb" [ 0-3]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?)"
+        rb" (?!" + _LEVELS + rb" )[\w.-]{1,255} [^\s\[\]:]{1,128}(?:\[\d{1,10}\])?: ?+",
+    ),
+    _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP + rb" )?"),
+    _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
+    _prefix("compose", rb"[\w.-]{1,64} {1,32}\| (?:" + _STAMP + rb" )?"),
+)
+
+_STAMP_LED = {"heroku", "fly", "journal"}  # prefixes that start with a stamp: `stamped` finds their heads too
+
+# a JSON object a line, the line's text in one field: journald's MESSAGE, Cloud Logging's textPayload
+_JSON_HEAD = re.compile(rb'\{[^\n]*"(?:MESSAGE|textPayload)"\s*:\s*"')
+_JSON_TAKEN = re.compile(rb'\n(\{[^\n]*"(?P<key>MESSAGE|textPayload)"\s*:\s*"' + _JSON_CONTINUES + rb"[^\n]*)")
+JSON_NAME = "json-lines"
+
+
+# A terminal's colour and style codes (ECMA-48 CSI sequences, `ESC [ ... m`) and OSC strings (a hyperlink
+# `ESC ] 8 ; ; url ESC \\`), as a program writes them when it thinks its output is a terminal: they split a
+# level word or a prefix from the text they colour. https://ecma-international.org/publications-and-standards/standards/ecma-48/
+_ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]{0,2048}(?:\x07|\x1b\\)")
+
+
+def active(block: bytes) -> list[str]:
+    """The prefixes that at least half of the block's first lines (not blank) start with."""
+    sample = block[:SAMPLE_BYTES].split(b"\n", SAMPLE_LINES)[:SAMPLE_LINES]
+    if len(block) > SAMPLE_BYTES or len(sample) == SAMPLE_LINES:
+        sample = sample[:-1]  # the last may be cut
+    lines = [line for line in sample if line.strip()]
+    if not lines:
+        return []
+    need = max(1, (len(lines) + 1) // 2)
+    names = [p.name for p in PREFIXES if sum(1 for line in lines if p.head.match(line)) >= need]
+    if len(names) > 1 and names[0] == "stamped" and names[1] in _STAMP_LED:
+        del names[0]  # the lines a platform's stamp leads: its own prefix takes them (one pass, not two)
+    if sum(1 for line in lines if _JSON_HEAD.match(line)) >= need:
+        names.append(JSON_NAME)
+    return names
+
+
+def taken_off(block: bytes, names: Iterable[str] | None = None) -> bytes:
+    """The block with a terminal's escape codes taken out, and the prefixes (`active` ones, unless named)
+    taken off the lines that continue a record."""
+    if b"\x1b" in block:  # (a byte search: free beside the rest)
+        block = _ESCAPES.sub(b"", block)
+    names = active(block) if names is None else list(names)
+    if not names:
+        return block
+    text = b"\n" + block  # each pattern starts at a newline: its line's start
+    for prefix in PREFIXES:
+        if prefix.name in names:
+            text = prefix.taken.sub(b"\n", text)
+    if JSON_NAME in names:
+        text = _JSON_TAKEN.sub(_json_text, text)
+    return text[1:]
+
+
+def each_taken_off(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """`taken_off` of each block (whole lines) of a source."""
+    for block in blocks:
+        yield taken_off(block)
+
+
+def _json_text(match: re.Match[bytes]) -> bytes:
+    """A JSON line's text field, where it is a string of one line; else the line as it was."""
+    line = match.group(1)
+    try:
+        value = json.loads(line).get(match.group("key").decode())
+    except (ValueError, RecursionError, AttributeError):
+        return match.group(0)
+    if not isinstance(value, str) or "\n" in value or "\r" in value:
+        return match.group(0)
+    try:
+        return b"\n" + value.encode()
+    except UnicodeEncodeError:  # a lone surrogate escaped in it: the line as it was
+        return match.group(0)

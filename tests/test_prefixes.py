@@ -1,0 +1,125 @@
+"""A platform's prefix on every line (analyzer/prefixes.py): a traceback under it is still one record."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from analyzer import pipeline, prefixes, ruleset
+from analyzer.models import Outcome
+
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
+RULES = ruleset.load()
+
+# An openai-python timeout: only the frames show whose call it was (httpx's exception line names no one).
+TRACEBACK = [
+    "2026-03-01 10:00:00,123 ERROR bot: chat failed",
+    "Traceback (most recent call last):",
+    '  File "/usr/lib/python3.11/site-packages/httpx/_transports/default.py", line 69, in map_httpcore_exceptions',
+    "    yield",
+    '  File "/usr/lib/python3.11/site-packages/openai/_base_client.py", line 955, in _request',
+    "    response = self._client.send(",
+    "httpx.ConnectTimeout: timed out",
+    "2026-03-01 10:00:01,000 INFO bot: next message",
+]
+
+
+def _journal_json(i: int, line: str) -> str:
+    return json.dumps({"__REALTIME_TIMESTAMP": str(1772359200123000 + i), "MESSAGE": line, "PRIORITY": "6"})
+
+
+WRAPPERS: dict[str, Callable[[int, str], str]] = {
+    "heroku": lambda i, line: f"2026-03-01T10:00:00.{i:06d}+00:00 app[web.1]: {line}",
+    "fly": lambda i, line: f"2026-03-01T10:00:00Z app[3d8d9e1b] iad [info]{line}",
+    "journal": lambda i, line: f"Mar 01 10:00:00 web-1 python3[812]: {line}",
+    "journal-iso": lambda i, line: f"2026-03-01T10:00:00+0000 web-1 python3[812]: {line}",
+    "kubectl": lambda i, line: f"[pod/chat-7d9f8c6b5-x2kqz/app] {line}",
+    "kubectl-timestamps": lambda i, line: f"[pod/chat-7d9f8c6b5-x2kqz/app] 2026-03-01T10:00:00.1{i}Z {line}",
+    "stern": lambda i, line: f"chat-7d9f8c6b5-x2kqz app {line}",
+    "compose": lambda i, line: f"chat-app-1  | {line}",
+    "actions": lambda i, line: f"2026-03-01T10:00:00.{i:07d}Z {line}",
+    "journal-json": _journal_json,
+    "cloud-logging": lambda i, line: json.dumps({"textPayload": line, "timestamp": "2026-03-01T10:00:00Z"}),
+    "terminal-colours": lambda i, line: f"\x1b[31m{line}\x1b[0m" if i % 2 else f"\x1b]8;;http://x\x1b\\{line}",
+}
+
+
+def failures(path: Path, jobs: int = 1) -> list:
+    analysis = pipeline.run(pipeline.Options((str(path),), UTC, NOW, jobs=jobs), RULES, None)
+    return [e for e in analysis.events if e.outcome is Outcome.FAILURE]
+
+
+def plain(tmp_path: Path) -> list[tuple[str, int, int]]:
+    log = tmp_path / "plain.log"
+    log.write_text("\n".join(TRACEBACK) + "\n")
+    return [(e.rule, e.line, e.end_line) for e in failures(log)]
+
+
+def test_the_plain_traceback_is_one_timeout(tmp_path: Path) -> None:
+    assert [rule for rule, _, _ in plain(tmp_path)] == ["openai.generic.timeout"]
+
+
+@pytest.mark.parametrize("name", sorted(WRAPPERS))
+def test_a_traceback_under_a_platform_prefix_is_framed_as_without(tmp_path: Path, name: str) -> None:
+    log = tmp_path / f"{name}.log"
+    log.write_text("\n".join(WRAPPERS[name](i, line) for i, line in enumerate(TRACEBACK)) + "\n")
+    found = failures(log)
+    assert [(e.rule, e.line, e.end_line) for e in found] == plain(tmp_path)
+    assert found[0].time is not None and found[0].time.date().isoformat() == "2026-03-01"
+
+
+def test_the_head_keeps_its_prefix_and_only_continuations_lose_it() -> None:
+    block = "".join(WRAPPERS["heroku"](i, line) + "\n" for i, line in enumerate(TRACEBACK)).encode()
+    taken = prefixes.taken_off(block).decode().split("\n")
+    assert taken[0] == WRAPPERS["heroku"](0, TRACEBACK[0])  # the head: its stamp and dyno kept
+    assert taken[1:6] == TRACEBACK[1:6]  # the traceback's marker and frames: as the program wrote them
+    assert taken[6] == WRAPPERS["heroku"](6, TRACEBACK[6])  # `: ` then text: no continuation, kept whole
+    blank = WRAPPERS["heroku"](0, "").encode()
+    assert prefixes.taken_off(block + blank + b"\n" + blank.rstrip()).endswith(b"\n\n")  # blank lines stay blank
+    assert len(taken) == len(TRACEBACK) + 1  # a line for a line
+
+
+def test_a_log_without_a_prefix_is_left_as_it_is() -> None:
+    block = "".join(line + "\n" for line in TRACEBACK).encode()
+    assert prefixes.active(block) == []
+    assert prefixes.taken_off(block) is block
+    stamped = b"2026-03-01T10:00:00.123Z ERROR bot: failed\n2026-03-01T10:00:01.123Z INFO bot: ok\n"
+    assert prefixes.active(stamped) == ["stamped"]
+    assert prefixes.taken_off(stamped) == stamped  # an app's own stamp before each head: nothing to take
+
+
+def test_a_prefix_is_active_only_on_half_the_first_lines() -> None:
+    few = b"".join(b"chat-app-1  | %d\n" % i for i in range(3)) + b"plain\n" * 40
+    assert prefixes.active(few) == []
+    assert prefixes.active(few + b"chat-app-1  | x\n" * 40) == []  # only the first lines are looked at
+    assert prefixes.active(b"chat-app-1  | 1\nplain\n") == ["compose"]
+
+
+def test_cri_and_docker_stamps_are_left_to_framing() -> None:
+    cri = b'2026-03-01T10:00:00.123456789Z stderr F   File "x.py", line 1\n' * 2
+    docker = b'2026-03-01T10:00:00.123456789Z   File "x.py", line 1\n' * 2
+    assert prefixes.taken_off(cri) == cri
+    assert prefixes.taken_off(docker) == docker
+
+
+def test_a_journal_line_that_is_no_json_string_is_kept() -> None:
+    odd = b'{"MESSAGE": "  two\\nlines", "PRIORITY": "6"}\n{"MESSAGE": "  x", "bad": }\n'
+    assert prefixes.taken_off(odd, [prefixes.JSON_NAME]) == odd
+
+
+@pytest.mark.parametrize("name", ["heroku", "journal-json"])
+def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    from analyzer import parallel
+
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 12)
+    monkeypatch.setattr(parallel, "WINDOW", 1 << 11)
+    log = tmp_path / f"{name}.log"
+    lines = [WRAPPERS[name](i % 9, line) for i in range(400) for line in (*TRACEBACK[:-1], f"INFO ok {i}")]
+    log.write_text("\n".join(lines) + "\n")
+    one, two = failures(log, 1), failures(log, 2)
+    assert len(one) == 400
+    assert [(e.rule, e.line, e.end_line) for e in two] == [(e.rule, e.line, e.end_line) for e in one]
