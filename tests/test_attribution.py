@@ -46,6 +46,13 @@ def verdict(text: str) -> str:
         ),
         ("ERROR worker: Connection error. retrying in 5s (redis://cache:6379)", "-"),
         ("openai.APIConnectionError: Connection error.", "OpenAI"),
+        # Google's canonical status names in a body (Gemini's OpenAI-compatible endpoint): no OpenAI body has them
+        (
+            "openai.NotFoundError: Error code: 404 - {'error': {'code': 404, 'message': 'models/x is not found', "
+            "'status': 'NOT_FOUND'}}",
+            "Google Gemini",
+        ),
+        ("openai.InternalServerError: Error code: 503 - [{'error': {'status': 'UNAVAILABLE'}}]", "Google Gemini"),
     ],
 )
 def test_verdicts(text: str, expected: str) -> None:
