@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from . import memory, prefixes, sources, timelimit
+from . import memory, sources, timelimit
 from .events import Store
 from .evidence import Texts
-from .framing import last_boundary
+from .framing import last_boundary, prefixes
 from .lane.columns import Successes
 from .lane.shortcut import Span
 from .matching import Matcher, MatchStats

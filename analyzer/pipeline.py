@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import BinaryIO, cast
 
-from . import parallel, prefilter, prefixes, redaction, sources, timelimit, window
+from . import parallel, prefilter, redaction, sources, timelimit, window
 from .correlation import Correlation, Order, assemble_calls, correlate, fold_reprints, input_order
 from .events import Events, named, of_kind, places, sources_of, subset, values_of
 from .evidence import Texts
-from .framing import Counts, Prefilter, frame_blocks
+from .framing import Counts, Prefilter, frame_blocks, prefixes
 from .framing.context import Around
 from .lane.columns import Successes
 from .lane.shortcut import Lane, Span

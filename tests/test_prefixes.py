@@ -1,4 +1,4 @@
-"""A platform's prefix on every line (analyzer/prefixes.py): a traceback under it is still one record."""
+"""A platform's prefix on every line (analyzer/framing/prefixes.py): a traceback under it is still one record."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import pipeline, prefixes, ruleset
+from analyzer import pipeline, ruleset
+from analyzer.framing import prefixes
 from analyzer.models import Outcome
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
@@ -123,3 +124,16 @@ def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: p
     one, two = failures(log, 1), failures(log, 2)
     assert len(one) == 400
     assert [(e.rule, e.line, e.end_line) for e in two] == [(e.rule, e.line, e.end_line) for e in one]
+
+
+@pytest.mark.parametrize("name", ["heroku", "journal", "kubectl", "compose", "fly"])
+def test_context_looks_past_the_prefix(tmp_path: Path, name: str) -> None:
+    """A blank line splits the exception line from its frames: whose failure it is comes from the lines
+    before it (its context), which a prefix that starts like a head no longer cuts short."""
+    lines = [*TRACEBACK[:6], "", *TRACEBACK[6:]]
+    log, bare = tmp_path / f"{name}.log", tmp_path / "bare.log"
+    log.write_text("\n".join(WRAPPERS[name](i, line) for i, line in enumerate(lines)) + "\n")
+    bare.write_text("\n".join(lines) + "\n")
+    expected = [(e.rule, e.line) for e in failures(bare)]
+    assert expected == [("openai.generic.timeout", 8)]
+    assert [(e.rule, e.line) for e in failures(log)] == expected

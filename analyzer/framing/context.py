@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from ..models import Record
 from .grammar import PLAIN_HEAD
 from .lines import _decode_line, wrapped
+from .prefixes import after_prefix
 
 CONTEXT_LINES = 12  # lines taken on each side at the most
 CONTEXT_CHARS = 4096  # characters taken on each side at the most
@@ -75,7 +76,7 @@ class Around:
 def context(buffer: bytes, start: int, end: int, first: str, prior: bytes = b"") -> str:
     """The context of the record whose lines span buffer[start:end] (end: past its last newline, or the
     buffer's end), its first line's text `first`; `prior`: lines that came just before the buffer."""
-    before = list(_before(buffer, start, prior)) if (start > 0 or prior) and not headlike(first) else []
+    before = list(_before(buffer, start, prior)) if (start > 0 or prior) and not headlike(after_prefix(first)) else []
     after = list(_after(buffer, end)) if end < len(buffer) else []
     return "\n".join([*reversed(before), *after])
 
@@ -91,7 +92,7 @@ def _before(buffer: bytes, start: int, prior: bytes = b"") -> Iterator[str]:
         text = _text(buffer[line_start : start - 1])
         taken += len(text)
         yield text
-        if headlike(text):
+        if headlike(after_prefix(text)):
             return
         start = line_start
 
@@ -99,17 +100,26 @@ def _before(buffer: bytes, start: int, prior: bytes = b"") -> Iterator[str]:
 def _after(buffer: bytes, end: int) -> Iterator[str]:
     taken = 0
     for _ in range(CONTEXT_LINES):
-        if end >= len(buffer) or taken >= CONTEXT_CHARS or PLAIN_HEAD.match(buffer, end):
+        if end >= len(buffer) or taken >= CONTEXT_CHARS:
             return
         line_end = buffer.find(b"\n", end)
+        if PLAIN_HEAD.match(buffer, end) and not _prefixed(buffer, end, line_end):
+            return
         text = _text(buffer[end : line_end if line_end >= 0 else len(buffer)])
-        if headlike(text):
+        if headlike(after_prefix(text)):
             return
         taken += len(text)
         yield text
         if line_end < 0:
             return
         end = line_end + 1
+
+
+def _prefixed(buffer: bytes, start: int, end: int) -> bool:
+    """Whether the line at `start` (ending at `end`, or the buffer's end at -1) has a platform's prefix
+    (prefixes.py): a line that starts like a head may be one under it."""
+    text = _text(buffer[start : end if end >= 0 else len(buffer)])
+    return after_prefix(text) is not text
 
 
 def _text(data: bytes) -> str:

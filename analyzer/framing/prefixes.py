@@ -32,11 +32,13 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .framing.grammar import CRI_STAMP, CRI_STREAMS, DOCKER_STAMP, INDENT, MARKERS
+from .grammar import CRI_STAMP, CRI_STREAMS, DOCKER_STAMP, INDENT, MARKERS
 
 _STAMP = CRI_STAMP.encode()
 _LEVELS = rb"(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|FATAL|SEVERE)"  # an app's, not a host
 _MONTHS = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_SYSLOG_STAMP = _MONTHS + rb" [ 0-3]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
+_HOST_PROGRAM = rb" (?!" + _LEVELS + rb" )[\w.-]{1,255} [^\s\[\]:]{1,128}(?:\[\d{1,10}\])?: ?+"  # journald's, syslog's
 # what follows a prefix on a line that carries on the record before it: an indent, nothing, a marker
 _CONTINUES = (
     rb"(?=["
@@ -78,17 +80,31 @@ PREFIXES = (
     ),
     _prefix("heroku", _STAMP + rb" [a-z][\w-]{0,30}\[[\w.-]{1,64}\]: ?+"),
     _prefix("fly", _STAMP + rb" app\[[0-9a-f]{6,32}\] [a-z]{3} \[[a-z]{4,5}\] ?+"),
-    _prefix(
-        "journal",
-        rb"(?:" + _STAMP + rb"|" + _MONTHS + rb" [ 0-3]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?)"
-        rb" (?!" + _LEVELS + rb" )[\w.-]{1,255} [^\s\[\]:]{1,128}(?:\[\d{1,10}\])?: ?+",
-    ),
+    _prefix("journal", rb"(?:" + _STAMP + rb"|" + _SYSLOG_STAMP + rb")" + _HOST_PROGRAM),
     _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP + rb" )?"),
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
     _prefix("compose", rb"[\w.-]{1,64} {1,32}\| (?:" + _STAMP + rb" )?"),
 )
 
 _STAMP_LED = {"heroku", "fly", "journal"}  # prefixes that start with a stamp: `stamped` finds their heads too
+
+# The prefixes that themselves start like a record's head (a stamp, a bracket) and that context (context.py)
+# looks past, to tell whether the text after one does: each line under them would end a record's context.
+# Not a bare stamp, which is an app's own as often as a platform's; a prefix that starts otherwise (Compose's
+# service, stern's pod, syslog's month) never ended one, and context reads on past it as before.
+_LOOKED_PAST = re.compile(
+    "|".join(
+        [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name in ("heroku", "fly", "kubectl")]
+        + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
+    )
+)
+
+
+def after_prefix(line: str) -> str:
+    """The line's text after a platform's prefix (not a bare stamp), or the line."""
+    m = _LOOKED_PAST.match(line)
+    return line[m.end() :] if m is not None else line
+
 
 # a JSON object a line, the line's text in one field: journald's MESSAGE, Cloud Logging's textPayload
 _JSON_HEAD = re.compile(rb'\{[^\n]*"(?:MESSAGE|textPayload)"\s*:\s*"')
