@@ -53,6 +53,13 @@ def verdict(text: str) -> str:
             "Google Gemini",
         ),
         ("openai.InternalServerError: Error code: 503 - [{'error': {'status': 'UNAVAILABLE'}}]", "Google Gemini"),
+        # a folder named after a model family names no model; the size tag of Ollama's does
+        ("openai.BadRequestError: 400 (at file:///C:/chat-llama/node_modules/openai/core.mjs:256:25)", "OpenAI"),
+        (
+            "openai.BadRequestError: 400 (model codellama-13b-instruct)",
+            "a server of open-weight models (Llama, Qwen, Mistral, Gemma, Phi, gpt-oss...)",
+        ),
+        ("openai.APITimeoutError: Request timed out. (span: chat ministral-3:3b)", "Ollama"),
     ],
 )
 def test_verdicts(text: str, expected: str) -> None:
