@@ -203,7 +203,7 @@ class Matcher:
             return self._matched(entry, around)
         remembered = self.memo.get(known)
         if remembered is not None:
-            if self._same_verdict(remembered, entry.record, around):
+            if self._same_verdict(remembered, entry, around):
                 return self._replay(remembered, entry)
             return self._matched(entry, around)
         recording = self.recording = Recording()
@@ -226,15 +226,16 @@ class Matcher:
         found = self.first(self.candidates(entry.text), entry.text, (record, around), record.source)
         return self._event(*found, entry) if found is not None else None
 
-    def _same_verdict(self, found: Found, record: Record, around: Callable[[Record], str] | None) -> bool:
+    def _same_verdict(self, found: Found, entry: Entry, around: Callable[[Record], str] | None) -> bool:
         """Whether the record shows whose failure it is as the first of its key did: where that took the
         lines around the record, they are read again. The record alone did not decide it (the key's text
         did not), so the record with its lines is all there is to read (the record alone, searched
         first, cost an outage's failed call 17 us of its 20)."""
         if found.verdict is None or not found.context:
             return True
-        lines = around(record) if around is not None else ""
-        verdict = self.attributor.verdict(f"{record.text}\n{lines}" if lines else record.text)
+        lines = around(entry.record) if around is not None else ""
+        shown = _shown(entry.record.text, entry.text)
+        verdict = self.attributor.verdict(f"{shown}\n{lines}" if lines else shown)
         return (verdict.openai, verdict.other) == found.verdict
 
     def _replay(self, found: Found, entry: Entry) -> Event | None:
@@ -267,7 +268,7 @@ class Matcher:
                 continue
             if not _attributed(rule):
                 return rule, *found
-            verdict = verdict or self._attribute(record[0].text if record else text, record, source)
+            verdict = verdict or self._attribute(_shown(record[0].text, text) if record else text, record, source)
             if self._gateway_body(rule, verdict.other):
                 return rule, *found
             if verdict.other:
@@ -541,6 +542,13 @@ class Matcher:
 # Plain characters and backslash-escaped punctuation: a pattern of these matches its own text only.
 _LITERAL = regex.compile(r"(?:[^\\.^$*+?{}\[\]|()]|\\[^\w\s])+")  # not VERBOSE: spaces and # are plain
 _CHANGES_MATCHING = regex.IGNORECASE | regex.VERBOSE | regex.FULLCASE | regex.WORD | regex.ASCII
+
+
+def _shown(logged: str, parsed: str) -> str:
+    """What tells whose failure a record is: its text as logged, and where parsing changed that (a JSON
+    record's message and error text, its escapes undone: `\\"code\\": ...` is `"code": ...`), the parsed
+    text too."""
+    return logged if parsed in logged else f"{logged}\n{parsed}"
 
 
 def _attributed(rule: Rule) -> bool:

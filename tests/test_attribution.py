@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,6 +92,26 @@ def test_a_generic_failure_needs_a_mark_of_openai(tmp_path: Path) -> None:
     )
     assert [(e.rule, e.category, e.line) for e in analysis.events] == [("openai.generic.429", "rate_limit", 1)]
     assert "attributed" not in analysis.events[0].fields
+
+
+def test_a_json_records_escaped_body_is_read_unescaped(tmp_path: Path) -> None:
+    """A structured logger's record holds the error in a field, its quotes escaped (`\\"code\\": ...`): whose
+    failure it is is read in the parsed text too, where OpenAI's body shows as logged by the client."""
+    body = (
+        '{ "error": { "message": "Unsupported parameter: \'max_tokens\' is not supported with this model. Use '
+        '\'max_completion_tokens\' instead.", "type": "invalid_request_error", "param": "max_tokens", '
+        '"code": "unsupported_parameter" } }'
+    )
+    log = tmp_path / "app.json"
+    record = {
+        "time": "2026-03-14T10:00:00Z",
+        "level": "ERROR",
+        "msg": "request failed",
+        "exc_info": f"HTTP 400: {body}",
+    }
+    log.write_text(json.dumps(record) + "\n")
+    analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
+    assert [(e.rule, e.category) for e in analysis.events] == [("openai.generic.400", "invalid_request")]
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,7 @@ WRAPPERS: dict[str, Callable[[int, str], str]] = {
     "journal-json": _journal_json,
     "cloud-logging": lambda i, line: json.dumps({"textPayload": line, "timestamp": "2026-03-01T10:00:00Z"}),
     "terminal-colours": lambda i, line: f"\x1b[31m{line}\x1b[0m" if i % 2 else f"\x1b]8;;http://x\x1b\\{line}",
+    "quoted": lambda i, line: f"> {line}" if line else ">",
 }
 
 
@@ -126,7 +127,7 @@ def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: p
     assert [(e.rule, e.line, e.end_line) for e in two] == [(e.rule, e.line, e.end_line) for e in one]
 
 
-@pytest.mark.parametrize("name", ["heroku", "journal", "kubectl", "compose", "fly"])
+@pytest.mark.parametrize("name", ["heroku", "journal", "kubectl", "compose", "fly", "quoted"])
 def test_context_looks_past_the_prefix(tmp_path: Path, name: str) -> None:
     """A blank line splits the exception line from its frames: whose failure it is comes from the lines
     before it (its context), which a prefix that starts like a head no longer cuts short."""
@@ -137,3 +138,17 @@ def test_context_looks_past_the_prefix(tmp_path: Path, name: str) -> None:
     expected = [(e.rule, e.line) for e in failures(bare)]
     assert expected == [("openai.generic.timeout", 8)]
     assert [(e.rule, e.line) for e in failures(log)] == expected
+
+
+def test_a_quoted_log_is_read_as_logged(tmp_path: Path) -> None:
+    """Under a quote every line starts like no head: were it not looked past, each record would read the
+    others as its context, and a mark of OpenAI's in one make a bare `Connection error.` in another OpenAI's."""
+    lines = [
+        "2024-04-25 10:30:08.772 | WARNING  | tenacity: Finished call to 'app.provider.openai_api.OpenAILLM.ask'",
+        "2024-04-25 10:30:08.772 | ERROR    | app.common: Retry attempts exhausted. Last exception: Connection error.",
+        "2024-04-25 10:30:08.900 | INFO     | app.common: see the FAQ",
+    ]
+    bare, quoted = tmp_path / "bare.log", tmp_path / "quoted.log"
+    bare.write_text("\n".join(lines) + "\n")
+    quoted.write_text("\n".join(f"> {line}" for line in lines) + "\n")
+    assert [(e.rule, e.line) for e in failures(quoted)] == [(e.rule, e.line) for e in failures(bare)]

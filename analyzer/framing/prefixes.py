@@ -84,6 +84,9 @@ PREFIXES = (
     _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP + rb" )?"),
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
     _prefix("compose", rb"[\w.-]{1,64} {1,32}\| (?:" + _STAMP + rb" )?"),
+    # a log quoted in Markdown or an e-mail reply (`> ` before every line, `>` alone on a blank one), as it is
+    # pasted into an issue thread or a forum post
+    _prefix("quoted", rb">(?: |(?=\r?\n|\r?\Z))"),
 )
 
 _STAMP_LED = {"heroku", "fly", "journal"}  # prefixes that start with a stamp: `stamped` finds their heads too
@@ -91,10 +94,11 @@ _STAMP_LED = {"heroku", "fly", "journal"}  # prefixes that start with a stamp: `
 # The prefixes that themselves start like a record's head (a stamp, a bracket) and that context (context.py)
 # looks past, to tell whether the text after one does: each line under them would end a record's context.
 # Not a bare stamp, which is an app's own as often as a platform's; a prefix that starts otherwise (Compose's
-# service, stern's pod, syslog's month) never ended one, and context reads on past it as before.
+# service, stern's pod, syslog's month) never ended one, and context reads on past it as before. And a quote's
+# `> `: the log it quotes is read as it was logged (without, every quoted line read as the context of the others).
 _LOOKED_PAST = re.compile(
     "|".join(
-        [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name in ("heroku", "fly", "kubectl")]
+        [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name in ("heroku", "fly", "kubectl", "quoted")]
         + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
     )
 )
