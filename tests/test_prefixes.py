@@ -127,7 +127,9 @@ def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: p
     assert [(e.rule, e.line, e.end_line) for e in two] == [(e.rule, e.line, e.end_line) for e in one]
 
 
-@pytest.mark.parametrize("name", ["heroku", "journal", "kubectl", "compose", "fly", "quoted"])
+@pytest.mark.parametrize(
+    "name", ["heroku", "journal", "kubectl", "compose", "fly", "quoted", "journal-json", "cloud-logging"]
+)
 def test_context_looks_past_the_prefix(tmp_path: Path, name: str) -> None:
     """A blank line splits the exception line from its frames: whose failure it is comes from the lines
     before it (its context), which a prefix that starts like a head no longer cuts short."""

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from ..models import Record
 from .grammar import PLAIN_HEAD
 from .lines import _decode_line, wrapped
-from .prefixes import after_prefix
+from .prefixes import after_prefix, exported_text
 
 CONTEXT_LINES = 12  # lines taken on each side at the most
 CONTEXT_CHARS = 4096  # characters taken on each side at the most
@@ -76,7 +76,9 @@ class Around:
 def context(buffer: bytes, start: int, end: int, first: str, prior: bytes = b"") -> str:
     """The context of the record whose lines span buffer[start:end] (end: past its last newline, or the
     buffer's end), its first line's text `first`; `prior`: lines that came just before the buffer."""
-    before = list(_before(buffer, start, prior)) if (start > 0 or prior) and not headlike(after_prefix(first)) else []
+    exported = exported_text(first)
+    shown = exported if exported is not None else after_prefix(first)
+    before = list(_before(buffer, start, prior)) if (start > 0 or prior) and not headlike(shown) else []
     after = list(_after(buffer, end)) if end < len(buffer) else []
     return "\n".join([*reversed(before), *after])
 
@@ -116,13 +118,16 @@ def _after(buffer: bytes, end: int) -> Iterator[str]:
 
 
 def _prefixed(buffer: bytes, start: int, end: int) -> bool:
-    """Whether the line at `start` (ending at `end`, or the buffer's end at -1) has a platform's prefix
-    (prefixes.py): a line that starts like a head may be one under it."""
-    text = _text(buffer[start : end if end >= 0 else len(buffer)])
-    return after_prefix(text) is not text
+    """Whether the line at `start` (ending at `end`, or the buffer's end at -1) has a platform's prefix or is a
+    line of its JSON export (prefixes.py): a line that starts like a head may be one under it."""
+    raw = _decode_line(buffer[start : end if end >= 0 else len(buffer)][: LINE_CHARS * 4])
+    return after_prefix(raw) is not raw or exported_text(raw) is not None
 
 
 def _text(data: bytes) -> str:
+    """A line's text as context reads it: a runtime's wrapper taken off, a JSON export's line its text."""
     text = _decode_line(data[: LINE_CHARS * 4])
     line = wrapped(text)
-    return (line.text if line is not None else text)[:LINE_CHARS]
+    text = line.text if line is not None else text
+    exported = exported_text(text)
+    return (exported if exported is not None else text)[:LINE_CHARS]

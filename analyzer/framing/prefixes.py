@@ -110,6 +110,19 @@ def after_prefix(line: str) -> str:
     return line[m.end() :] if m is not None else line
 
 
+def exported_text(line: str) -> str | None:
+    """The line of a program's output that a line of a platform's JSON export holds (journald's MESSAGE,
+    Cloud Logging's textPayload), or None for any other line."""
+    if not line.startswith("{") or ('"MESSAGE"' not in line and '"textPayload"' not in line):
+        return None
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    value = obj.get("MESSAGE", obj.get("textPayload")) if isinstance(obj, dict) else None
+    return value if isinstance(value, str) and "\n" not in value else None
+
+
 # a JSON object a line, the line's text in one field: journald's MESSAGE, Cloud Logging's textPayload
 _JSON_HEAD = re.compile(rb'\{[^\n]*"(?:MESSAGE|textPayload)"\s*:\s*"')
 _JSON_TAKEN = re.compile(rb'\n(\{[^\n]*"(?P<key>MESSAGE|textPayload)"\s*:\s*"' + _JSON_CONTINUES + rb"[^\n]*)")
