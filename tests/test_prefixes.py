@@ -154,3 +154,20 @@ def test_a_quoted_log_is_read_as_logged(tmp_path: Path) -> None:
     bare.write_text("\n".join(lines) + "\n")
     quoted.write_text("\n".join(f"> {line}" for line in lines) + "\n")
     assert [(e.rule, e.line) for e in failures(quoted)] == [(e.rule, e.line) for e in failures(bare)]
+
+
+def test_an_apps_padded_level_after_its_own_stamp_is_a_head(tmp_path: Path) -> None:
+    """Rust's tracing and Spring Boot right-align the level after their stamp (`<stamp>  INFO ...`): those
+    lines are heads of their own, not a runner's stamp before a continuation."""
+    lines = [
+        "2024-05-01T10:00:00.123456Z  INFO app::chat: request started",
+        "2024-05-01T10:00:01.123456Z ERROR app::chat: openai error: insufficient_quota You exceeded your current quota",
+        "2024-05-01T10:00:02.123456Z  INFO app::chat: retrying",
+        "2024-05-01T10:00:03.123456Z  WARN app::chat: fallback used",
+        "2024-05-01T10:00:04.123Z  INFO 4242 --- [main] com.example.App: Started App",
+    ]
+    block = "".join(f"{line}\n" for line in lines).encode()
+    assert prefixes.taken_off(block) == block
+    log = tmp_path / "tracing.log"
+    log.write_bytes(block)
+    assert [(e.line, e.end_line) for e in failures(log)] == [(2, 2)]

@@ -39,16 +39,15 @@ _LEVELS = rb"(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|FATAL|SE
 _MONTHS = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _SYSLOG_STAMP = _MONTHS + rb" [ 0-3]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
 _HOST_PROGRAM = rb" (?!" + _LEVELS + rb" )[\w.-]{1,255} [^\s\[\]:]{1,128}(?:\[\d{1,10}\])?: ?+"  # journald's, syslog's
-# what follows a prefix on a line that carries on the record before it: an indent, nothing, a marker
-_CONTINUES = (
-    rb"(?=["
-    + re.escape(INDENT).encode()
-    + rb"]|\r?\n|\r?\Z|"
-    + b"|".join(re.escape(m).encode() for m in MARKERS)
-    + rb")"
-)
+_MARKED = b"|".join(re.escape(m).encode() for m in MARKERS)
+# what follows a prefix on a line that carries on the record before it: an indent, nothing, a marker; not a
+# level word its own padding right-aligns (Rust tracing's and Spring Boot's `<stamp>  INFO ...`): a head
+_PADDED_LEVEL = rb"(?![ \t]{0,8}" + _LEVELS + rb"\b)"
+_CONTINUES = rb"(?=[" + re.escape(INDENT).encode() + rb"]|\r?\n|\r?\Z|" + _MARKED + rb")" + _PADDED_LEVEL
+# after a bare stamp (`stamped`), which an app's own stamp may be: a deeper indent, a tab, nothing, a marker
+_STAMP_CONTINUES = rb"(?=\t| {2}|\r?\n|\r?\Z|" + _MARKED + rb")" + _PADDED_LEVEL
 # journald's and Cloud Logging's message field: a JSON string whose text starts so (escaped)
-_JSON_CONTINUES = rb'(?= |\\t|"|' + b"|".join(re.escape(m).encode() for m in MARKERS) + rb")"
+_JSON_CONTINUES = rb'(?= |\\t|"|' + _MARKED + rb")"
 
 SAMPLE_LINES = 32  # the lines at a block's start that tell its prefixes
 SAMPLE_BYTES = 16 << 10
@@ -61,8 +60,8 @@ class Prefix:
     taken: re.Pattern[bytes]  # a newline, the prefix and what makes the rest a continuation
 
 
-def _prefix(name: str, pattern: bytes) -> Prefix:
-    return Prefix(name, re.compile(pattern), re.compile(rb"\n" + pattern + _CONTINUES))
+def _prefix(name: str, pattern: bytes, continues: bytes = _CONTINUES) -> Prefix:
+    return Prefix(name, re.compile(pattern), re.compile(rb"\n" + pattern + continues))
 
 
 PREFIXES = (
@@ -77,6 +76,7 @@ PREFIXES = (
         + rb" (?!(?:"
         + b"|".join(s.encode() for s in CRI_STREAMS)
         + rb") [FP]\b)",
+        _STAMP_CONTINUES,
     ),
     _prefix("heroku", _STAMP + rb" [a-z][\w-]{0,30}\[[\w.-]{1,64}\]: ?+"),
     _prefix("fly", _STAMP + rb" app\[[0-9a-f]{6,32}\] [a-z]{3} \[[a-z]{4,5}\] ?+"),
