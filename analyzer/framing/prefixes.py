@@ -120,12 +120,12 @@ def exported_text(line: str) -> str | None:
     except (ValueError, RecursionError):
         return None
     value = obj.get("MESSAGE", obj.get("textPayload")) if isinstance(obj, dict) else None
-    return value if isinstance(value, str) and "\n" not in value else None
+    return value if isinstance(value, str) and "\n" not in value and "\r" not in value else None
 
 
 # a JSON object a line, the line's text in one field: journald's MESSAGE, Cloud Logging's textPayload
 _JSON_HEAD = re.compile(rb'\{[^\n]*"(?:MESSAGE|textPayload)"\s*:\s*"')
-_JSON_TAKEN = re.compile(rb'\n(\{[^\n]*"(?P<key>MESSAGE|textPayload)"\s*:\s*"' + _JSON_CONTINUES + rb"[^\n]*)")
+_JSON_TAKEN = re.compile(rb'\n(\{[^\n]*"(?:MESSAGE|textPayload)"\s*:\s*"' + _JSON_CONTINUES + rb"[^\n]*)")
 JSON_NAME = "json-lines"
 
 
@@ -177,14 +177,10 @@ def each_taken_off(blocks: Iterable[bytes]) -> Iterator[bytes]:
 
 def _json_text(match: re.Match[bytes]) -> bytes:
     """A JSON line's text field, where it is a string of one line; else the line as it was."""
-    line = match.group(1)
     try:
-        value = json.loads(line).get(match.group("key").decode())
-    except (ValueError, RecursionError, AttributeError):
-        return match.group(0)
-    if not isinstance(value, str) or "\n" in value or "\r" in value:
-        return match.group(0)
-    try:
-        return b"\n" + value.encode()
-    except UnicodeEncodeError:  # a lone surrogate escaped in it: the line as it was
-        return match.group(0)
+        value = exported_text(match.group(1).decode())
+        if value is not None:
+            return b"\n" + value.encode()
+    except UnicodeError:  # bytes that are no UTF-8, or a lone surrogate escaped in the text
+        pass
+    return match.group(0)
