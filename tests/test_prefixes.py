@@ -128,7 +128,7 @@ def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: p
 
 
 @pytest.mark.parametrize(
-    "name", ["heroku", "journal", "kubectl", "compose", "fly", "quoted", "journal-json", "cloud-logging"]
+    "name", ["heroku", "journal", "kubectl", "compose", "fly", "quoted", "journal-json", "cloud-logging", "actions"]
 )
 def test_context_looks_past_the_prefix(tmp_path: Path, name: str) -> None:
     """A blank line splits the exception line from its frames: whose failure it is comes from the lines

@@ -92,20 +92,25 @@ PREFIXES = (
 _STAMP_LED = {"heroku", "fly", "journal"}  # prefixes that start with a stamp: `stamped` finds their heads too
 
 # The prefixes that themselves start like a record's head (a stamp, a bracket) and that context (context.py)
-# looks past, to tell whether the text after one does: each line under them would end a record's context.
-# Not a bare stamp, which is an app's own as often as a platform's; a prefix that starts otherwise (Compose's
-# service, stern's pod, syslog's month) never ended one, and context reads on past it as before. And a quote's
-# `> `: the log it quotes is read as it was logged (without, every quoted line read as the context of the others).
+# looks past, to tell whether the text after one does: each line under them would end a record's context. A
+# bare stamp too (a runner's; where it is an app's own, a level or a time of the app's follows it, and that is
+# a head still). A prefix that starts otherwise (Compose's service, stern's pod, syslog's month) never ended
+# one, and context reads on past it as before. And a quote's `> `: the log it quotes is read as it was logged
+# (without, every quoted line read as the context of the others).
 _LOOKED_PAST = re.compile(
     "|".join(
-        [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name in ("heroku", "fly", "kubectl", "quoted")]
+        [
+            f"(?:{p.head.pattern.decode()})"
+            for p in PREFIXES
+            if p.name in ("stamped", "heroku", "fly", "kubectl", "quoted")
+        ]
         + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
     )
 )
 
 
 def after_prefix(line: str) -> str:
-    """The line's text after a platform's prefix (not a bare stamp), or the line."""
+    """The line's text after a platform's prefix that context looks past, or the line."""
     m = _LOOKED_PAST.match(line)
     return line[m.end() :] if m is not None else line
 

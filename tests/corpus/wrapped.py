@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""The corpus under the wrappers a log picks up on its way: what logscan loses when each line of a case it
+gets right as posted carries a platform's prefix, a terminal's colours or a quote.
+
+Each dev and fresh case scored perfectly as posted (a positive that shows its provider: its families and its
+event count; a negative: no event) is rewritten line by line (or whole, for the JSON ones) and scored again;
+the script prints, for each wrapper, the positives whose families changed, those whose count changed, and the
+negatives that now have an event. No case is changed on disk (the wrapped copies go to a temporary folder).
+
+    python tests/corpus/wrapped.py                   # every wrapper
+    python tests/corpus/wrapped.py heroku quoted     # some of them
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import score  # noqa: E402
+
+T0 = datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC)
+
+
+def _at(i: int, fmt: str) -> str:
+    return (T0 + timedelta(milliseconds=37 * i)).strftime(fmt)
+
+
+Line = Callable[[int, str], str]
+LINE_WRAPPERS: dict[str, Line] = {
+    "cri": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}123Z stderr F {line}",
+    "docker-json": lambda i, line: json.dumps(
+        {"log": f"{line}\n", "stream": "stderr", "time": _at(i, "%Y-%m-%dT%H:%M:%SZ")}
+    ),
+    "docker-t": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}123Z {line}",
+    "actions": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}1Z {line}",
+    "kubectl-prefix": lambda i, line: f"[pod/chat-7d9f8c6b5-x2kqz/app] {line}",
+    "stern": lambda i, line: f"chat-7d9f8c6b5-x2kqz app {line}",
+    "heroku": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}+00:00 app[web.1]: {line}",
+    "fly": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%SZ')} app[3d8d9e1b] iad [info] {line}",
+    "journal-iso": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S')}+0000 host1 bot[1234]: {line}",
+    "syslog": lambda i, line: f"{_at(i, '%b %d %H:%M:%S')} host1 bot[1234]: {line}",
+    "journal-json": lambda i, line: json.dumps(
+        {"__REALTIME_TIMESTAMP": str(int((T0 + timedelta(milliseconds=37 * i)).timestamp() * 1e6)), "MESSAGE": line}
+    ),
+    "cloud-logging": lambda i, line: json.dumps({"textPayload": line, "timestamp": _at(i, "%Y-%m-%dT%H:%M:%SZ")}),
+    "compose": lambda i, line: f"chat-app-1  | {line}",
+    "colours": lambda i, line: f"\x1b[31m{line}\x1b[0m",
+    "quoted": lambda i, line: f"> {line}" if line else ">",
+}
+WHOLE_WRAPPERS: dict[str, Callable[[str], str]] = {
+    "crlf": lambda text: "\r\n".join(text.splitlines()) + "\r\n",
+    # a structured logger's record holding the whole excerpt in one field (several records in one, for some)
+    "json-field": lambda text: json.dumps({"time": "2026-03-01T10:00:00Z", "level": "ERROR", "exc_info": text}) + "\n",
+}
+
+
+def wrapped(name: str, text: str) -> str:
+    if name in WHOLE_WRAPPERS:
+        return WHOLE_WRAPPERS[name](text)
+    return "".join(LINE_WRAPPERS[name](i, line) + "\n" for i, line in enumerate(text.splitlines()))
+
+
+def right(case: score.Case, found: score.Found) -> bool:
+    if case.negative:
+        return not found.categories
+    return found.families == case.families and found.calls == case.events
+
+
+def main(argv: list[str]) -> int:
+    names = argv or [*LINE_WRAPPERS, *WHOLE_WRAPPERS]
+    unknown = [n for n in names if n not in LINE_WRAPPERS and n not in WHOLE_WRAPPERS]
+    if unknown:
+        print(f"unknown wrapper(s): {', '.join(unknown)}; known: {', '.join([*LINE_WRAPPERS, *WHOLE_WRAPPERS])}")
+        return 2
+    rules = score.ruleset.load()
+    cases = [c for part in ("dev", "fresh") for c in score.load_cases(part) if c.negative or c.shown]
+    kept = [c for c in cases if right(c, score.analyse(c, rules))]
+    positives = sum(1 for c in kept if not c.negative)
+    print(f"{positives} positives and {len(kept) - positives} negatives right as posted")
+    with tempfile.TemporaryDirectory() as folder:
+        for name in names:
+            lost, counts, hit = [], [], []
+            for case in kept:
+                log = Path(folder) / f"{case.stem}.log"
+                log.write_text(wrapped(name, case.log.read_text(encoding="utf-8", errors="replace")), encoding="utf-8")
+                found = score.analyse(dataclasses.replace(case, log=log), rules)
+                if case.negative:
+                    hit += [case.stem] if found.categories else []
+                elif found.families != case.families:
+                    lost.append(case.stem)
+                elif found.calls != case.events:
+                    counts.append(case.stem)
+            print(
+                f"{name}: families lost {len(lost)}, counts changed {len(counts)}, negatives hit {len(hit)}"
+                + (f"  lost: {' '.join(lost[:8])}" if lost else "")
+                + (f"  hit: {' '.join(hit[:5])}" if hit else ""),
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
