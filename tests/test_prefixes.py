@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +12,9 @@ import pytest
 from analyzer import pipeline, ruleset
 from analyzer.framing import prefixes
 from analyzer.models import Outcome
+
+sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+import wrapped
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 RULES = ruleset.load()
@@ -29,24 +32,11 @@ TRACEBACK = [
 ]
 
 
-def _journal_json(i: int, line: str) -> str:
-    return json.dumps({"__REALTIME_TIMESTAMP": str(1772359200123000 + i), "MESSAGE": line, "PRIORITY": "6"})
-
-
+# The wrappers tests/corpus/wrapped.py scores the corpus under, and two more shapes.
 WRAPPERS: dict[str, Callable[[int, str], str]] = {
-    "heroku": lambda i, line: f"2026-03-01T10:00:00.{i:06d}+00:00 app[web.1]: {line}",
-    "fly": lambda i, line: f"2026-03-01T10:00:00Z app[3d8d9e1b] iad [info]{line}",
-    "journal": lambda i, line: f"Mar 01 10:00:00 web-1 python3[812]: {line}",
-    "journal-iso": lambda i, line: f"2026-03-01T10:00:00+0000 web-1 python3[812]: {line}",
-    "kubectl": lambda i, line: f"[pod/chat-7d9f8c6b5-x2kqz/app] {line}",
+    **wrapped.LINE_WRAPPERS,
     "kubectl-timestamps": lambda i, line: f"[pod/chat-7d9f8c6b5-x2kqz/app] 2026-03-01T10:00:00.1{i}Z {line}",
-    "stern": lambda i, line: f"chat-7d9f8c6b5-x2kqz app {line}",
-    "compose": lambda i, line: f"chat-app-1  | {line}",
-    "actions": lambda i, line: f"2026-03-01T10:00:00.{i:07d}Z {line}",
-    "journal-json": _journal_json,
-    "cloud-logging": lambda i, line: json.dumps({"textPayload": line, "timestamp": "2026-03-01T10:00:00Z"}),
-    "terminal-colours": lambda i, line: f"\x1b[31m{line}\x1b[0m" if i % 2 else f"\x1b]8;;http://x\x1b\\{line}",
-    "quoted": lambda i, line: f"> {line}" if line else ">",
+    "hyperlinks": lambda i, line: f"\x1b]8;;http://x\x1b\\{line}\x1b]8;;\x07",
 }
 
 
@@ -128,7 +118,8 @@ def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: p
 
 
 @pytest.mark.parametrize(
-    "name", ["heroku", "journal", "kubectl", "compose", "fly", "quoted", "journal-json", "cloud-logging", "actions"]
+    "name",
+    ["heroku", "syslog", "kubectl-prefix", "compose", "fly", "quoted", "journal-json", "cloud-logging", "actions"],
 )
 def test_context_looks_past_the_prefix(tmp_path: Path, name: str) -> None:
     """A blank line splits the exception line from its frames: whose failure it is comes from the lines
