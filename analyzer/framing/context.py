@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from ..models import Record
-from .grammar import PLAIN_HEAD
+from .grammar import LEVEL_WORDS, PLAIN_HEAD
 from .lines import _decode_line, wrapped
 from .prefixes import after_prefix, exported_text
 
@@ -27,7 +27,7 @@ PRIOR = 2 * CONTEXT_CHARS  # bytes of the lines before a buffer kept for the con
 # The start of a line that begins a record of its own: a time (a digit), a JSON object, a bracketed or
 # syslog head, a level word, a traceback.
 _HEADLIKE = re.compile(
-    r"\s*(?:[0-9{]|\[|<\d|(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|FATAL|SEVERE)\b"
+    rf"\s*(?:[0-9{{]|\[|<\d|(?:{'|'.join(LEVEL_WORDS)})\b"
     r"|Traceback \(|During handling of|The above exception)"
 )
 
@@ -105,10 +105,11 @@ def _after(buffer: bytes, end: int) -> Iterator[str]:
         if end >= len(buffer) or taken >= CONTEXT_CHARS:
             return
         line_end = buffer.find(b"\n", end)
-        if PLAIN_HEAD.match(buffer, end) and not _prefixed(buffer, end, line_end):
-            return
-        text = _text(buffer[end : line_end if line_end >= 0 else len(buffer)])
-        if headlike(after_prefix(text)):
+        text, exported = _read(buffer[end : line_end if line_end >= 0 else len(buffer)])
+        shown = after_prefix(text)
+        # a line that starts like a head ends the context, unless it is one under a platform's prefix or a
+        # line of its JSON export (prefixes.py)
+        if (PLAIN_HEAD.match(buffer, end) and shown is text and not exported) or headlike(shown):
             return
         taken += len(text)
         yield text
@@ -117,17 +118,15 @@ def _after(buffer: bytes, end: int) -> Iterator[str]:
         end = line_end + 1
 
 
-def _prefixed(buffer: bytes, start: int, end: int) -> bool:
-    """Whether the line at `start` (ending at `end`, or the buffer's end at -1) has a platform's prefix or is a
-    line of its JSON export (prefixes.py): a line that starts like a head may be one under it."""
-    raw = _decode_line(buffer[start : end if end >= 0 else len(buffer)][: LINE_CHARS * 4])
-    return after_prefix(raw) is not raw or exported_text(raw) is not None
-
-
 def _text(data: bytes) -> str:
     """A line's text as context reads it: a runtime's wrapper taken off, a JSON export's line its text."""
+    return _read(data)[0]
+
+
+def _read(data: bytes) -> tuple[str, bool]:
+    """`_text` of the line, and whether it was a line of a platform's JSON export."""
     text = _decode_line(data[: LINE_CHARS * 4])
     line = wrapped(text)
     text = line.text if line is not None else text
     exported = exported_text(text)
-    return (exported if exported is not None else text)[:LINE_CHARS]
+    return (exported if exported is not None else text)[:LINE_CHARS], exported is not None

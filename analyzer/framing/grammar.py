@@ -19,6 +19,9 @@ import re
 TRACEBACK = "Traceback (most recent call last)"
 CHAINS = ("During handling of the above exception", "The above exception was the direct cause", "Caused by: ")
 INDENT = " \t"  # a line that starts with one of these (and holds something) continues the record before it
+# The level words a record's head starts with (after its time, if any), upper case: a line that starts with
+# one is no continuation (context.py, prefixes.py)
+LEVEL_WORDS = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "ERR", "CRITICAL", "FATAL", "SEVERE")
 
 # Kubernetes CRI: `<RFC 3339 stamp> <stream> <P|F> <text>`; P: a partial line, its rest on the next.
 CRI_STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)"

@@ -32,10 +32,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .grammar import CRI_STAMP, CRI_STREAMS, DOCKER_STAMP, INDENT, MARKERS
+from .grammar import CRI_STAMP, CRI_STREAMS, DOCKER_STAMP, INDENT, LEVEL_WORDS, MARKERS
 
 _STAMP = CRI_STAMP.encode()
-_LEVELS = rb"(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|FATAL|SEVERE)"  # an app's, not a host
+_LEVELS = rb"(?:" + "|".join(LEVEL_WORDS).encode() + rb")"  # an app's, not a host
 _MONTHS = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _SYSLOG_STAMP = _MONTHS + rb" [ 0-3]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
 _HOST_PROGRAM = rb" (?!" + _LEVELS + rb" )[\w.-]{1,255} [^\s\[\]:]{1,128}(?:\[\d{1,10}\])?: ?+"  # journald's, syslog's
