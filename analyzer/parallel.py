@@ -25,7 +25,7 @@ from typing import Any, Protocol, cast
 from . import memory, sources, timelimit
 from .events import Store
 from .evidence import Texts
-from .framing import last_boundary, prefixes
+from .framing import last_boundary, prefixes, wraps
 from .lane.columns import Successes
 from .lane.shortcut import Span
 from .matching import Matcher, MatchStats
@@ -162,7 +162,7 @@ def scan_source(
             stats.problems.extend(file.changes())  # once, whatever the workers met
             return events
     # by the module's name: tests replace it
-    blocks: Iterable[bytes] = prefixes.each_taken_off(sources.read_blocks(source, stats))
+    blocks: Iterable[bytes] = wraps.each_joined(prefixes.each_taken_off(sources.read_blocks(source, stats)))
     streams = stream_jobs(jobs)
     if streams > 1:  # read here and cut into pieces, scanned by workers (one piece: scanned here)
         stream = pieces(blocks)

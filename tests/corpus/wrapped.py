@@ -55,9 +55,20 @@ LINE_WRAPPERS: dict[str, Line] = {
     "colours": lambda i, line: f"\x1b[31m{line}\x1b[0m",
     "quoted": lambda i, line: f"> {line}" if line else ">",
 }
+
+
+def _fold(text: str, width: int) -> str:
+    return "".join(
+        "".join(line[i : i + width] + "\n" for i in range(0, max(len(line), 1), width)) for line in text.splitlines()
+    )
+
+
 WHOLE_WRAPPERS: dict[str, Callable[[str], str]] = {
     "crlf": lambda text: "\r\n".join(text.splitlines()) + "\r\n",
     # a structured logger's record holding the whole excerpt in one field (several records in one, for some)
+    # a console's hard wrap at its width, as a copy from Windows' legacy console or a fixed-width pane keeps it
+    "fold-120": lambda text: _fold(text, 120),
+    "fold-80": lambda text: _fold(text, 80),
     "json-field": lambda text: json.dumps({"time": "2026-03-01T10:00:00Z", "level": "ERROR", "exc_info": text}) + "\n",
 }
 
@@ -101,7 +112,8 @@ def main(argv: list[str]) -> int:
             print(
                 f"{name}: families lost {len(lost)}, counts changed {len(counts)}, negatives hit {len(hit)}"
                 + (f"  lost: {' '.join(lost[:8])}" if lost else "")
-                + (f"  hit: {' '.join(hit[:5])}" if hit else ""),
+                + (f"  hit: {' '.join(hit[:5])}" if hit else "")
+                + (f"  counts: {' '.join(counts[:5])}" if counts else ""),
                 flush=True,
             )
     return 0

@@ -1,0 +1,131 @@
+"""Lines a console hard-wrapped at its width, joined again.
+
+A log copied out of a console that wraps at its width (Windows' legacy console, a fixed-width pane, a
+web console's viewer) keeps each long line as several: `Error code: 42` at the width's end and `9 - {...}`
+on the next line, a traceback's frame cut in the middle of its path. The piece after a cut starts like no
+continuation, so framing makes a record of it, and a rule's signature or the frames that show whose call
+failed end up in two records.
+
+Such a copy shows its width: no line is longer, and the lines cut at it are exactly as long (a copy that
+pads every line with spaces to the width shows it too: its cut lines end in a character, not a space). A
+line at the width whose next line starts like no record's head (a stamp, a level word, a traceback's
+first line, a JSON object, an indent) is joined with it; the line after takes its place as a blank line,
+which framing joins to the record before, so line numbers stay the file's.
+
+Only a source read whole in one block of at most WHOLE_MAX bytes is looked at: a console's copy is short,
+and a long log is written by a program, not copied from a screen (this keeps the work off large logs, and
+one source is framed the same whichever way it is read).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+from .grammar import LEVEL_WORDS
+
+WHOLE_MAX = 1 << 20  # bytes: a source larger than this is never taken for a console's copy
+WIDTH_MIN = 60  # columns: narrower "widths" are short lines, not a console's
+AT_WIDTH_MIN = 2  # lines cut at the width, at the least, for it to be one
+# A console's usual widths (Windows' console since Windows 10 opens 120 columns wide, a terminal 80): one
+# line cut at one of them is enough
+SAME_START = 8  # characters two lines start with that make them two records of one program, not a cut
+USUAL_WIDTHS = frozenset({80, 100, 120, 132, 160, 200})
+
+_LEVELS = "|".join(LEVEL_WORDS)
+# How a line starts that is a record of its own, not a cut line's rest: a date or a time, a syslog month,
+# a bracketed time or level, a level word, a traceback's first line or chain, a JSON object; a box or a
+# table's border (a drawn box's lines are all as wide as the console, and are no cuts); an indent but one
+# space (a cut before a word leaves one).
+_HEAD = re.compile(
+    r"\d{4}-\d\d-\d\d|\d\d:\d\d:\d\d|\d{1,2}/\d{1,2}/\d{2,4}[ T]"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d "
+    rf"|\[(?:\d|(?:{_LEVELS})\])|(?:{_LEVELS})(?:[:\] |]|$)"
+    r"|Traceback \(|During handling of|The above exception|Caused by: |\{\""
+    r"|[\u2500-\u257f|+]|\s\s|\t|\s?$"
+)
+_BORDER = re.compile(r"[\u2500-\u257f|+]\s*$")  # a line that ends at a box's or a table's border
+
+
+def columns(line: str) -> int:
+    """The columns a console gives the line (an East Asian wide or full-width character takes two)."""
+    if line.isascii():
+        return len(line)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def width(lines: list[str]) -> tuple[int, bool] | None:
+    """The width the lines were hard-wrapped at and whether the copy pads its lines to it; None when
+    they show none."""
+    sizes = [columns(line) for line in lines]
+    widest = max(sizes, default=0)
+    if widest < WIDTH_MIN:
+        return None
+    at = [lines[i] for i, size in enumerate(sizes) if size == widest]
+    cut = [line for line in at if not line.endswith(" ")]
+    padded = len(at) - len(cut) > len(cut)  # most lines at the width end in a space: padded to it
+    enough = 1 if widest in USUAL_WIDTHS else AT_WIDTH_MIN
+    return (widest, padded) if len(cut if padded else at) >= enough else None
+
+
+def joined_text(text: str) -> str:
+    """The text with each line cut at its console's width joined with its rest (the rest's line left
+    blank); the text itself when it shows no width."""
+    lines = text.split("\n")
+    bare = [line[:-1] if line.endswith("\r") else line for line in lines]
+    found = width(bare)
+    if found is None:
+        return text
+    wide, padded = found
+    changed = False
+    i = 0
+    while i < len(bare) - 1:
+        head = i
+        while i < len(bare) - 1 and _cut(bare[i], wide, padded) and not _starts_record(bare[i + 1], bare[head]):
+            i += 1
+        if i > head:
+            parts = [bare[k].rstrip(" ") if padded else bare[k] for k in range(head, i + 1)]
+            end = "\r" if lines[i].endswith("\r") else ""
+            lines[head] = "".join(parts) + end
+            for k in range(head + 1, i + 1):
+                lines[k] = end
+            changed = True
+        i += 1
+    return "\n".join(lines) if changed else text
+
+
+def _cut(line: str, wide: int, padded: bool) -> bool:
+    """Whether the line was cut at the width (it reaches it, and not with a border or a pad)."""
+    if padded and line.endswith(" "):
+        return False
+    return columns(line) == wide and _BORDER.search(line) is None
+
+
+def _starts_record(line: str, cut: str) -> bool:
+    """Whether the line after a cut one starts a record: like a head, or as the cut line's own record
+    starts (a platform's or a program's prefix before every line: records of one length, not cuts)."""
+    return _HEAD.match(line) is not None or line[:SAME_START] == cut[:SAME_START]
+
+
+def joined(block: bytes) -> bytes:
+    """`joined_text` of a block's bytes (bytes that are no UTF-8 kept as they were)."""
+    text = block.decode("utf-8", "surrogateescape")
+    done = joined_text(text)
+    return block if done is text else done.encode("utf-8", "surrogateescape")
+
+
+def each_joined(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """The blocks of a source, the first `joined` when it is the whole source and at most WHOLE_MAX
+    bytes (the rest as they come)."""
+    it = iter(blocks)
+    first = next(it, None)
+    if first is None:
+        return
+    second = next(it, None)
+    if second is None:
+        yield joined(first) if len(first) <= WHOLE_MAX else first
+        return
+    yield first
+    yield second
+    yield from it

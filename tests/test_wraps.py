@@ -1,0 +1,113 @@
+"""Lines a console hard-wrapped at its width (analyzer/framing/wraps.py): read as they were logged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from analyzer import pipeline, ruleset
+from analyzer.framing import wraps
+from analyzer.models import Outcome
+
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
+RULES = ruleset.load()
+
+# openai-python v1's quota error under its traceback: the exception line is long, a frame's path too
+LOG = [
+    "2026-03-01 10:00:00,123 ERROR worker.summarise: job 4411 failed",
+    "Traceback (most recent call last):",
+    '  File "/srv/app/.venv/lib/python3.12/site-packages/openai/resources/chat/completions/completions.py",'
+    " line 1147, in create",
+    "    return self._post(",
+    '  File "/srv/app/.venv/lib/python3.12/site-packages/openai/_base_client.py", line 1047, in request',
+    "    raise self._make_status_error_from_response(err.response) from None",
+    "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check"
+    " your plan and billing details. For more information on this error, read the docs:"
+    " https://platform.openai.com/docs/guides/error-codes/api-errors.', 'type': 'insufficient_quota', 'param': None,"
+    " 'code': 'insufficient_quota'}}",
+    "2026-03-01 10:00:01,000 INFO worker.summarise: next job",
+]
+
+
+def fold(lines: list[str], width: int, pad: bool = False) -> list[str]:
+    """The lines as a console `width` columns wide shows them (each padded with spaces to it, if `pad`)."""
+    out = [line[i : i + width] for line in lines for i in range(0, max(len(line), 1), width)]
+    return [line.ljust(width) for line in out] if pad else out
+
+
+def failures(path: Path) -> list[tuple[str, int, int]]:
+    analysis = pipeline.run(pipeline.Options((str(path),), UTC, NOW), RULES, None)
+    return [(e.rule, e.line, e.end_line) for e in analysis.events if e.outcome is Outcome.FAILURE]
+
+
+@pytest.fixture
+def plain(tmp_path: Path) -> list[tuple[str, int, int]]:
+    log = tmp_path / "plain.log"
+    log.write_text("\n".join(LOG) + "\n")
+    return failures(log)
+
+
+def test_the_plain_log_is_one_quota_failure(plain: list[tuple[str, int, int]]) -> None:
+    assert [(rule, line) for rule, line, _ in plain] == [("openai.quota.insufficient_quota", 1)]
+
+
+@pytest.mark.parametrize(("width", "pad"), [(80, False), (120, False), (97, False), (80, True), (101, True)])
+def test_a_console_hard_wrap_reads_as_the_log(
+    tmp_path: Path, plain: list[tuple[str, int, int]], width: int, pad: bool
+) -> None:
+    folded = fold(LOG, width, pad)
+    assert len(folded) >= len(LOG) + 3  # the signature, the frame's path and the body cut
+    log = tmp_path / "folded.log"
+    log.write_text("\n".join(folded) + "\n")
+    assert [(rule, line) for rule, line, _ in failures(log)] == [(rule, line) for rule, line, _ in plain]
+
+
+def test_the_cut_lines_are_joined_and_the_line_count_kept() -> None:
+    folded = fold(LOG, 80)
+    joined = wraps.joined_text("\n".join(folded)).split("\n")
+    assert len(joined) == len(folded)  # a line for a line: the rest's line left blank
+    assert [line for line in joined if line] == LOG
+    assert wraps.width(folded) == (80, False)
+
+
+def test_lines_that_show_no_width_are_left_alone() -> None:
+    text = "\n".join(LOG)
+    assert wraps.joined_text(text) is text  # the longest line is once as long: no width
+    short = "\n".join(fold(LOG, 50))
+    assert wraps.joined_text(short) is short  # under WIDTH_MIN columns: short lines, not a console's
+    # records of one program, all as long (a service's prefix, one message repeated): no cuts
+    record = "backend   | 2026-03-01 10:00:0{},000 - HTTP Request: POST https://api.openai.com/v1/x 429"
+    same = "\n".join(record.format(i) for i in range(5))
+    assert wraps.joined_text(same) is same
+
+
+def test_a_drawn_box_and_the_heads_after_a_cut_are_not_joined() -> None:
+    box = ["╭" + "─" * 78 + "╮", "│ File /srv/app/x.py:12 in main" + " " * 48 + "│", "╰" + "─" * 78 + "╯"]
+    text = "\n".join(box)
+    assert wraps.width(box) == (80, False)
+    assert wraps.joined_text(text) is text
+    stamped = ["x" * 80, "2026-03-01 10:00:00 next record", "y" * 80, "ERROR: another", "z" * 80, "  indented"]
+    assert wraps.joined_text("\n".join(stamped)) == "\n".join(stamped)
+
+
+def test_wide_characters_take_two_columns() -> None:
+    assert wraps.columns("残高不足") == 8
+    assert wraps.columns("quota") == 5
+
+
+def test_only_a_small_source_read_whole_is_looked_at() -> None:
+    folded = "\n".join(fold(LOG, 80)).encode() + b"\n"
+    assert list(wraps.each_joined([folded])) != [folded]
+    assert list(wraps.each_joined([folded, folded])) == [folded, folded]  # two blocks: a program's log
+    big = folded * (wraps.WHOLE_MAX // len(folded) + 1)
+    assert list(wraps.each_joined([big])) == [big]
+    assert list(wraps.each_joined([])) == []
+
+
+def test_bytes_that_are_no_utf8_are_kept() -> None:
+    block = ("\n".join(fold(LOG, 80)) + "\n").encode() + b"\xff\xfe junk\n"
+    joined = wraps.joined(block)
+    assert joined.endswith(b"\xff\xfe junk\n")
+    assert joined.count(b"\n") == block.count(b"\n")
