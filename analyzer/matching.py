@@ -22,6 +22,7 @@ from .memo import Found, Memo, Recording, Taken
 from .models import Category, Entry, Event, Fields, Outcome, Record
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
+from .ruleset.providers import status_number
 
 # Fields of structured records worth keeping on an event, by the last part of their key.
 _STRUCTURED_FIELDS = {
@@ -444,6 +445,9 @@ class Matcher:
         fields.update(rule.fields)
         fields.update(groups)
         inner = fields.pop("inner_status", "")
+        named = fields.pop("status_name", "")
+        if named and not fields.get("status"):
+            fields["status"] = status_number(named)
         if rule.generic:  # reported as the kind its code, status or name tells
             if inner and fields.get("status", "")[:1] == "5":  # a wrapper's 5xx around the call's 4xx
                 fields["status"], fields["outer_status"] = inner, fields["status"]

@@ -165,3 +165,25 @@ def test_only_an_sdk_exception_is_attributed_by_its_source(tmp_path: Path) -> No
     # a status with no SDK class: an app's own 429 in a log that also calls OpenAI is not OpenAI's
     analysis = run(tmp_path, [f"INFO httpx: {OK_CALL}", "requests.HTTPError: 429 Client Error: Too Many Requests"])
     assert [e.line for e in analysis.events] == [] and analysis.unshown == 0
+
+
+def test_context_reads_past_a_notebooks_numbered_source_lines(tmp_path: Path) -> None:
+    """IPython shows the source around a frame under its line numbers (`     10 client = AzureOpenAI(`): such a
+    line is no record's head, so the context of the error above it reads on to the client it names."""
+    lines = [
+        "NotFoundError: Error code: 404 - {'error': {'code': '404', 'message': 'Resource not found'}}",
+        "Cell In[8], line 16",
+        "      3 messages = [",
+        "      4     {'role': 'user', 'content': 'hello'}",
+        "     10 client = AzureOpenAI(",
+        "     11     api_version=api_version,",
+    ]
+    log = tmp_path / "notebook.log"
+    log.write_text("\n".join(lines) + "\n")
+    analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
+    assert [(e.rule, e.line) for e in analysis.events] == [("openai.generic.404", 1)]
+    (log.parent / "bare.log").write_text("\n".join(lines[:2]) + "\n")  # without the client: no mark of OpenAI's
+    bare = pipeline.run(
+        pipeline.Options((str(log.parent / "bare.log"),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None
+    )
+    assert bare.events == []

@@ -318,3 +318,37 @@ def test_the_transport_cases_cover_both_kinds() -> None:
 def test_a_body_s_three_digit_code_is_its_status(fields: dict[str, str], key: str | None) -> None:
     kind = RULES.classifier.kind(fields)
     assert (kind.key if kind is not None else None) == key
+
+
+@pytest.mark.parametrize(
+    ("line", "category", "status"),
+    [
+        # .NET's HttpStatusCode by its name: the status it stands for, not the transport class's kind
+        (
+            "HttpRequestException: Error at chat/completions (https://api.openai.com/v1/chat/completions) with "
+            "HTTP status code: BadRequest. Content: <html>",
+            "invalid_request",
+            "400",
+        ),
+        (
+            "HttpRequestException: Error at chat/completions (https://api.openai.com/v1/chat/completions) with "
+            "HTTP status code: TooManyRequests. Content: {}",
+            "rate_limit",
+            "429",
+        ),
+        # Ruby's Net::HTTP quotes the reason phrase; the frame names the OpenAI provider
+        (
+            '/usr/local/lib/ruby/3.2/net/http/response.rb:277:in `error!\': 400 "Bad Request" '
+            "(Net::HTTPClientException) from /app/lib/llm/providers/openai.rb:33:in `complete'",
+            "invalid_request",
+            "400",
+        ),
+    ],
+)
+def test_a_status_by_its_name_or_quoted_reason(tmp_path: Path, line: str, category: str, status: str) -> None:
+    path = tmp_path / "app.log"
+    path.write_text(line + "\n")
+    analysis = pipeline.run(pipeline.Options((str(path),), UTC, datetime(2026, 1, 1, tzinfo=UTC)), RULES, None)
+    assert [(e.category.value if e.category else "", e.fields.get("status")) for e in analysis.events] == [
+        (category, status)
+    ]

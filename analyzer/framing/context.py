@@ -25,9 +25,10 @@ LINE_CHARS = 1024  # characters of one context line
 PRIOR = 2 * CONTEXT_CHARS  # bytes of the lines before a buffer kept for the context of its first records
 
 # The start of a line that begins a record of its own: a time (a digit), a JSON object, a bracketed or
-# syslog head, a level word, a traceback.
+# syslog head, a level word, a traceback. Not an indented number and a space: a line of source code under
+# its number, as IPython's and Jupyter's tracebacks show the lines around a frame (`     10 client = ...`).
 _HEADLIKE = re.compile(
-    rf"\s*(?:[0-9{{]|\[|<\d|(?:{'|'.join(LEVEL_WORDS)})\b"
+    rf"(?![ \t]+\d+ )\s*(?:[0-9{{]|\[|<\d|(?:{'|'.join(LEVEL_WORDS)})\b"
     r"|Traceback \(|During handling of|The above exception)"
 )
 

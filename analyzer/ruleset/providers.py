@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import regex
@@ -139,6 +140,15 @@ def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Coll
 
 
 _NO_ANSWER = (Category.CONNECTION, Category.TIMEOUT)  # kinds of a call that got no answer
+
+# HTTP's status codes by their names written as one word, as .NET's HttpStatusCode prints them (`HTTP status
+# code: BadRequest`): the IANA registry Python's http.HTTPStatus holds (RFC 9110), not a list of our own
+_STATUS_NAMES = {s.name.replace("_", "").lower(): str(s.value) for s in HTTPStatus}
+
+
+def status_number(name: str) -> str:
+    """The status a name of it stands for (`BadRequest`, `TooManyRequests`: "400", "429"); "" for none."""
+    return _STATUS_NAMES.get(name.replace("_", "").replace(" ", "").lower(), "")
 
 
 @dataclass(frozen=True, slots=True)
