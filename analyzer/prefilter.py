@@ -25,6 +25,8 @@ from .framing import (
     BLANK_RUN,
     BLANK_RUN_START,
     INDENTED,
+    STAMP_ENDS,
+    STAMP_NEEDLES,
     TRIGGER_NEEDLES,
     TRIGGER_PARTS,
     TRIGGERS,
@@ -200,14 +202,18 @@ class HyperscanPrefilter:
         if hyperscan is None:
             raise UsageError("--engine", "hyperscan is not installed", "pip install hyperscan, or use --engine regex")
         literals = _literals(keywords)
-        expressions = [*TRIGGER_PARTS, BLANK_RUN_START, *(_escaped(k) for k in literals)]
+        needles = [_escaped(n) for n in STAMP_NEEDLES]
+        expressions = [*TRIGGER_PARTS, BLANK_RUN_START, *needles, *(_escaped(k) for k in literals)]
         # (not SINGLEMATCH for BLANK_RUN_START: with it, in this database, Hyperscan missed some)
         flags = [hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY] + [0] * (len(expressions) - 1)
         # What each expression adds to its line's mark: a call keyword its bit (shifted past bit 0);
         # the triggers and any other keyword bit 0, which makes the line an ordinary hit (the blank
-        # lines' expression is seen apart: _BLANK_ID).
+        # lines' expression and the stamp's needles, whose lines TRIGGERS checks, are seen apart).
         bits = {word.encode(): 2 << i for i, word in enumerate(calls[:CALL_BITS])}
-        marks = [*(1 for _ in TRIGGER_PARTS), 0, *(bits.get(k, 1) for k in literals)]
+        marks = [*(1 for _ in TRIGGER_PARTS), 0, *(0 for _ in needles), *(bits.get(k, 1) for k in literals)]
+        # the needles' ids and the bytes before each one's end that are on its line (all but a newline's)
+        self._needles = {_BLANK_ID + 1 + i: len(n) - n.endswith(b"\n") for i, n in enumerate(STAMP_NEEDLES)}
+        self._trigger = re.compile(TRIGGERS, re.M).match
         chosen: dict[tuple[str, int], tuple[bytes, int]] = {}  # the patterns it may confirm: expression, flags
         for pattern in confirm:
             hs_flags = confirm_flags(pattern)
@@ -239,16 +245,25 @@ class HyperscanPrefilter:
         append, marks = found.append, self._marks
         blank: list[int] = []
         blank_id = _BLANK_ID
+        needles, stamped = self._needles, []
 
         def on_match(index: int, _start: int, end: int, _flags: int, _context: object) -> None:
             if index == blank_id:  # once a run of blank lines (framing counts them all)
                 blank.append(end)
+            elif index in needles:  # a `docker logs -t` stamp's end, perhaps: its line checked below
+                stamped.append(end - needles[index])
             else:
                 append(end << _MARK_WIDTH | marks[index])
 
         self._db.scan(buffer, match_event_handler=on_match)
         if blank:
             yield 0, BLANK_RUN
+        if buffer.endswith(STAMP_ENDS):  # the last line's stamp with no newline after it
+            stamped.append(len(buffer) - 1)
+        for at in stamped:
+            start = buffer.rfind(b"\n", 0, at) + 1
+            if self._trigger(buffer, start):
+                append(at << _MARK_WIDTH | 1)
         found.sort()
         line_end, start, mark = -1, 0, 0
         for hit in found:

@@ -74,6 +74,14 @@ LINE = st.sampled_from(
         '{"log":"2026-03-14 09:12:05 INFO first half, ","stream":"stdout"}',
         '{"log":"second half\\n","stream":"stdout"}',
         "x HTTP/1.1 200 OK declined reload",
+        # `docker logs -t`: a continuation, an empty text, a head; a line ending in an app's own Z stamp
+        '2023-01-14T14:15:32.473529701Z   File "bot.py", line 25',
+        "2023-01-14T14:15:32.473529701Z",
+        "2023-01-14T14:15:32.473529701Z ",
+        "2023-01-14T14:15:32.473529701Z \r",
+        "2023-01-14T14:15:32.473529701Z Traceback (most recent call last):",
+        "2023-01-14T14:15:32.473529701Z INFO up",
+        "INFO done at 2023-01-14T14:15:32Z",
     ]
 )
 

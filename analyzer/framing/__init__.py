@@ -7,7 +7,7 @@ the triggers, a one-line record and is only counted.
 """
 
 from .blocks import Calls, Counts, Prefilter, frame_blocks, last_boundary
-from .grammar import INDENTED, MARKERS, TRIGGER_NEEDLES, TRIGGER_PARTS, TRIGGERS
+from .grammar import INDENTED, MARKERS, STAMP_ENDS, STAMP_NEEDLES, TRIGGER_NEEDLES, TRIGGER_PARTS, TRIGGERS
 from .lines import (
     BLANK_LINE,
     BLANK_RUN,
@@ -28,6 +28,8 @@ __all__ = [
     "BLANK_RUN_START",
     "INDENTED",
     "MARKERS",
+    "STAMP_ENDS",
+    "STAMP_NEEDLES",
     "TRIGGERS",
     "TRIGGER_NEEDLES",
     "TRIGGER_PARTS",
