@@ -248,6 +248,20 @@ def test_two_calls_failing_on_two_lines_are_not_one(tmp_path: Path) -> None:
     assert sorted(e.category for e in analysis.events) == sorted([Category.SERVER_ERROR, Category.CONTEXT_LENGTH])
 
 
+def test_two_lines_of_two_statuses_of_one_family_are_two_calls(tmp_path: Path) -> None:
+    """A 503 and then a 502, each its own line (Codex's `unexpected status ...` for two requests): one family,
+    but two answers, so two calls; a 503 printed again with its reason is still one."""
+    url = "url: https://chatgpt.com/backend-api/codex/responses"
+    analysis = analyse(
+        tmp_path,
+        f"unexpected status 503 Service Unavailable: Service Unavailable, {url}\n"
+        f"unexpected status 502 Bad Gateway: <html>, {url}\n",
+    )
+    assert [(e.fields.get("status"), e.line) for e in analysis.events] == [("503", 1), ("502", 2)]
+    again = analyse(tmp_path, f"unexpected status 503: {url}\nServiceUnavailableError: 503 Service Unavailable {url}\n")
+    assert len(analysis.events) == 2 and len(again.events) == 1
+
+
 @pytest.mark.parametrize(
     ("answered", "unreached", "events"),
     [

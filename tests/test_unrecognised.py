@@ -336,6 +336,13 @@ def test_a_body_s_three_digit_code_is_its_status(fields: dict[str, str], key: st
             "rate_limit",
             "429",
         ),
+        # LiveKit's status error with no status: its socket closed, not a server error by the class's name
+        (
+            "livekit.agents._exceptions.APIStatusError: OpenAI Realtime STT connection closed unexpectedly "
+            "(status_code=-1, request_id=None, body=None)",
+            "connection",
+            None,
+        ),
         # Ruby's Net::HTTP quotes the reason phrase; the frame names the OpenAI provider
         (
             '/usr/local/lib/ruby/3.2/net/http/response.rb:277:in `error!\': 400 "Bad Request" '
@@ -345,7 +352,7 @@ def test_a_body_s_three_digit_code_is_its_status(fields: dict[str, str], key: st
         ),
     ],
 )
-def test_a_status_by_its_name_or_quoted_reason(tmp_path: Path, line: str, category: str, status: str) -> None:
+def test_a_status_by_its_name_or_quoted_reason(tmp_path: Path, line: str, category: str, status: str | None) -> None:
     path = tmp_path / "app.log"
     path.write_text(line + "\n")
     analysis = pipeline.run(pipeline.Options((str(path),), UTC, datetime(2026, 1, 1, tzinfo=UTC)), RULES, None)

@@ -54,7 +54,8 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     two one-line prints of one rule, neither's template in the other's, with no two statuses: the same
     one-line print twice is two calls failing alike) that tell the same failure (of one family; or one
     of them a generic rule's, and no two statuses), the one whose rule has the higher priority (then
-    the first) is kept. A wrapper's own status on the line before the call's failure (`Status: 500`,
+    the first) is kept. Two one-line records of two statuses (a 503, then a 502) are two calls, of one family
+    or not. A wrapper's own status on the line before the call's failure (`Status: 500`,
     then `Error: ... 429 You exceeded your current quota`) is a print of that failure too, and the
     failure is kept (`_wrapper`). Attempts (transport lines, retry notices) are tries of a call, never
     reprints. `judge`: a rule's priority, whether it is generic, and an event's text. The events kept,
@@ -100,6 +101,8 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
     # the same one-line print twice, or two statuses: two calls failing alike; one failure's message and
     # then its body's lines (a dump whose indentation was lost) are one
     if _one_line_each(before, event) and (len(statuses) > 1 or _same_print(text(before), text(event))):
+        return False
+    if len(statuses) > 1 and _one_line(before) and _one_line(event) and not _wrapper(before, event, judge):
         return False
     # two prints of one wording whose numbers differ (`batch 1 (0-99)`, then `batch 2 (100-199)`, each with its
     # own stack): two calls failing alike; the same print by two handlers (only their times differ) stays one
@@ -163,6 +166,10 @@ def _numbered_apart(before: str, after: str) -> bool:
 
 _TIME = re.compile(f"{DATE_TIME}|{TIME_OF_DAY}")
 _NUMBER = re.compile(r"\d+")
+
+
+def _one_line(event: Event) -> bool:
+    return event.line == event.end_line
 
 
 def _one_line_each(before: Event, event: Event) -> bool:
