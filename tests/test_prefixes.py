@@ -162,3 +162,20 @@ def test_an_apps_padded_level_after_its_own_stamp_is_a_head(tmp_path: Path) -> N
     log = tmp_path / "tracing.log"
     log.write_bytes(block)
     assert [(e.line, e.end_line) for e in failures(log)] == [(2, 2)]
+
+
+def test_a_lines_number_is_taken_off_every_line_and_a_date_or_time_is_no_number() -> None:
+    """`cat -n` and `grep -n` number every line, heads too (cat's right-aligned number would make each line
+    an indented one); a year before its month or an hour before its minutes is the line's own time."""
+    numbered = b"".join(
+        b"%d%s%s\n" % (i + 1, b"-" if i % 2 else b":", line.encode()) for i, line in enumerate(TRACEBACK)
+    )
+    assert prefixes.active(numbered) == ["numbered"]
+    assert prefixes.taken_off(numbered).decode().split("\n")[:-1] == TRACEBACK
+    for own in (
+        b"2026-03-01 10:00:00 INFO x\n",
+        b"2026-3-1 10:00:00 INFO x\n",
+        b"9:05:00 INFO x\n",
+        b"10:00:00.123 x\n",
+    ):
+        assert prefixes.active(own * 4) == []

@@ -18,7 +18,8 @@ https://devcenter.heroku.com/articles/logging#log-format; Fly.io `<RFC 3339> app
 [<level>] <message>`, https://fly.io/docs/monitoring/logging-overview/; journalctl's short, short-precise
 and short-iso outputs and its JSON export (MESSAGE, one entry a line written to stdout),
 https://www.freedesktop.org/software/systemd/man/latest/journalctl.html#-o; RFC 3164's syslog head;
-`kubectl logs --prefix` `[pod/<name>/<container>] `,
+`kubectl logs --prefix` `[pod/<name>/<container>] `, a line's number (`cat -n`, `grep -n`, POSIX
+https://pubs.opengroup.org/onlinepubs/9799919799/utilities/grep.html),
 https://kubernetes.io/docs/reference/kubectl/generated/kubectl_logs/; stern's default `<pod> <container>
 <message>`, https://github.com/stern/stern; Docker Compose's `<service>  | `; GitHub Actions' raw log, a
 stamp with seven fractional digits before every line; Google Cloud Logging's one entry a line
@@ -84,6 +85,10 @@ PREFIXES = (
     _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP + rb" )?"),
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
     _prefix("compose", rb"[\w.-]{1,64} {1,32}\| (?:" + _STAMP + rb" )?"),
+    # a line's number before it, as `cat -n` (`%6d\t`), `grep -n` (`N:` before a matching line, `N-` before a line
+    # of its context) and `nl` write it: not a date's year (`2026-03-01`) or a time's hour (`10:00:00`)
+    # (taken off every line, heads too: cat's right-aligned number would make each line an indented one)
+    _prefix("numbered", rb"(?: {0,8}\d{1,9}\t|\d{1,9}(?::(?!\d{1,2}[:.])|-(?!\d{1,2}-)))", b""),
     # a log quoted in Markdown or an e-mail reply (`> ` before every line, `>` alone on a blank one), as it is
     # pasted into an issue thread or a forum post
     _prefix("quoted", rb">(?: |(?=\r?\n|\r?\Z))"),
@@ -102,7 +107,7 @@ _LOOKED_PAST = re.compile(
         [
             f"(?:{p.head.pattern.decode()})"
             for p in PREFIXES
-            if p.name in ("stamped", "heroku", "fly", "kubectl", "quoted")
+            if p.name in ("stamped", "heroku", "fly", "kubectl", "numbered", "quoted")
         ]
         + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
     )
