@@ -92,6 +92,23 @@ def test_a_drawn_box_and_the_heads_after_a_cut_are_not_joined() -> None:
     assert wraps.joined_text("\n".join(stamped)) == "\n".join(stamped)
 
 
+@pytest.mark.parametrize("indent", ["    ", "\t", "      "])
+def test_a_copy_indented_as_a_whole_reads_as_the_log(
+    tmp_path: Path, plain: list[tuple[str, int, int]], indent: str
+) -> None:
+    log = tmp_path / "indented.log"
+    log.write_text("\n".join(indent + line if line else line for line in ["", *LOG, ""]) + "\n")
+    assert [(rule, line - 1) for rule, line, _ in failures(log)] == [(rule, line) for rule, line, _ in plain]
+
+
+def test_only_an_indent_every_line_shares_is_taken_off() -> None:
+    text = "  INFO app: up\nERROR app: down\n  WARN app: slow\n"  # right-aligned levels: not all indented
+    assert wraps.dedented(text) is text
+    assert wraps.dedented("    a\n      b\n\n    c\n") == "a\n  b\n\nc\n"
+    two = "  cURL error 60: SSL certificate problem\n\n  at vendor/HttpTransporter.php:107\n"  # a console's own layout
+    assert wraps.dedented(two) is two
+
+
 def test_wide_characters_take_two_columns() -> None:
     assert wraps.columns("残高不足") == 8
     assert wraps.columns("quota") == 5

@@ -1,4 +1,4 @@
-"""Lines a console hard-wrapped at its width, joined again.
+"""Lines a console hard-wrapped at its width, joined again; a copy indented as a whole, dedented.
 
 A log copied out of a console that wraps at its width (Windows' legacy console, a fixed-width pane, a
 web console's viewer) keeps each long line as several: `Error code: 42` at the width's end and `9 - {...}`
@@ -12,6 +12,12 @@ line at the width whose next line starts like no record's head (a stamp, a level
 first line, a JSON object, an indent) is joined with it; the line after takes its place as a blank line,
 which framing joins to the record before, so line numbers stay the file's.
 
+A copy pasted as a Markdown code block by its indent (four spaces before every line, as forums and
+older Stack Overflow posts keep it) or quoted in a mail with a tab has every line indented, so framing
+took the whole of it for one record: where every line that is not blank starts with four spaces or a tab,
+the indent all of them share is taken off (`textwrap.dedent`'s rule). (A program's output indented by two,
+Laravel's console, say, is left as it is: its lines are its own layout.)
+
 Only a source read whole in one block of at most WHOLE_MAX bytes is looked at: a console's copy is short,
 and a long log is written by a program, not copied from a screen (this keeps the work off large logs, and
 one source is framed the same whichever way it is read).
@@ -20,6 +26,7 @@ one source is framed the same whichever way it is read).
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 from collections.abc import Iterable, Iterator
 
@@ -30,8 +37,9 @@ WIDTH_MIN = 60  # columns: narrower "widths" are short lines, not a console's
 AT_WIDTH_MIN = 2  # lines cut at the width, at the least, for it to be one
 # A console's usual widths (Windows' console since Windows 10 opens 120 columns wide, a terminal 80): one
 # line cut at one of them is enough
-SAME_START = 8  # characters two lines start with that make them two records of one program, not a cut
 USUAL_WIDTHS = frozenset({80, 100, 120, 132, 160, 200})
+MARGIN_MIN = 4  # spaces every line starts with that make a copy indented as a whole (a Markdown code block)
+SAME_START = 8  # characters two lines start with that make them two records of one program, not a cut
 
 _LEVELS = "|".join(LEVEL_WORDS)
 # How a line starts that is a record of its own, not a cut line's rest: a date or a time, a syslog month,
@@ -72,6 +80,7 @@ def width(lines: list[str]) -> tuple[int, bool] | None:
 def joined_text(text: str) -> str:
     """The text with each line cut at its console's width joined with its rest (the rest's line left
     blank); the text itself when it shows no width."""
+    text = dedented(text)
     lines = text.split("\n")
     bare = [line[:-1] if line.endswith("\r") else line for line in lines]
     found = width(bare)
@@ -93,6 +102,18 @@ def joined_text(text: str) -> str:
             changed = True
         i += 1
     return "\n".join(lines) if changed else text
+
+
+def dedented(text: str) -> str:
+    """The text without the indent every line of it that is not blank starts with, where that is four
+    spaces or a tab at the least; else the text itself."""
+    if not text[:1].isspace() and text.strip():
+        return text  # (most logs: the first line is not indented)
+    margins = [line[: len(line) - len(line.lstrip(" \t"))] for line in text.split("\n") if line.strip()]
+    lead = "\t" if margins and margins[0].startswith("\t") else MARGIN_MIN * " "
+    if not margins or not all(margin.startswith(lead) for margin in margins):
+        return text
+    return textwrap.dedent(text)
 
 
 def _cut(line: str, wide: int, padded: bool) -> bool:

@@ -54,6 +54,8 @@ LINE_WRAPPERS: dict[str, Line] = {
     "compose": lambda i, line: f"chat-app-1  | {line}",
     "colours": lambda i, line: f"\x1b[31m{line}\x1b[0m",
     "quoted": lambda i, line: f"> {line}" if line else ">",
+    # a Markdown code block by its indent (a forum's, older Stack Overflow's)
+    "indent4": lambda i, line: f"    {line}",
     # a line's number before it (`cat -n`, `grep -n` of every line)
     "cat-n": lambda i, line: f"{i + 1:6d}\t{line}",
     "grep-n": lambda i, line: f"{i + 1}:{line}",
