@@ -343,6 +343,20 @@ def test_a_body_s_three_digit_code_is_its_status(fields: dict[str, str], key: st
             "connection",
             None,
         ),
+        # a vector store's file that failed, inside an answer of 200: its last_error's code tells the kind
+        (
+            '{"object": "vector_store.file", "status": "failed", "last_error": {"code": "unsupported_file", '
+            '"message": "The file type is not supported."}}',
+            "invalid_request",
+            "failed",  # (the object's own status field, as a JSON record's fields are kept)
+        ),
+        # the embeddings' cap on a request's tokens: the input too long, as a prompt past the context is
+        (
+            "Error code: 400 - {'error': {'message': 'Requested 309209 tokens, max 300000 tokens per request', "
+            "'type': 'max_tokens_per_request', 'param': None, 'code': 'max_tokens_per_request'}}",
+            "context_length",
+            "400",
+        ),
         # Ruby's Net::HTTP quotes the reason phrase; the frame names the OpenAI provider
         (
             '/usr/local/lib/ruby/3.2/net/http/response.rb:277:in `error!\': 400 "Bad Request" '
