@@ -78,8 +78,8 @@ def width(lines: list[str]) -> tuple[int, bool] | None:
 
 
 def joined_text(text: str) -> str:
-    """The text with each line cut at its console's width joined with its rest (the rest's line left
-    blank); the text itself when it shows no width."""
+    """The text `dedented`, and each line of it cut at its console's width joined with its rest (the
+    rest's line left blank); the text itself when it has neither."""
     text = dedented(text)
     lines = text.split("\n")
     bare = [line[:-1] if line.endswith("\r") else line for line in lines]
