@@ -25,6 +25,24 @@ class Verdict:
     strong: bool = False  # by a strong mark of OpenAI's: nothing else the record shows changes it
 
 
+# Typographic quotes and full-width ASCII forms, each as the one ASCII character it stands for: a forum or a
+# blog turns a pasted log's quotes into curly ones (`{“error”: {“code”: ...}}`), and a CJK input method types
+# full-width colons and brackets (`错误：429`). Rules and marks are written for ASCII; each character maps to
+# one, so offsets into the text stay those of the text as logged (its evidence is shown as logged).
+_PLAIN = {
+    **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033"), '"'),
+    **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032"), "'"),
+    **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},
+    0x3000: " ",
+}
+
+
+def plain(text: str) -> str:
+    """The text with typographic quotes and full-width forms as ASCII (as long as the text, character
+    for character); the text itself when it is ASCII."""
+    return text if text.isascii() else text.translate(_PLAIN)
+
+
 UNKNOWN = Verdict(False)
 OPENAI = Verdict(True)
 DECISIVE = Verdict(True, strong=True)
@@ -58,6 +76,7 @@ class Attributor:
 
     def verdict(self, text: str) -> Verdict:
         """Whose failure the text shows."""
+        text = plain(text)
         if any(host in text for host in self.hosts) or any(host in text.lower() for host in self.hosts):
             return DECISIVE
         found = []

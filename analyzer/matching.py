@@ -16,7 +16,7 @@ from typing import cast
 import regex
 
 from . import memo, timelimit
-from .attribution import DECISIVE, Attributor, Verdict
+from .attribution import DECISIVE, Attributor, Verdict, plain
 from .lane.columns import LaneBatch, Successes
 from .memo import Found, Memo, Recording, Taken
 from .models import Category, Entry, Event, Fields, Outcome, Record
@@ -210,7 +210,8 @@ class Matcher:
         recording = self.recording = Recording()
         timeouts = self.stats.timeouts
         try:
-            found = self.first(self.candidates(entry.text), entry.text, (entry.record, around), entry.record.source)
+            text = plain(entry.text)
+            found = self.first(self.candidates(text), text, (entry.record, around), entry.record.source)
             event = self._event(*found, entry) if found is not None else None
         finally:
             self.recording = None
@@ -223,8 +224,8 @@ class Matcher:
         return event
 
     def _matched(self, entry: Entry, around: Callable[[Record], str] | None) -> Event | None:
-        record = entry.record
-        found = self.first(self.candidates(entry.text), entry.text, (record, around), record.source)
+        record, text = entry.record, plain(entry.text)
+        found = self.first(self.candidates(text), text, (record, around), record.source)
         return self._event(*found, entry) if found is not None else None
 
     def _same_verdict(self, found: Found, entry: Entry, around: Callable[[Record], str] | None) -> bool:

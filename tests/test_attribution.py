@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from analyzer import pipeline, ruleset
-from analyzer.attribution import Attributor
+from analyzer.attribution import Attributor, plain
 from analyzer.ruleset import Classifier
 
 RULES = ruleset.load()
@@ -187,3 +187,20 @@ def test_context_reads_past_a_notebooks_numbered_source_lines(tmp_path: Path) ->
         pipeline.Options((str(log.parent / "bare.log"),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None
     )
     assert bare.events == []
+
+
+def test_a_logs_typographic_quotes_and_full_width_forms_read_as_ascii(tmp_path: Path) -> None:
+    """A forum turns a pasted log's quotes curly; a CJK input method types full-width colons: rules and marks
+    read them as ASCII, and the evidence shows the line as logged."""
+    straight = (
+        "openai.BadRequestError: Error code: 400 - {'error': {'message': 'A new wording', "
+        "'type': 'invalid_request_error', 'param': None, 'code': 'a_new_code'}}"
+    )
+    curly = straight.replace("{'", "{\u2018").replace("'", "\u2019")
+    assert plain(curly) == straight and "'" not in curly
+    assert plain("\u9519\u8bef\uff1a429") == "\u9519\u8bef:429"
+    ascii_text = "plain text"
+    assert plain(ascii_text) is ascii_text
+    analysis = run(tmp_path, [curly])
+    assert [(e.rule, e.line) for e in analysis.events] == [("openai.generic.400", 1)]
+    assert "\u2019a_new_code\u2019" in analysis.events[0].text  # the evidence as logged

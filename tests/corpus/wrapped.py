@@ -54,12 +54,26 @@ LINE_WRAPPERS: dict[str, Line] = {
     "compose": lambda i, line: f"chat-app-1  | {line}",
     "colours": lambda i, line: f"\x1b[31m{line}\x1b[0m",
     "quoted": lambda i, line: f"> {line}" if line else ">",
+    # a forum's or a blog's typographic quotes
+    "smartquotes": lambda i, line: _curly(line),
     # a Markdown code block by its indent (a forum's, older Stack Overflow's)
     "indent4": lambda i, line: f"    {line}",
     # a line's number before it (`cat -n`, `grep -n` of every line)
     "cat-n": lambda i, line: f"{i + 1:6d}\t{line}",
     "grep-n": lambda i, line: f"{i + 1}:{line}",
 }
+
+
+def _curly(line: str) -> str:
+    """The line as a forum or a blog shows it: its quotes typographic (opening and closing by turns)."""
+    out, opening = [], True
+    for char in line:
+        if char == '"':
+            out.append("\u201c" if opening else "\u201d")
+            opening = not opening
+        else:
+            out.append("\u2019" if char == "'" else char)
+    return "".join(out)
 
 
 def _fold(text: str, width: int) -> str:
