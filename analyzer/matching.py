@@ -210,8 +210,7 @@ class Matcher:
         recording = self.recording = Recording()
         timeouts = self.stats.timeouts
         try:
-            text = plain(entry.text)
-            found = self.first(self.candidates(text), text, (entry.record, around), entry.record.source)
+            found = self._first_of(entry, around)
             event = self._event(*found, entry) if found is not None else None
         finally:
             self.recording = None
@@ -224,9 +223,15 @@ class Matcher:
         return event
 
     def _matched(self, entry: Entry, around: Callable[[Record], str] | None) -> Event | None:
-        record, text = entry.record, plain(entry.text)
-        found = self.first(self.candidates(text), text, (record, around), record.source)
+        found = self._first_of(entry, around)
         return self._event(*found, entry) if found is not None else None
+
+    def _first_of(
+        self, entry: Entry, around: Callable[[Record], str] | None
+    ) -> tuple[Rule, dict[str, str], int] | None:
+        """`first` of the entry's candidate rules, on its text with typographic quotes as ASCII (`plain`)."""
+        text = plain(entry.text)
+        return self.first(self.candidates(text), text, (entry.record, around), entry.record.source)
 
     def _same_verdict(self, found: Found, entry: Entry, around: Callable[[Record], str] | None) -> bool:
         """Whether the record shows whose failure it is as the first of its key did: where that took the

@@ -134,7 +134,7 @@ class RegexPrefilter:
         self, keywords: Iterable[str], calls: Sequence[str] = (), confirm: Sequence[regex.Pattern[str]] = ()
     ) -> None:
         self._groups = anchors(_literals(keywords))  # calls and confirm: not told apart here (hits)
-        self._trigger = re.compile(TRIGGERS, re.M).match
+        self._trigger = _TRIGGER_AT
         self.confirmed: dict[tuple[str, int], int] = {}
 
     def hits(self, buffer: bytes) -> Iterator[tuple[int, int]]:
@@ -184,6 +184,7 @@ def _has_blank_run(buffer: bytes) -> bool:
 
 
 _INDENTED = re.compile(rb"\n" + INDENTED)
+_TRIGGER_AT = re.compile(TRIGGERS, re.M).match  # whether the line at an offset may continue a record
 
 
 class HyperscanPrefilter:
@@ -213,7 +214,7 @@ class HyperscanPrefilter:
         marks = [*(1 for _ in TRIGGER_PARTS), 0, *(0 for _ in needles), *(bits.get(k, 1) for k in literals)]
         # the needles' ids and the bytes before each one's end that are on its line (all but a newline's)
         self._needles = {_BLANK_ID + 1 + i: len(n) - n.endswith(b"\n") for i, n in enumerate(STAMP_NEEDLES)}
-        self._trigger = re.compile(TRIGGERS, re.M).match
+        self._trigger = _TRIGGER_AT
         chosen: dict[tuple[str, int], tuple[bytes, int]] = {}  # the patterns it may confirm: expression, flags
         for pattern in confirm:
             hs_flags = confirm_flags(pattern)

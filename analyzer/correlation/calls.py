@@ -173,7 +173,7 @@ def _one_line(event: Event) -> bool:
 
 
 def _one_line_each(before: Event, event: Event) -> bool:
-    return before.rule == event.rule and before.line == before.end_line and event.line == event.end_line
+    return before.rule == event.rule and _one_line(before) and _one_line(event)
 
 
 def _family(category: Category | None) -> Category | None:
