@@ -96,20 +96,23 @@ PREFIXES = (
 
 _STAMP_LED = {"heroku", "fly", "journal"}  # prefixes that start with a stamp: `stamped` finds their heads too
 
-# The prefixes that themselves start like a record's head (a stamp, a bracket) and that context (context.py)
-# looks past, to tell whether the text after one does: each line under them would end a record's context. A
-# bare stamp too (a runner's; where it is an app's own, a level or a time of the app's follows it, and that is
-# a head still). A prefix that starts otherwise (Compose's service, stern's pod, syslog's month) never ended
-# one, and context reads on past it as before. And a quote's `> `: the log it quotes is read as it was logged
-# (without, every quoted line read as the context of the others).
+# The prefixes context (context.py) looks past, to tell whether the text after one starts like a record's
+# head: under a platform's prefix every line starts alike, so the prefix tells nothing and the text after it
+# tells all (a line under a prefix that starts like a head would end every record's context at once; one that
+# starts otherwise, Compose's service, stern's pod, syslog's month, would let it read on into the records
+# after it, and take their providers for its own). A bare stamp too (a runner's; where it is an app's own, a
+# level or a time of the app's follows it, and that is a head still). And a quote's `> `: the log it quotes is
+# read as it was logged. Not a line's number, taken off every line of a numbered block before framing (here
+# it would read `404: Not Found` as a line numbered 404). The longest first: a stamp alone is the start of
+# Heroku's, Fly's and journald's prefixes (an alternation takes the first that matches).
 _LOOKED_PAST = re.compile(
     "|".join(
         [
             f"(?:{p.head.pattern.decode()})"
+            for name in ("heroku", "fly", "journal", "kubectl", "stern", "compose", "quoted", "stamped")
             for p in PREFIXES
-            if p.name in ("stamped", "heroku", "fly", "kubectl", "numbered", "quoted")
+            if p.name == name
         ]
-        + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
     )
 )
 
