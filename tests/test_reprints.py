@@ -203,9 +203,8 @@ def test_context_takes_the_wrapped_lines_around_a_record() -> None:
     [
         "2026-03-01T10:00:00.037000+00:00 app[web.1]: ",  # Heroku's: a stamp, then the dyno
         "2026-03-01T10:00:00Z app[3d8d9e1b] iad [info] ",  # Fly's
-        "Mar 01 10:00:00 host1 bot[1234]: ",  # syslog's
-        "chat-app-1  | ",  # Docker Compose's
-        "chat-7d9f8c6b5-x2kqz app ",  # stern's
+        "2026-03-01T10:00:00.037000+00:00 host1 bot[1234]: ",  # journald's (short-iso)
+        "[pod/chat-7d9f8c6b5-x2kqz/app] ",  # kubectl's
         "",
     ],
 )

@@ -18,7 +18,8 @@ https://devcenter.heroku.com/articles/logging#log-format; Fly.io `<RFC 3339> app
 [<level>] <message>`, https://fly.io/docs/monitoring/logging-overview/; journalctl's short, short-precise
 and short-iso outputs and its JSON export (MESSAGE, one entry a line written to stdout),
 https://www.freedesktop.org/software/systemd/man/latest/journalctl.html#-o; RFC 3164's syslog head;
-`kubectl logs --prefix` `[pod/<name>/<container>] `, a line's number (`cat -n`, `grep -n`, POSIX
+`kubectl logs --prefix` `[pod/<name>/<container>] `, Docker Desktop's logs view (its local time before the
+service), a line's number (`cat -n`, `grep -n`, POSIX
 https://pubs.opengroup.org/onlinepubs/9799919799/utilities/grep.html),
 https://kubernetes.io/docs/reference/kubectl/generated/kubectl_logs/; stern's default `<pod> <container>
 <message>`, https://github.com/stern/stern; Docker Compose's `<service>  | `; GitHub Actions' raw log, a
@@ -84,7 +85,8 @@ PREFIXES = (
     _prefix("journal", rb"(?:" + _STAMP + rb"|" + _SYSLOG_STAMP + rb")" + _HOST_PROGRAM),
     _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP + rb" )?"),
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
-    _prefix("compose", rb"[\w.-]{1,64} {1,32}\| (?:" + _STAMP + rb" )?"),
+    # (Docker Desktop's logs view copies each line with its local time first: `2024-11-09 06:07:27 api-1  | `)
+    _prefix("compose", rb"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?[\w.-]{1,64} {1,32}\| (?:" + _STAMP + rb" )?"),
     # a line's number before it, as `cat -n` (`%6d\t`), `grep -n` (`N:` before a matching line, `N-` before a line
     # of its context) and `nl` write it: not a date's year (`2026-03-01`) or a time's hour (`10:00:00`)
     # (taken off every line, heads too: cat's right-aligned number would make each line an indented one)
@@ -96,23 +98,27 @@ PREFIXES = (
 
 _STAMP_LED = {"heroku", "fly", "journal"}  # prefixes that start with a stamp: `stamped` finds their heads too
 
-# The prefixes context (context.py) looks past, to tell whether the text after one starts like a record's
-# head: under a platform's prefix every line starts alike, so the prefix tells nothing and the text after it
-# tells all (a line under a prefix that starts like a head would end every record's context at once; one that
-# starts otherwise, Compose's service, stern's pod, syslog's month, would let it read on into the records
-# after it, and take their providers for its own). A bare stamp too (a runner's; where it is an app's own, a
-# level or a time of the app's follows it, and that is a head still). And a quote's `> `: the log it quotes is
-# read as it was logged. Not a line's number, taken off every line of a numbered block before framing (here
-# it would read `404: Not Found` as a line numbered 404). The longest first: a stamp alone is the start of
-# Heroku's, Fly's and journald's prefixes (an alternation takes the first that matches).
+# The prefixes that themselves start like a record's head (a stamp, a bracket) and that context (context.py)
+# looks past, to tell whether the text after one does: each line under them would end a record's context. A
+# bare stamp too (a runner's; where it is an app's own, a level or a time of the app's follows it, and that is
+# a head still). And a quote's `> `: the log it quotes is read as it was logged (without, every quoted line read
+# as the context of the others). A prefix that starts otherwise (Compose's service, stern's pod, syslog's month)
+# never ended one, and context reads on past it: in the Compose logs people post, the record before a failure
+# often names its provider (an `OpenAIClient` warning before LibreChat's bare 404, `Using openai with model:
+# deepseek-...` before deepwiki's timeout), though it reads another service's lines too. Not a line's number,
+# taken off every line of a numbered block before framing (here it would read `404: Not Found` as line 404).
+# The longest first: a bare stamp is the start of Heroku's, Fly's and journald's prefixes, and an alternation
+# takes the first that matches (a stamp alone left `app[web.1]: ...`, which starts like no head).
 _LOOKED_PAST = re.compile(
     "|".join(
         [
             f"(?:{p.head.pattern.decode()})"
-            for name in ("heroku", "fly", "journal", "kubectl", "stern", "compose", "quoted", "stamped")
+            for name in ("heroku", "fly", "kubectl", "quoted")
             for p in PREFIXES
             if p.name == name
         ]
+        + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
+        + [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name == "stamped"]
     )
 )
 
