@@ -147,6 +147,20 @@ def test_a_quoted_log_is_read_as_logged(tmp_path: Path) -> None:
     assert [(e.rule, e.line) for e in failures(quoted)] == [(e.rule, e.line) for e in failures(bare)]
 
 
+@pytest.mark.parametrize("inner", ["heroku", "kubectl-prefix", "compose", "cat-n"])
+@pytest.mark.parametrize("outer", ["quoted", "grep-n"])
+def test_a_quote_or_a_number_around_a_prefixed_log_comes_off_first(tmp_path: Path, outer: str, inner: str) -> None:
+    """A quote's `> ` and a line's number are taken off every line, heads too; the platform's prefix under
+    them (found only once they are off) then comes off the continuations, as it does without them."""
+    lines = [WRAPPERS[inner](i, line) for i, line in enumerate(TRACEBACK)]
+    once = "".join(f"{line}\n" for line in lines)
+    twice = "".join(f"{WRAPPERS[outer](i, line)}\n" for i, line in enumerate(lines))
+    assert prefixes.taken_off(twice.encode()) == prefixes.taken_off(once.encode())
+    log = tmp_path / "twice.log"
+    log.write_text(twice)
+    assert [(e.rule, e.line, e.end_line) for e in failures(log)] == plain(tmp_path)
+
+
 def test_an_apps_padded_level_after_its_own_stamp_is_a_head(tmp_path: Path) -> None:
     """Rust's tracing and Spring Boot right-align the level after their stamp (`<stamp>  INFO ...`): those
     lines are heads of their own, not a runner's stamp before a continuation."""

@@ -92,10 +92,13 @@ PREFIXES = (
     # (taken off every line, heads too: cat's right-aligned number would make each line an indented one)
     _prefix("numbered", rb"(?: {0,8}\d{1,9}\t|\d{1,9}(?::(?!\d{1,2}[:.])|-(?!\d{1,2}-)))", b""),
     # a log quoted in Markdown or an e-mail reply (`> ` before every line, `>` alone on a blank one), as it is
-    # pasted into an issue thread or a forum post
-    _prefix("quoted", rb">(?: |(?=\r?\n|\r?\Z))"),
+    # pasted into an issue thread or a forum post (taken off every line, heads too: what it quotes is the log)
+    _prefix("quoted", rb">(?: |(?=\r?\n|\r?\Z))", b""),
 )
 
+# Prefixes taken off every line (a number, a quote's `>`) and around what a platform may have prefixed: the
+# prefixes of the lines they held are found once they are off
+_OUTER = ("numbered", "quoted")
 _STAMP_LED = {"heroku", "fly", "journal"}  # prefixes that start with a stamp: `stamped` finds their heads too
 
 # The prefixes that themselves start like a record's head (a stamp, a bracket) and that context (context.py)
@@ -180,6 +183,13 @@ def taken_off(block: bytes, names: Iterable[str] | None = None) -> bytes:
     if not names:
         return block
     text = b"\n" + block  # each pattern starts at a newline: its line's start
+    for _ in _OUTER:  # a quote or a line's number around a log with a prefix of its own: that one taken off after
+        outer = [p for p in PREFIXES if p.name in _OUTER and p.name in names]
+        if not outer:
+            break
+        for prefix in outer:
+            text = prefix.taken.sub(b"\n", text)
+        names = [n for n in names if n not in _OUTER] + active(text[1:])
     for prefix in PREFIXES:
         if prefix.name in names:
             text = prefix.taken.sub(b"\n", text)
