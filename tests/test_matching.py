@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import pickle
 from datetime import UTC, datetime
 
@@ -202,3 +203,21 @@ def test_plain_text_rules_match_as_their_patterns_do(genlog_days: dict) -> None:
     for n, text in enumerate(lines, 1):
         entry = parse(Record("s", n, n, text), CLOCK)
         assert fast.match(entry) == slow.match(entry)
+
+
+def test_a_traceback_in_a_json_field_is_matched_at_its_exception_line() -> None:
+    """A record that is only a traceback's frames (its exception line a record of its own) is no failure;
+    a JSON field that holds frames and the exception line after them is."""
+    frames = (
+        '  File "/app/venv/lib/python3.11/site-packages/aiohttp/connector.py", line 982, in _wrap_create_connection\n'
+        "    raise ClientConnectorCertificateError(req.connection_key, exc) from exc\n"
+    )
+    failure = (
+        "aiohttp.client_exceptions.ClientConnectorCertificateError: Cannot connect to host api.openai.com:443 "
+        "ssl:True [SSLCertVerificationError: (1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')]\n"
+    )
+    m = matcher()
+    assert m.match(parse(Record("s", 1, 2, frames.rstrip("\n")), CLOCK)) is None
+    line = json.dumps({"time": "2026-03-01T10:00:00Z", "level": "ERROR", "exc_info": frames + failure})
+    event = m.match(parse(Record("s", 1, 1, line), CLOCK))
+    assert event is not None and event.category.value == "connection"
