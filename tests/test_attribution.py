@@ -111,7 +111,7 @@ def test_a_json_records_escaped_body_is_read_unescaped(tmp_path: Path) -> None:
     }
     log.write_text(json.dumps(record) + "\n")
     analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
-    assert [(e.rule, e.category) for e in analysis.events] == [("openai.generic.400", "invalid_request")]
+    assert [(e.rule, e.category) for e in analysis.events] == [("openai.request.invalid_parameter", "invalid_request")]
 
 
 @pytest.mark.parametrize(
