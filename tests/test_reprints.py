@@ -94,6 +94,31 @@ def test_retry_notices_of_one_function_are_one_call(tmp_path: Path) -> None:
     assert count_calls(incident.events) == (1, 3)
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [  # a retry helper's notice of each attempt, then its last word
+            *(
+                f"WARNING  openai.api:retry.py:49 Attempt {n}/4 failed with APIConnectionError: Connection error.. "
+                f"Retrying in {2 ** (n - 1)}.00s..."
+                for n in (1, 2, 3)
+            ),
+            "ERROR    openai.api:retry.py:44 Failed after 4 attempts: APIConnectionError: Connection error.",
+        ],
+        [  # Codex CLI's stream retries, none closed by a last failure
+            f'stream error: unexpected status 404 Not Found: {{"error":{{"code":"DeploymentNotFound","message":"The '
+            f'API deployment for this resource does not exist."}}}}; retrying {n}/5 in 187ms'
+            for n in (1, 2, 3)
+        ],
+    ],
+)
+def test_numbered_retry_notices_are_tries_of_one_call(tmp_path: Path, lines: list[str]) -> None:
+    analysis = analyse(tmp_path, "".join(f"{line}\n" for line in lines))
+    from analyzer.correlation import count_calls
+
+    assert len(analysis.events) == len(lines) and count_calls(analysis.events)[0] == 1
+
+
 @pytest.mark.parametrize("dated", [True, False])
 def test_status_lines_after_a_notice_that_quotes_its_code_are_tries_of_its_call(tmp_path: Path, dated: bool) -> None:
     notice = (
