@@ -83,7 +83,8 @@ def test_another_providers_failures_are_counted_not_reported(tmp_path: Path) -> 
         ],
     )
     assert [(e.rule, e.line) for e in analysis.events] == [("openai.quota.insufficient_quota", 3)]
-    assert analysis.match_stats.excluded == {"Groq": 1, "a local or private OpenAI-compatible server": 1}
+    # (port 1234 is LM Studio's: a named provider is told over the shape of a local host, which it has too)
+    assert analysis.match_stats.excluded == {"Groq": 1, "LM Studio": 1}
 
 
 def test_a_generic_failure_needs_a_mark_of_openai(tmp_path: Path) -> None:
@@ -204,3 +205,17 @@ def test_a_logs_typographic_quotes_and_full_width_forms_read_as_ascii(tmp_path: 
     analysis = run(tmp_path, [curly])
     assert [(e.rule, e.line) for e in analysis.events] == [("openai.generic.400", 1)]
     assert "\u2019a_new_code\u2019" in analysis.events[0].text  # the evidence as logged
+
+
+def test_a_provider_outranks_a_local_host_that_a_gateway_answer_has_too(tmp_path: Path) -> None:
+    """A relay on 127.0.0.1 answers with its own refusal (a gateway's event); the same relay's refusal for a
+    call it routed to DeepSeek names DeepSeek, which outranks the local host: no event."""
+    status, url = "unexpected status 503 Service Unavailable", "url: http://127.0.0.1:8317/v1/responses"
+    relay = f"{status}: auth_unavailable: no auth available (providers=codex, model=gpt-5.6-sol), {url}"
+    routed = f"{status}: auth_unavailable: no auth available (providers=deepseek, model=deepseek-chat), {url}"
+    assert verdict(routed) == "DeepSeek"
+    for text, expected in ((relay, ["gateway.cliproxy.auth_unavailable"]), (routed, [])):
+        log = tmp_path / "relay.log"
+        log.write_text(text + "\n")
+        analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
+        assert [e.rule for e in analysis.events] == expected

@@ -37,8 +37,9 @@ class Provider:
     examples_match: tuple[str, ...]
     location: str
     hosts: tuple[str, ...] = ()  # strong marks that are plain text (host names, lower case): found without a search
-    # told by an error body that is not OpenAI's (its shape, its codes): a gateway's own answer has such a body
-    # too, so a gateway's rule does not take it for another provider's
+    # a shape, not a provider: an error body that is not OpenAI's (its shape, its codes), a local or private host, a
+    # URL that is not OpenAI's. A gateway's own answer has such a body and comes from such a host or URL, so a
+    # gateway's rule does not take one for another provider's; and a named provider is told over a shape
     by_body: bool = False
 
 
