@@ -176,7 +176,8 @@ def active(block: bytes) -> list[str]:
 
 def taken_off(block: bytes, names: Iterable[str] | None = None) -> bytes:
     """The block with a terminal's escape codes taken out, and the prefixes (`active` ones, unless named)
-    taken off the lines that continue a record."""
+    taken off the lines that continue a record; a line's number and a quote's `>` off every line first, then
+    the prefixes of the lines they held."""
     if b"\x1b" in block:  # (a byte search: free beside the rest)
         block = _ESCAPES.sub(b"", block)
     names = active(block) if names is None else list(names)
