@@ -221,3 +221,18 @@ def test_a_traceback_in_a_json_field_is_matched_at_its_exception_line() -> None:
     line = json.dumps({"time": "2026-03-01T10:00:00Z", "level": "ERROR", "exc_info": frames + failure})
     event = m.match(parse(Record("s", 1, 1, line), CLOCK))
     assert event is not None and event.category.value == "connection"
+
+
+def test_a_java_trace_cut_at_a_frame_is_matched_at_its_caused_by_line() -> None:
+    """A record of frames alone is no failure; one whose frames lead to a `Caused by:` line (a trace copied
+    from its middle) is matched at that line."""
+    frames = "\tat com.google.common.util.concurrent.InterruptibleTask.run(InterruptibleTask.java:76)\n\t... 1 more"
+    cause = (
+        "Caused by: org.apache.hc.client5.http.ConnectTimeoutException: Connect to https://api.openai.com:443 "
+        "[api.openai.com/104.18.7.192] failed: Connect timed out\n"
+        "\tat java.base/sun.nio.ch.NioSocketImpl.timedFinishConnect(NioSocketImpl.java:551)"
+    )
+    m = matcher()
+    assert m.match(parse(Record("s", 1, 2, frames), CLOCK)) is None
+    event = m.match(parse(Record("s", 1, 4, f"{frames}\n{cause}"), CLOCK))
+    assert event is not None and event.category.value == "timeout"
