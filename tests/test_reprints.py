@@ -244,6 +244,21 @@ def test_under_a_prefix_context_ends_where_it_ends_without_one(tmp_path: Path, p
     assert analyse(tmp_path, "".join(f"{prefix}{line}\n" for line in lines)).events == []
 
 
+@pytest.mark.parametrize(
+    "prefix", ["[pod/chat-7d9f8c6b5-x2kqz/app] ", "2026-03-01T10:00:00.037000+00:00 app[web.1]: ", ""]
+)
+def test_the_context_is_read_without_the_platforms_prefix(tmp_path: Path, prefix: str) -> None:
+    """A client's dump of a body that is only a reason phrase (`Body:` then `Internal Server Error` on lines of
+    their own) is another server's, as the line starts show it: under a prefix too."""
+    lines = [
+        "java.lang.IllegalStateException: Error from OpenAILLMClientExt API: 500 Internal Server Error",
+        "Body:",
+        "Internal Server Error",
+    ]
+    analysis = analyse(tmp_path, "".join(f"{prefix}{line}\n" for line in lines))
+    assert analysis.events == [] and sum(analysis.match_stats.excluded.values()) == 1
+
+
 def test_a_line_that_starts_with_a_status_is_no_numbered_line() -> None:
     """Context looks past no line number (a numbered block has its numbers taken off before framing):
     `404: ...` after a record is a head of its own, not line 404 continuing it."""

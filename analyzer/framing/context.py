@@ -92,10 +92,10 @@ def _before(buffer: bytes, start: int, prior: bytes = b"") -> Iterator[str]:
         if start <= 0 or taken >= CONTEXT_CHARS:
             return
         line_start = buffer.rfind(b"\n", 0, start - 1) + 1
-        text = _text(buffer[line_start : start - 1])
+        text = after_prefix(_text(buffer[line_start : start - 1]))
         taken += len(text)
         yield text
-        if headlike(after_prefix(text)):
+        if headlike(text):
             return
         start = line_start
 
@@ -112,8 +112,8 @@ def _after(buffer: bytes, end: int) -> Iterator[str]:
         # line of its JSON export (prefixes.py)
         if (PLAIN_HEAD.match(buffer, end) and shown is text and not exported) or headlike(shown):
             return
-        taken += len(text)
-        yield text
+        taken += len(shown)
+        yield shown  # a platform's prefix off, as the record's own lines have it off
         if line_end < 0:
             return
         end = line_end + 1
