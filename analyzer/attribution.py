@@ -88,7 +88,7 @@ class Attributor:
                 found.append(mark)
         other = [m for m in found if m.provider.kind == "other"]
         if other:  # the strongest; of equals, a provider over a shape (a body, a local host) a gateway's answer has too
-            return Verdict(False, max(other, key=lambda m: (m.strong, not m.provider.by_body)).provider.name)
+            return Verdict(False, max(other, key=lambda m: (m.strong, not m.provider.shape)).provider.name)
         return OPENAI if found else UNKNOWN
 
 

@@ -123,7 +123,7 @@ class Compiled:
     keywords: KeywordSet
     attributor: Attributor
     names: frozenset[str]  # a generic rule's words
-    bodies: frozenset[str]  # the providers told by an error body that is not OpenAI's (Provider.by_body), by name
+    shapes: frozenset[str]  # the providers that are shapes a gateway's own answer has too (Provider.shape), by name
 
     @classmethod
     def of(cls, ruleset: RuleSet, engine: str = "auto") -> Compiled:
@@ -139,7 +139,7 @@ class Compiled:
             KeywordSet(by_keyword, engine),
             Attributor(ruleset.providers, engine),
             frozenset(n for kind in ruleset.generic for n in kind.names),
-            frozenset(p.name for p in ruleset.providers if p.by_body),
+            frozenset(p.name for p in ruleset.providers if p.shape),
         )
 
 
@@ -159,7 +159,7 @@ class Matcher:
         compiled = compiled or Compiled.of(ruleset, engine)
         self.by_keyword, self.order, self.literals = compiled.by_keyword, compiled.order, compiled.literals
         self.keywords, self.attributor, self.names = compiled.keywords, compiled.attributor, compiled.names
-        self.bodies = compiled.bodies
+        self.shapes = compiled.shapes
         self.successes = Successes()  # the successful calls matched, kept apart from the events
         self._shared: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
         self._redacted: dict[str, str] = {}  # a field value: the value redacted and cut
@@ -250,7 +250,7 @@ class Matcher:
         if found.verdict is not None:
             openai, other = found.verdict
             self._count(openai, other, entry.record.source)
-            if other and not self._gateway_body(found.rule, other):
+            if other and not self._gateways_own(found.rule, other):
                 self.stats.excluded[other] = self.stats.excluded.get(other, 0) + 1
                 return None
         if found.rule is None:
@@ -276,7 +276,7 @@ class Matcher:
             if not _attributed(rule):
                 return rule, *found
             verdict = verdict or self._attribute(_shown(record[0].text, text) if record else text, record, source)
-            if self._gateway_body(rule, verdict.other):
+            if self._gateways_own(rule, verdict.other):
                 return rule, *found
             if verdict.other:
                 self.stats.excluded[verdict.other] = self.stats.excluded.get(verdict.other, 0) + 1
@@ -288,10 +288,11 @@ class Matcher:
                 unshown = (rule, {**found[0], "attributed": BY_SOURCE}, found[1])
         return unshown
 
-    def _gateway_body(self, rule: Rule | None, other: str) -> bool:
-        """Whether the other provider a record shows is only a body that is not OpenAI's, and the rule a
-        gateway's: the gateway's own answer has such a body (Cloudflare AI Gateway's code 2005)."""
-        return bool(other) and rule is not None and rule.category is Category.GATEWAY and other in self.bodies
+    def _gateways_own(self, rule: Rule | None, other: str) -> bool:
+        """Whether the other provider a record shows is only a shape a gateway's own answer has too (a body
+        that is not OpenAI's, as Cloudflare AI Gateway's code 2005; a local host; a URL not OpenAI's), and the
+        rule a gateway's."""
+        return bool(other) and rule is not None and rule.category is Category.GATEWAY and other in self.shapes
 
     def _start(self, rules: list[Rule], text: str) -> None:
         """A record's search begins: where its patterns are looked for, and its time budget."""

@@ -40,7 +40,7 @@ class Provider:
     # a shape, not a provider: an error body that is not OpenAI's (its shape, its codes), a local or private host, a
     # URL that is not OpenAI's. A gateway's own answer has such a body and comes from such a host or URL, so a
     # gateway's rule does not take one for another provider's; and a named provider is told over a shape
-    by_body: bool = False
+    shape: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,7 @@ PROVIDER_KEYS = {
     "examples": Key(dict),
     "description": Key(str),
     "source": Key(str),
-    "by_body": Key(bool),
+    "shape": Key(bool),
 }
 PROVIDER_EXAMPLE_KEYS = {"match": Key(list)}
 GENERIC_KEYS = {
@@ -108,8 +108,8 @@ def parse_provider(table: dict[str, Any], where: Locator, index: int, found: Col
         found.error(at(""), f"{label}: needs 'hosts', 'strong' or 'markers'")
         return None
     matches = tuple(strings(examples.get("match", []), "examples.match", label, at, found))
-    by_body = bool(table.get("by_body", False))
-    return Provider(table["id"], table["name"], table["kind"], strong, markers, matches, at(""), hosts, by_body)
+    shape = bool(table.get("shape", False))
+    return Provider(table["id"], table["name"], table["kind"], strong, markers, matches, at(""), hosts, shape)
 
 
 def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Collector) -> Generic | None:
