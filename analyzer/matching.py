@@ -281,8 +281,9 @@ class Matcher:
             if verdict.other:
                 self.stats.excluded[verdict.other] = self.stats.excluded.get(verdict.other, 0) + 1
                 return None
-            # a gateway's own refusal (for no other provider's call), or a failure the record shows is OpenAI's
-            if rule.provider != "openai" or rule.attribution != "marker" or verdict.openai:
+            # a failure whose words tell it (attribution "named": OpenAI's, or a gateway's own refusal for no other
+            # provider's call), or one the record shows is OpenAI's, or made in front of OpenAI (a gateway's "marker")
+            if rule.attribution != "marker" or verdict.openai:
                 return rule, *found
             if unshown is None and any(name in text for name in rule.source_names):
                 unshown = (rule, {**found[0], "attributed": BY_SOURCE}, found[1])

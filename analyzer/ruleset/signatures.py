@@ -36,7 +36,9 @@ class Rule:
     examples_match: tuple[str, ...]
     examples_no_match: tuple[str, ...]
     location: str  # file:line of its [[rule]] header
-    attribution: str = "named"  # named: its words are OpenAI's, unless another provider shows; marker: OpenAI must show
+    # named: its words are OpenAI's (or the gateway's), unless another provider shows; marker: OpenAI must show (for
+    # a gateway's rule: the call it failed was one to OpenAI)
+    attribution: str = "named"
     generic: bool = False  # its events take their kind from the [[generic]] tables (ids `<id>.<key>`)
     # names (its `name` group) that let a record showing no provider be OpenAI's when its source shows OpenAI
     source_names: frozenset[str] = frozenset()
