@@ -133,6 +133,38 @@ def test_context_looks_past_the_prefix(tmp_path: Path, name: str) -> None:
     assert [(e.rule, e.line) for e in failures(log)] == expected
 
 
+def analysed(tmp_path: Path, name: str, lines: list[str]) -> pipeline.Analysis:
+    """The analysis of the lines under the wrapper `name` ("" for none)."""
+    log = tmp_path / f"{name or 'bare'}.log"
+    log.write_text("".join(f"{WRAPPERS[name](i, line) if name else line}\n" for i, line in enumerate(lines)))
+    return pipeline.run(pipeline.Options((str(log),), UTC, NOW), RULES, None)
+
+
+@pytest.mark.parametrize("name", ["heroku", "fly", "journal-iso", "kubectl-prefix", ""])
+def test_under_a_prefix_context_ends_where_it_ends_without_one(tmp_path: Path, name: str) -> None:
+    """A platform's prefix on every line: the text after it tells whether a line starts a record. The next
+    record (another service's model name) is not the failure's context, with the prefix as without it."""
+    lines = [
+        "2026-01-16 17:24:11.650 [info] Request ID for failed request: 8fd8b263",
+        "2026-01-16 17:24:11.651 [error] Server error: 429 too many requests",
+        "2026-01-16 17:24:11.651 [info] ccreq:717e1801.copilotmd | rateLimited | gpt-4o-mini | 975ms",
+    ]
+    assert analysed(tmp_path, name, lines).events == []
+
+
+@pytest.mark.parametrize("name", ["kubectl-prefix", "heroku", ""])
+def test_the_context_is_read_without_the_platforms_prefix(tmp_path: Path, name: str) -> None:
+    """A client's dump of a body that is only a reason phrase (`Body:` then `Internal Server Error` on lines of
+    their own) is another server's, as the line starts show it: under a prefix too."""
+    lines = [
+        "java.lang.IllegalStateException: Error from OpenAILLMClientExt API: 500 Internal Server Error",
+        "Body:",
+        "Internal Server Error",
+    ]
+    analysis = analysed(tmp_path, name, lines)
+    assert analysis.events == [] and sum(analysis.match_stats.excluded.values()) == 1
+
+
 def test_a_quoted_log_is_read_as_logged(tmp_path: Path) -> None:
     """Under a quote every line starts like no head: were it not looked past, each record would read the
     others as its context, and a mark of OpenAI's in one make a bare `Connection error.` in another OpenAI's."""

@@ -223,42 +223,6 @@ def test_context_takes_the_wrapped_lines_around_a_record() -> None:
     assert context(log, 0, log.index(b"\n") + 1, "10:00:00 ERROR app").startswith("Error code")  # after only
 
 
-@pytest.mark.parametrize(
-    "prefix",
-    [
-        "2026-03-01T10:00:00.037000+00:00 app[web.1]: ",  # Heroku's: a stamp, then the dyno
-        "2026-03-01T10:00:00Z app[3d8d9e1b] iad [info] ",  # Fly's
-        "2026-03-01T10:00:00.037000+00:00 host1 bot[1234]: ",  # journald's (short-iso)
-        "[pod/chat-7d9f8c6b5-x2kqz/app] ",  # kubectl's
-        "",
-    ],
-)
-def test_under_a_prefix_context_ends_where_it_ends_without_one(tmp_path: Path, prefix: str) -> None:
-    """A platform's prefix on every line: the text after it tells whether a line starts a record. The next
-    record (another service's model name) is not the failure's context, with the prefix as without it."""
-    lines = [
-        "2026-01-16 17:24:11.650 [info] Request ID for failed request: 8fd8b263",
-        "2026-01-16 17:24:11.651 [error] Server error: 429 too many requests",
-        "2026-01-16 17:24:11.651 [info] ccreq:717e1801.copilotmd | rateLimited | gpt-4o-mini | 975ms",
-    ]
-    assert analyse(tmp_path, "".join(f"{prefix}{line}\n" for line in lines)).events == []
-
-
-@pytest.mark.parametrize(
-    "prefix", ["[pod/chat-7d9f8c6b5-x2kqz/app] ", "2026-03-01T10:00:00.037000+00:00 app[web.1]: ", ""]
-)
-def test_the_context_is_read_without_the_platforms_prefix(tmp_path: Path, prefix: str) -> None:
-    """A client's dump of a body that is only a reason phrase (`Body:` then `Internal Server Error` on lines of
-    their own) is another server's, as the line starts show it: under a prefix too."""
-    lines = [
-        "java.lang.IllegalStateException: Error from OpenAILLMClientExt API: 500 Internal Server Error",
-        "Body:",
-        "Internal Server Error",
-    ]
-    analysis = analyse(tmp_path, "".join(f"{prefix}{line}\n" for line in lines))
-    assert analysis.events == [] and sum(analysis.match_stats.excluded.values()) == 1
-
-
 def test_a_line_that_starts_with_a_status_is_no_numbered_line() -> None:
     """Context looks past no line number (a numbered block has its numbers taken off before framing):
     `404: ...` after a record is a head of its own, not line 404 continuing it."""
