@@ -412,3 +412,39 @@ def test_a_traceback_under_docker_logs_t_is_one_record(tmp_path: Path) -> None:
     analysis = analyse(tmp_path, "".join(stamp.format(n=n) + line + "\n" for n, line in enumerate(lines)))
     assert [(e.category, e.line, e.end_line) for e in analysis.events] == [(Category.CONNECTION, 1, 4)]
     assert analysis.events[0].time == datetime(2023, 1, 14, 14, 15, 30, 473529, tzinfo=UTC)
+
+
+def test_one_failure_printed_bare_after_its_wrapped_print_is_one_event(tmp_path: Path) -> None:
+    # a Go CLI's `log.Printf("ChatCompletion error: %v", err)` and then `fmt.Println(err)`: one failure
+    overloaded = (
+        "error, status code: 429, message: That model is currently overloaded with other requests. You can retry "
+        "your request, or contact us through our help center at help.openai.com if the error persists."
+    )
+    analysis = analyse(tmp_path, f"ChatCompletion error: {overloaded}\n{overloaded}\n")
+    assert [e.line for e in analysis.events] == [1]
+    assert analysis.reprints == 1
+    # the same print twice is two calls failing alike
+    analysis = analyse(tmp_path, f"ChatCompletion error: {overloaded}\nChatCompletion error: {overloaded}\n")
+    assert len(analysis.events) == 2
+
+
+def test_a_gateway_s_page_inside_a_client_s_error_is_one_gateway_failure(tmp_path: Path) -> None:
+    analysis = analyse(
+        tmp_path,
+        "openai.error.APIError: HTTP code 522 from API (<!DOCTYPE html>\n<head>\n"
+        "<title>oai.hconeai.com | 522: Connection timed out</title>\n",
+    )
+    assert [(e.rule, e.category) for e in analysis.events] == [("gateway.helicone.edge_error", Category.GATEWAY)]
+    assert analysis.reprints == 1
+
+
+def test_of_two_prints_the_one_that_shows_the_status_is_kept(tmp_path: Path) -> None:
+    # a traceback's code line (`raise error.APIError(`, under a Compose prefix that splits the record) and the
+    # exception's line with its status: the 403 is what the failure was
+    analysis = analyse(
+        tmp_path,
+        "bot    |     raise error.APIError(\n"
+        "bot    | openai.error.APIError: HTTP code 403 from API (<!DOCTYPE html>\n"
+        "bot    | <title>Attention Required! | Cloudflare</title>\n",
+    )
+    assert [(e.line, e.category) for e in analysis.events] == [(2, Category.PERMISSION_REGION)]

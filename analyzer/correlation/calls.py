@@ -51,11 +51,12 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     each other in one source (no event of that source between them, the second starting at most
     REPRINT_LINES lines after the first ends, or RESPONSE_LINES after a response's status line, their
     times within REPRINT_TIME or unknown; of two rules, or one of them a record of several lines, or
-    two one-line prints of one rule, neither's template in the other's, with no two statuses: the same
-    one-line print twice is two calls failing alike) that tell the same failure (of one family; or one
-    of them a generic rule's, and no two statuses), the one whose rule has the higher priority (then
-    the first) is kept. Two one-line records of two statuses (a 503, then a 502) are two calls, of one family
-    or not. A wrapper's own status on the line before the call's failure (`Status: 500`,
+    two one-line prints of one rule whose templates differ, with no two statuses: the same one-line
+    print twice is two calls failing alike, a print of it with a wrapper's words around it is not) that
+    tell the same failure (of one family; or one of them a generic rule's, and no two statuses; or one
+    a gateway's and both of one status), the one whose rule has the higher priority (then the one that
+    shows a status, then the first) is kept. Two one-line records of two statuses (a 503, then a 502) are
+    two calls, of one family or not. A wrapper's own status on the line before the call's failure (`Status: 500`,
     then `Error: ... 429 You exceeded your current quota`) is a print of that failure too, and the
     failure is kept (`_wrapper`). Attempts (transport lines, retry notices) are tries of a call, never
     reprints. `judge`: a rule's priority, whether it is generic, and an event's text. The events kept,
@@ -72,7 +73,7 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
             and (0 < gap <= REPRINT_LINES or (0 < gap <= RESPONSE_LINES and _status_line(prior[1], judge)))
             and _reprint(prior[1], event, judge)
         ):
-            if priority(event.rule) > priority(prior[1].rule) or _wrapper(prior[1], event, judge):
+            if _tells_more(prior[1], event, priority) or _wrapper(prior[1], event, judge):
                 kept[prior[0]] = i
                 last[event.source] = (prior[0], event)
             continue
@@ -110,11 +111,28 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
         return False
     if _family(before.category) is _family(event.category):
         return True
+    # a client's print of a gateway's answer (`HTTP code 522 from API (<html>...`) and the gateway's own page in it
+    # (`<title>oai.hconeai.com | 522: Connection timed out</title>`): one answer, told by its one status
+    gateway = Category.GATEWAY in (before.category, event.category)
+    if gateway and len(statuses) == 1 and _both_show_status(before, event):
+        return True
     if _answered_and_unreached(before, event, text):
         return False
     if (generic(before.rule) or generic(event.rule)) and len(statuses) <= 1:
         return True
     return _wrapper(before, event, judge)
+
+
+def _tells_more(kept: Event, event: Event, priority: Callable[[str], int]) -> bool:
+    """Whether a print of a failure is the better one to keep than the print kept so far: its rule ranks
+    higher, or as high and it shows the status the other does not (`raise error.APIError(`, a traceback's
+    code line, then `openai.error.APIError: HTTP code 403 from API (...`)."""
+    mine, theirs = priority(event.rule), priority(kept.rule)
+    return mine > theirs or (mine == theirs and bool(event.fields.get("status")) and not kept.fields.get("status"))
+
+
+def _both_show_status(before: Event, event: Event) -> bool:
+    return bool(before.fields.get("status")) and bool(event.fields.get("status"))
 
 
 def _wrapper(before: Event, event: Event, judge: Judge) -> bool:
@@ -152,9 +170,8 @@ def _answered(event: Event) -> bool:
 
 
 def _same_print(before: str, after: str) -> bool:
-    """Whether two lines print the same text, whatever each puts around it (a time, a level, `msg="..."`)."""
-    one, other = template_of(before).strip("'\""), template_of(after).strip("'\"")
-    return one in other or other in one
+    """Whether two lines print the same text the same way, whatever their times and ids."""
+    return template_of(before).strip("'\"") == template_of(after).strip("'\"")
 
 
 def _numbered_apart(before: str, after: str) -> bool:
