@@ -51,8 +51,9 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     each other in one source (no event of that source between them, the second starting at most
     REPRINT_LINES lines after the first ends, or RESPONSE_LINES after a response's status line, their
     times within REPRINT_TIME or unknown; of two rules, or one of them a record of several lines, or
-    two one-line prints of one rule whose templates differ, with no two statuses: the same one-line
-    print twice is two calls failing alike, a print of it with a wrapper's words around it is not) that
+    two one-line prints of one rule, neither's template in the other's, with no two statuses: the same
+    one-line print twice is two calls failing alike; of two lines with no time, the same words only, so that
+    a program's print with a wrapper's words and then bare is one failure, `_same_print`) that
     tell the same failure (of one family; or one of them a generic rule's, and no two statuses; or one
     a gateway's and both of one status), the one whose rule has the higher priority (then the one that
     shows a status, then the first) is kept. Two one-line records of two statuses (a 503, then a 502) are
@@ -101,7 +102,7 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
     statuses = {before.fields.get("status"), event.fields.get("status")} - {None, ""}
     # the same one-line print twice, or two statuses: two calls failing alike; one failure's message and
     # then its body's lines (a dump whose indentation was lost) are one
-    if _one_line_each(before, event) and (len(statuses) > 1 or _same_print(text(before), text(event))):
+    if _one_line_each(before, event) and (len(statuses) > 1 or _same_print(before, event, text)):
         return False
     if len(statuses) > 1 and _one_line(before) and _one_line(event) and not _wrapper(before, event, judge):
         return False
@@ -169,9 +170,15 @@ def _answered(event: Event) -> bool:
     return event.category in _ANSWERS
 
 
-def _same_print(before: str, after: str) -> bool:
-    """Whether two lines print the same text the same way, whatever their times and ids."""
-    return template_of(before).strip("'\"") == template_of(after).strip("'\"")
+def _same_print(before: Event, after: Event, text: Callable[[Event], str]) -> bool:
+    """Whether two lines print the same text, whatever each puts around it (a time, a level, `msg="..."`, a
+    head the template does not take off). Of two lines with no time (a program's own prints, no logger's head
+    around them) only the same words: a wrapper's `ChatCompletion error: ...` and then the error bare are one
+    failure printed twice."""
+    one, other = template_of(text(before)).strip("'\""), template_of(text(after)).strip("'\"")
+    if before.time is None and after.time is None:
+        return one == other
+    return one in other or other in one
 
 
 def _numbered_apart(before: str, after: str) -> bool:
