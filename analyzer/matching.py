@@ -625,9 +625,23 @@ def _occurrences(text: str, word: str, each_end: int = 4) -> set[int]:
     return found
 
 
-def match(entries: Iterable[Entry], matcher: Matcher, around: Callable[[Record], str] | None = None) -> Iterator[Event]:
+# openai-python v1's log line before each retry of a request (`log.info("Retrying request to %s in %f seconds",
+# ...)`, earlier `Retrying request in %f seconds`; src/openai/_base_client.py, https://github.com/openai/openai-python,
+# checked 2026-12-06), which it writes right after httpx's line of the try that failed
+RETRY_NOTICES = (b"Retrying request to ", b"Retrying request in ")
+SDK_RETRY = "sdk_retry"  # the field of a transport line that is such a retry of the try on the line before
+
+
+def match(
+    entries: Iterable[Entry],
+    matcher: Matcher,
+    around: Callable[[Record], str] | None = None,
+    before: Callable[[Record], bytes] | None = None,
+) -> Iterator[Event]:
     """Events of the entries, in input order; an entry without a time takes its source's last one.
-    Successful calls go to `matcher.successes` instead. `around` reads a record's context."""
+    Successful calls go to `matcher.successes` instead. `around` reads a record's context; `before`, the
+    line before a record: a transport line (a status only) right after an SDK's retry notice is marked
+    a retry of the try before it (SDK_RETRY), so that a call's tries count as one call."""
     last_time = matcher.last_time
     for entry in entries:
         matcher.stats.records += 1
@@ -641,4 +655,11 @@ def match(entries: Iterable[Entry], matcher: Matcher, around: Callable[[Record],
         if event.call_success:
             matcher.successes.add(event.rule, event.time, event.source, event.line, event.end_line)
             continue
+        if before is not None and event.confidence == "low" and _retry_notice(before(entry.record)):
+            fields = event.fields
+            event = replace(event, fields=Fields((*fields, SDK_RETRY), (*fields.values(), "yes")))
         yield event
+
+
+def _retry_notice(line: bytes) -> bool:
+    return any(notice in line for notice in RETRY_NOTICES)

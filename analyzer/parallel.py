@@ -26,6 +26,7 @@ from . import memory, sources, timelimit
 from .events import Store
 from .evidence import Texts
 from .framing import last_boundary, prefixes, wraps
+from .framing.context import PRIOR
 from .lane.columns import Successes
 from .lane.shortcut import Span
 from .matching import Matcher, MatchStats
@@ -108,6 +109,7 @@ class Piece:
     first: bool  # holds the stream's first line
     last: bool  # holds the stream's last line
     split: bool = False  # ends inside a record that the framer split (no boundary within MAX_CARRY)
+    lead: bytes = b""  # the bytes of the stream just before it (PRIOR at most), for its first records' context
 
 
 ScanChunk = Callable[[Chunk], Part]
@@ -286,13 +288,13 @@ def pieces(blocks: Iterable[bytes], size: int | None = None) -> Iterator[Piece]:
         if split or held_size >= size:
             if ready is not None:
                 yield ready
-            ready = Piece(b"".join(held), ready is None, False, split)
+            ready = Piece(b"".join(held), ready is None, False, split, ready.data[-PRIOR:] if ready else b"")
             held, held_size = [], 0
     rest = b"".join([*held, carry])
     if rest:
         if ready is not None:
             yield ready
-        yield Piece(rest, ready is None, True)
+        yield Piece(rest, ready is None, True, False, ready.data[-PRIOR:] if ready else b"")
     elif ready is not None:
         yield dataclasses.replace(ready, last=True)
 

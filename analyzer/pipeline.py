@@ -12,7 +12,7 @@ from .correlation import Correlation, Order, assemble_calls, correlate, fold_rep
 from .events import Events, named, of_kind, places, sources_of, subset, values_of
 from .evidence import Texts
 from .framing import Counts, Prefilter, frame_blocks, prefixes
-from .framing.context import Around
+from .framing.context import PRIOR, Around
 from .lane.columns import Successes
 from .lane.shortcut import Lane, Span
 from .matching import BY_SOURCE, Compiled, Matcher, MatchStats, extractor_gate, match, stopped_note
@@ -218,6 +218,7 @@ class Scanner:
         matcher: Matcher,
         span: Span,
         part: parallel.Chunk | parallel.Piece | None = None,
+        lead: bytes = b"",
     ) -> Iterator[Event]:
         """The events of one source, or of one byte range or piece of it: framing, the successful-call
         lane, parsing, matching; what framing and the lane counted added to the source's once it is done."""
@@ -226,9 +227,9 @@ class Scanner:
         lane = Lane(self.clock, matcher, span, name, self.calls, self.engine.confirmed)
         around = Around()  # framing places each record it yields, matching reads its context there
         counts = Counts()
-        framed = frame_blocks(blocks, name, counts, self.engine, edges, split_end, around, calls=True)
+        framed = frame_blocks(blocks, name, counts, self.engine, edges, split_end, around, calls=True, lead=lead)
         entries = _observed((parse(r, self.clock) for r in lane.route(framed)), stats, span)
-        yield from match(entries, matcher, around.of)
+        yield from match(entries, matcher, around.of, around.line_before)
         stats.add_framed(counts)
         stats.add_formats(lane.formats)
 
@@ -236,19 +237,26 @@ class Scanner:
         """Scan one byte range of a file (in a worker process)."""
         stats = SourceStats(name)
         blocks = prefixes.each_taken_off(sources.read_range(chunk.fd, chunk.start, chunk.end, stats))
-        return self._part(blocks, name, stats, chunk, chunk.end - chunk.start)
+        lead = sources.read_before(chunk.fd, chunk.start, PRIOR)
+        return self._part(blocks, name, stats, chunk, chunk.end - chunk.start, lead)
 
     def piece(self, name: str, piece: parallel.Piece) -> parallel.Part:
         """Scan one piece of a stream (in a worker process); its reading was counted where it was read."""
-        return self._part([piece.data], name, SourceStats(name), piece, len(piece.data))
+        return self._part([piece.data], name, SourceStats(name), piece, len(piece.data), piece.lead)
 
     def _part(
-        self, blocks: Iterable[bytes], name: str, stats: SourceStats, part: parallel.Chunk | parallel.Piece, size: int
+        self,
+        blocks: Iterable[bytes],
+        name: str,
+        stats: SourceStats,
+        part: parallel.Chunk | parallel.Piece,
+        size: int,
+        lead: bytes,
     ) -> parallel.Part:
         match_stats, span = MatchStats(), Span()
         matcher = self.matcher(match_stats)
         with timelimit.watched():
-            events = [e.row() for e in self._events(blocks, name, stats, matcher, span, part)]
+            events = [e.row() for e in self._events(blocks, name, stats, matcher, span, part, lead)]
         return parallel.Part(events, stats, match_stats, span.start, span.end, span.latest, size, matcher.successes)
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from analyzer import pipeline, ruleset
+from analyzer.correlation.calls import count_calls
 from analyzer.framing.blocks import Counts, frame_blocks
 from analyzer.framing.context import Around, context, headlike
-from analyzer.models import Category
+from analyzer.matching import SDK_RETRY
+from analyzer.models import Category, Record
 
 RULES = ruleset.load()
 QUOTA = (
@@ -448,3 +450,34 @@ def test_of_two_prints_the_one_that_shows_the_status_is_kept(tmp_path: Path) -> 
         "bot    | <title>Attention Required! | Cloudflare</title>\n",
     )
     assert [(e.line, e.category) for e in analysis.events] == [(2, Category.PERMISSION_REGION)]
+
+
+def test_status_lines_that_an_sdk_retried_are_one_call(tmp_path: Path) -> None:
+    # openai-python v1 at INFO: httpx's line of each try, the SDK's notice before each retry; no exception logged
+    httpx = '2026-03-14 10:00:0{} INFO httpx: HTTP Request: POST https://api.openai.com/v1/embeddings "HTTP/1.1 {}"'
+    notice = "2026-03-14 10:00:0{} INFO openai._base_client: Retrying request to /embeddings in 0.78 seconds"
+    lines = [
+        httpx.format(1, "429 Too Many Requests"), notice.format(1),
+        httpx.format(2, "429 Too Many Requests"), notice.format(2),
+        httpx.format(4, "429 Too Many Requests"),
+        "2026-03-14 10:00:05 INFO app: next document",
+        httpx.format(6, "429 Too Many Requests"), notice.format(6),
+        httpx.format(7, "200 OK"),
+        httpx.format(8, "429 Too Many Requests"),
+    ]  # fmt: skip
+    analysis = analyse(tmp_path, "\n".join(lines) + "\n")
+    assert [e.line for e in analysis.events] == [1, 3, 5, 7, 10]
+    assert [SDK_RETRY in e.fields for e in analysis.events] == [False, True, True, False, False]
+    # the first call's three tries, the second's one (retried, then answered 200), a third call
+    assert count_calls(analysis.events) == (3, 5)
+
+
+def test_the_line_before_a_record_is_read_across_buffers() -> None:
+    around = Around()
+    first = b"2026-03-14 10:00:01 INFO openai._base_client: Retrying request to /embeddings in 0.78 seconds\n"
+    second = b'HTTP Request: POST https://api.openai.com/v1/embeddings "HTTP/1.1 429 Too Many Requests"\n'
+    around.before(first, second)
+    record = Record("app.log", 2, 2, second.decode().rstrip("\n"))
+    around.at(second, 0, len(second), record)
+    assert around.line_before(record) == first.rstrip(b"\n")
+    assert around.line_before(Record("app.log", 9, 9, "other")) == b""

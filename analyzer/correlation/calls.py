@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from ..events import parts, picked
+from ..matching import SDK_RETRY
 from ..models import Category, Event, Outcome
 from ..templates import DATE_TIME, TIME_OF_DAY, message_line, template_of
 
@@ -333,14 +334,15 @@ def count_calls(events: Sequence[Event]) -> tuple[int, int]:
         calls += 1 + _unclosed(stale)
         attempts += max(1, statuses, notices + 1) + len(stale)
         waiting.clear()
-    leftover = [w for waiting in pending.values() for w in waiting]
-    return calls + _unclosed(leftover), attempts + len(leftover)
+    leftover = sum(_unclosed(waiting) for waiting in pending.values())
+    return calls + leftover, attempts + sum(len(waiting) for waiting in pending.values())
 
 
 def _unclosed(attempts: Sequence[Tried]) -> int:
-    """The calls among attempts that no failure closed: a run of retry notices of one retried function
-    (each within CALL_WINDOW of the one before it, or undated) is one call that kept failing, as are the
-    status lines that a notice before them told (`_told`); any other attempt is a call of its own."""
+    """The calls among attempts of one source that no failure closed: a run of retry notices of one retried
+    function (each within CALL_WINDOW of the one before it, or undated) is one call that kept failing, as are
+    the status lines that a notice before them told (`_told`) and those an SDK's notice on the line before marked
+    its retry (SDK_RETRY); any other attempt is a call of its own."""
     calls, last, notice = 0, None, None
     for attempt in attempts:
         retried = attempt.fields.get("retrying")
@@ -351,8 +353,10 @@ def _unclosed(attempts: Sequence[Tried]) -> int:
             )
             new = not (again or tried)
             notice = attempt
-        else:  # a try of the notice before it
+        else:  # a try of the notice before it, or an SDK's retry of the try before it
             new = not (notice is not None and attempt.fields.get("call") == notice.rule and _near(notice, attempt))
+            if new and SDK_RETRY in attempt.fields and last is not None and _per_try(last) and _near(last, attempt):
+                new = False
         calls += new
         last = attempt
     return calls

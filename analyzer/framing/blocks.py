@@ -91,6 +91,7 @@ def frame_blocks(
     split_end: bool = False,
     around: Around | None = None,
     calls: bool = False,
+    lead: bytes = b"",
 ) -> Iterator[Record | Calls]:
     """Frame a source's blocks; with a prefilter, only the regions around its hits.
 
@@ -99,10 +100,11 @@ def frame_blocks(
     cut at `last_boundary`) numbers its lines from 1 too and tells whether it holds the source's
     start and end in `edges`. With `calls`, the one-line regions whose only keywords are successful-call
     ones are yielded as `Calls`, runs of them, for the lane, in order among the records. Each record
-    is placed in `around` as it is yielded, for its context.
+    is placed in `around` as it is yielded, for its context; `lead`: the bytes just before a part, which
+    the context of its first records reads as it would in the whole source.
     """
     engines = (prefilter, calls, around or Around())
-    carry, line_no, framed = b"", 1, b""
+    carry, line_no, framed = b"", 1, lead[-PRIOR:]
     first = edges[0]
     for block in blocks:
         buffer = carry + block if carry else block

@@ -73,6 +73,20 @@ class Around:
         prior = self._prior if self._prior_of is self._buffer else b""
         return context(self._buffer, start, end, text if newline < 0 else text[:newline], prior)
 
+    def line_before(self, record: Record) -> bytes:
+        """The bytes of the line just before `record` when it is the last framed (its newline off), from
+        the lines framed before its buffer where it is the buffer's first; else b""."""
+        source, line, start, _ = self._at
+        if record.line != line or record.source != source:
+            return b""
+        buffer = self._buffer
+        if start <= 0:
+            buffer = self._prior if self._prior_of is self._buffer else b""
+            start = len(buffer)
+        if start <= 0:
+            return b""
+        return buffer[buffer.rfind(b"\n", 0, start - 1) + 1 : start - 1]
+
 
 def context(buffer: bytes, start: int, end: int, first: str, prior: bytes = b"") -> str:
     """The context of the record whose lines span buffer[start:end] (end: past its last newline, or the

@@ -19,6 +19,7 @@ from .reading import (
     SourceStats,
     opened,
     plain_head,
+    read_before,
     read_blocks,
     read_range,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "SourceStats",
     "opened",
     "plain_head",
+    "read_before",
     "read_blocks",
     "read_range",
     "refuse_output",

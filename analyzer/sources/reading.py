@@ -154,6 +154,12 @@ def read_range(fd: int, start: int, end: int, stats: SourceStats) -> Iterator[by
     yield from _line_blocks(_Positional(fd, start, end).read, stats.name, stats, first=start == 0)
 
 
+def read_before(fd: int, start: int, size: int) -> bytes:
+    """Up to `size` bytes of a file just before `start` (the lines a byte range's first records follow)."""
+    size = min(size, start)
+    return os.pread(fd, size, start - size) if size > 0 else b""
+
+
 class _Positional:
     """Bytes [start, end) of a file descriptor, read with os.pread."""
 
