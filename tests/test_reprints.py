@@ -481,3 +481,17 @@ def test_the_line_before_a_record_is_read_across_buffers() -> None:
     around.at(second, 0, len(second), record)
     assert around.line_before(record) == first.rstrip(b"\n")
     assert around.line_before(Record("app.log", 9, 9, "other")) == b""
+
+
+def test_two_failures_that_name_two_models_are_two_calls(tmp_path: Path) -> None:
+    # a chat app's two answers, re-wrapped by hand, with no time: alike but for the model each names
+    failure = (
+        "Sorry, I had a problem talking to OpenAI: Error code: 404 -\n"
+        "{{'error': {{'message': 'The model `{}` does not exist or you do not have access to it.',\n"
+        "'type': 'invalid_request_error', 'param': None, 'code': 'model_not_found'}}}}\n"
+    )
+    analysis = analyse(tmp_path, failure.format("gpt-4o") + "\n" + failure.format("gpt-4-turbo"))
+    assert [e.fields.get("model") for e in analysis.events] == ["gpt-4o", "gpt-4-turbo"]
+    # the same one printed twice is one
+    analysis = analyse(tmp_path, failure.format("gpt-4o") + "\n" + failure.format("gpt-4o"))
+    assert len(analysis.events) == 1

@@ -99,6 +99,8 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
         return False
     if before.time is not None and event.time is not None and abs(event.time - before.time) > REPRINT_TIME:
         return False
+    if _told_apart(before, event):
+        return False
     _, generic, text = judge
     statuses = {before.fields.get("status"), event.fields.get("status")} - {None, ""}
     # the same one-line print twice, or two statuses: two calls failing alike; one failure's message and
@@ -123,6 +125,18 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
     if (generic(before.rule) or generic(event.rule)) and len(statuses) <= 1:
         return True
     return _wrapper(before, event, judge)
+
+
+CALL_FIELDS = ("model", "request_id")  # what one call's failure names once, whichever print shows it
+
+
+def _told_apart(before: Event, event: Event) -> bool:
+    """Whether two failures name two models or two request ids: two calls, however alike their prints."""
+    for name in CALL_FIELDS:
+        one, other = before.fields.get(name), event.fields.get(name)
+        if one and other and one != other:
+            return True
+    return False
 
 
 def _tells_more(kept: Event, event: Event, priority: Callable[[str], int]) -> bool:
