@@ -141,7 +141,12 @@ def test_every_kind_is_a_rule_with_a_playbook() -> None:
         assert derived.remediation in RULES.playbooks
 
 
-BARE = "RateLimitError: Error code: 429 - {'error': {'message': 'A wording no rule knows', 'type': 'requests'}}"
+# (a body of four keys, as OpenAI's, but in an order that is no mark of anyone's: only a message and a type is
+# another server's shape, a type then a param a weak mark of OpenAI's)
+BARE = (
+    "RateLimitError: Error code: 429 - {'error': {'message': 'A wording no rule knows', 'param': None, "
+    "'type': 'requests', 'code': None}}"
+)
 OK_CALL = 'HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 200 OK"'
 
 

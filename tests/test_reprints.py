@@ -276,7 +276,8 @@ def test_two_calls_failing_on_two_lines_are_not_one(tmp_path: Path) -> None:
     # a 5xx with its own body before a 4xx: two calls, not a wrapper's status line
     analysis = analyse(
         tmp_path,
-        "openai.InternalServerError: Error code: 500 - {'error': {'message': 'A new one', 'type': 'server_error'}}\n"
+        "openai.InternalServerError: Error code: 500 - {'error': {'message': 'A new one', 'type': 'server_error', "
+        "'param': None, 'code': None}}\n"
         f"{CONTEXT_LEN}\n",
     )
     assert sorted(e.category for e in analysis.events) == sorted([Category.SERVER_ERROR, Category.CONTEXT_LENGTH])

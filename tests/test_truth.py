@@ -69,7 +69,7 @@ def crafted_day(folder: Path) -> Path:
         if n == 280:
             out.append(
                 "2026-03-14 10:40:00,000 ERROR app.chat: openai.APIStatusError: Error code: 418 - "
-                f"{{'error': {{'message': '{CRAFT}', 'type': 'teapot'}}}}"
+                f"{{'error': {{'message': '{CRAFT}', 'type': 'teapot', 'param': None, 'code': None}}}}"
             )
     path = folder / f"{CRAFT.replace('/', '_')}.log"
     path.write_text("\n".join(out))
