@@ -7,6 +7,7 @@ and all the patterns tried on one record share a budget, so fifty slow rules can
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from . import memo, timelimit
 from .attribution import DECISIVE, Attributor, Verdict, plain
 from .lane.columns import LaneBatch, Successes
 from .memo import Found, Memo, Recording, Taken
-from .models import Category, Entry, Event, Fields, Outcome, Record
+from .models import SDK_RETRY, Category, Entry, Event, Fields, Outcome, Record
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 from .ruleset.providers import status_number
@@ -627,9 +628,8 @@ def _occurrences(text: str, word: str, each_end: int = 4) -> set[int]:
 
 # openai-python v1's log line before each retry of a request (`log.info("Retrying request to %s in %f seconds",
 # ...)`, earlier `Retrying request in %f seconds`; src/openai/_base_client.py, https://github.com/openai/openai-python,
-# checked 2026-12-06), which it writes right after httpx's line of the try that failed
-RETRY_NOTICES = (b"Retrying request to ", b"Retrying request in ")
-SDK_RETRY = "sdk_retry"  # the field of a transport line that is such a retry of the try on the line before
+# checked 2026-12-06), which it writes right after httpx's line of the try that failed, and then waits that long
+RETRY_NOTICE = re.compile(rb"\bRetrying request (?:to \S+ )?in (\d{1,5}(?:\.\d+)?) seconds")
 
 
 def match(
@@ -640,8 +640,8 @@ def match(
 ) -> Iterator[Event]:
     """Events of the entries, in input order; an entry without a time takes its source's last one.
     Successful calls go to `matcher.successes` instead. `around` reads a record's context; `before`, the
-    line before a record: a transport line (a status only) right after an SDK's retry notice is marked
-    a retry of the try before it (SDK_RETRY), so that a call's tries count as one call."""
+    line before a record: a transport line (a status only) right after an SDK's retry notice is marked with
+    the notice's delay (SDK_RETRY), so that a call's tries count as one call."""
     last_time = matcher.last_time
     for entry in entries:
         matcher.stats.records += 1
@@ -655,11 +655,9 @@ def match(
         if event.call_success:
             matcher.successes.add(event.rule, event.time, event.source, event.line, event.end_line)
             continue
-        if before is not None and event.confidence == "low" and _retry_notice(before(entry.record)):
-            fields = event.fields
-            event = replace(event, fields=Fields((*fields, SDK_RETRY), (*fields.values(), "yes")))
+        if before is not None and event.confidence == "low":
+            notice = RETRY_NOTICE.search(before(entry.record))
+            if notice is not None:
+                fields = event.fields
+                event = replace(event, fields=Fields((*fields, SDK_RETRY), (*fields.values(), notice[1].decode())))
         yield event
-
-
-def _retry_notice(line: bytes) -> bool:
-    return any(notice in line for notice in RETRY_NOTICES)

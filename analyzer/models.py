@@ -53,6 +53,11 @@ class Severity(StrEnum):
 _SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
 
 
+# The field of a transport line that openai-python retried: the delay its notice on the line before named (a
+# try of the call whose try came that long before it; matching.RETRY_NOTICE, correlation.calls._unclosed).
+SDK_RETRY = "sdk_retry"
+
+
 class Outcome(StrEnum):
     """What a matched record says about an API call or the account."""
 

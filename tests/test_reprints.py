@@ -12,8 +12,7 @@ from analyzer import pipeline, ruleset
 from analyzer.correlation.calls import count_calls
 from analyzer.framing.blocks import Counts, frame_blocks
 from analyzer.framing.context import Around, context, headlike
-from analyzer.matching import SDK_RETRY
-from analyzer.models import Category, Record
+from analyzer.models import SDK_RETRY, Category, Record
 
 RULES = ruleset.load()
 QUOTA = (
@@ -495,4 +494,37 @@ def test_two_failures_that_name_two_models_are_two_calls(tmp_path: Path) -> None
     assert [e.fields.get("model") for e in analysis.events] == ["gpt-4o", "gpt-4-turbo"]
     # the same one printed twice is one
     analysis = analyse(tmp_path, failure.format("gpt-4o") + "\n" + failure.format("gpt-4o"))
+    assert len(analysis.events) == 1
+
+
+def test_calls_that_run_at_once_are_not_one_call_for_a_notice_between_them(tmp_path: Path) -> None:
+    # three calls fail at once; the SDK's notice for the first is logged before the second's try: the second is
+    # no retry (it came before the notice's delay was up); each call's own retry, 0.8 s later, is
+    httpx = '2026-03-14 10:00:{} INFO httpx: HTTP Request: POST https://api.openai.com/v1/embeddings "HTTP/1.1 429"'
+    notice = "2026-03-14 10:00:{} INFO openai._base_client: Retrying request to /embeddings in 0.80 seconds"
+    lines = [
+        httpx.format("01.000"), notice.format("01.001"),
+        httpx.format("01.002"), notice.format("01.003"),
+        httpx.format("01.004"), notice.format("01.005"),
+        httpx.format("01.810"), httpx.format("01.812"), httpx.format("01.815"),
+    ]  # fmt: skip
+    analysis = analyse(tmp_path, "\n".join(lines) + "\n")
+    assert [e.fields.get(SDK_RETRY) for e in analysis.events] == [None, "0.80", "0.80", "0.80", None, None]
+    # the first three tries are three calls (at a985986's reading of the notices, one); the fourth, 0.8 s after,
+    # a retry; the last two, with no notice just before them, read as calls of their own (over, not under)
+    assert count_calls(analysis.events) == (5, 6)
+
+
+def test_a_model_s_snapshot_and_its_alias_are_one_model(tmp_path: Path) -> None:
+    # an app's line naming the snapshot, then the exception naming the alias: one failure printed twice
+    rate = (
+        "Rate limit reached for {} in organization org-abc on tokens per min (TPM): Limit 30000, Used 29000, "
+        "Requested 2000."
+    )
+    analysis = analyse(
+        tmp_path,
+        f"ERROR app: call failed (model={'gpt-4o-2024-08-06'}): {rate.format('gpt-4o-2024-08-06')}\n"
+        f"openai.RateLimitError: Error code: 429 - {{'error': {{'message': '{rate.format('gpt-4o')}', "
+        "'type': 'tokens', 'param': None, 'code': 'rate_limit_exceeded'}}\n",
+    )
     assert len(analysis.events) == 1

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from ..events import parts, picked
-from ..matching import SDK_RETRY
-from ..models import Category, Event, Outcome
+from ..models import SDK_RETRY, Category, Event, Outcome
 from ..templates import DATE_TIME, TIME_OF_DAY, message_line, template_of
 
 SHARED = 4096  # distinct fields of attempts kept as one dict each
@@ -131,12 +130,20 @@ CALL_FIELDS = ("model", "request_id")  # what one call's failure names once, whi
 
 
 def _told_apart(before: Event, event: Event) -> bool:
-    """Whether two failures name two models or two request ids: two calls, however alike their prints."""
+    """Whether two failures name two models or two request ids: two calls, however alike their prints. Two
+    names of one model (a snapshot and its alias, `gpt-4o-2024-08-06` and `gpt-4o`) or of one id (`req_abc`
+    and `abc`) are one."""
     for name in CALL_FIELDS:
-        one, other = before.fields.get(name), event.fields.get(name)
-        if one and other and one != other:
+        if name not in before.fields or name not in event.fields:
+            continue
+        one, other = sorted((_bare(before.fields.get(name)), _bare(event.fields.get(name))), key=len)
+        if one and other and not other.startswith(one):
             return True
     return False
+
+
+def _bare(value: str | None) -> str:
+    return (value or "").removeprefix("req_").removeprefix("default-")
 
 
 def _tells_more(kept: Event, event: Event, priority: Callable[[str], int]) -> bool:
@@ -188,8 +195,8 @@ def _answered(event: Event) -> bool:
 def _same_print(before: Event, after: Event, text: Callable[[Event], str]) -> bool:
     """Whether two lines print the same text, whatever each puts around it (a time, a level, `msg="..."`, a
     head the template does not take off). Of two lines with no time (a program's own prints, no logger's head
-    around them) only the same words: a wrapper's `ChatCompletion error: ...` and then the error bare are one
-    failure printed twice."""
+    around them, and no stamped line before them to lend theirs) only the same words: a wrapper's
+    `ChatCompletion error: ...` and then the error bare are one failure printed twice."""
     one, other = template_of(text(before)).strip("'\""), template_of(text(after)).strip("'\"")
     if before.time is None and after.time is None:
         return one == other
@@ -369,11 +376,24 @@ def _unclosed(attempts: Sequence[Tried]) -> int:
             notice = attempt
         else:  # a try of the notice before it, or an SDK's retry of the try before it
             new = not (notice is not None and attempt.fields.get("call") == notice.rule and _near(notice, attempt))
-            if new and SDK_RETRY in attempt.fields and last is not None and _per_try(last) and _near(last, attempt):
+            if new and last is not None and _per_try(last) and _retried(last, attempt):
                 new = False
         calls += new
         last = attempt
     return calls
+
+
+def _retried(before: Tried, attempt: Tried) -> bool:
+    """Whether `attempt` is an SDK's retry (SDK_RETRY) of a call whose try `before` was: the notice's delay, at
+    half of it at least, after that try, so that another call's first try logged just after the notice (calls run
+    at once) is a call of its own; either undated, the mark alone tells."""
+    delay = attempt.fields.get(SDK_RETRY)
+    if not delay:
+        return False
+    if before.time is None or attempt.time is None:
+        return True
+    gap = (attempt.time - before.time).total_seconds()
+    return float(delay) / 2 <= gap <= float(delay) + CALL_WINDOW.total_seconds()
 
 
 def _near(before: Tried, after: Tried) -> bool:

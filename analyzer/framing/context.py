@@ -60,7 +60,7 @@ class Around:
         """Framing: `framed` ended just before `buffer` starts (its last PRIOR bytes are kept, from a
         line's start), for the context of a record at the buffer's start."""
         tail = framed[-PRIOR:]
-        cut = tail.find(b"\n") + 1 if len(framed) > PRIOR else 0
+        cut = tail.find(b"\n") + 1 if len(framed) >= PRIOR else 0
         self._prior, self._prior_of = tail[cut:], buffer
 
     def of(self, record: Record) -> str:

@@ -157,7 +157,10 @@ def read_range(fd: int, start: int, end: int, stats: SourceStats) -> Iterator[by
 def read_before(fd: int, start: int, size: int) -> bytes:
     """Up to `size` bytes of a file just before `start` (the lines a byte range's first records follow)."""
     size = min(size, start)
-    return os.pread(fd, size, start - size) if size > 0 else b""
+    try:
+        return os.pread(fd, size, start - size) if size > 0 else b""
+    except OSError:  # the range's own read reports the file's problem; the lines before are only context
+        return b""
 
 
 class _Positional:
