@@ -116,8 +116,8 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
         return True
     # a client's print of a gateway's answer (`HTTP code 522 from API (<html>...`) and the gateway's own page in it
     # (`<title>oai.hconeai.com | 522: Connection timed out</title>`): one answer, told by its one status
-    gateway = Category.GATEWAY in (before.category, event.category)
-    if gateway and len(statuses) == 1 and _both_show_status(before, event):
+    status = before.fields.get("status")
+    if Category.GATEWAY in (before.category, event.category) and status and status == event.fields.get("status"):
         return True
     if _answered_and_unreached(before, event, text):
         return False
@@ -152,10 +152,6 @@ def _tells_more(kept: Event, event: Event, priority: Callable[[str], int]) -> bo
     code line, then `openai.error.APIError: HTTP code 403 from API (...`)."""
     mine, theirs = priority(event.rule), priority(kept.rule)
     return mine > theirs or (mine == theirs and bool(event.fields.get("status")) and not kept.fields.get("status"))
-
-
-def _both_show_status(before: Event, event: Event) -> bool:
-    return bool(before.fields.get("status")) and bool(event.fields.get("status"))
 
 
 def _wrapper(before: Event, event: Event, judge: Judge) -> bool:
