@@ -237,8 +237,7 @@ class Scanner:
         """Scan one byte range of a file (in a worker process)."""
         stats = SourceStats(name)
         blocks = prefixes.each_taken_off(sources.read_range(chunk.fd, chunk.start, chunk.end, stats))
-        lead = sources.read_before(chunk.fd, chunk.start, PRIOR)  # its lines as the range's own are read
-        lead = prefixes.taken_off(lead[lead.find(b"\n") + 1 :] if len(lead) >= PRIOR else lead)
+        lead = prefixes.taken_off(sources.read_before(chunk.fd, chunk.start, PRIOR))  # as the range's own lines
         return self._part(blocks, name, stats, chunk, chunk.end - chunk.start, lead)
 
     def piece(self, name: str, piece: parallel.Piece) -> parallel.Part:

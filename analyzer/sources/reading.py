@@ -155,12 +155,14 @@ def read_range(fd: int, start: int, end: int, stats: SourceStats) -> Iterator[by
 
 
 def read_before(fd: int, start: int, size: int) -> bytes:
-    """Up to `size` bytes of a file just before `start` (the lines a byte range's first records follow)."""
+    """The whole lines in the `size` bytes of a file just before `start` (the lines a byte range's first
+    records follow): a line the read began inside of is left out."""
     size = min(size, start)
     try:
-        return os.pread(fd, size, start - size) if size > 0 else b""
+        data = os.pread(fd, size, start - size) if size > 0 else b""
     except OSError:  # the range's own read reports the file's problem; the lines before are only context
         return b""
+    return data[data.find(b"\n") + 1 :] if start > size else data
 
 
 class _Positional:
