@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import input_lines
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analyzer import pipeline, reporting, ruleset
@@ -44,6 +44,8 @@ LINE = st.one_of(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.lists(LINE, max_size=20).map(b"".join))
+@example(data=b">")  # a quote's `>` alone, no newline: taken off, its line had been lost (found by this property)
+@example(data=b"a\n\x1b[0m")  # a colour code alone on the last line
 def test_pipeline_never_raises_and_counts_every_line(data: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
     analysis = scan(data, tmp_path_factory)
     assert analysis.records <= analysis.lines

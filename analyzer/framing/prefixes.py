@@ -177,7 +177,14 @@ def active(block: bytes) -> list[str]:
 def taken_off(block: bytes, names: Iterable[str] | None = None) -> bytes:
     """The block with a terminal's escape codes taken out, and the prefixes (`active` ones, unless named)
     taken off the lines that continue a record; a line's number and a quote's `>` off every line first, then
-    the prefixes of the lines they held."""
+    the prefixes of the lines they held. A last line with no newline that nothing is left of stays a line."""
+    taken = _taken_off(block, names)
+    if block and not block.endswith(b"\n") and (not taken or taken.endswith(b"\n")):
+        return taken + b"\n"  # (a quote's lone `>`, a colour code alone: the line is counted, empty)
+    return taken
+
+
+def _taken_off(block: bytes, names: Iterable[str] | None) -> bytes:
     if b"\x1b" in block:  # (a byte search: free beside the rest)
         block = _ESCAPES.sub(b"", block)
     names = active(block) if names is None else list(names)
