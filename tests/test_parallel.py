@@ -20,6 +20,7 @@ from conftest import SAMPLES
 from analyzer import cli, parallel, pipeline, reporting, ruleset
 from analyzer.events import Events
 from analyzer.matching import MatchStats
+from analyzer.models import SDK_RETRY
 from analyzer.sources import OpenFile, Source, SourceStats, read_range
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -484,3 +485,31 @@ def test_a_workers_part_travels_as_pickled_batches_and_reads_back_as_its_rows(
     assert (len(part), list(part.rows())) == (len(rows), rows)
     assert packed.categories == {}  # counted by category only for a progress line
     assert sum(part.packed(counted=True).categories.values()) == len(rows)
+
+
+@pytest.mark.parametrize("prefix", ["", "api-1  | "])
+def test_a_range_that_starts_after_a_retry_notice_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefix: str
+) -> None:
+    """A range cut between openai-python's retry notice and the status line it announces still marks that line
+    a retry, as one process does: the worker reads the bytes before its range (with docker compose's `api-1  | `
+    before every line as without; fails with no lead read)."""
+    httpx = '2026-03-14 10:00:0{} INFO httpx: HTTP Request: POST https://api.openai.com/v1/embeddings "HTTP/1.1 429"'
+    notice = "2026-03-14 10:00:0{} INFO openai._base_client: Retrying request to /embeddings in 0.78 seconds"
+    lines = [f"2026-03-14 10:00:00 INFO app: working {i}" for i in range(200)]
+    lines += [httpx.format(1), notice.format(1), httpx.format(2), notice.format(2), httpx.format(3)]
+    lines += [f"2026-03-14 10:00:04 INFO app: working {i}" for i in range(200)]
+    path = tmp_path / "app.log"
+    path.write_text("".join(f"{prefix}{line}\n" for line in lines))
+    data = path.read_bytes()
+    cut = data.index(f"{prefix}{httpx.format(2)}".encode())  # just after the first notice
+
+    def at_the_notice(file: OpenFile, jobs: int) -> list[parallel.Chunk]:
+        return [parallel.Chunk(file.fd, 0, cut, last=False), parallel.Chunk(file.fd, cut, file.size, first=False)]
+
+    one = analyse(path, 1)
+    monkeypatch.setattr(parallel, "plan", at_the_notice)
+    two = analyse(path, 2)
+    marked = [(e.line, e.fields.get(SDK_RETRY)) for e in one.events]
+    assert marked == [(201, None), (203, "0.78"), (205, "0.78")]
+    assert [(e.line, e.fields.get(SDK_RETRY)) for e in two.events] == marked
