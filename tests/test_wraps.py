@@ -128,3 +128,73 @@ def test_bytes_that_are_no_utf8_are_kept() -> None:
     joined = wraps.joined(block)
     assert joined.endswith(b"\xff\xfe junk\n")
     assert joined.count(b"\n") == block.count(b"\n")
+
+
+# openai-python's exception line up to its URL, longer than the column (as a paste cut there shows it): only
+# the sentence tells quota from a rate limit
+QUOTA_MESSAGE = LOG[-2][: LOG[-2].index("api-errors.") + len("api-errors.")]
+
+
+def rich_column(message: str, width: int) -> list[str]:
+    """The message as Rich's logging handler wraps it in a column `width` wide: at spaces; a word longer than
+    the column on lines of its own, cut at the column's end."""
+    lines: list[str] = []
+    line = ""
+    for word in message.split(" "):
+        if len(word) > width:
+            lines += [line] if line else []
+            chunks = [word[i : i + width] for i in range(0, len(word), width)]
+            lines, line = lines + chunks[:-1], chunks[-1]
+        elif not line:
+            line = word
+        elif len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines, line = [*lines, line], word
+    return [*lines, line]
+
+
+def rich_record(message: str, width: int = 40) -> list[str]:
+    """One record as RichHandler prints it: time, level, the message's column padded, `file.py:NN` right-aligned."""
+    column = rich_column(message, width)
+    head = f"[03/01/26 10:00:00] ERROR    {column[0].ljust(width)} summarise.py:88"
+    return [head, *(" " * 29 + line.ljust(width) for line in column[1:])]
+
+
+def test_a_rich_column_is_one_line_again() -> None:
+    record = rich_record(QUOTA_MESSAGE)
+    assert any(len(word) > 40 for word in QUOTA_MESSAGE.split(" "))  # a word folded, and the sentence split
+    assert "You exceeded your current quota" not in "\n".join(record)
+    assert wraps.column_joined(record) == "[03/01/26 10:00:00] ERROR    " + QUOTA_MESSAGE
+    # the first line's message folded at the column's end too: one space before its path column
+    folded = rich_record("worker.summarise:RateLimitError: " + QUOTA_MESSAGE, width=24)
+    assert folded[0].endswith(" summarise.py:88") and folded[0][-17] != " "
+    assert (
+        wraps.column_joined(folded) == "[03/01/26 10:00:00] ERROR    worker.summarise:RateLimitError: " + QUOTA_MESSAGE
+    )
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["FATAL EXCEPTION: main", " " * 30 + "Process: app, PID: 1", " " * 30 + "\tat com.openai.Client.create"],
+        ["head", " " * 30 + "a", " " * 31 + "b"],  # two columns: a layout of its own
+        ["head", " " * 8 + "a", " " * 8 + "b"],  # a traceback's or a body's indent
+        ["head", " " * 30 + "a", ""],
+        ["one line"],
+    ],
+)
+def test_only_lines_of_one_far_column_are_joined(lines: list[str]) -> None:
+    assert wraps.column_joined(lines) is None
+
+
+@pytest.mark.parametrize("prefix", ["", "2026-03-01 10:00:00 "])
+def test_a_rich_handler_s_wrapped_failure_is_found(tmp_path: Path, prefix: str) -> None:
+    """RichHandler's column wraps the quota sentence over lines (here under Docker Desktop's stamp too, and as a
+    copy of the column alone, no head): the failure is read as one record of one line."""
+    record = rich_record(QUOTA_MESSAGE)
+    column = [" " * 29 + record[0][29:-16].rstrip(), *record[1:]]  # (every line indented alike: no code block)
+    for lines in ([*record, "[03/01/26 10:00:01] INFO     next job"], column):
+        log = tmp_path / "rich.log"
+        log.write_text("".join(f"{prefix}{line}\n" for line in lines))
+        assert failures(log) == [("openai.quota.insufficient_quota", 1, len(record))]

@@ -22,6 +22,7 @@ from .grammar import (
     PLAIN_DATED,
     TRACEBACK,
 )
+from .wraps import column_joined
 
 # A blank line after one that is not (with the newlines of both), from the last thing in that one that a
 # blank line cannot hold: Hyperscan reports each run of blank lines once, the prefilter that a buffer has
@@ -187,7 +188,7 @@ class _Framer:
             self.source,
             self.first,
             self.last,
-            "\n".join(self.parts),
+            column_joined(self.parts) or "\n".join(self.parts),
             self.wrap.wrapper,
             self.wrap.time,
             self.wrap.stream,

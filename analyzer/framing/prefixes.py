@@ -19,7 +19,7 @@ https://devcenter.heroku.com/articles/logging#log-format; Fly.io `<RFC 3339> app
 and short-iso outputs and its JSON export (MESSAGE, one entry a line written to stdout),
 https://www.freedesktop.org/software/systemd/man/latest/journalctl.html#-o; RFC 3164's syslog head;
 `kubectl logs --prefix` `[pod/<name>/<container>] `, Docker Desktop's logs view (its local time before the
-service), a line's number (`cat -n`, `grep -n`, POSIX
+service, or before the line of a container's own view), a line's number (`cat -n`, `grep -n`, POSIX
 https://pubs.opengroup.org/onlinepubs/9799919799/utilities/grep.html),
 https://kubernetes.io/docs/reference/kubectl/generated/kubectl_logs/; stern's default `<pod> <container>
 <message>`, https://github.com/stern/stern; Docker Compose's `<service>  | `; GitHub Actions' raw log, a
@@ -80,6 +80,9 @@ PREFIXES = (
         + rb") [FP]\b)",
         _STAMP_CONTINUES,
     ),
+    # Docker Desktop's logs view of one container copies each line with its local time first, to the second
+    # (`2024-01-17 11:55:21 ` before the program's own text, its traceback's indent and Rich's column included)
+    _prefix("desktop", rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?![\d:.,])", _STAMP_CONTINUES),
     _prefix("heroku", _STAMP + rb" [a-z][\w-]{0,30}\[[\w.-]{1,64}\]: ?+"),
     _prefix("fly", _STAMP + rb" app\[[0-9a-f]{6,32}\] [a-z]{3} \[[a-z]{4,5}\] ?+"),
     _prefix("journal", rb"(?:" + _STAMP + rb"|" + _SYSLOG_STAMP + rb")" + _HOST_PROGRAM),
@@ -95,6 +98,8 @@ PREFIXES = (
     # pasted into an issue thread or a forum post (taken off every line, heads too: what it quotes is the log)
     _prefix("quoted", rb">(?: |(?=\r?\n|\r?\Z))", b""),
 )
+
+_DESKTOP_CARRIES = re.compile(next(p.taken.pattern.removeprefix(rb"\n") for p in PREFIXES if p.name == "desktop"))
 
 # Prefixes taken off every line (a number, a quote's `>`) and around what a platform may have prefixed: the
 # prefixes of the lines they held are found once they are off
@@ -121,7 +126,7 @@ _LOOKED_PAST = re.compile(
             if p.name == name
         ]
         + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
-        + [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name == "stamped"]
+        + [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name in ("stamped", "desktop")]
     )
 )
 
@@ -167,6 +172,8 @@ def active(block: bytes) -> list[str]:
         return []
     need = max(1, (len(lines) + 1) // 2)
     names = [p.name for p in PREFIXES if sum(1 for line in lines if p.head.match(line)) >= need]
+    if "desktop" in names and not any(_DESKTOP_CARRIES.match(line) for line in lines):
+        names.remove("desktop")  # an app's own stamp, to the second: no line it carries on (no pass for nothing)
     if len(names) > 1 and names[0] == "stamped" and names[1] in _STAMP_LED:
         del names[0]  # the lines a platform's stamp leads: its own prefix takes them (one pass, not two)
     if sum(1 for line in lines if _JSON_HEAD.match(line)) >= need:

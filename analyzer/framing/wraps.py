@@ -113,6 +113,8 @@ def dedented(text: str) -> str:
     lead = "\t" if margins and margins[0].startswith("\t") else MARGIN_MIN * " "
     if not margins or not all(margin.startswith(lead) for margin in margins):
         return text
+    if len(set(margins)) == 1 and len(margins[0]) >= COLUMN_MIN:
+        return text  # one column of text far in: a wrapped message column's lines (`column_joined`), no code block
     return textwrap.dedent(text)
 
 
@@ -150,3 +152,40 @@ def each_joined(blocks: Iterable[bytes]) -> Iterator[bytes]:
     yield first
     yield second
     yield from it
+
+
+# Rich's logging handler (Python's `rich.logging.RichHandler`) prints a record's message in a column: after
+# `[time] LEVEL    ` (twenty columns at the least) and before a right-aligned `file.py:NN`, wrapped at the
+# column's width, each further line indented to the column's start and padded to its end. A word longer than
+# the column is folded: it starts a line of its own and is cut at the column's end, so a line that reaches the
+# end and holds one word goes on in the next line's first word. https://rich.readthedocs.io/en/stable/logging.html
+COLUMN_MIN = 20
+_PATH_COLUMN = re.compile(r"( +)[\w.-]{1,80}\.py:\d{1,6} *$")
+
+
+def column_joined(parts: list[str]) -> str | None:
+    """The text of a record whose lines after the first all start at one column, COLUMN_MIN or further,
+    with a word (Rich's message column, wrapped): its lines joined into one, the folded words mended and
+    the first line's `file.py:NN` column left out; None for any other record."""
+    rest = parts[1:]
+    indent = len(rest[0]) - len(rest[0].lstrip(" ")) if rest else 0
+    if indent < COLUMN_MIN or not all(_in_column(line, indent) for line in rest):
+        return None
+    head = parts[0]
+    path = _PATH_COLUMN.search(head)
+    if path is not None:
+        head = head[: path.start()]
+    ends = [len(line.rstrip()) for line in rest]
+    edge = max(ends)
+    # where each line ends at the column's end (the first line: one space before its path column), and its words
+    at_end = [len(head.rstrip()) == edge or (path is not None and len(path.group(1)) == 1), *(e == edge for e in ends)]
+    words = [head.split("  ")[-1].strip(), *(line.strip() for line in rest)]
+    joined = head.rstrip()
+    for i, line in enumerate(rest):
+        joined += ("" if at_end[i] and " " not in words[i] else " ") + line.strip()
+    return joined
+
+
+def _in_column(line: str, indent: int) -> bool:
+    """Whether the line is `indent` spaces and then a word."""
+    return line[:indent].strip(" ") == "" and line[indent : indent + 1] not in ("", " ", "\t")

@@ -52,6 +52,8 @@ LINE_WRAPPERS: dict[str, Line] = {
     ),
     "cloud-logging": lambda i, line: json.dumps({"textPayload": line, "timestamp": _at(i, "%Y-%m-%dT%H:%M:%SZ")}),
     "compose": lambda i, line: f"chat-app-1  | {line}",
+    # Docker Desktop's view of one container's logs: its local time, to the second, before every line
+    "desktop": lambda i, line: f"{_at(i, '%Y-%m-%d %H:%M:%S')} {line}",
     "colours": lambda i, line: f"\x1b[31m{line}\x1b[0m",
     "quoted": lambda i, line: f"> {line}" if line else ">",
     # a forum's or a blog's typographic quotes
