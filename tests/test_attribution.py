@@ -61,6 +61,43 @@ def verdict(text: str) -> str:
             "a server of open-weight models (Llama, Qwen, Mistral, Gemma, Phi, gpt-oss...)",
         ),
         ("openai.APITimeoutError: Request timed out. (span: chat ministral-3:3b)", "Ollama"),
+        # a proxy's own URL and a Colab traceback's links are no base URL: the call went on to its host
+        (
+            "HTTPS proxies https://127.0.0.1:10809 are not supported, ignoring\nError communicating with OpenAI",
+            "OpenAI",
+        ),
+        (
+            f"[/usr/lib/python3/dist-packages/openai/api_requestor.py](https://localhost:8080/#) in _x\n{QUOTA}",
+            "OpenAI",
+        ),
+        (f"Error communicating with OpenAI (base_url http://127.0.0.1:10809/v1): {QUOTA}", LOCAL),
+        # openai-node's message of a body that is only a reason phrase: a web framework's, not OpenAI's
+        (
+            "NotFoundError: 404 Not Found\n    at OpenAI.makeStatusError (node_modules/openai/core.js:275:33)",
+            "an OpenAI-compatible server (its error body is not OpenAI's)",
+        ),
+        (
+            "NotFoundError: 404 The model `gpt-5` does not exist\n    at OpenAI.makeStatusError (core.js:275:33)",
+            "OpenAI",
+        ),
+        # one-api's relay of an upstream body that is not OpenAI's (OpenAI's own error replaces its upstream_error)
+        (
+            "openai.BadRequestError: Error code: 400 - {'error': {'message': \"This model's maximum context length is "
+            "32768 tokens. (request id: 2024081317264999869545206709718)\", 'type': 'upstream_error', 'param': '400', "
+            "'code': 'bad_response_status_code'}}",
+            "an OpenAI-compatible server (its error body is not OpenAI's)",
+        ),
+        (
+            "openai.InternalServerError: Error code: 502 - {'error': {'message': 'bad response status code 502', "
+            "'type': 'upstream_error', 'param': '502', 'code': 'bad_response_status_code'}}",
+            "OpenAI",
+        ),
+        # a telemetry agent's own refusal beside the app's OpenAI calls
+        (
+            "WARNING:ddtrace.vendor.dogstatsd:Error submitting packet: [Errno 111] Connection refused\n"
+            '  File "/srv/app/.venv/lib/python3.12/site-packages/openai/_base_client.py", line 955, in _request',
+            "a telemetry agent or exporter (Datadog's agent, DogStatsD, an OpenTelemetry collector)",
+        ),
     ],
 )
 def test_verdicts(text: str, expected: str) -> None:
