@@ -261,3 +261,16 @@ def test_a_provider_outranks_a_local_host_that_a_gateway_answer_has_too(tmp_path
         log.write_text(text + "\n")
         analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
         assert [e.rule for e in analysis.events] == expected
+
+
+@pytest.mark.parametrize(("model", "expected"), [("gpt-4o", ["gateway"]), ("Claude Opus 4.6", [])])
+def test_a_status_line_reads_the_report_above_it(tmp_path: Path, model: str, expected: list[str]) -> None:
+    """An HTTP client's `<status> <message>` line starts with no time: the lines above it (an app's error report
+    naming the model) are its context, and tell whose call a gateway refused."""
+    log = tmp_path / "report.log"
+    log.write_text(
+        f"Error Details\n\nModel: {model}\nProvider: corp-proxy\nStatus Code: 400\n\nError Output\n"
+        "400 Budget has been exceeded! Team=RP32A1 Current cost: 3000.17, Max budget: 3000.0\n"
+    )
+    analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
+    assert [e.category.value for e in analysis.events if e.category] == expected

@@ -200,6 +200,8 @@ def test_a_notice_without_a_code_tells_no_kind(tmp_path: Path) -> None:
         ("https://api.openai.com/v1/chat/completions", False),
         ("│ │ http_error_msg = '429 Client Error'", False),
         ("limit reached for model `llama-3.3-70b`", False),
+        # a status and its words (an HTTP client's message, `<status> <message>`) start no record: no time
+        ("400 Budget has been exceeded! Team=RP32A1 Current cost: 3000.17", False),
         ("   ", False),
     ],
 )

@@ -26,9 +26,11 @@ PRIOR = 2 * CONTEXT_CHARS  # bytes of the lines before a buffer kept for the con
 
 # The start of a line that begins a record of its own: a time (a digit), a JSON object, a bracketed or
 # syslog head, a level word, a traceback. Not an indented number and a space: a line of source code under
-# its number, as IPython's and Jupyter's tracebacks show the lines around a frame (`     10 client = ...`).
+# its number, as IPython's and Jupyter's tracebacks show the lines around a frame (`     10 client = ...`). Not an
+# HTTP status and its words (`400 Budget has been exceeded!`, openai-node's `<status> <message>`): no time, and the
+# lines above it (an app's report naming its model and provider) tell whose call it was.
 _HEADLIKE = re.compile(
-    rf"(?![ \t]+\d+ )\s*(?:[0-9{{]|\[|<\d|(?:{'|'.join(LEVEL_WORDS)})\b"
+    rf"(?![ \t]+\d+ )(?!\s*[1-5]\d\d [A-Z][a-z])\s*(?:[0-9{{]|\[|<\d|(?:{'|'.join(LEVEL_WORDS)})\b"
     r"|Traceback \(|During handling of|The above exception)"
 )
 
