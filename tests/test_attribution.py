@@ -92,6 +92,19 @@ def verdict(text: str) -> str:
             "'type': 'upstream_error', 'param': '502', 'code': 'bad_response_status_code'}}",
             "OpenAI",
         ),
+        # openai-dotnet's message of an error answer, and OpenAI's advice for a reasoning model's max_tokens (which
+        # GitHub Copilot's API relays under a code of its own)
+        ("System.ClientModel.ClientResultException: HTTP 400 (invalid_request_error: )", "OpenAI"),
+        (
+            "Error: Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            "OpenAI",
+        ),
+        (
+            "HTTP error: { error: { message: \"Unsupported parameter: 'max_tokens' is not supported with this "
+            "model. Use 'max_completion_tokens' instead.\", code: 'invalid_request_body' } }",
+            "an OpenAI-compatible server (its error body is not OpenAI's)",
+        ),
         # a telemetry agent's own refusal beside the app's OpenAI calls
         (
             "WARNING:ddtrace.vendor.dogstatsd:Error submitting packet: [Errno 111] Connection refused\n"

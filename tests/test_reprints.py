@@ -530,3 +530,23 @@ def test_a_model_s_snapshot_and_its_alias_are_one_model(tmp_path: Path) -> None:
         "'type': 'tokens', 'param': None, 'code': 'rate_limit_exceeded'}}\n",
     )
     assert len(analysis.events) == 1
+
+
+def test_a_dotnet_inner_exception_printed_after_the_outer_ones_headers_is_one_failure(tmp_path: Path) -> None:
+    # Semantic Kernel's exception around Azure's: ToString() prints the outer message, its status, body and headers,
+    # then ` ---> ` and the inner exception with its own status and body, more than REPRINT_LINES further down
+    failure = [
+        "Status: 404 (Not Found)",
+        "ErrorCode: DeploymentNotFound",
+        "",
+        "Content:",
+        '{"error":{"code":"DeploymentNotFound", "message":"The API deployment for this resource does not exist."}}',
+    ]
+    headers = ["", "Headers:", *(f"x-header-{i}: REDACTED" for i in range(9)), ""]
+    outer = (
+        "Error: Microsoft.SemanticKernel.HttpOperationException: The API deployment for this resource does not exist."
+    )
+    inner = "---> Azure.RequestFailedException: The API deployment for this resource does not exist."
+    analysis = analyse(tmp_path, "\n".join([outer, *failure, *headers, inner, *failure]) + "\n")
+    assert {e.category for e in analysis.events} == {Category.MODEL_NOT_FOUND}
+    assert count_calls(analysis.events) == (1, 1)

@@ -65,22 +65,37 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     priority = judge[0]
     kept = array("q")  # the positions in `events` of those kept
     last: dict[str, tuple[int, Event]] = {}  # by source: its last event kept, and where in `kept` it is
+    inner: dict[str, int] = {}  # by source: where the inner exception's print folded into it ends (its lines follow)
     for i, event in enumerate(events):
         prior = last.get(event.source)
         # most pairs are further apart than a reprint can be: told before anything else is looked at
-        gap = event.line - prior[1].end_line if prior is not None else 0
+        gap = event.line - max(prior[1].end_line, inner.get(event.source, 0)) if prior is not None else 0
         if (
             prior is not None
-            and (0 < gap <= REPRINT_LINES or (0 < gap <= RESPONSE_LINES and _status_line(prior[1], judge)))
+            and (0 < gap <= REPRINT_LINES or (0 < gap <= RESPONSE_LINES and _far_print(prior[1], event, judge)))
             and _reprint(prior[1], event, judge)
         ):
+            if _inner_print(event, judge):
+                inner[event.source] = event.end_line
             if _tells_more(prior[1], event, priority) or _wrapper(prior[1], event, judge):
                 kept[prior[0]] = i
                 last[event.source] = (prior[0], event)
             continue
         last[event.source] = (len(kept), event)
+        inner.pop(event.source, None)
         kept.append(i)
     return picked(events, kept)
+
+
+def _far_print(prior: Event, event: Event, judge: Judge) -> bool:
+    """Whether a failure may print again further down than REPRINT_LINES: after a response's status line (its
+    headers between), or as the inner exception of .NET's `ToString()` (` ---> Azure.RequestFailedException: ...`,
+    the outer one's message, status, body and headers between)."""
+    return _status_line(prior, judge) or _inner_print(event, judge)
+
+
+def _inner_print(event: Event, judge: Judge) -> bool:
+    return judge[2](event).lstrip().startswith("--->")
 
 
 def _status_line(event: Event, judge: Judge) -> bool:
