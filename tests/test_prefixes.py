@@ -225,3 +225,19 @@ def test_a_lines_number_is_taken_off_every_line_and_a_date_or_time_is_no_number(
         b"10:00:00.123 x\n",
     ):
         assert prefixes.active(own * 4) == []
+
+
+def test_an_apps_own_stamp_to_the_second_is_no_desktop_prefix(tmp_path: Path) -> None:
+    """An app's stamp to the second before a right-aligned process id (`%(asctime)s %(process)6d`) is its head: no
+    prefix to take off, four records of four lines; and the lines above such a head are not read as its context (a
+    provider named there does not take an OpenAI failure from it)."""
+    pid = b"".join(b"2024-01-17 11:55:2%d   4521 ERROR app: job %d failed\n" % (i, i) for i in range(4))
+    assert "desktop" not in prefixes.active(pid)
+    assert prefixes.taken_off(pid) == pid
+    log = tmp_path / "app.log"
+    log.write_text(
+        "2024-01-17 11:55:21 - app - INFO - summaries go to Anthropic claude-3-haiku\n"
+        "2024-01-17 11:55:22 - app - ERROR - openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate "
+        "limit reached for gpt-4o', 'type': 'tokens', 'param': None, 'code': 'rate_limit_exceeded'}}\n"
+    )
+    assert [e.category.value for e in failures(log) if e.category] == ["rate_limit"]

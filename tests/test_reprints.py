@@ -550,3 +550,21 @@ def test_a_dotnet_inner_exception_printed_after_the_outer_ones_headers_is_one_fa
     analysis = analyse(tmp_path, "\n".join([outer, *failure, *headers, inner, *failure]) + "\n")
     assert {e.category for e in analysis.events} == {Category.MODEL_NOT_FOUND}
     assert count_calls(analysis.events) == (1, 1)
+
+
+def test_an_inner_exception_of_another_message_further_down_is_another_failure(tmp_path: Path) -> None:
+    # .NET's console logger prints no time; a 429, other lines, then an exception no rule names with an inner 429
+    # whose message the first does not say: two calls, not the first one's inner print
+    first = "Azure.RequestFailedException: Rate limit is exceeded. Try again in 10 seconds.\nStatus: 429 (Too Many)"
+    inner = (
+        "---> Azure.RequestFailedException: Requests to the ChatCompletions_Create Operation under Azure OpenAI API "
+        "version 2024-02-01 have exceeded call rate limit of your current OpenAI S0 pricing tier.\nStatus: 429"
+    )
+    lines = [
+        first,
+        *(f"info: Worker[0] step {i}" for i in range(20)),
+        "System.AggregateException: One or more errors.",
+        inner,
+    ]
+    analysis = analyse(tmp_path, "\n".join(lines) + "\n")
+    assert count_calls(analysis.events)[0] == 2

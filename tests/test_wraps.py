@@ -198,3 +198,19 @@ def test_a_rich_handler_s_wrapped_failure_is_found(tmp_path: Path, prefix: str) 
         log = tmp_path / "rich.log"
         log.write_text("".join(f"{prefix}{line}\n" for line in lines))
         assert failures(log) == [("openai.quota.insufficient_quota", 1, len(record))]
+
+
+def test_a_column_of_short_words_and_a_path_in_the_message_are_kept() -> None:
+    """A list of one short word a line folds nothing (the column is narrower than FOLD_MIN), and a `file.py:NN` that
+    the message's own words end in, short of the column's end, is the message's."""
+    models = ["WARNING  retrying with models:", *(" " * 24 + m for m in ("gpt-4o-mini", "gpt-4"))]
+    assert wraps.column_joined(models) == "WARNING  retrying with models: gpt-4o-mini gpt-4"
+    path = ["ERROR failure in worker.py:88", " " * 24 + "retrying in 5 seconds", " " * 24 + "then giving up"]
+    assert wraps.column_joined(path) == "ERROR failure in worker.py:88 retrying in 5 seconds then giving up"
+    padded = ["ERROR " + " " * 60_000 + "x", " " * 24 + "retry later"]  # (a long run of spaces: looked at its end only)
+    assert wraps.column_joined(padded) == padded[0] + " retry later"
+
+
+def test_a_log_indented_as_a_whole_whose_lines_start_with_a_time_is_dedented() -> None:
+    lines = [" " * 24 + f"2026-03-01 10:00:0{i} ERROR app: failed {i}" for i in range(3)]
+    assert wraps.dedented("\n".join(lines)) == "\n".join(line.strip() for line in lines)

@@ -24,6 +24,7 @@ REPRINT_LINES = 12  # a reprint starts at most this many lines after the print b
 RESPONSE_LINES = 40
 _STATUS_LINE = re.compile(r"^\W{0,4}HTTP/[12](?:\.[01])? [1-5]\d\d\b[^\n]{0,40}$")
 REPRINT_TIME = timedelta(milliseconds=500)
+INNER_MESSAGE = 12  # characters of an inner exception's message that its outer one must repeat, at the least
 BARE_STATUS = 80  # characters: a line this short with a status and no body is a wrapper's status line
 _TUNNEL = ("403", "407")  # a forward proxy's refusal of a CONNECT: the cause of a connection error
 _HOST = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+:\d{2,5}\b|://[a-z0-9-]+(?:\.[a-z0-9-]+)*", re.IGNORECASE)
@@ -91,7 +92,14 @@ def _far_print(prior: Event, event: Event, judge: Judge) -> bool:
     """Whether a failure may print again further down than REPRINT_LINES: after a response's status line (its
     headers between), or as the inner exception of .NET's `ToString()` (` ---> Azure.RequestFailedException: ...`,
     the outer one's message, status, body and headers between)."""
-    return _status_line(prior, judge) or _inner_print(event, judge)
+    if _status_line(prior, judge):
+        return True
+    if not _inner_print(event, judge):
+        return False
+    # (the inner exception of this failure: the outer one's text says the same, `The API deployment for this
+    # resource does not exist`; a `--->` under another exception that no rule named is another failure's)
+    message = judge[2](event).split("\n", 1)[0].partition(": ")[2].strip()
+    return len(message) >= INNER_MESSAGE and message in judge[2](prior)
 
 
 def _inner_print(event: Event, judge: Judge) -> bool:

@@ -82,7 +82,8 @@ PREFIXES = (
     ),
     # Docker Desktop's logs view of one container copies each line with its local time first, to the second
     # (`2024-01-17 11:55:21 ` before the program's own text, its traceback's indent and Rich's column included)
-    _prefix("desktop", rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?![\d:.,])", _STAMP_CONTINUES),
+    # (a run of spaces and then a number after it is an app's own right-aligned field, `%(process)6d`: a head)
+    _prefix("desktop", rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?![\d:.,])(?! +\d)", _STAMP_CONTINUES),
     _prefix("heroku", _STAMP + rb" [a-z][\w-]{0,30}\[[\w.-]{1,64}\]: ?+"),
     _prefix("fly", _STAMP + rb" app\[[0-9a-f]{6,32}\] [a-z]{3} \[[a-z]{4,5}\] ?+"),
     _prefix("journal", rb"(?:" + _STAMP + rb"|" + _SYSLOG_STAMP + rb")" + _HOST_PROGRAM),
@@ -126,7 +127,7 @@ _LOOKED_PAST = re.compile(
             if p.name == name
         ]
         + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
-        + [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name in ("stamped", "desktop")]
+        + [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name == "stamped"]
     )
 )
 

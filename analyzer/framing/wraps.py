@@ -113,9 +113,14 @@ def dedented(text: str) -> str:
     lead = "\t" if margins and margins[0].startswith("\t") else MARGIN_MIN * " "
     if not margins or not all(margin.startswith(lead) for margin in margins):
         return text
-    if len(set(margins)) == 1 and len(margins[0]) >= COLUMN_MIN:
-        return text  # one column of text far in: a wrapped message column's lines (`column_joined`), no code block
+    if len(set(margins)) == 1 and len(margins[0]) >= COLUMN_MIN and not _heads_in(text, len(margins[0])):
+        return text  # one column of text far in, no record's head in it: a wrapped message column (`column_joined`)
     return textwrap.dedent(text)
+
+
+def _heads_in(text: str, indent: int) -> bool:
+    """Whether a line of the text, its indent off, starts like a record's head (a time, a level word)."""
+    return any(_HEAD.match(line[indent:]) for line in text.split("\n") if line.strip())
 
 
 def _cut(line: str, wide: int, padded: bool) -> bool:
@@ -160,7 +165,9 @@ def each_joined(blocks: Iterable[bytes]) -> Iterator[bytes]:
 # the column is folded: it starts a line of its own and is cut at the column's end, so a line that reaches the
 # end and holds one word goes on in the next line's first word. https://rich.readthedocs.io/en/stable/logging.html
 COLUMN_MIN = 20
-_PATH_COLUMN = re.compile(r"( +)[\w.-]{1,80}\.py:\d{1,6} *$")
+FOLD_MIN = 20  # characters: a column narrower than this folds no word (a list of short words, one a line, is none)
+PATH_TAIL = 120  # characters at the first line's end where its `file.py:NN` column is looked for
+_PATH_COLUMN = re.compile(r"(?<! )( +)([\w.-]{1,80}\.py:\d{1,6}) *$")
 
 
 def column_joined(parts: list[str]) -> str | None:
@@ -171,19 +178,32 @@ def column_joined(parts: list[str]) -> str | None:
     indent = len(rest[0]) - len(rest[0].lstrip(" ")) if rest else 0
     if indent < COLUMN_MIN or not all(_in_column(line, indent) for line in rest):
         return None
-    head = parts[0]
-    path = _PATH_COLUMN.search(head)
-    if path is not None:
-        head = head[: path.start()]
     ends = [len(line.rstrip()) for line in rest]
     edge = max(ends)
-    # where each line ends at the column's end (the first line: one space before its path column), and its words
-    at_end = [len(head.rstrip()) == edge or (path is not None and len(path.group(1)) == 1), *(e == edge for e in ends)]
+    head, path = _without_path(parts[0].rstrip(), edge)
+    # where each line ends at the column's end (a word of its own there goes on in the next line), the first line
+    # too (its message up to the column's end, one space before its path column)
+    at_end = [path == 1 or len(head) == edge, *(e == edge for e in ends)]
     words = [head.split("  ")[-1].strip(), *(line.strip() for line in rest)]
-    joined = head.rstrip()
+    wide = edge - indent >= FOLD_MIN
+    joined = head
     for i, line in enumerate(rest):
-        joined += ("" if at_end[i] and " " not in words[i] else " ") + line.strip()
+        joined += ("" if wide and at_end[i] and " " not in words[i] else " ") + line.strip()
     return joined
+
+
+def _without_path(head: str, edge: int) -> tuple[str, int]:
+    """The first line without Rich's right-aligned `file.py:NN` column, and the spaces that were before it (0: no
+    such column): two or more, or one where the message before it reached the column's end (`edge`, where the
+    lines after it end at the most; a line of `failure in worker.py:88` ends short of it: the message's own words)."""
+    at = max(0, len(head) - PATH_TAIL)
+    path = _PATH_COLUMN.search(head, at)
+    if path is None:
+        return head, 0
+    spaces = len(path.group(1))
+    if spaces == 1 and path.start() < edge:
+        return head, 0
+    return head[: path.start()], spaces
 
 
 def _in_column(line: str, indent: int) -> bool:
