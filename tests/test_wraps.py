@@ -209,6 +209,11 @@ def test_a_column_of_short_words_and_a_path_in_the_message_are_kept() -> None:
     assert wraps.column_joined(path) == "ERROR failure in worker.py:88 retrying in 5 seconds then giving up"
     padded = ["ERROR " + " " * 60_000 + "x", " " * 24 + "retry later"]  # (a long run of spaces: looked at its end only)
     assert wraps.column_joined(padded) == padded[0] + " retry later"
+    # a short message padded far to its path column on a wide console: the column is still taken off
+    wide = ["HTTP Request: POST" + " " * 150 + "_client.py:1025", " " * 29 + "https://api.openai.com/v1/chat/comp"]
+    assert wraps.column_joined([*wide, " " * 29 + 'letions "HTTP/1.1 429"']) == (
+        'HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429"'
+    )
 
 
 def test_a_log_indented_as_a_whole_whose_lines_start_with_a_time_is_dedented() -> None:

@@ -166,8 +166,8 @@ def each_joined(blocks: Iterable[bytes]) -> Iterator[bytes]:
 # end and holds one word goes on in the next line's first word. https://rich.readthedocs.io/en/stable/logging.html
 COLUMN_MIN = 20
 FOLD_MIN = 20  # characters: a column narrower than this folds no word (a list of short words, one a line, is none)
-PATH_TAIL = 120  # characters at the first line's end where its `file.py:NN` column is looked for
-_PATH_COLUMN = re.compile(r"(?<! )( +)([\w.-]{1,80}\.py:\d{1,6}) *$")
+PATH_TAIL = 100  # characters at the first line's end where its `file.py:NN` column is looked for
+_PATH_COLUMN = re.compile(r"(?<=[ ])[\w.-]{1,80}\.py:\d{1,6} *$")
 
 
 def column_joined(parts: list[str]) -> str | None:
@@ -196,14 +196,14 @@ def _without_path(head: str, edge: int) -> tuple[str, int]:
     """The first line without Rich's right-aligned `file.py:NN` column, and the spaces that were before it (0: no
     such column): two or more, or one where the message before it reached the column's end (`edge`, where the
     lines after it end at the most; a line of `failure in worker.py:88` ends short of it: the message's own words)."""
-    at = max(0, len(head) - PATH_TAIL)
-    path = _PATH_COLUMN.search(head, at)
+    path = _PATH_COLUMN.search(head, max(0, len(head) - PATH_TAIL))
     if path is None:
         return head, 0
-    spaces = len(path.group(1))
+    message = head[: path.start()].rstrip(" ")
+    spaces = path.start() - len(message)
     if spaces == 1 and path.start() < edge:
         return head, 0
-    return head[: path.start()], spaces
+    return message, spaces
 
 
 def _in_column(line: str, indent: int) -> bool:
