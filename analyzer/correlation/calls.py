@@ -50,7 +50,9 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     """One failure printed several times is one event: the message and then its traceback, a
     wrapper's re-raise, each hard-wrapped line that holds its status. Of two failure events next to
     each other in one source (no event of that source between them, the second starting at most
-    REPRINT_LINES lines after the first ends, or RESPONSE_LINES after a response's status line, their
+    REPRINT_LINES lines after the first ends, or RESPONSE_LINES after a response's status line or as a .NET
+    inner exception that says the first one's message (`_far_print`; the lines after such an inner print
+    count from it), their
     times within REPRINT_TIME or unknown; of two rules, or one of them a record of several lines, or
     two one-line prints of one rule, neither's template in the other's, with no two statuses: the same
     one-line print twice is two calls failing alike; of two lines with no time, the same words only, so that
