@@ -219,3 +219,39 @@ def test_a_column_of_short_words_and_a_path_in_the_message_are_kept() -> None:
 def test_a_log_indented_as_a_whole_whose_lines_start_with_a_time_is_dedented() -> None:
     lines = [" " * 24 + f"2026-03-01 10:00:0{i} ERROR app: failed {i}" for i in range(3)]
     assert wraps.dedented("\n".join(lines)) == "\n".join(line.strip() for line in lines)
+
+
+def test_a_word_wrapped_copy_is_joined_at_its_breaks() -> None:
+    """A TUI that wraps at words (Codex's, 100 columns): a line broken after a hyphen goes on in the next
+    line's word, a line broken at a space goes on after one; the lines after a traceback's last frame and
+    a long word on its own line are left as they are."""
+    codex = [
+        "stream disconnected before completion: Rate limit reached for organization org-",
+        "BOvpEHVcDPTe8h4lZnwMO5Ly on tokens per min (TPM): Limit 250000, Used 250000, Requested 13472. Please",
+        "try again in 3.233s. Visit https://platform.openai.com/account/rate-limits to learn more.",
+    ]
+    assert [wraps.columns(line) for line in codex][1] == 100
+    joined = wraps.joined_text("\n".join(codex)).split("\n")
+    assert joined[0].startswith("stream disconnected before completion: Rate limit reached for organization org-BOvp")
+    # (the line at the width is taken for a cut: joined as it is)
+    assert joined[0].endswith("Requested 13472. Pleasetry again in 3.233s. Visit " + codex[2][27:])
+    assert joined[1:] == ["", ""]
+    head = "2026-03-01 a sentence that a console wrapped at a word, whose next word is"
+    spaced = ["x" * 100, head, "continuation of it"]
+    assert wraps.joined_text("\n".join(spaced)).split("\n")[1] == spaced[1]  # the next word would have fitted
+    edge = "2026-03-01 a line of a program's own that ends near the console's right edge " + "z" * 18
+    long_line = ["y" * 100, edge, "wrapped"]
+    assert wraps.joined_text("\n".join(long_line)).split("\n")[1] == long_line[1] + " wrapped"
+    frame = "    raise self._make_status_error_from_response(err.response) from None"
+    kept = ["y" * 100, frame, "openai.RateLimitError: x"]
+    assert wraps.joined_text("\n".join(kept)) == "\n".join(kept)
+
+
+def test_a_word_wrapped_rate_limit_is_found(tmp_path: Path) -> None:
+    log = tmp_path / "codex.log"
+    log.write_text(
+        "stream disconnected before completion: Rate limit reached for organization org-\n"
+        "BOvpEHVcDPTe8h4lZnwMO5Ly on tokens per min (TPM): Limit 250000, Used 250000, Requested 13472. Please\n"
+        "try again in 3.233s. Visit https://platform.openai.com/account/rate-limits to learn more.\n"
+    )
+    assert [(rule, line) for rule, line, _ in failures(log)] == [("openai.rate_limit.reached", 1)]

@@ -12,6 +12,11 @@ line at the width whose next line starts like no record's head (a stamp, a level
 first line, a JSON object, an indent) is joined with it; the line after takes its place as a blank line,
 which framing joins to the record before, so line numbers stay the file's.
 
+A TUI that wraps at words (Codex's) breaks a line before a word that would not fit, or after a hyphen in
+one (`organization org-` and `BOvp... on tokens per min`): where the width is shown, a shorter line whose
+next line goes on with a plain word in small letters (or the rest of the hyphened one) that could not have
+fitted after it is joined with it, with a space (none after a hyphen).
+
 A copy pasted as a Markdown code block by its indent (four spaces before every line, as forums and
 older Stack Overflow posts keep it) or quoted in a mail with a tab has every line indented, so framing
 took the whole of it for one record: where every line that is not blank starts with four spaces or a tab,
@@ -54,6 +59,11 @@ _HEAD = re.compile(
     r"|[\u2500-\u257f|+]|\s\s|\t|\s?$"
 )
 _BORDER = re.compile(r"[\u2500-\u257f|+]\s*$")  # a line that ends at a box's or a table's border
+# A word wrap's break: the next line goes on with a plain word in small letters (a sentence's words; not a
+# record's head such as `openai.RateLimitError:` after a traceback's last frame), or the line ends in a word
+# broken after its hyphen (`organization org-` and `BOvp... on tokens per min`)
+_PLAIN_WORD = re.compile(r"[a-z][a-z'-]*[,.;]?$")
+_HYPHENED = re.compile(r"\w-$")
 
 
 def columns(line: str) -> int:
@@ -91,10 +101,15 @@ def joined_text(text: str) -> str:
     i = 0
     while i < len(bare) - 1:
         head = i
-        while i < len(bare) - 1 and _cut(bare[i], wide, padded) and not _starts_record(bare[i + 1], bare[head]):
+        seams = [""]
+        while i < len(bare) - 1 and not _starts_record(bare[i + 1], bare[head]):
+            seam = _seam(bare[i], bare[i + 1], wide, padded)
+            if seam is None:
+                break
+            seams.append(seam)
             i += 1
         if i > head:
-            parts = [bare[k].rstrip(" ") if padded else bare[k] for k in range(head, i + 1)]
+            parts = [seams[k - head] + (bare[k].rstrip(" ") if padded else bare[k]) for k in range(head, i + 1)]
             end = "\r" if lines[i].endswith("\r") else ""
             lines[head] = "".join(parts) + end
             for k in range(head + 1, i + 1):
@@ -128,6 +143,24 @@ def _cut(line: str, wide: int, padded: bool) -> bool:
     if padded and line.endswith(" "):
         return False
     return columns(line) == wide and _BORDER.search(line) is None
+
+
+def _seam(line: str, after: str, wide: int, padded: bool) -> str | None:
+    """How the line goes on in the next one: joined as it is (cut at the width), with a space (a word wrap:
+    the next line's first word would not have fitted after it) or after its hyphen (a wrap that broke a
+    hyphened word, `org-` and `BOvp...`); None when the next line is a line of its own."""
+    if _cut(line, wide, padded):
+        return ""
+    if padded or _BORDER.search(line) is not None:
+        return None
+    word = after.split(" ", 1)[0]
+    hyphen = _HYPHENED.search(line) is not None and word[:1].isalnum()
+    size = columns(word)
+    if not (hyphen or _PLAIN_WORD.match(word)) or size > wide // 2:
+        return None  # (a word over half the width is no word a wrap moved down: a line of its own)
+    if columns(line) + (0 if hyphen else 1) + size <= wide:
+        return None  # it would have fitted: the line ended there
+    return "" if hyphen else " "
 
 
 def _starts_record(line: str, cut: str) -> bool:
