@@ -579,15 +579,25 @@ def literal(pattern: regex.Pattern[str]) -> str | None:
     return regex.sub(r"\\(.)", r"\1", source)
 
 
+# Source code that constructs an error class it would raise (`return new AuthenticationError(status, ...)` in a
+# code frame Node or a bundler prints around a stack's top, `raise APIConnectionError(request=request) from err` in
+# a traceback's source line): the class named, not a failure of it (a raised error's own line, `raise
+# openai.InternalServerError: ...` as a paste may show it, has its message after a colon)
+_IN_CODE = re.compile(r"\b(?:new|raise|throw)\s+(?:[\w$]+\.){0,4}$")
+CODE_LOOKBACK = 60  # characters before a name looked at for `new`, `raise` or `throw`
+
+
 def _word_at(text: str, word: str) -> int | None:
     """Where `word` first stands in the text as a word: not in the middle of a longer one (a letter or
-    digit on either side where the word itself begins or ends with one)."""
+    digit on either side where the word itself begins or ends with one), and not in source code that
+    constructs it (`new`, `raise` or `throw` before it, its arguments after it)."""
     at = text.find(word)
     while at >= 0:
         end = at + len(word)
         before = at == 0 or not (word[0].isalnum() and (text[at - 1].isalnum() or text[at - 1] == "_"))
         after = end == len(text) or not (word[-1].isalnum() and (text[end].isalnum() or text[end] == "_"))
-        if before and after:
+        code = text.startswith("(", end) and _IN_CODE.search(text, max(0, at - CODE_LOOKBACK), at) is not None
+        if before and after and not code:
             return at
         at = text.find(word, at + 1)
     return None

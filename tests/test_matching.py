@@ -236,3 +236,21 @@ def test_a_java_trace_cut_at_a_frame_is_matched_at_its_caused_by_line() -> None:
     assert m.match(parse(Record("s", 1, 2, frames), CLOCK)) is None
     event = m.match(parse(Record("s", 1, 4, f"{frames}\n{cause}"), CLOCK))
     assert event is not None and event.category.value == "timeout"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "76:       return new AuthenticationError(status, error, message, headers);",
+        "    raise APIConnectionError(request=request) from err",
+        "  throw new openai.RateLimitError(429, body, message, headers);",
+    ],
+)
+def test_an_error_class_constructed_in_source_code_is_no_failure(code: str) -> None:
+    """A code frame (Node's around a stack's top, a traceback's source line) names the class it would raise;
+    with a mark of OpenAI's in the record, the class named as a raised error's own line is a failure."""
+    m = matcher()
+    assert m.match(parse(Record("s", 1, 1, code + "  // api.openai.com"), CLOCK)) is None
+    name = code.split("(")[0].split()[-1]
+    raised = m.match(parse(Record("s", 1, 1, f"{name}: refused by api.openai.com"), CLOCK))
+    assert raised is not None and raised.rule.startswith("openai.generic.")
