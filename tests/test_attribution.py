@@ -105,6 +105,29 @@ def verdict(text: str) -> str:
             "model. Use 'max_completion_tokens' instead.\", code: 'invalid_request_body' } }",
             "an OpenAI-compatible server (its error body is not OpenAI's)",
         ),
+        # a local server's URL only in a source line's comment, code that did not run; in the code itself, it ran
+        (
+            '    openai = AsyncOpenAI() # AsyncOpenAI(base_url="http://127.0.0.1:11434/v1")\n'
+            f"openai.RateLimitError: {QUOTA}",
+            "OpenAI",
+        ),
+        (
+            '    openai = AsyncOpenAI(base_url="http://127.0.0.1:11434/v1")\n'
+            f"openai.RateLimitError: {QUOTA}",
+            "Ollama",
+        ),
+        # a package index's or tiktoken's download, and another server's refusal of the roles' order
+        (
+            "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='openaipublic.blob.core.windows.net', "
+            "port=443): Max retries exceeded with url: /encodings/cl100k_base.tiktoken",
+            "a package or its files (pip fetching from PyPI, npm from its registry, tiktoken's encodings, an openai "
+            "package that does not fit its code)",
+        ),
+        (
+            "openai.BadRequestError: Error code: 400 - {'error': {'message': 'After the (optional) system message(s), "
+            "user or tool message(s) should alternate with assistant message(s).', 'type': 'invalid_request_error'}}",
+            "an OpenAI-compatible server (its error body is not OpenAI's)",
+        ),
         # a telemetry agent's own refusal beside the app's OpenAI calls
         (
             "WARNING:ddtrace.vendor.dogstatsd:Error submitting packet: [Errno 111] Connection refused\n"
