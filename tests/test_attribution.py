@@ -112,8 +112,7 @@ def verdict(text: str) -> str:
             "OpenAI",
         ),
         (
-            '    openai = AsyncOpenAI(base_url="http://127.0.0.1:11434/v1")\n'
-            f"openai.RateLimitError: {QUOTA}",
+            f'    openai = AsyncOpenAI(base_url="http://127.0.0.1:11434/v1")\nopenai.RateLimitError: {QUOTA}',
             "Ollama",
         ),
         # a package index's or tiktoken's download, and another server's refusal of the roles' order
