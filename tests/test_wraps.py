@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer import pipeline, ruleset
 from analyzer.framing import wraps
@@ -223,8 +225,7 @@ def test_a_log_indented_as_a_whole_whose_lines_start_with_a_time_is_dedented() -
 
 def test_a_word_wrapped_copy_is_joined_at_its_breaks() -> None:
     """A TUI that wraps at words (Codex's, 100 columns): a line broken after a hyphen goes on in the next
-    line's word, a line broken at a space goes on after one; the lines after a traceback's last frame and
-    a long word on its own line are left as they are."""
+    line's word, a line at the width in such a copy ends a word (a space between)."""
     codex = [
         "stream disconnected before completion: Rate limit reached for organization org-",
         "BOvpEHVcDPTe8h4lZnwMO5Ly on tokens per min (TPM): Limit 250000, Used 250000, Requested 13472. Please",
@@ -232,19 +233,42 @@ def test_a_word_wrapped_copy_is_joined_at_its_breaks() -> None:
     ]
     assert [wraps.columns(line) for line in codex][1] == 100
     joined = wraps.joined_text("\n".join(codex)).split("\n")
-    assert joined[0].startswith("stream disconnected before completion: Rate limit reached for organization org-BOvp")
-    # (the line at the width is taken for a cut: joined as it is)
-    assert joined[0].endswith("Requested 13472. Pleasetry again in 3.233s. Visit " + codex[2][27:])
+    assert joined[0] == codex[0] + codex[1] + " " + codex[2]
     assert joined[1:] == ["", ""]
-    head = "2026-03-01 a sentence that a console wrapped at a word, whose next word is"
-    spaced = ["x" * 100, head, "continuation of it"]
-    assert wraps.joined_text("\n".join(spaced)).split("\n")[1] == spaced[1]  # the next word would have fitted
-    edge = "2026-03-01 a line of a program's own that ends near the console's right edge " + "z" * 18
-    long_line = ["y" * 100, edge, "wrapped"]
-    assert wraps.joined_text("\n".join(long_line)).split("\n")[1] == long_line[1] + " wrapped"
-    frame = "    raise self._make_status_error_from_response(err.response) from None"
-    kept = ["y" * 100, frame, "openai.RateLimitError: x"]
-    assert wraps.joined_text("\n".join(kept)) == "\n".join(kept)
+
+
+@pytest.mark.parametrize(
+    ("line", "after", "kept"),
+    [
+        # the next word would have fitted: the line ended there
+        ("2026-03-01 a sentence that a console wrapped at a word, whose next word is", "continuation of it", True),
+        # a word that would not have fitted, mid-sentence: a word wrap
+        ("2026-03-01 a line of a program's own that ends near the console's right edge " + "z" * 18, "wrapped", False),
+        # a line that ends a sentence may have ended there
+        (
+            "2026-03-01 Rate limit reached for gpt-4o in organization org-x on requests per min: Used 3.",
+            "connection refused while calling https://api.openai.com/v1/chat/completions",
+            True,
+        ),
+        # a record's head, not a plain word: after a traceback's last frame
+        (
+            "    raise self._make_status_error_from_response(err.response) from None and then some more words",
+            "openai.RateLimitError: x",
+            True,
+        ),
+        # a capitalised word after a hyphen starts a sentence of its own
+        (
+            "2026-03-01 the job for the nightly summaries of tenant 4411 failed and is scheduled to be re-",
+            "Connection reset by peer while calling api.openai.com",
+            True,
+        ),
+        # a word over half the width is a line of its own
+        ("2026-03-01 a line of a program's own that ends near the console's right edge " + "z" * 18, "w" * 60, True),
+    ],
+)
+def test_only_a_break_a_word_wrap_tells_is_joined(line: str, after: str, kept: bool) -> None:
+    text = "\n".join(["x" * 100, line, after])
+    assert (wraps.joined_text(text) == text) is kept
 
 
 def test_a_word_wrapped_rate_limit_is_found(tmp_path: Path) -> None:
@@ -255,3 +279,12 @@ def test_a_word_wrapped_rate_limit_is_found(tmp_path: Path) -> None:
         "try again in 3.233s. Visit https://platform.openai.com/account/rate-limits to learn more.\n"
     )
     assert [(rule, line) for rule, line, _ in failures(log)] == [("openai.rate_limit.reached", 1)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab yz-.:A1\t(", max_size=130), max_size=12))
+def test_joining_keeps_a_line_for_a_line(lines: list[str]) -> None:
+    """Whatever the copy, a joined line leaves its rest's line blank: the line count, and so every record's
+    line numbers, stay the file's."""
+    text = "\n".join(lines)
+    assert wraps.joined_text(text).count("\n") == text.count("\n")

@@ -13,9 +13,12 @@ first line, a JSON object, an indent) is joined with it; the line after takes it
 which framing joins to the record before, so line numbers stay the file's.
 
 A TUI that wraps at words (Codex's) breaks a line before a word that would not fit, or after a hyphen in
-one (`organization org-` and `BOvp... on tokens per min`): where the width is shown, a shorter line whose
-next line goes on with a plain word in small letters (or the rest of the hyphened one) that could not have
-fitted after it is joined with it, with a space (none after a hyphen).
+one (`organization org-` and `BOvp... on tokens per min`): where the width is shown (a line that reaches
+it), a shorter line that ends mid-sentence and whose next line goes on with a plain word in small letters
+that could not have fitted after it is joined with it, with a space, as is a line broken after a hyphen
+with the rest of its word; in a copy that shows such a break, a line at the width that the next line goes on
+in a plain word is a word's end too (a space between). Only the breaks it can tell: a word-wrapped copy whose
+lines never reach one width shows none, and a break before a capital or a number is left.
 
 A copy pasted as a Markdown code block by its indent (four spaces before every line, as forums and
 older Stack Overflow posts keep it) or quoted in a mail with a tab has every line indented, so framing
@@ -30,6 +33,7 @@ one source is framed the same whichever way it is read).
 
 from __future__ import annotations
 
+import itertools
 import re
 import textwrap
 import unicodedata
@@ -64,6 +68,8 @@ _BORDER = re.compile(r"[\u2500-\u257f|+]\s*$")  # a line that ends at a box's or
 # broken after its hyphen (`organization org-` and `BOvp... on tokens per min`)
 _PLAIN_WORD = re.compile(r"[a-z][a-z'-]*[,.;]?$")
 _HYPHENED = re.compile(r"\w-$")
+_SENTENCE_END = re.compile(r"[.:;!?)\]}]$")  # a line that ends so may have ended there: no word wrap told
+_WORD_START = re.compile(r"[A-Z][a-z]+\b")  # a capitalised word after a hyphen: a sentence of its own
 
 
 def columns(line: str) -> int:
@@ -97,6 +103,11 @@ def joined_text(text: str) -> str:
     if found is None:
         return text
     wide, padded = found
+    # a copy wrapped at words: a line at the width ends a word too, the next one starts one
+    words = any(
+        not _cut(line, wide, padded) and _seam(line, after, wide, padded) is not None
+        for line, after in itertools.pairwise(bare)
+    )
     changed = False
     i = 0
     while i < len(bare) - 1:
@@ -106,6 +117,8 @@ def joined_text(text: str) -> str:
             seam = _seam(bare[i], bare[i + 1], wide, padded)
             if seam is None:
                 break
+            if words and seam == "" and _cut(bare[i], wide, padded) and _PLAIN_WORD.match(bare[i + 1].split(" ", 1)[0]):
+                seam = " "  # (at the width in a copy wrapped at words: a word's end)
             seams.append(seam)
             i += 1
         if i > head:
@@ -154,9 +167,9 @@ def _seam(line: str, after: str, wide: int, padded: bool) -> str | None:
     if padded or _BORDER.search(line) is not None:
         return None
     word = after.split(" ", 1)[0]
-    hyphen = _HYPHENED.search(line) is not None and word[:1].isalnum()
+    hyphen = _HYPHENED.search(line) is not None and word[:1].isalnum() and _WORD_START.match(word) is None
     size = columns(word)
-    if not (hyphen or _PLAIN_WORD.match(word)) or size > wide // 2:
+    if not (hyphen or (_PLAIN_WORD.match(word) and not _SENTENCE_END.search(line))) or size > wide // 2:
         return None  # (a word over half the width is no word a wrap moved down: a line of its own)
     if columns(line) + (0 if hyphen else 1) + size <= wide:
         return None  # it would have fitted: the line ended there
