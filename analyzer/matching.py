@@ -583,8 +583,14 @@ def literal(pattern: regex.Pattern[str]) -> str | None:
 # code frame Node or a bundler prints around a stack's top, `raise APIConnectionError(request=request) from err` in
 # a traceback's source line): the class named, not a failure of it (a raised error's own line, `raise
 # openai.InternalServerError: ...` as a paste may show it, has its message after a colon)
-_IN_CODE = re.compile(r"\b(?:new|raise|throw)\s+(?:[\w$]+\.){0,4}$")
+_IN_CODE = re.compile(r"\b(?:new|raise|throw)[ \t]+(?:[\w$]+\.){0,4}\Z")
 CODE_LOOKBACK = 60  # characters before a name looked at for `new`, `raise` or `throw`
+
+
+def _in_code(text: str, at: int, end: int) -> bool:
+    """Whether the name at text[at:end] is constructed in source code: `new`, `raise` or `throw` before it on its
+    line, its arguments after it."""
+    return text.startswith("(", end) and _IN_CODE.search(text, max(0, at - CODE_LOOKBACK), at) is not None
 
 
 def _word_at(text: str, word: str) -> int | None:
@@ -596,8 +602,7 @@ def _word_at(text: str, word: str) -> int | None:
         end = at + len(word)
         before = at == 0 or not (word[0].isalnum() and (text[at - 1].isalnum() or text[at - 1] == "_"))
         after = end == len(text) or not (word[-1].isalnum() and (text[end].isalnum() or text[end] == "_"))
-        code = text.startswith("(", end) and _IN_CODE.search(text, max(0, at - CODE_LOOKBACK), at) is not None
-        if before and after and not code:
+        if before and after and not _in_code(text, at, end):
             return at
         at = text.find(word, at + 1)
     return None

@@ -254,3 +254,6 @@ def test_an_error_class_constructed_in_source_code_is_no_failure(code: str) -> N
     name = code.split("(")[0].split()[-1]
     raised = m.match(parse(Record("s", 1, 1, f"{name}: refused by api.openai.com"), CLOCK))
     assert raised is not None and raised.rule.startswith("openai.generic.")
+    # a sentence that ends in `raise` on the line before is no code: the class on the next line was raised
+    told = m.match(parse(Record("s", 1, 2, f"retries exhausted, will raise\n{name}(request=api.openai.com)"), CLOCK))
+    assert told is not None and told.rule.startswith("openai.generic.")
