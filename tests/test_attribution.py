@@ -115,6 +115,18 @@ def verdict(text: str) -> str:
             f'    openai = AsyncOpenAI(base_url="http://127.0.0.1:11434/v1")\nopenai.RateLimitError: {QUOTA}',
             "Ollama",
         ),
+        # a shell prompt's `#` is no comment: the request went to the local server
+        (f"/app # curl http://localhost:11434/v1/chat/completions\nopenai.RateLimitError: {QUOTA}", "Ollama"),
+        # Azure's front door's body, and a web framework's of the same shape
+        (
+            "openai.AuthenticationError: Error code: 401 - {'statusCode': 401, 'message': 'Unauthorized. Access token "
+            "is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.'}",
+            "OpenAI",
+        ),
+        (
+            "openai.InternalServerError: Error code: 500 - {'statusCode': 500, 'message': 'Internal server error'}",
+            "an OpenAI-compatible server (its error body is not OpenAI's)",
+        ),
         # a package index's or tiktoken's download, and another server's refusal of the roles' order
         (
             "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='openaipublic.blob.core.windows.net', "
@@ -309,3 +321,26 @@ def test_a_status_line_reads_the_report_above_it(tmp_path: Path, model: str, exp
     )
     analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
     assert [e.category.value for e in analysis.events if e.category] == expected
+
+
+@pytest.mark.parametrize(
+    ("second", "level", "found"),
+    [
+        ("00", "", ["openai.generic.429"]),  # one print, the platform's stamp on each line: read together
+        ("01", "", []),  # another second's line: not this failure's
+        ("00", "INFO ", []),  # the app's own next record (a level after the stamp): not this failure's
+        ("00", "- app - INFO - ", []),  # (`%(asctime)s - %(name)s - %(levelname)s - %(message)s`)
+    ],
+)
+def test_a_line_stamped_to_the_second_reads_the_lines_of_its_second(
+    tmp_path: Path, second: str, level: str, found: list[str]
+) -> None:
+    """Docker Desktop's view stamps every line of one print with the second: a line that starts like no head
+    after its stamp has for context the lines of the same second that start like none either."""
+    log = tmp_path / "desktop.log"
+    log.write_text(
+        "2026-03-01 10:00:00 Request failed with status code 429\n"
+        f"2026-03-01 10:00:{second} {level}POST https://api.openai.com/v1/completions\n"
+    )
+    analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 2, tzinfo=UTC)), RULES, None)
+    assert [e.rule for e in analysis.events] == found

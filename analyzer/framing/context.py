@@ -35,6 +35,16 @@ _HEADLIKE = re.compile(
 )
 
 
+# Docker Desktop's logs view stamps every line of a container's output with its local time, to the second, and an
+# app's own stamp to the second looks the same. A line so stamped whose text is no record of the app's (it starts
+# like no head and names no level: a line of one print the platform stamped) has for context the lines just around
+# it that are the same: what the program printed in that second, read without the stamp. Any other line ends it,
+# unread: a line of another second, or the app's own record (`%(asctime)s - app - ERROR - ...`, a level in it).
+_SECOND = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?![\d:.,])")
+_LEVEL_IN = re.compile(rf"\b(?:{'|'.join(LEVEL_WORDS)})\b")
+LEVEL_LOOK = 60  # characters after a stamp where an app's record shows its level
+
+
 def headlike(text: str) -> bool:
     """Whether a line starts like the head of a record (a blank line does not)."""
     return bool(text.strip()) and _HEADLIKE.match(text) is not None
@@ -95,12 +105,32 @@ def context(buffer: bytes, start: int, end: int, first: str, prior: bytes = b"")
     buffer's end), its first line's text `first`; `prior`: lines that came just before the buffer."""
     exported = exported_text(first)
     shown = exported if exported is not None else after_prefix(first)
-    before = list(_before(buffer, start, prior)) if (start > 0 or prior) and not headlike(shown) else []
-    after = list(_after(buffer, end)) if end < len(buffer) else []
+    stamp = _second_stamp(shown)
+    own = shown[len(stamp) :]
+    before = list(_before(buffer, start, prior, stamp)) if (start > 0 or prior) and not headlike(own) else []
+    after = list(_after(buffer, end, stamp)) if end < len(buffer) else []
     return "\n".join([*reversed(before), *after])
 
 
-def _before(buffer: bytes, start: int, prior: bytes = b"") -> Iterator[str]:
+def _second_stamp(shown: str) -> str:
+    """The line's stamp to the second (with its space) where the text after it is a printed line's, no record's of
+    the app; else ""."""
+    m = _SECOND.match(shown)
+    return shown[: m.end()] if m is not None and _printed(shown[m.end() :]) else ""
+
+
+def _printed(text: str) -> bool:
+    """Whether a line's text after its stamp is a printed line's: no head's start, no level word near it."""
+    return not headlike(text) and _LEVEL_IN.search(text, 0, LEVEL_LOOK) is None
+
+
+def _in_second(text: str, stamp: str) -> str | None:
+    """A line's text without the record's stamp when it is a printed line of that second; else None."""
+    rest = text[len(stamp) :]
+    return rest if text.startswith(stamp) and _printed(rest) else None
+
+
+def _before(buffer: bytes, start: int, prior: bytes = b"", stamp: str = "") -> Iterator[str]:
     taken = 0
     for _ in range(CONTEXT_LINES):
         if start <= 0 and prior:  # on into the lines before the buffer
@@ -109,6 +139,11 @@ def _before(buffer: bytes, start: int, prior: bytes = b"") -> Iterator[str]:
             return
         line_start = buffer.rfind(b"\n", 0, start - 1) + 1
         text = after_prefix(_text(buffer[line_start : start - 1]))
+        if stamp:  # (only the printed lines of the record's second)
+            printed = _in_second(text, stamp)
+            if printed is None:
+                return
+            text = printed
         taken += len(text)
         yield text
         if headlike(text):
@@ -116,7 +151,7 @@ def _before(buffer: bytes, start: int, prior: bytes = b"") -> Iterator[str]:
         start = line_start
 
 
-def _after(buffer: bytes, end: int) -> Iterator[str]:
+def _after(buffer: bytes, end: int, stamp: str = "") -> Iterator[str]:
     taken = 0
     for _ in range(CONTEXT_LINES):
         if end >= len(buffer) or taken >= CONTEXT_CHARS:
@@ -124,9 +159,14 @@ def _after(buffer: bytes, end: int) -> Iterator[str]:
         line_end = buffer.find(b"\n", end)
         text, exported = _read(buffer[end : line_end if line_end >= 0 else len(buffer)])
         shown = after_prefix(text)
-        # a line that starts like a head ends the context, unless it is one under a platform's prefix or a
-        # line of its JSON export (prefixes.py)
-        if (PLAIN_HEAD.match(buffer, end) and shown is text and not exported) or headlike(shown):
+        if stamp:  # (only the printed lines of the record's second)
+            printed = _in_second(shown, stamp)
+            if printed is None:
+                return
+            shown = printed
+        # a line that starts like a head ends the context, unless it is one under a platform's prefix or a line
+        # of its JSON export (prefixes.py)
+        elif (PLAIN_HEAD.match(buffer, end) and shown is text and not exported) or headlike(shown):
             return
         taken += len(shown)
         yield shown  # a platform's prefix off, as the record's own lines have it off
