@@ -103,21 +103,20 @@ def joined_text(text: str) -> str:
     if found is None:
         return text
     wide, padded = found
+    cuts = [_cut(line, wide, padded) for line in bare[:-1]]
+    breaks = [_seam(line, after, wide, padded) for line, after in itertools.pairwise(bare)]
     # a copy wrapped at words: a line at the width ends a word too, the next one starts one
-    words = any(
-        not _cut(line, wide, padded) and _seam(line, after, wide, padded) is not None
-        for line, after in itertools.pairwise(bare)
-    )
+    words = any(seam is not None and not cut for seam, cut in zip(breaks, cuts, strict=True))
     changed = False
     i = 0
     while i < len(bare) - 1:
         head = i
         seams = [""]
         while i < len(bare) - 1 and not _starts_record(bare[i + 1], bare[head]):
-            seam = _seam(bare[i], bare[i + 1], wide, padded)
+            seam = breaks[i]
             if seam is None:
                 break
-            if words and seam == "" and _cut(bare[i], wide, padded) and _PLAIN_WORD.match(bare[i + 1].split(" ", 1)[0]):
+            if words and cuts[i] and _PLAIN_WORD.match(bare[i + 1].split(" ", 1)[0]):
                 seam = " "  # (at the width in a copy wrapped at words: a word's end)
             seams.append(seam)
             i += 1
