@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from ..models import Record
 from .grammar import LEVEL_WORDS, PLAIN_HEAD
 from .lines import _decode_line, wrapped
-from .prefixes import after_prefix, exported_text
+from .prefixes import SECOND_STAMP, after_prefix, exported_text
 
 CONTEXT_LINES = 12  # lines taken on each side at the most
 CONTEXT_CHARS = 4096  # characters taken on each side at the most
@@ -40,7 +40,7 @@ _HEADLIKE = re.compile(
 # like no head and names no level: a line of one print the platform stamped) has for context the lines just around
 # it that are the same: what the program printed in that second, read without the stamp. Any other line ends it,
 # unread: a line of another second, or the app's own record (`%(asctime)s - app - ERROR - ...`, a level in it).
-_SECOND = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?![\d:.,])")
+_SECOND = re.compile(SECOND_STAMP.decode())
 _LEVEL_IN = re.compile(rf"\b(?:{'|'.join(LEVEL_WORDS)})\b")
 LEVEL_LOOK = 60  # characters after a stamp where an app's record shows its level
 

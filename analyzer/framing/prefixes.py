@@ -40,6 +40,8 @@ _STAMP = CRI_STAMP.encode()
 _LEVELS = rb"(?:" + "|".join(LEVEL_WORDS).encode() + rb")"  # an app's, not a host
 _MONTHS = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _SYSLOG_STAMP = _MONTHS + rb" [ 0-3]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
+# a local time to the second and a space, no fraction after it: Docker Desktop's stamp (and an app's own, alike)
+SECOND_STAMP = rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?![\d:.,])"
 _HOST_PROGRAM = rb" (?!" + _LEVELS + rb" )[\w.-]{1,255} [^\s\[\]:]{1,128}(?:\[\d{1,10}\])?: ?+"  # journald's, syslog's
 _MARKED = b"|".join(re.escape(m).encode() for m in MARKERS)
 # what follows a prefix on a line that carries on the record before it: an indent, nothing, a marker; not a
@@ -83,7 +85,7 @@ PREFIXES = (
     # Docker Desktop's logs view of one container copies each line with its local time first, to the second
     # (`2024-01-17 11:55:21 ` before the program's own text, its traceback's indent and Rich's column included)
     # (a run of spaces and then a number after it is an app's own right-aligned field, `%(process)6d`: a head)
-    _prefix("desktop", rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?![\d:.,])(?! +\d)", _STAMP_CONTINUES),
+    _prefix("desktop", SECOND_STAMP + rb"(?! +\d)", _STAMP_CONTINUES),
     _prefix("heroku", _STAMP + rb" [a-z][\w-]{0,30}\[[\w.-]{1,64}\]: ?+"),
     _prefix("fly", _STAMP + rb" app\[[0-9a-f]{6,32}\] [a-z]{3} \[[a-z]{4,5}\] ?+"),
     _prefix("journal", rb"(?:" + _STAMP + rb"|" + _SYSLOG_STAMP + rb")" + _HOST_PROGRAM),
