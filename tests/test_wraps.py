@@ -288,3 +288,31 @@ def test_joining_keeps_a_line_for_a_line(lines: list[str]) -> None:
     line numbers, stay the file's."""
     text = "\n".join(lines)
     assert wraps.joined_text(text).count("\n") == text.count("\n")
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["chat-app-1  | ", "[pod/chat-7d9f8c6b5-x2kqz/app] ", "Mar  1 10:00:00 host1 bot[1234]: ", "2026-03-01 10:00:00 "],
+)
+def test_a_wrap_inside_a_platforms_prefix_is_joined(
+    tmp_path: Path, plain: list[tuple[str, int, int]], prefix: str
+) -> None:
+    """A program's own output wrapped at 80 columns, then a platform's prefix put before each of its lines (Rich's
+    console under Compose, journald, kubectl): the widths and cuts are the program's, read after the prefix."""
+    folded = [prefix + line for line in fold(LOG, 80)]
+    assert wraps.joined(("\n".join(folded) + "\n").encode()) != ("\n".join(folded) + "\n").encode()
+    log = tmp_path / "prefixed.log"
+    log.write_text("\n".join(folded) + "\n")
+    assert [rule for rule, _, _ in failures(log)] == [rule for rule, _, _ in plain]
+
+
+def test_a_joined_line_keeps_its_first_lines_prefix() -> None:
+    lines = ["api-1  | " + line for line in fold(LOG, 80)]
+    block = ("\n".join(lines) + "\n").encode()
+    joined = wraps.joined(block).decode().split("\n")
+    assert len(joined) == len(lines) + 1  # a line for a line
+    quota = next(line for line in joined if "insufficient_quota'}}" in line)
+    assert quota.startswith("api-1  | openai.RateLimitError: Error code: 429")
+    assert "api-1  |" not in quota[len("api-1  | ") :]  # the prefixes of the lines joined to it are off
+    # without the platform's prefix read, lines of one prefix are records of one program: none is joined
+    assert wraps.joined_text("\n".join(lines)) == "\n".join(lines)

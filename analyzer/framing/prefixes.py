@@ -41,7 +41,8 @@ _LEVELS = rb"(?:" + "|".join(LEVEL_WORDS).encode() + rb")"  # an app's, not a ho
 _MONTHS = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _SYSLOG_STAMP = _MONTHS + rb" [ 0-3]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
 # a local time to the second and a space, no fraction after it: Docker Desktop's stamp (and an app's own, alike)
-SECOND_STAMP = rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?![\d:.,])"
+LOCAL_STAMP = rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+SECOND_STAMP = LOCAL_STAMP + rb"(?![\d:.,])"
 _HOST_PROGRAM = rb" (?!" + _LEVELS + rb" )[\w.-]{1,255} [^\s\[\]:]{1,128}(?:\[\d{1,10}\])?: ?+"  # journald's, syslog's
 _MARKED = b"|".join(re.escape(m).encode() for m in MARKERS)
 # what follows a prefix on a line that carries on the record before it: an indent, nothing, a marker; not a
@@ -106,7 +107,7 @@ _DESKTOP_CARRIES = re.compile(next(p.taken.pattern.removeprefix(rb"\n") for p in
 
 # Prefixes taken off every line (a number, a quote's `>`) and around what a platform may have prefixed: the
 # prefixes of the lines they held are found once they are off
-_OUTER = ("numbered", "quoted")
+OUTER = ("numbered", "quoted")
 _STAMP_LED = {"heroku", "fly", "journal"}  # prefixes that start with a stamp: `stamped` finds their heads too
 
 # The prefixes that themselves start like a record's head (a stamp, a bracket) and that context (context.py)
@@ -201,13 +202,13 @@ def _taken_off(block: bytes, names: Iterable[str] | None) -> bytes:
     if not names:
         return block
     text = b"\n" + block  # each pattern starts at a newline: its line's start
-    for _ in _OUTER:  # a quote or a line's number around a log with a prefix of its own: that one taken off after
-        outer = [p for p in PREFIXES if p.name in _OUTER and p.name in names]
+    for _ in OUTER:  # a quote or a line's number around a log with a prefix of its own: that one taken off after
+        outer = [p for p in PREFIXES if p.name in OUTER and p.name in names]
         if not outer:
             break
         for prefix in outer:
             text = prefix.taken.sub(b"\n", text)
-        names = [n for n in names if n not in _OUTER] + active(text[1:])
+        names = [n for n in names if n not in OUTER] + active(text[1:])
     for prefix in PREFIXES:
         if prefix.name in names:
             text = prefix.taken.sub(b"\n", text)

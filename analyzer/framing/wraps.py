@@ -33,12 +33,14 @@ one source is framed the same whichever way it is read).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Iterator
 
+from . import prefixes
 from .grammar import LEVEL_WORDS
 
 WHOLE_MAX = 1 << 20  # bytes: a source larger than this is never taken for a console's copy
@@ -93,12 +95,17 @@ def width(lines: list[str]) -> tuple[int, bool] | None:
     return (widest, padded) if len(cut if padded else at) >= enough else None
 
 
-def joined_text(text: str) -> str:
+def joined_text(text: str, platform: re.Pattern[str] | None = None) -> str:
     """The text `dedented`, and each line of it cut at its console's width joined with its rest (the
-    rest's line left blank); the text itself when it has neither."""
+    rest's line left blank); the text itself when it has neither. Where a platform's prefix (`platform`, one
+    before each line) is on the lines, the program's text after it is what was wrapped: the widths, cuts and
+    heads are read there, and a joined line keeps its first line's prefix."""
     text = dedented(text)
     lines = text.split("\n")
     bare = [line[:-1] if line.endswith("\r") else line for line in lines]
+    leads = [_lead(line, platform) for line in bare]
+    if any(leads):
+        bare = [line[lead:] for line, lead in zip(bare, leads, strict=True)]
     found = width(bare)
     if found is None:
         return text
@@ -123,7 +130,7 @@ def joined_text(text: str) -> str:
         if i > head:
             parts = [seams[k - head] + (bare[k].rstrip(" ") if padded else bare[k]) for k in range(head, i + 1)]
             end = "\r" if lines[i].endswith("\r") else ""
-            lines[head] = "".join(parts) + end
+            lines[head] = lines[head][: leads[head]] + "".join(parts) + end
             for k in range(head + 1, i + 1):
                 lines[k] = end
             changed = True
@@ -181,10 +188,31 @@ def _starts_record(line: str, cut: str) -> bool:
     return _HEAD.match(line) is not None or line[:SAME_START] == cut[:SAME_START]
 
 
+def _lead(line: str, platform: re.Pattern[str] | None) -> int:
+    """The length of the platform's prefix the line starts with (0: none)."""
+    m = platform.match(line) if platform is not None else None
+    return m.end() if m is not None else 0
+
+
+# The prefixes a platform writes before each line it copies: a program's own wrap is inside them (Rich's
+# console at 80 columns under Compose's `api-1  | `). Not a line's number or a quote's `>`: taken off every line
+# before this (prefixes.taken_off), nor a JSON line's field.
+_PLATFORMS = {p.name: p.head.pattern.decode() for p in prefixes.PREFIXES if p.name not in prefixes.OUTER}
+# (Docker Desktop's stamp whatever follows it: before an app's own stamp too, which its head pattern leaves to the app)
+_PLATFORMS["desktop"] = prefixes.LOCAL_STAMP.decode()
+
+
+@functools.lru_cache(maxsize=32)
+def _platform(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    heads = [_PLATFORMS[name] for name in names if name in _PLATFORMS]
+    return re.compile("|".join(f"(?:{head})" for head in heads)) if heads else None
+
+
 def joined(block: bytes) -> bytes:
-    """`joined_text` of a block's bytes (bytes that are no UTF-8 kept as they were)."""
+    """`joined_text` of a block's bytes (bytes that are no UTF-8 kept as they were), read inside the platform's
+    prefixes the block's lines carry (`prefixes.active`)."""
     text = block.decode("utf-8", "surrogateescape")
-    done = joined_text(text)
+    done = joined_text(text, _platform(tuple(prefixes.active(block))))
     return block if done is text else done.encode("utf-8", "surrogateescape")
 
 
