@@ -284,6 +284,18 @@ def test_two_calls_failing_on_two_lines_are_not_one(tmp_path: Path) -> None:
     assert sorted(e.category for e in analysis.events) == sorted([Category.SERVER_ERROR, Category.CONTEXT_LENGTH])
 
 
+def test_two_lines_of_one_rule_with_two_bodies_are_two_calls(tmp_path: Path) -> None:
+    """Two error bodies, one a line, whose messages differ (a Realtime client's two error events): two answers,
+    so two calls, though one rule and no status tell them apart; one body printed by a wrapper and then bare is one."""
+    body = "{'type': 'invalid_request_error', 'code': None, 'message': '%s'}"
+    first = body % "Error committing input audio buffer: the buffer is empty."
+    second = body % "Conversation already has an active response"
+    analysis = analyse(tmp_path, f"Error: {first}\nError: {second}\n")
+    assert [(e.rule, e.line) for e in analysis.events] == [("openai.generic.400", 1), ("openai.generic.400", 2)]
+    again = analyse(tmp_path, f"Realtime error event: {second}\n{second}\n")
+    assert len(again.events) == 1 and again.reprints == 1
+
+
 def test_two_lines_of_two_statuses_of_one_family_are_two_calls(tmp_path: Path) -> None:
     """A 503 and then a 502, each its own line (Codex's `unexpected status ...` for two requests): one family,
     but two answers, so two calls; a 503 printed again with its reason is still one."""

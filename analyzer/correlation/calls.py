@@ -129,7 +129,9 @@ def _reprint(before: Event, event: Event, judge: Judge) -> bool:
     statuses = {before.fields.get("status"), event.fields.get("status")} - {None, ""}
     # the same one-line print twice, or two statuses: two calls failing alike; one failure's message and
     # then its body's lines (a dump whose indentation was lost) are one
-    if _one_line_each(before, event) and (len(statuses) > 1 or _same_print(before, event, text)):
+    if _one_line_each(before, event) and (
+        len(statuses) > 1 or _same_print(before, event, text) or _two_messages(before, event, text)
+    ):
         return False
     if len(statuses) > 1 and _one_line(before) and _one_line(event) and not _wrapper(before, event, judge):
         return False
@@ -222,6 +224,18 @@ def _same_print(before: Event, after: Event, text: Callable[[Event], str]) -> bo
     if before.time is None and after.time is None:
         return one == other
     return one in other or other in one
+
+
+# an error body's message, as a dict, JSON or an object's dump prints it (`'message': 'Conversation already has...'`)
+_BODY_MESSAGE = re.compile(r"""\bmessage['"]?\s*[:=]\s*(['"])(.{8,300}?)\1""")
+
+
+def _two_messages(before: Event, after: Event, text: Callable[[Event], str]) -> bool:
+    """Whether two lines each print an error body whose messages differ: two answers, so two calls (a Realtime
+    client's `Error: {..., 'message': 'Error committing input audio buffer...'}` and then `Error: {..., 'message':
+    'Conversation already has an active response'}`)."""
+    one, other = _BODY_MESSAGE.search(text(before)), _BODY_MESSAGE.search(text(after))
+    return one is not None and other is not None and one.group(2) != other.group(2)
 
 
 def _numbered_apart(before: str, after: str) -> bool:
