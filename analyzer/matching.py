@@ -124,6 +124,7 @@ class Compiled:
     keywords: KeywordSet
     attributor: Attributor
     names: frozenset[str]  # a generic rule's words
+    over_status: tuple[str, ...]  # the words of them that tell the kind over a status (Generic.over_status)
     shapes: frozenset[str]  # the providers that are shapes a gateway's own answer has too (Provider.shape), by name
 
     @classmethod
@@ -140,6 +141,7 @@ class Compiled:
             KeywordSet(by_keyword, engine),
             Attributor(ruleset.providers, engine),
             frozenset(n for kind in ruleset.generic for n in kind.names),
+            tuple(n for kind in ruleset.generic for n in kind.over_status),
             frozenset(p.name for p in ruleset.providers if p.shape),
         )
 
@@ -160,7 +162,7 @@ class Matcher:
         compiled = compiled or Compiled.of(ruleset, engine)
         self.by_keyword, self.order, self.literals = compiled.by_keyword, compiled.order, compiled.literals
         self.keywords, self.attributor, self.names = compiled.keywords, compiled.attributor, compiled.names
-        self.shapes = compiled.shapes
+        self.shapes, self.over_status = compiled.shapes, compiled.over_status
         self.successes = Successes()  # the successful calls matched, kept apart from the events
         self._shared: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
         self._redacted: dict[str, str] = {}  # a field value: the value redacted and cut
@@ -458,6 +460,10 @@ class Matcher:
         if named and not fields.get("status"):
             fields["status"] = status_number(named)
         if rule.generic:  # reported as the kind its code, status or name tells
+            if "name" not in fields:  # (a status matched first: a name that tells the kind over it is looked for)
+                over = next((n for n in self.over_status if n in entry.text), None)
+                if over is not None:
+                    fields["name"] = over
             if inner and fields.get("status", "")[:1] == "5":  # a wrapper's 5xx around the call's 4xx
                 fields["status"], fields["outer_status"] = inner, fields["status"]
             kind = self.classifier.kind(fields)

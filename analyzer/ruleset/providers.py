@@ -57,6 +57,7 @@ class Generic:
     names: tuple[str, ...]  # SDK exception classes and transport words ("ETIMEDOUT", "Connection error.")
     codes: tuple[str, ...]  # error codes and types of the body
     location: str
+    over_status: tuple[str, ...] = ()  # names that tell the kind whatever status the record shows
 
     def takes_status(self, status: str) -> bool:
         return status in self.statuses or f"{status[:1]}xx" in self.statuses
@@ -85,6 +86,7 @@ GENERIC_KEYS = {
     "statuses": Key(list),
     "names": Key(list),
     "codes": Key(list),
+    "over_status": Key(list),
     "description": Key(str),
 }
 _STATUS = regex.compile(r"[1-5](?:\d\d|xx)")
@@ -123,6 +125,10 @@ def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Coll
             found.error(at("statuses"), f"{label}: status '{status}' is no HTTP status", "write 429 or 5xx")
     names = tuple(strings(table.get("names", []), "names", label, at, found))
     codes = tuple(strings(table.get("codes", []), "codes", label, at, found))
+    over_status = tuple(strings(table.get("over_status", []), "over_status", label, at, found))
+    for name in over_status:
+        if name not in names:
+            found.error(at("over_status"), f"{label}: '{name}' is not one of its names", "add it to 'names'")
     if not (statuses or names or codes):
         found.error(at(""), f"{label}: needs 'statuses', 'names' or 'codes'")
         return None
@@ -137,6 +143,7 @@ def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Coll
         names,
         codes,
         at(""),
+        over_status,
     )
 
 
@@ -159,9 +166,11 @@ class Classifier:
     kinds: tuple[Generic, ...]
 
     def kind(self, fields: Mapping[str, str]) -> Generic | None:
-        """The kind its code names, else its status's, else its name's, else its type's; None when none
-        does. (A body's type is the vaguest: OpenAI's 401s and 404s have type invalid_request_error.) A
-        record whose body's type is an answer's (invalid_request_error) takes no transport kind from a name:
+        """The kind its code names, else the kind of a name that tells it over any status (a browser's CORS block,
+        which names the status of the answer it kept from the page), else its status's, else its name's, else its
+        type's; None when none does. (A body's type is the vaguest: OpenAI's 401s and 404s have type
+        invalid_request_error.) A record whose body's type is an answer's (invalid_request_error) takes no transport
+        kind from a name:
         .NET's HttpRequestException, for one, is also what EnsureSuccessStatusCode throws for any status."""
         code, status = fields.get("code", ""), fields.get("status", "")
         name, kind = fields.get("name", ""), fields.get("type", "")
@@ -180,6 +189,7 @@ class Classifier:
 
         return (
             by_code
+            or (self._first(lambda k: name in k.over_status) if name else None)
             or (self._by_status(status) if status else None)
             or (self._first(named) if name else None)
             or (self._first(lambda k: kind in k.codes or kind in k.names) if kind else None)
