@@ -296,6 +296,20 @@ def test_two_lines_of_one_rule_with_two_bodies_are_two_calls(tmp_path: Path) -> 
     assert len(again.events) == 1 and again.reprints == 1
 
 
+def test_a_proxys_502_after_its_own_failure_to_reach_the_host_keeps_the_cause(tmp_path: Path) -> None:
+    """A reverse proxy that could not resolve Azure OpenAI's host, then its client's bare 502: one failure, the
+    transport's (the 502 only says the proxy gave up); a 502 alone is still a server error."""
+    dial = (
+        "http: proxy error: dial tcp: lookup res.openai.azure.com on 127.0.0.11:53: "
+        "read udp 127.0.0.1:42828->127.0.0.11:53: i/o timeout"
+    )
+    bad = "ChatGPTError: ChatGPT error 502: \n    at fetchSSE (file:///app/chatgpt.js:55:19) {\n  statusCode: 502,"
+    analysis = analyse(tmp_path, f"{dial}\n{bad}\n")
+    assert [(e.category, e.line) for e in analysis.events] == [(Category.TIMEOUT, 1)]
+    alone = analyse(tmp_path, f"{bad}\n")
+    assert [e.category for e in alone.events] == [Category.SERVER_ERROR]
+
+
 def test_two_lines_of_two_statuses_of_one_family_are_two_calls(tmp_path: Path) -> None:
     """A 503 and then a 502, each its own line (Codex's `unexpected status ...` for two requests): one family,
     but two answers, so two calls; a 503 printed again with its reason is still one."""

@@ -80,7 +80,9 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
         ):
             if _inner_print(event, judge):
                 inner[event.source] = event.end_line
-            if _tells_more(prior[1], event, priority) or _wrapper(prior[1], event, judge):
+            if (_tells_more(prior[1], event, priority) and not _cause_told(prior[1], event, judge)) or _wrapper(
+                prior[1], event, judge
+            ):
                 kept[prior[0]] = i
                 last[event.source] = (prior[0], event)
             continue
@@ -179,6 +181,18 @@ def _tells_more(kept: Event, event: Event, priority: Callable[[str], int]) -> bo
     code line, then `openai.error.APIError: HTTP code 403 from API (...`)."""
     mine, theirs = priority(event.rule), priority(kept.rule)
     return mine > theirs or (mine == theirs and bool(event.fields.get("status")) and not kept.fields.get("status"))
+
+
+def _cause_told(kept: Event, event: Event, judge: Judge) -> bool:
+    """Whether the print kept tells the failure's cause and the one after it only a proxy's answer to it: a call
+    that could not reach its host (a timeout, a connection that failed) and then a bare 502 or 504 that no rule
+    named (a reverse proxy's `http: proxy error: dial tcp: lookup x.openai.azure.com ...: i/o timeout`, then its
+    client's `ChatGPT error 502`): the transport failure is kept, not the status that followed from it."""
+    return (
+        _family(kept.category) is Category.TIMEOUT
+        and event.fields.get("status") in ("502", "504")
+        and judge[1](event.rule)
+    )
 
 
 def _wrapper(before: Event, event: Event, judge: Judge) -> bool:
