@@ -357,6 +357,23 @@ def test_a_body_s_three_digit_code_is_its_status(fields: dict[str, str], key: st
             "context_length",
             "400",
         ),
+        # a browser's CORS block is the failure, whatever status the answer it kept from the page had
+        (
+            "Blocking a cross-origin request: The Same Origin policy does not allow access to the remote resource "
+            "located at https://api.openai.com/v1/chat/completions. Reason: The CORS header is missing. "
+            "Status code: 404.",
+            "connection",
+            "404",
+        ),
+        # a client's wrapper that says connect for any failure, and the answer's reason after it
+        ("Failed to connect to OpenAI API: Internal server error", "server_error", "500"),
+        # a gateway's time-out before the server (nginx's page through openai-python v0): a call that took too long
+        (
+            "openai.error.APIError: HTTP code 504 from API (<html><head><title>504 Gateway Time-out</title></head>"
+            "<body><center><h1>504 Gateway Time-out</h1></center><hr><center>nginx</center></body></html>)",
+            "timeout",
+            "504",
+        ),
         # Ruby's Net::HTTP quotes the reason phrase; the frame names the OpenAI provider
         (
             '/usr/local/lib/ruby/3.2/net/http/response.rb:277:in `error!\': 400 "Bad Request" '
