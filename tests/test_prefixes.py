@@ -140,7 +140,7 @@ def analysed(tmp_path: Path, name: str, lines: list[str]) -> pipeline.Analysis:
     return pipeline.run(pipeline.Options((str(log),), UTC, NOW), RULES, None)
 
 
-@pytest.mark.parametrize("name", ["heroku", "fly", "journal-iso", "kubectl-prefix", ""])
+@pytest.mark.parametrize("name", ["heroku", "fly", "journal-iso", "syslog", "stern", "kubectl-prefix", ""])
 def test_under_a_prefix_context_ends_where_it_ends_without_one(tmp_path: Path, name: str) -> None:
     """A platform's prefix on every line: the text after it tells whether a line starts a record. The next
     record (another service's model name) is not the failure's context, with the prefix as without it."""
@@ -148,6 +148,20 @@ def test_under_a_prefix_context_ends_where_it_ends_without_one(tmp_path: Path, n
         "2026-01-16 17:24:11.650 [info] Request ID for failed request: 8fd8b263",
         "2026-01-16 17:24:11.651 [error] Server error: 429 too many requests",
         "2026-01-16 17:24:11.651 [info] ccreq:717e1801.copilotmd | rateLimited | gpt-4o-mini | 975ms",
+    ]
+    assert analysed(tmp_path, name, lines).events == []
+
+
+@pytest.mark.parametrize("name", ["syslog", "stern", "heroku", ""])
+def test_a_record_that_starts_like_a_head_reads_no_record_before_it(tmp_path: Path, name: str) -> None:
+    """A bare `Connection error.` in an app's own record (its stamp and level) takes no mark from the record
+    before it (a class named OpenAILLM that MetaGPT uses for local servers too): under a platform's prefix as
+    without one."""
+    lines = [
+        "2024-04-25 10:30:08.772 | WARNING  | tenacity.after:log_it:44 - Finished call to "
+        "'metagpt.provider.openai_api.OpenAILLM.acompletion_text' after 65.203(s), this was the 6th time calling it.",
+        "2024-04-25 10:30:08.772 | ERROR    | metagpt.utils.common:log_and_reraise:818 - Retry attempts exhausted. "
+        "Last exception: Connection error.",
     ]
     assert analysed(tmp_path, name, lines).events == []
 
