@@ -164,6 +164,9 @@ def test_a_record_that_starts_like_a_head_reads_no_record_before_it(tmp_path: Pa
         "Last exception: Connection error.",
     ]
     assert analysed(tmp_path, name, lines).events == []
+    # (a line that starts like no head reads the record before it, under the prefix as without one)
+    bare = [lines[0], "Last exception: Connection error."]
+    assert [e.rule for e in analysed(tmp_path, name, bare).events] == ["openai.generic.connection"]
 
 
 @pytest.mark.parametrize("name", ["kubectl-prefix", "heroku", ""])

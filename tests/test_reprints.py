@@ -294,6 +294,14 @@ def test_two_lines_of_one_rule_with_two_bodies_are_two_calls(tmp_path: Path) -> 
     assert [(e.rule, e.line) for e in analysis.events] == [("openai.generic.400", 1), ("openai.generic.400", 2)]
     again = analyse(tmp_path, f"Realtime error event: {second}\n{second}\n")
     assert len(again.events) == 1 and again.reprints == 1
+    # a logger's own `message=` fields (two layers' words for one failure) are no bodies' messages
+    error = 'error="Error code: 429 - You exceeded your current quota, please check your plan and billing details."'
+    layers = analyse(
+        tmp_path,
+        f'time=2024-05-01T10:00:00.100Z level=error message="openai completion failed" {error}\n'
+        f'time=2024-05-01T10:00:00.102Z level=error message="request handler returned error" {error}\n',
+    )
+    assert len(layers.events) == 1
 
 
 def test_a_proxys_502_after_its_own_failure_to_reach_the_host_keeps_the_cause(tmp_path: Path) -> None:
@@ -308,6 +316,8 @@ def test_a_proxys_502_after_its_own_failure_to_reach_the_host_keeps_the_cause(tm
     assert [(e.category, e.line) for e in analysis.events] == [(Category.TIMEOUT, 1)]
     alone = analyse(tmp_path, f"{bad}\n")
     assert [e.category for e in alone.events] == [Category.SERVER_ERROR]
+    reversed_ = analyse(tmp_path, f"{bad}\n{dial}\n")  # the client's 502 printed first: the cause is kept still
+    assert [e.category for e in reversed_.events] == [Category.TIMEOUT]
 
 
 def test_two_lines_of_two_statuses_of_one_family_are_two_calls(tmp_path: Path) -> None:

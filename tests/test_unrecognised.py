@@ -365,6 +365,13 @@ def test_a_body_s_three_digit_code_is_its_status(fields: dict[str, str], key: st
             "connection",
             "404",
         ),
+        # ... but a 429 it names is the API's answer, and tells the kind
+        (
+            "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at "
+            "https://api.openai.com/v1/chat/completions. (Reason: CORS header missing). Status code: 429.",
+            "rate_limit",
+            "429",
+        ),
         # a client's wrapper that says connect for any failure, and the answer's reason after it
         ("Failed to connect to OpenAI API: Internal server error", "server_error", "500"),
         # a gateway's time-out before the server (nginx's page through openai-python v0): a call that took too long

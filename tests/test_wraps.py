@@ -316,3 +316,23 @@ def test_a_joined_line_keeps_its_first_lines_prefix() -> None:
     assert "api-1  |" not in quota[len("api-1  | ") :]  # the prefixes of the lines joined to it are off
     # without the platform's prefix read, lines of one prefix are records of one program: none is joined
     assert wraps.joined_text("\n".join(lines)) == "\n".join(lines)
+
+
+def test_interleaved_services_and_one_wide_line_are_not_joined() -> None:
+    """Under a platform's prefix only lines of one service (the prefix the same but for its digits) are joined,
+    and one line of a program's that reaches 80 columns is no wrap (two cut lines at the least)."""
+    folded = fold(LOG, 80)
+    at = next(i for i, line in enumerate(folded) if line.startswith("openai.RateLimitError"))
+    lines = [f"api-1  | {line}" for line in folded]
+    lines.insert(at + 1, "worker-1  | completed job 17 in 3s")
+    block = ("\n".join(lines) + "\n").encode()
+    joined = wraps.joined(block).decode().split("\n")
+    assert "worker-1  | completed job 17 in 3s" in joined  # the other service's line kept, whole and its own
+    assert not any("completed job" in line for line in joined if line.startswith("api-1"))
+    one = [
+        "api-1  | GET /v1/models 200 in 35ms from 10.0.0.7 (user agent python-requests/2.31.0) okk",
+        "api-1  | openai.AuthenticationError: Error code: 401 - invalid key",
+    ]
+    assert len(one[0]) - len("api-1  | ") == 80
+    text = "\n".join(one) + "\n"
+    assert wraps.joined(text.encode()).decode() == text

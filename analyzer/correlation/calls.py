@@ -80,8 +80,11 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
         ):
             if _inner_print(event, judge):
                 inner[event.source] = event.end_line
-            if (_tells_more(prior[1], event, priority) and not _cause_told(prior[1], event, judge)) or _wrapper(
-                prior[1], event, judge
+            first = prior[1]
+            if (
+                (_tells_more(first, event, priority) and not _cause_told(first, event, judge))
+                or _cause_told(event, first, judge)
+                or _wrapper(first, event, judge)
             ):
                 kept[prior[0]] = i
                 last[event.source] = (prior[0], event)
@@ -183,15 +186,16 @@ def _tells_more(kept: Event, event: Event, priority: Callable[[str], int]) -> bo
     return mine > theirs or (mine == theirs and bool(event.fields.get("status")) and not kept.fields.get("status"))
 
 
-def _cause_told(kept: Event, event: Event, judge: Judge) -> bool:
-    """Whether the print kept tells the failure's cause and the one after it only a proxy's answer to it: a call
-    that could not reach its host (a timeout, a connection that failed) and then a bare 502 or 504 that no rule
-    named (a reverse proxy's `http: proxy error: dial tcp: lookup x.openai.azure.com ...: i/o timeout`, then its
-    client's `ChatGPT error 502`): the transport failure is kept, not the status that followed from it."""
+def _cause_told(cause: Event, answer: Event, judge: Judge) -> bool:
+    """Whether of two prints of one failure `cause` tells its cause and `answer` only a proxy's answer to it: a
+    call that could not reach its host (a timeout, or a connection that failed: one family) and a bare 502 or 504
+    that no rule named (a reverse proxy's `http: proxy error: dial tcp: lookup x.openai.azure.com ...: i/o
+    timeout`, and its client's `ChatGPT error 502`, in either order): the transport failure is kept."""
     return (
-        _family(kept.category) is Category.TIMEOUT
-        and event.fields.get("status") in ("502", "504")
-        and judge[1](event.rule)
+        _family(cause.category) is Category.TIMEOUT
+        and not cause.fields.get("status")
+        and answer.fields.get("status") in ("502", "504")
+        and judge[1](answer.rule)
     )
 
 
@@ -241,7 +245,7 @@ def _same_print(before: Event, after: Event, text: Callable[[Event], str]) -> bo
 
 
 # an error body's message, as a dict, JSON or an object's dump prints it (`'message': 'Conversation already has...'`)
-_BODY_MESSAGE = re.compile(r"""\bmessage['"]?\s*[:=]\s*(['"])(.{8,300}?)\1""")
+_BODY_MESSAGE = re.compile(r"""['"]message['"]\s*:\s*(['"])(.{8,300}?)\1""")  # (not a logger's `message=`)
 
 
 def _two_messages(before: Event, after: Event, text: Callable[[Event], str]) -> bool:

@@ -124,14 +124,18 @@ _STAMP_LED = {"heroku", "fly", "journal"}  # prefixes that start with a stamp: `
 # taken off every line of a numbered block before framing (here it would read `404: Not Found` as line 404).
 # The longest first: a bare stamp is the start of Heroku's, Fly's and journald's prefixes, and an alternation
 # takes the first that matches (a stamp alone left `app[web.1]: ...`, which starts like no head).
+# stern's prefix as context looks past it: a ReplicaSet's pod (`chat-7d9f8c6b5-x2kqz app `, its template's hash and
+# its own suffix), not any hyphened word and a word (`non-empty response ...`), which stern's own pattern would take
+_STERN_POD = r"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{6,10}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "
 _LOOKED_PAST = re.compile(
     "|".join(
         [
             f"(?:{p.head.pattern.decode()})"
-            for name in ("heroku", "fly", "kubectl", "stern", "quoted")
+            for name in ("heroku", "fly", "kubectl", "quoted")
             for p in PREFIXES
             if p.name == name
         ]
+        + [f"(?:{_STERN_POD})"]
         + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
         + [f"(?:{(_SYSLOG_STAMP + _HOST_PROGRAM).decode()})"]  # and syslog's
         + [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name == "stamped"]

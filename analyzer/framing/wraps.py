@@ -81,9 +81,9 @@ def columns(line: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
-def width(lines: list[str]) -> tuple[int, bool] | None:
+def width(lines: list[str], least: int = 1) -> tuple[int, bool] | None:
     """The width the lines were hard-wrapped at and whether the copy pads its lines to it; None when
-    they show none."""
+    they show none. At a console's usual width `least` lines cut at it are enough, elsewhere AT_WIDTH_MIN."""
     sizes = [columns(line) for line in lines]
     widest = max(sizes, default=0)
     if widest < WIDTH_MIN:
@@ -91,7 +91,7 @@ def width(lines: list[str]) -> tuple[int, bool] | None:
     at = [lines[i] for i, size in enumerate(sizes) if size == widest]
     cut = [line for line in at if not line.endswith(" ")]
     padded = len(at) - len(cut) > len(cut)  # most lines at the width end in a space: padded to it
-    enough = 1 if widest in USUAL_WIDTHS else AT_WIDTH_MIN
+    enough = least if widest in USUAL_WIDTHS else max(least, AT_WIDTH_MIN)
     return (widest, padded) if len(cut if padded else at) >= enough else None
 
 
@@ -104,9 +104,13 @@ def joined_text(text: str, platform: re.Pattern[str] | None = None) -> str:
     lines = text.split("\n")
     bare = [line[:-1] if line.endswith("\r") else line for line in lines]
     leads = [_lead(line, platform) for line in bare]
-    if any(leads):
+    under = any(leads)
+    if under:
+        kins = [_kin(line[:lead]) for line, lead in zip(bare, leads, strict=True)]
         bare = [line[lead:] for line, lead in zip(bare, leads, strict=True)]
-    found = width(bare)
+    # (under a platform's prefix two cut lines at the least: one line of a program's that reaches 80 columns is
+    # no wrap of its, and the platform's line counts no longer tell records of one length apart)
+    found = width(bare, AT_WIDTH_MIN if under else 1)
     if found is None:
         return text
     wide, padded = found
@@ -119,7 +123,11 @@ def joined_text(text: str, platform: re.Pattern[str] | None = None) -> str:
     while i < len(bare) - 1:
         head = i
         seams = [""]
-        while i < len(bare) - 1 and not _starts_record(bare[i + 1], bare[head]):
+        while (
+            i < len(bare) - 1
+            and not _starts_record(bare[i + 1], bare[head])
+            and (not under or kins[i + 1] in ("", kins[head]))
+        ):
             seam = breaks[i]
             if seam is None:
                 break
@@ -186,6 +194,15 @@ def _starts_record(line: str, cut: str) -> bool:
     """Whether the line after a cut one starts a record: like a head, or as the cut line's own record
     starts (a platform's or a program's prefix before every line: records of one length, not cuts)."""
     return _HEAD.match(line) is not None or line[:SAME_START] == cut[:SAME_START]
+
+
+def _kin(prefix: str) -> str:
+    """A platform's prefix without its digits (its stamps, a process's id): the same for the lines of one service or
+    program, another for another's interleaved with them (`worker-1  | ` between `api-1  | ` lines)."""
+    return prefix.translate(_NO_DIGITS)
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
 def _lead(line: str, platform: re.Pattern[str] | None) -> int:

@@ -57,7 +57,8 @@ class Generic:
     names: tuple[str, ...]  # SDK exception classes and transport words ("ETIMEDOUT", "Connection error.")
     codes: tuple[str, ...]  # error codes and types of the body
     location: str
-    over_status: tuple[str, ...] = ()  # names that tell the kind whatever status the record shows
+    over_status: tuple[str, ...] = ()  # names that tell the kind over the statuses below (`over_statuses`)
+    over_statuses: tuple[str, ...] = ()  # the statuses those names tell the kind over
 
     def takes_status(self, status: str) -> bool:
         return status in self.statuses or f"{status[:1]}xx" in self.statuses
@@ -87,6 +88,7 @@ GENERIC_KEYS = {
     "names": Key(list),
     "codes": Key(list),
     "over_status": Key(list),
+    "over_statuses": Key(list),
     "description": Key(str),
 }
 _STATUS = regex.compile(r"[1-5](?:\d\d|xx)")
@@ -129,6 +131,9 @@ def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Coll
     for name in over_status:
         if name not in names:
             found.error(at("over_status"), f"{label}: '{name}' is not one of its names", "add it to 'names'")
+    over_statuses = tuple(strings(table.get("over_statuses", []), "over_statuses", label, at, found))
+    if bool(over_status) != bool(over_statuses):
+        found.error(at("over_status"), f"{label}: 'over_status' and 'over_statuses' go together", "give both")
     if not (statuses or names or codes):
         found.error(at(""), f"{label}: needs 'statuses', 'names' or 'codes'")
         return None
@@ -144,6 +149,7 @@ def parse_generic(table: dict[str, Any], where: Locator, index: int, found: Coll
         codes,
         at(""),
         over_status,
+        over_statuses,
     )
 
 
@@ -166,8 +172,8 @@ class Classifier:
     kinds: tuple[Generic, ...]
 
     def kind(self, fields: Mapping[str, str]) -> Generic | None:
-        """The kind its code names, else the kind of a name that tells it over any status (a browser's CORS block,
-        which names the status of the answer it kept from the page), else its status's, else its name's, else its
+        """The kind its code names, else the kind of a name that tells it over the record's status (a browser's
+        CORS block over the 404 of a preflight the API did not answer), else its status's, else its name's, else its
         type's; None when none does. (A body's type is the vaguest: OpenAI's 401s and 404s have type
         invalid_request_error.) A record whose body's type is an answer's (invalid_request_error) takes no transport
         kind from a name:
@@ -189,7 +195,7 @@ class Classifier:
 
         return (
             by_code
-            or (self._first(lambda k: name in k.over_status) if name else None)
+            or (self._first(lambda k: name in k.over_status and status in k.over_statuses) if name else None)
             or (self._by_status(status) if status else None)
             or (self._first(named) if name else None)
             or (self._first(lambda k: kind in k.codes or kind in k.names) if kind else None)
