@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import cast
+from typing import Protocol, cast
 
 import regex
 
@@ -109,7 +109,14 @@ class MatchStats:
     stopped: dict[str, int] = field(default_factory=dict)  # records not tried by a rule past RULE_BUDGET
 
 
-Placed = tuple[Record, Callable[[Record], str] | None]  # a record, and what reads its context
+class ContextReader(Protocol):
+    """What reads a record's context (framing.Around.of): its command's lines, or with `past_prompt` on past its
+    shell's prompt ("" where none stopped them)."""
+
+    def __call__(self, record: Record, past_prompt: bool = False, /) -> str: ...
+
+
+Placed = tuple[Record, ContextReader | None]  # a record, and what reads its context
 BY_SOURCE = "source"  # an event's `attributed` field: OpenAI's only if the rest of its source shows OpenAI
 
 
@@ -199,7 +206,7 @@ class Matcher:
             known = self._ranked[words] = (rules, calls)
         return known
 
-    def match(self, entry: Entry, around: Callable[[Record], str] | None = None) -> Event | None:
+    def match(self, entry: Entry, around: ContextReader | None = None) -> Event | None:
         """The event this entry is, or None; `around` reads its record's context (framing.Around.of).
         Matched once per template of record (memo.key), replayed for the others."""
         known = None if self.stopped else memo.key(entry)
@@ -225,27 +232,24 @@ class Matcher:
                 self.memo.put(known, recording.found(rule, at, entry.text))
         return event
 
-    def _matched(self, entry: Entry, around: Callable[[Record], str] | None) -> Event | None:
+    def _matched(self, entry: Entry, around: ContextReader | None) -> Event | None:
         found = self._first_of(entry, around)
         return self._event(*found, entry) if found is not None else None
 
-    def _first_of(
-        self, entry: Entry, around: Callable[[Record], str] | None
-    ) -> tuple[Rule, dict[str, str], int] | None:
+    def _first_of(self, entry: Entry, around: ContextReader | None) -> tuple[Rule, dict[str, str], int] | None:
         """`first` of the entry's candidate rules, on its text with typographic quotes as ASCII (`plain`)."""
         text = plain(entry.text)
         return self.first(self.candidates(text), text, (entry.record, around), entry.record.source)
 
-    def _same_verdict(self, found: Found, entry: Entry, around: Callable[[Record], str] | None) -> bool:
+    def _same_verdict(self, found: Found, entry: Entry, around: ContextReader | None) -> bool:
         """Whether the record shows whose failure it is as the first of its key did: where that took the
         lines around the record, they are read again. The record alone did not decide it (the key's text
         did not), so the record with its lines is all there is to read (the record alone, searched
         first, cost an outage's failed call 17 us of its 20)."""
         if found.verdict is None or not found.context:
             return True
-        lines = around(entry.record) if around is not None else ""
         shown = _shown(entry.record.text, entry.text)
-        verdict = self.attributor.verdict(f"{shown}\n{lines}" if lines else shown)
+        verdict = self._in_context(None, shown, (entry.record, around))
         return (verdict.openai, verdict.other) == found.verdict
 
     def _replay(self, found: Found, entry: Entry) -> Event | None:
@@ -319,9 +323,23 @@ class Matcher:
         if verdict is not DECISIVE and record is not None and record[1] is not None:
             if self.recording is not None:
                 self.recording.context = True
-            lines = record[1](record[0])
-            if lines:
-                verdict = self.attributor.verdict(f"{text}\n{lines}")
+            verdict = self._in_context(verdict, text, record)
+        return verdict
+
+    def _in_context(self, verdict: Verdict | None, text: str, record: Placed) -> Verdict:
+        """The verdict on the text with its record's context (its command's own lines, and where they show no
+        one's mark, the commands' before a shell's prompt: a provider set up there); `verdict`, the text's alone
+        where it was read (None: it was not, the text is read with its lines)."""
+        around = record[1]
+        if around is None:
+            return verdict if verdict is not None else self.attributor.verdict(text)
+        lines = around(record[0])
+        if lines or verdict is None:
+            verdict = self.attributor.verdict(f"{text}\n{lines}" if lines else text)
+        if not verdict.openai and not verdict.other:
+            wider = around(record[0], True)
+            if wider:
+                verdict = self.attributor.verdict(f"{text}\n{wider}")
         return verdict
 
     def _count(self, openai: bool, other: str, source: str) -> None:
@@ -601,14 +619,16 @@ def _in_code(text: str, at: int, end: int) -> bool:
 
 def _word_at(text: str, word: str) -> int | None:
     """Where `word` first stands in the text as a word: not in the middle of a longer one (a letter or
-    digit on either side where the word itself begins or ends with one), and not in source code that
-    constructs it (`new`, `raise` or `throw` before it, its arguments after it)."""
+    digit on either side where the word itself begins or ends with one), not in source code that
+    constructs it (`new`, `raise` or `throw` before it, its arguments after it), and not alone in Markdown's
+    backquotes (a sentence that speaks of the class: "we can get a `BadRequestError`")."""
     at = text.find(word)
     while at >= 0:
         end = at + len(word)
         before = at == 0 or not (word[0].isalnum() and (text[at - 1].isalnum() or text[at - 1] == "_"))
         after = end == len(text) or not (word[-1].isalnum() and (text[end].isalnum() or text[end] == "_"))
-        if before and after and not _in_code(text, at, end):
+        quoted = at > 0 and text[at - 1] == "`" and text.startswith("`", end)
+        if before and after and not quoted and not _in_code(text, at, end):
             return at
         at = text.find(word, at + 1)
     return None
@@ -656,7 +676,7 @@ RETRY_NOTICE = re.compile(rb"\bRetrying request (?:to \S+ )?in (\d{1,5}(?:\.\d+)
 def match(
     entries: Iterable[Entry],
     matcher: Matcher,
-    around: Callable[[Record], str] | None = None,
+    around: ContextReader | None = None,
     before: Callable[[Record], bytes] | None = None,
 ) -> Iterator[Event]:
     """Events of the entries, in input order; an entry without a time takes its source's last one.

@@ -10,6 +10,7 @@ import pytest
 
 from analyzer import pipeline, ruleset
 from analyzer.attribution import Attributor, plain
+from analyzer.framing import context
 from analyzer.ruleset import Classifier
 
 RULES = ruleset.load()
@@ -344,3 +345,76 @@ def test_a_line_stamped_to_the_second_reads_the_lines_of_its_second(
     )
     analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 2, tzinfo=UTC)), RULES, None)
     assert [e.rule for e in analysis.events] == found
+
+
+def as_typed(tmp_path: Path, lines: list[str]) -> pipeline.Analysis:
+    """The analysis of the lines as they are (no stamp put before them: a terminal's copy)."""
+    log = tmp_path / "terminal.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
+
+
+def test_a_terminal_copys_context_is_its_own_commands_output(tmp_path: Path) -> None:
+    """A copy of a terminal session: the lines above a command's prompt are another command's output (a model of
+    another provider's named there says nothing of this failure), but where this command's own lines show no one's
+    mark, the commands before it may have set its provider up (a module's Azure OpenAI secrets)."""
+    model = (
+        "Error: Error code: 404 - {'error': {'message': 'The model `gpt-4-turbo-preview` does not exist or you do not"
+        " have access to it.', 'type': 'invalid_request_error', 'param': None, 'code': 'model_not_found'}}"
+    )
+    fabric = [
+        "PS C:\\work\\fabric> fabric --model claude-3-opus-20240229",
+        "Enter Question: what is 1+1",
+        "The answer is 2.",
+        "PS C:\\work\\fabric> Get-Clipboard | fabric --pattern extract_wisdom",
+        model,
+    ]
+    assert [(e.rule, e.line) for e in as_typed(tmp_path, fabric).events] == [("openai.model.not_found", 5)]
+    # without the prompt, the line above names another provider's model: no event, as before
+    assert as_typed(tmp_path, [fabric[0], *fabric[1:3], model]).events == []
+    setup = [
+        "PS C:\\Users\\me> $secrets = @{",
+        '>>     apiURI = "https://contoso.openai.azure.com/openai/deployments/gpt4/chat/completions"',
+        ">> }",
+        "PS C:\\Users\\me> Set-AzOAISecrets @secrets",
+        "PS C:\\Users\\me> Invoke-OAIChat 'How do I list files?'",
+        "Exception: C:\\Modules\\PSAI\\Private\\Invoke-OAIBeta.ps1:137",
+        "     | Response status code does not indicate success: 404 (Resource Not Found).",
+    ]
+    assert [(e.rule, e.line) for e in as_typed(tmp_path, setup).events] == [("openai.generic.404", 6)]
+
+
+def test_an_apis_own_401_challenge_marks_it(tmp_path: Path) -> None:
+    """OpenAI's 401 carries `www-authenticate: Bearer realm="OpenAI API"`: a client that prints the header (R's
+    httr2, as cli bullets) shows whose answer it was, whatever other service the app goes on to."""
+    lines = [
+        "ℹ Fetching models for openai service...",
+        "✖ HTTP 401 Unauthorized.",
+        "• OAuth error",
+        "• realm: OpenAI API",
+        "ℹ Fetching models for ollama service...",
+        "✔ Got models!",
+    ]
+    assert [(e.rule, e.line) for e in as_typed(tmp_path, lines).events] == [("openai.generic.401", 2)]
+    assert verdict('www-authenticate: Bearer realm="OpenAI API"') == "OpenAI"
+    assert as_typed(tmp_path, [*lines[:3], *lines[4:]]).events == []  # without it, Ollama's name decides
+
+
+@pytest.mark.parametrize(
+    ("line", "is_prompt"),
+    [
+        ("PS C:\\Program Files\\fabric> fabric --pattern extract_wisdom", True),
+        ("C:\\Users\\me>python app.py", True),
+        ("dev@box:~/app$ python run.py", True),
+        ("(venv) (base) dev@MacBook-Pro app % python run.py", True),
+        ("➜  bella git:(main) ✗ python examples/big.py", True),
+        ("$ curl -v https://api.openai.com", True),
+        ("root@5f2c:/app# node index.js", True),
+        ("2026-03-01 10:00:00 ERROR app: $ 5 charged", False),
+        ("Error: Request failed with status code 429", False),
+        ("    at C:\\app\\index.js:10:5", False),
+        ("The answer is $5 for 50% of it", False),
+    ],
+)
+def test_a_shells_prompt(line: str, is_prompt: bool) -> None:
+    assert context.prompt(line) is is_prompt

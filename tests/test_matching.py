@@ -257,3 +257,13 @@ def test_an_error_class_constructed_in_source_code_is_no_failure(code: str) -> N
     # a sentence that ends in `raise` on the line before is no code: the class on the next line was raised
     told = m.match(parse(Record("s", 1, 2, f"retries exhausted, will raise\n{name}(request=api.openai.com)"), CLOCK))
     assert told is not None and told.rule.startswith("openai.generic.")
+
+
+def test_a_class_named_alone_in_backquotes_is_spoken_of_not_raised() -> None:
+    """A sentence about a class (Markdown's `BadRequestError` in a post or a commit message) names no failure; the
+    class as a raised error's text, backquoted with it, still does."""
+    m = matcher()
+    spoken = "we can get a `BadRequestError` from api.openai.com when the context is too long"
+    assert m.match(parse(Record("s", 1, 1, spoken), CLOCK)) is None
+    raised = m.match(parse(Record("s", 1, 1, "`openai.BadRequestError: refused by api.openai.com`"), CLOCK))
+    assert raised is not None and raised.rule == "openai.generic.400"

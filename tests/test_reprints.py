@@ -350,6 +350,15 @@ def test_two_lines_of_two_statuses_of_one_family_are_two_calls(tmp_path: Path) -
             "Response: Connection error. Please try again later.",
             [Category.CONTEXT_LENGTH],
         ),
+        # a socket's exception that says it never connected, on the JSON line after a 429's (Neo4j APOC): two calls
+        (
+            '{"level":"WARN","message":"1887 times: QueryExecutionException: Failed to invoke procedure '
+            "`apoc.ml.openai.embedding`: Caused by: java.io.IOException: Server returned HTTP response code: 429 "
+            'for URL: https://api.openai.com/v1/embeddings"}',
+            '{"level":"WARN","message":"332 times: QueryExecutionException: Failed to invoke procedure '
+            '`apoc.ml.openai.embedding`: Caused by: java.net.SocketTimeoutException: Connect timed out"}',
+            [Category.RATE_LIMIT, Category.TIMEOUT],
+        ),
     ],
 )
 def test_a_transport_error_with_its_host_after_an_answered_failure_is_another_call(

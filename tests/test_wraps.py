@@ -281,6 +281,29 @@ def test_a_word_wrapped_rate_limit_is_found(tmp_path: Path) -> None:
     assert [(rule, line) for rule, line, _ in failures(log)] == [("openai.rate_limit.reached", 1)]
 
 
+def test_a_word_wrap_whose_lines_never_reach_the_edge_is_read_at_80_columns(tmp_path: Path) -> None:
+    """Codex's TUI broke every line of a message before the edge (no line reaches a width): a line near 80
+    columns that ends mid-sentence, before a word that would not have fitted, goes on in the next line."""
+    codex = [
+        "ERROR: Reconnecting... 5/5",
+        "ERROR: stream disconnected before completion: Your project has reached its",
+        "configured enforced spend limit. Update your limit at",
+        "https://platform.openai.com/settings/proj_abc/limits.",
+        "Error: codex exited with code 1",
+    ]
+    joined = wraps.joined_text("\n".join(codex)).split("\n")
+    assert joined[1] == codex[1] + " " + codex[2]
+    assert joined[2] == "" and joined[3] == codex[3]
+    log = tmp_path / "codex.log"
+    log.write_text("\n".join(codex) + "\n")
+    assert [(rule, line) for rule, line, _ in failures(log)] == [("openai.quota.spend_limit", 2)]
+    # the same lines short of 70 columns, or ending a sentence, show no wrap
+    short = ["ERROR: stream disconnected: Your project has reached its", *codex[2:]]
+    assert wraps.joined_text("\n".join(short)) == "\n".join(short)
+    ended = [codex[1] + ".", *codex[2:]]
+    assert wraps.joined_text("\n".join(ended)) == "\n".join(ended)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet="ab yz-.:A1\t(", max_size=130), max_size=12))
 def test_joining_keeps_a_line_for_a_line(lines: list[str]) -> None:

@@ -211,18 +211,29 @@ def _wrapper(before: Event, event: Event, judge: Judge) -> bool:
 
 
 def _answered_and_unreached(before: Event, event: Event, text: Callable[[Event], str]) -> bool:
-    """Whether one of two failures is a transport error that names the host it could not reach and the
-    other an answer of a client error: a call that was answered was reached, so they are two calls. (A
-    bare `Connection error.` after an answered failure is an app's fallback message for it; a proxy's 403
-    or 407 to a tunnel is a transport error's cause, and may be its print.)"""
+    """Whether one of two failures is a transport error that names the host it could not reach, or a socket's
+    exception that says it never connected (`java.net.SocketTimeoutException: Connect timed out`), and the other
+    an answer of a client error: a call that was answered was reached, so they are two calls. (A bare
+    `Connection error.` after an answered failure is an app's fallback message for it; a proxy's 403 or 407 to a
+    tunnel is a transport error's cause, and may be its print.)"""
     pairs = ((before, event), (event, before))
     return any(
-        one.category is Category.CONNECTION
-        and not one.fields.get("status")
+        not one.fields.get("status")
         and _answered(other)
-        and _HOST.search(text(one)) is not None
+        and (
+            (one.category is Category.CONNECTION and _HOST.search(text(one)) is not None)
+            or (_family(one.category) is Category.TIMEOUT and _UNCONNECTED.search(text(one)) is not None)
+        )
         for one, other in pairs
     )
+
+
+# a socket's own exception for a connection it never made (Java's `SocketTimeoutException: Connect timed out`,
+# `ConnectException: Connection refused`, Python's `ConnectTimeout`, `ConnectionRefusedError`)
+_UNCONNECTED = re.compile(
+    r"\b(?:\w+\.)*(?:SocketTimeoutException: [Cc]onnect timed out|ConnectException|ConnectTimeout(?:Exception|Error)?"
+    r"|ConnectionRefusedError)\b"
+)
 
 
 def _answered(event: Event) -> bool:

@@ -45,6 +45,22 @@ _LEVEL_IN = re.compile(rf"\b(?:{'|'.join(LEVEL_WORDS)})\b")
 LEVEL_LOOK = 60  # characters after a stamp where an app's record shows its level
 
 
+# A shell's prompt before a command a terminal copy shows (PowerShell's `PS C:\\app> `, cmd's `C:\\app>`, bash's
+# `user@host:~/app$ `, zsh's `user@host app % ` and oh-my-zsh's `➜  app git:(main) `, a bare `$ `, each after a
+# virtual environment's `(venv) `): the output of that command is below it, another command's above it. A record's
+# context is its own command's output: read back to the prompt (which names the command), and on up to the next one.
+_PROMPT = re.compile(
+    r"(?:\([\w.-]{1,40}\) ){0,2}"
+    r"(?:PS [A-Za-z]:\\[^>\n]{0,200}> |[A-Za-z]:\\[^>\n]{0,200}>(?=\S)"
+    r"|[\w.-]{1,40}@[\w.-]{1,60}[: ][^\n$#%]{0,200}[$#%] |\$ |➜ )"
+)
+
+
+def prompt(text: str) -> bool:
+    """Whether a line is a shell's prompt and the command typed after it."""
+    return _PROMPT.match(text) is not None
+
+
 def headlike(text: str) -> bool:
     """Whether a line starts like the head of a record (a blank line does not)."""
     return bool(text.strip()) and _HEADLIKE.match(text) is not None
@@ -56,12 +72,13 @@ class Around:
     on it), so a record costs no more than that, and its context is read only when the record alone
     does not tell whose failure it shows."""
 
-    __slots__ = ("_at", "_buffer", "_prior", "_prior_of")
+    __slots__ = ("_at", "_buffer", "_prior", "_prior_of", "_stopped")
 
     def __init__(self) -> None:
         self._buffer = b""
         self._at: tuple[str, int, int, int] = ("", -1, 0, 0)  # source, first line, start, end
         self._prior = self._prior_of = b""  # the lines framed just before a buffer, and that buffer
+        self._stopped = False  # the last context read stopped at a shell's prompt before the record
 
     def at(self, buffer: bytes, start: int, end: int, record: Record) -> Record:
         """Framing: `record` spans buffer[start:end]; the record, to yield."""
@@ -75,15 +92,23 @@ class Around:
         cut = tail.find(b"\n") + 1 if len(framed) >= PRIOR else 0
         self._prior, self._prior_of = tail[cut:], buffer
 
-    def of(self, record: Record) -> str:
-        """The context of `record` when it is the last framed (else "": it was framed elsewhere)."""
+    def of(self, record: Record, past_prompt: bool = False, /) -> str:
+        """The context of `record` when it is the last framed (else "": it was framed elsewhere). With
+        `past_prompt`, the lines before it read on past a shell's prompt (its command's own lines showed no
+        one's mark: the commands before it may have set its provider up); "" where no prompt stopped them."""
         source, line, start, end = self._at
         if record.line != line or record.source != source:
             return ""
         text = record.text
         newline = text.find("\n")
         prior = self._prior if self._prior_of is self._buffer else b""
-        return context(self._buffer, start, end, text if newline < 0 else text[:newline], prior)
+        first = text if newline < 0 else text[:newline]
+        if past_prompt:
+            return context(self._buffer, start, end, first, prior, past_prompt=True) if self._stopped else ""
+        stops: list[bool] = []
+        found = context(self._buffer, start, end, first, prior, stops=stops)
+        self._stopped = bool(stops)
+        return found
 
     def line_before(self, record: Record) -> bytes:
         """The bytes of the line just before `record` when it is the last framed (its newline off), from
@@ -100,14 +125,24 @@ class Around:
         return buffer[buffer.rfind(b"\n", 0, start - 1) + 1 : start - 1]
 
 
-def context(buffer: bytes, start: int, end: int, first: str, prior: bytes = b"") -> str:
+def context(
+    buffer: bytes,
+    start: int,
+    end: int,
+    first: str,
+    prior: bytes = b"",
+    past_prompt: bool = False,
+    stops: list[bool] | None = None,
+) -> str:
     """The context of the record whose lines span buffer[start:end] (end: past its last newline, or the
-    buffer's end), its first line's text `first`; `prior`: lines that came just before the buffer."""
+    buffer's end), its first line's text `first`; `prior`: lines that came just before the buffer. The lines
+    before it stop at a shell's prompt (its command's), unless `past_prompt`; `stops` gets a True if they did."""
     exported = exported_text(first)
     shown = exported if exported is not None else after_prefix(first)
     stamp = _second_stamp(shown)
     own = shown[len(stamp) :]
-    before = list(_before(buffer, start, prior, stamp)) if (start > 0 or prior) and not headlike(own) else []
+    reads = (start > 0 or prior) and not headlike(own)
+    before = list(_before(buffer, start, prior, stamp, not past_prompt, stops)) if reads else []
     after = list(_after(buffer, end, stamp)) if end < len(buffer) else []
     return "\n".join([*reversed(before), *after])
 
@@ -130,7 +165,14 @@ def _in_second(text: str, stamp: str) -> str | None:
     return rest if text.startswith(stamp) and _printed(rest) else None
 
 
-def _before(buffer: bytes, start: int, prior: bytes = b"", stamp: str = "") -> Iterator[str]:
+def _before(
+    buffer: bytes,
+    start: int,
+    prior: bytes = b"",
+    stamp: str = "",
+    prompts: bool = True,
+    stops: list[bool] | None = None,
+) -> Iterator[str]:
     taken = 0
     for _ in range(CONTEXT_LINES):
         if start <= 0 and prior:  # on into the lines before the buffer
@@ -147,6 +189,10 @@ def _before(buffer: bytes, start: int, prior: bytes = b"", stamp: str = "") -> I
         taken += len(text)
         yield text
         if headlike(text):
+            return
+        if prompts and prompt(text):
+            if stops is not None:
+                stops.append(True)
             return
         start = line_start
 
@@ -166,7 +212,7 @@ def _after(buffer: bytes, end: int, stamp: str = "") -> Iterator[str]:
             shown = printed
         # a line that starts like a head ends the context, unless it is one under a platform's prefix or a line
         # of its JSON export (prefixes.py)
-        elif (PLAIN_HEAD.match(buffer, end) and shown is text and not exported) or headlike(shown):
+        elif (PLAIN_HEAD.match(buffer, end) and shown is text and not exported) or headlike(shown) or prompt(shown):
             return
         taken += len(shown)
         yield shown  # a platform's prefix off, as the record's own lines have it off

@@ -51,6 +51,10 @@ AT_WIDTH_MIN = 2  # lines cut at the width, at the least, for it to be one
 USUAL_WIDTHS = frozenset({80, 100, 120, 132, 160, 200})
 MARGIN_MIN = 4  # spaces every line starts with that make a copy indented as a whole (a Markdown code block)
 SAME_START = 8  # characters two lines start with that make them two records of one program, not a cut
+# A terminal's width where a copy shows none (no line reaches it): a word wrap is read there only when a line of
+# ASSUMED_NEAR columns at the least breaks before a word that would not have fitted
+ASSUMED_WIDTH = 80
+ASSUMED_NEAR = 70
 
 _LEVELS = "|".join(LEVEL_WORDS)
 # How a line starts that is a record of its own, not a cut line's rest: a date or a time, a syslog month,
@@ -110,7 +114,7 @@ def joined_text(text: str, platform: re.Pattern[str] | None = None) -> str:
         bare = [line[lead:] for line, lead in zip(bare, leads, strict=True)]
     # (under a platform's prefix two cut lines at the least: one line of a program's that reaches 80 columns is
     # no wrap of its, and the platform's line counts no longer tell records of one length apart)
-    found = width(bare, AT_WIDTH_MIN if under else 1)
+    found = width(bare, AT_WIDTH_MIN if under else 1) or (None if under else _words_at_usual(bare))
     if found is None:
         return text
     wide, padded = found
@@ -144,6 +148,20 @@ def joined_text(text: str, platform: re.Pattern[str] | None = None) -> str:
             changed = True
         i += 1
     return "\n".join(lines) if changed else text
+
+
+def _words_at_usual(lines: list[str]) -> tuple[int, bool] | None:
+    """A terminal's usual width (ASSUMED_WIDTH) where no line reaches it but a line near it ends mid-sentence and
+    the next goes on with a plain word that would not have fitted (a TUI's word wrap whose lines all broke before
+    the edge, as Codex's `... Your project has reached its` and `configured enforced spend limit. ...`); None when
+    no line shows such a break."""
+    wide = max((columns(line) for line in lines), default=0)
+    if not ASSUMED_NEAR <= wide < ASSUMED_WIDTH:
+        return None
+    for line, after in itertools.pairwise(lines):
+        if columns(line) >= ASSUMED_NEAR and _seam(line, after, ASSUMED_WIDTH, False) == " ":
+            return ASSUMED_WIDTH, False
+    return None
 
 
 def dedented(text: str) -> str:
