@@ -18,6 +18,7 @@ import regex
 
 from . import memo, timelimit
 from .attribution import DECISIVE, Attributor, Verdict, plain
+from .framing.context import OWN, PAST_PROMPT, SESSION
 from .lane.columns import LaneBatch, Successes
 from .memo import Found, Memo, Recording, Taken
 from .models import SDK_RETRY, Category, Entry, Event, Fields, Outcome, Record
@@ -110,10 +111,10 @@ class MatchStats:
 
 
 class ContextReader(Protocol):
-    """What reads a record's context (framing.Around.of): its command's lines, or with `past_prompt` on past its
-    shell's prompt ("" where none stopped them)."""
+    """What reads a record's context (framing.Around.of): its command's lines, or as far as `reach` says
+    (framing.context's PAST_PROMPT, SESSION)."""
 
-    def __call__(self, record: Record, past_prompt: bool = False, /) -> str: ...
+    def __call__(self, record: Record, reach: int = OWN, /) -> str: ...
 
 
 Placed = tuple[Record, ContextReader | None]  # a record, and what reads its context
@@ -327,17 +328,19 @@ class Matcher:
         return verdict
 
     def _in_context(self, verdict: Verdict | None, text: str, record: Placed) -> Verdict:
-        """The verdict on the text with its record's context (its command's own lines, and where they show no
-        one's mark, the commands' before a shell's prompt: a provider set up there); `verdict`, the text's alone
-        where it was read (None: it was not, the text is read with its lines)."""
+        """The verdict on the text with its record's context (its command's own lines; where they show no one's
+        mark, the commands' before a shell's prompt, a provider set up there, and then the banner of the session it
+        is in); `verdict`, the text's alone where it was read (None: it was not, the text is read with its lines)."""
         around = record[1]
         if around is None:
             return verdict if verdict is not None else self.attributor.verdict(text)
         lines = around(record[0])
         if lines or verdict is None:
             verdict = self.attributor.verdict(f"{text}\n{lines}" if lines else text)
-        if not verdict.openai and not verdict.other:
-            wider = around(record[0], True)
+        for reach in (PAST_PROMPT, SESSION):
+            if verdict.openai or verdict.other:
+                break
+            wider = around(record[0], reach)
             if wider:
                 verdict = self.attributor.verdict(f"{text}\n{wider}")
         return verdict

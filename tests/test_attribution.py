@@ -418,3 +418,31 @@ def test_an_apis_own_401_challenge_marks_it(tmp_path: Path) -> None:
 )
 def test_a_shells_prompt(line: str, is_prompt: bool) -> None:
     assert context.prompt(line) is is_prompt
+
+
+def test_a_sessions_banner_tells_whose_calls_its_bare_errors_are(tmp_path: Path) -> None:
+    """Codex prints its provider once, in the banner of its session; its stream errors below name no one: they are
+    that session's calls (and another provider's session keeps its own)."""
+    banner = [
+        "[2025-10-01T15:36:50] OpenAI Codex v0.42.0 (research preview)",
+        "--------",
+        "workdir: /content",
+        "model: gpt-5-codex",
+        "provider: {provider}",
+        "--------",
+        "[2025-10-01T15:36:50] User instructions:",
+        "echo Codex auth OK",
+    ]
+    errors = [
+        f"[2025-10-01T15:36:{54 + 4 * n}] stream error: exceeded retry limit, last status: 401 Unauthorized; "
+        f"retrying {n + 1}/5 in 208ms…"
+        for n in range(3)
+    ]
+    lines = [line.format(provider="openai") for line in banner] + errors
+    analysis = as_typed(tmp_path, lines)
+    assert {e.rule for e in analysis.events} == {"openai.generic.401"}
+    assert as_typed(tmp_path, [line.format(provider="ollama") for line in banner] + errors).events == []
+    assert as_typed(tmp_path, errors).events == []  # no banner: no one's
+    # a banner far above (another program's log since) tells nothing of the lines below
+    filler = [f"[2025-10-01T15:36:52] INFO build step {n} done" for n in range(2000)]
+    assert as_typed(tmp_path, [line.format(provider="openai") for line in banner] + filler + errors).events == []

@@ -296,7 +296,7 @@ CATALOGUE_ROWS: dict[str, tuple[str, str]] = {
     ),
 }
 
-# §2.9: other providers' (and another OpenAI product's) messages that must give no event at all.
+# §2.9: other providers' messages that must give no event at all.
 LOOK_ALIKES = [
     "Rate limit reached for model `llama-3.3-70b-versatile` in organization `org_01hx` service tier `on_demand` on "
     "tokens per day (TPD): Limit 100000, Used 99900, Requested 787. Please try again in 9m53.568s. Need more tokens? "
@@ -309,7 +309,6 @@ LOOK_ALIKES = [
     "or purchase credits.",
     "openai.AuthenticationError: Error code: 401 - {'error': {'message': 'Incorrect API key provided. ', 'type': "
     "'invalid_request_error', 'request_id': '5f3c2a5e-1b2c-4d5e-8f90-123456789abc'}}",
-    "■ Quota exceeded. Check your plan and billing details.",
 ]
 
 

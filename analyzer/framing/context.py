@@ -11,6 +11,7 @@ context only to tell whose failure a record shows (attribution), never to match 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -61,6 +62,21 @@ def prompt(text: str) -> bool:
     return _PROMPT.match(text) is not None
 
 
+# What `Around.of` reads: the record's own command's lines; on past a shell's prompt; the banner of the session the
+# record is in.
+OWN, PAST_PROMPT, SESSION = 0, 1, 2
+
+# A command-line client prints a banner when its session starts, and its own lines under it name the model and the
+# provider its calls go to (OpenAI's Codex CLI: `OpenAI Codex v0.63.0 (research preview)` then `model: ...` and
+# `provider: openai`; in its TUI `>_ OpenAI Codex (v0.73.0)` in a box), while the stream errors and retries it prints
+# later (`stream error: exceeded retry limit, last status: 401 Unauthorized; retrying 1/5`) name neither: where a
+# failure's own lines show no one's mark, the banner before it in its source tells whose session it was.
+# https://github.com/openai/codex (codex-rs/exec, codex-rs/tui: the session header), checked 2026-12-06.
+BANNERS = (b"OpenAI Codex v", b"OpenAI Codex (v", b"OpenAI Codex (research preview)")
+BANNER_LINES = 12  # lines of a banner's block read (Codex's header: model, provider, approval, ...)
+SESSION_BYTES = 1 << 16  # a banner further back than this is no session's the record is in (another program's log)
+
+
 def headlike(text: str) -> bool:
     """Whether a line starts like the head of a record (a blank line does not)."""
     return bool(text.strip()) and _HEADLIKE.match(text) is not None
@@ -72,13 +88,15 @@ class Around:
     on it), so a record costs no more than that, and its context is read only when the record alone
     does not tell whose failure it shows."""
 
-    __slots__ = ("_at", "_buffer", "_prior", "_prior_of", "_stopped")
+    __slots__ = ("_at", "_banners", "_banners_of", "_buffer", "_prior", "_prior_of", "_stopped")
 
     def __init__(self) -> None:
         self._buffer = b""
         self._at: tuple[str, int, int, int] = ("", -1, 0, 0)  # source, first line, start, end
         self._prior = self._prior_of = b""  # the lines framed just before a buffer, and that buffer
         self._stopped = False  # the last context read stopped at a shell's prompt before the record
+        self._banners: list[int] = []  # where the sessions' banners start in a buffer, and that buffer
+        self._banners_of: bytes | None = None
 
     def at(self, buffer: bytes, start: int, end: int, record: Record) -> Record:
         """Framing: `record` spans buffer[start:end]; the record, to yield."""
@@ -92,23 +110,46 @@ class Around:
         cut = tail.find(b"\n") + 1 if len(framed) >= PRIOR else 0
         self._prior, self._prior_of = tail[cut:], buffer
 
-    def of(self, record: Record, past_prompt: bool = False, /) -> str:
-        """The context of `record` when it is the last framed (else "": it was framed elsewhere). With
-        `past_prompt`, the lines before it read on past a shell's prompt (its command's own lines showed no
-        one's mark: the commands before it may have set its provider up); "" where no prompt stopped them."""
+    def of(self, record: Record, reach: int = OWN, /) -> str:
+        """The context of `record` when it is the last framed (else "": it was framed elsewhere). Where its own
+        command's lines showed no one's mark: PAST_PROMPT, the lines before it read on past a shell's prompt (the
+        commands before it may have set its provider up; "" where no prompt stopped them); SESSION, the banner of
+        the session it is in and the lines under it ("" where none is before it in its buffer)."""
         source, line, start, end = self._at
         if record.line != line or record.source != source:
             return ""
+        if reach == SESSION:
+            return self._session(start)
         text = record.text
         newline = text.find("\n")
         prior = self._prior if self._prior_of is self._buffer else b""
         first = text if newline < 0 else text[:newline]
-        if past_prompt:
+        if reach == PAST_PROMPT:
             return context(self._buffer, start, end, first, prior, past_prompt=True) if self._stopped else ""
         stops: list[bool] = []
         found = context(self._buffer, start, end, first, prior, stops=stops)
         self._stopped = bool(stops)
         return found
+
+    def _session(self, start: int) -> str:
+        """The last session banner's block before buffer[start:] (BANNER_LINES lines from the banner's line), where it
+        is at most SESSION_BYTES before it."""
+        buffer = self._buffer
+        if self._banners_of is not buffer:  # (found once a buffer, where a record first asks)
+            self._banners, self._banners_of = _banner_lines(buffer), buffer
+        at = bisect.bisect_right(self._banners, start - 1) - 1
+        if at < 0 or start - self._banners[at] > SESSION_BYTES:
+            return ""
+        lines: list[str] = []
+        pos, taken = self._banners[at], 0
+        while pos < start and len(lines) < BANNER_LINES and taken < CONTEXT_CHARS:
+            end = buffer.find(b"\n", pos, start)
+            end = start if end < 0 else end
+            text = after_prefix(_text(buffer[pos:end]))
+            lines.append(text)
+            taken += len(text)
+            pos = end + 1
+        return "\n".join(lines)
 
     def line_before(self, record: Record) -> bytes:
         """The bytes of the line just before `record` when it is the last framed (its newline off), from
@@ -123,6 +164,17 @@ class Around:
         if start <= 0:
             return b""
         return buffer[buffer.rfind(b"\n", 0, start - 1) + 1 : start - 1]
+
+
+def _banner_lines(buffer: bytes) -> list[int]:
+    """The starts of the lines that hold a session's banner, in order."""
+    starts = set()
+    for needle in BANNERS:
+        at = buffer.find(needle)
+        while at >= 0:
+            starts.add(buffer.rfind(b"\n", 0, at) + 1)
+            at = buffer.find(needle, at + len(needle))
+    return sorted(starts)
 
 
 def context(
