@@ -11,7 +11,6 @@ context only to tell whose failure a record shows (attribution), never to match 
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator
 
@@ -73,6 +72,7 @@ OWN, PAST_PROMPT, SESSION = 0, 1, 2
 # failure's own lines show no one's mark, the banner before it in its source tells whose session it was.
 # https://github.com/openai/codex (codex-rs/exec, codex-rs/tui: the session header), checked 2026-12-06.
 BANNERS = (b"OpenAI Codex v", b"OpenAI Codex (v", b"OpenAI Codex (research preview)")
+BANNER_NEEDLE = b"OpenAI Codex"  # what every banner holds
 BANNER_LINES = 12  # lines of a banner's block read (Codex's header: model, provider, approval, ...)
 SESSION_BYTES = 1 << 16  # a banner further back than this is no session's the record is in (another program's log)
 
@@ -88,15 +88,13 @@ class Around:
     on it), so a record costs no more than that, and its context is read only when the record alone
     does not tell whose failure it shows."""
 
-    __slots__ = ("_at", "_banners", "_banners_of", "_buffer", "_prior", "_prior_of", "_stopped")
+    __slots__ = ("_at", "_buffer", "_prior", "_prior_of", "_stopped")
 
     def __init__(self) -> None:
         self._buffer = b""
         self._at: tuple[str, int, int, int] = ("", -1, 0, 0)  # source, first line, start, end
         self._prior = self._prior_of = b""  # the lines framed just before a buffer, and that buffer
         self._stopped = False  # the last context read stopped at a shell's prompt before the record
-        self._banners: list[int] = []  # where the sessions' banners start in a buffer, and that buffer
-        self._banners_of: bytes | None = None
 
     def at(self, buffer: bytes, start: int, end: int, record: Record) -> Record:
         """Framing: `record` spans buffer[start:end]; the record, to yield."""
@@ -133,15 +131,13 @@ class Around:
 
     def _session(self, start: int) -> str:
         """The last session banner's block before buffer[start:] (BANNER_LINES lines from the banner's line), where it
-        is at most SESSION_BYTES before it."""
+        is at most SESSION_BYTES before it (looked for there only: a few hundred records a million lines ask)."""
         buffer = self._buffer
-        if self._banners_of is not buffer:  # (found once a buffer, where a record first asks)
-            self._banners, self._banners_of = _banner_lines(buffer), buffer
-        at = bisect.bisect_right(self._banners, start - 1) - 1
-        if at < 0 or start - self._banners[at] > SESSION_BYTES:
+        pos = _banner_line(buffer, max(0, start - SESSION_BYTES), start)
+        if pos < 0:
             return ""
         lines: list[str] = []
-        pos, taken = self._banners[at], 0
+        taken = 0
         while pos < start and len(lines) < BANNER_LINES and taken < CONTEXT_CHARS:
             end = buffer.find(b"\n", pos, start)
             end = start if end < 0 else end
@@ -166,15 +162,16 @@ class Around:
         return buffer[buffer.rfind(b"\n", 0, start - 1) + 1 : start - 1]
 
 
-def _banner_lines(buffer: bytes) -> list[int]:
-    """The starts of the lines that hold a session's banner, in order."""
-    starts = set()
-    for needle in BANNERS:
-        at = buffer.find(needle)
-        while at >= 0:
-            starts.add(buffer.rfind(b"\n", 0, at) + 1)
-            at = buffer.find(needle, at + len(needle))
-    return sorted(starts)
+def _banner_line(buffer: bytes, low: int, high: int) -> int:
+    """The start of the last line in buffer[low:high] that holds a session's banner; -1 where none does."""
+    at = buffer.rfind(BANNER_NEEDLE, low, high)
+    while at >= 0:
+        line = max(low, buffer.rfind(b"\n", low, at) + 1)
+        end = buffer.find(b"\n", at, high)
+        if any(banner in buffer[line : high if end < 0 else end] for banner in BANNERS):
+            return line
+        at = buffer.rfind(BANNER_NEEDLE, low, at)
+    return -1
 
 
 def context(
