@@ -11,6 +11,7 @@ import pytest
 from analyzer import pipeline, ruleset
 from analyzer.attribution import Attributor, plain
 from analyzer.framing import context
+from analyzer.models import Record
 from analyzer.ruleset import Classifier
 
 RULES = ruleset.load()
@@ -446,3 +447,16 @@ def test_a_sessions_banner_tells_whose_calls_its_bare_errors_are(tmp_path: Path)
     # a banner far above (another program's log since) tells nothing of the lines below
     filler = [f"[2025-10-01T15:36:52] INFO build step {n} done" for n in range(2000)]
     assert as_typed(tmp_path, [line.format(provider="openai") for line in banner] + filler + errors).events == []
+
+
+def test_a_sessions_banner_is_found_in_the_lines_before_its_block() -> None:
+    """A source read in blocks: the banner may be in the lines framed before the block the failure is in."""
+    around = context.Around()
+    framed = b"OpenAI Codex v0.63.0 (research preview)\n--------\nprovider: openai\n"
+    block = b"ERROR: exceeded retry limit, last status: 401 Unauthorized\n"
+    around.before(framed, block)
+    record = Record("s", 4, 4, block.decode().rstrip("\n"))
+    around.at(block, 0, len(block), record)
+    session = around.of(record, context.SESSION)
+    assert session.startswith("OpenAI Codex v0.63.0") and "provider: openai" in session
+    assert around.of(record, context.OWN) == ""  # (its own lines: none around it)

@@ -134,6 +134,11 @@ class Around:
         is at most SESSION_BYTES before it (looked for there only: a few hundred records a million lines ask)."""
         buffer = self._buffer
         pos = _banner_line(buffer, max(0, start - SESSION_BYTES), start)
+        prior = self._prior if self._prior_of is buffer else b""
+        if pos < 0 and prior and start < SESSION_BYTES:  # (on into the lines framed before the buffer)
+            buffer = prior + buffer[:start]
+            start = len(buffer)
+            pos = _banner_line(buffer, 0, len(prior))
         if pos < 0:
             return ""
         lines: list[str] = []
