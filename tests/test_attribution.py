@@ -444,6 +444,11 @@ def test_a_sessions_banner_tells_whose_calls_its_bare_errors_are(tmp_path: Path)
     assert {e.rule for e in analysis.events} == {"openai.generic.401"}
     assert as_typed(tmp_path, [line.format(provider="ollama") for line in banner] + errors).events == []
     assert as_typed(tmp_path, errors).events == []  # no banner: no one's
+    # another command run since the session (a shell's prompt), or a line that only names the program: no session's
+    prompt = [line.format(provider="openai") for line in banner] + ["dev@box:~/app$ python local_bot.py", *errors]
+    assert as_typed(tmp_path, prompt).events == []
+    mention = ["Changelog: added support for OpenAI Codex v0.42 sessions", "running integration tests", *errors]
+    assert as_typed(tmp_path, mention).events == []
     # a banner far above (another program's log since) tells nothing of the lines below
     filler = [f"[2025-10-01T15:36:52] INFO build step {n} done" for n in range(2000)]
     assert as_typed(tmp_path, [line.format(provider="openai") for line in banner] + filler + errors).events == []

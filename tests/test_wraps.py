@@ -302,6 +302,12 @@ def test_a_word_wrap_whose_lines_never_reach_the_edge_is_read_at_80_columns(tmp_
     assert wraps.joined_text("\n".join(short)) == "\n".join(short)
     ended = [codex[1] + ".", *codex[2:]]
     assert wraps.joined_text("\n".join(ended)) == "\n".join(ended)
+    # two records of a log, each near 80 columns: the second is no wrapped message's last line
+    two = [
+        "openai.RateLimitError: Error code: 429 - Rate limit reached for model gpt-4o",
+        "embeddings call to api.openai.com failed: Error code: 401 - invalid api key",
+    ]
+    assert wraps.joined_text("\n".join(two)) == "\n".join(two)
 
 
 @settings(max_examples=300, deadline=None)

@@ -231,7 +231,7 @@ def _answered_and_unreached(before: Event, event: Event, text: Callable[[Event],
 # a socket's own exception for a connection it never made (Java's `SocketTimeoutException: Connect timed out`,
 # `ConnectException: Connection refused`, Python's `ConnectTimeout`, `ConnectionRefusedError`)
 _UNCONNECTED = re.compile(
-    r"\b(?:\w+\.)*(?:SocketTimeoutException: [Cc]onnect timed out|ConnectException|ConnectTimeout(?:Exception|Error)?"
+    r"\b(?:SocketTimeoutException: [Cc]onnect timed out|ConnectException|ConnectTimeout(?:Exception|Error)?"
     r"|ConnectionRefusedError)\b"
 )
 

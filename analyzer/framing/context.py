@@ -88,13 +88,14 @@ class Around:
     on it), so a record costs no more than that, and its context is read only when the record alone
     does not tell whose failure it shows."""
 
-    __slots__ = ("_at", "_buffer", "_prior", "_prior_of", "_stopped")
+    __slots__ = ("_at", "_buffer", "_prior", "_prior_of", "_scan", "_stopped")
 
     def __init__(self) -> None:
         self._buffer = b""
         self._at: tuple[str, int, int, int] = ("", -1, 0, 0)  # source, first line, start, end
         self._prior = self._prior_of = b""  # the lines framed just before a buffer, and that buffer
         self._stopped = False  # the last context read stopped at a shell's prompt before the record
+        self._scan: tuple[bytes | None, int, int] = (None, 0, -1)  # a buffer searched for banners up to where, the last
 
     def at(self, buffer: bytes, start: int, end: int, record: Record) -> Record:
         """Framing: `record` spans buffer[start:end]; the record, to yield."""
@@ -131,24 +132,36 @@ class Around:
 
     def _session(self, start: int) -> str:
         """The last session banner's block before buffer[start:] (BANNER_LINES lines from the banner's line), where it
-        is at most SESSION_BYTES before it (looked for there only: a few hundred records a million lines ask)."""
+        is at most SESSION_BYTES before it and no shell's prompt for another command is between (looked for there only,
+        and each byte once a buffer: records ask in the order of their starts)."""
         buffer = self._buffer
-        pos = _banner_line(buffer, max(0, start - SESSION_BYTES), start)
+        low = max(0, start - SESSION_BYTES)
+        scan_of, upto, last = self._scan
+        if scan_of is not buffer or upto < low or upto > start:
+            upto, last = low, -1
+        found = _banner_line(buffer, upto, start)
+        last = found if found >= 0 else last
+        self._scan = (buffer, start, last)
+        pos = last if last >= low else -1
         prior = self._prior if self._prior_of is buffer else b""
         if pos < 0 and prior and start < SESSION_BYTES:  # (on into the lines framed before the buffer)
-            buffer = prior + buffer[:start]
-            start = len(buffer)
-            pos = _banner_line(buffer, 0, len(prior))
+            pos = _banner_line(prior, 0, len(prior))
+            if pos >= 0:
+                buffer = prior + buffer[:start]
+                start = len(buffer)
         if pos < 0:
             return ""
         lines: list[str] = []
         taken = 0
-        while pos < start and len(lines) < BANNER_LINES and taken < CONTEXT_CHARS:
+        while pos < start:
             end = buffer.find(b"\n", pos, start)
             end = start if end < 0 else end
             text = after_prefix(_text(buffer[pos:end]))
-            lines.append(text)
-            taken += len(text)
+            if lines and prompt(text) and "codex" not in text:
+                return ""  # (another command's output since: the session's banner is not this record's)
+            if len(lines) < BANNER_LINES and taken < CONTEXT_CHARS:
+                lines.append(text)
+                taken += len(text)
             pos = end + 1
         return "\n".join(lines)
 
@@ -168,15 +181,21 @@ class Around:
 
 
 def _banner_line(buffer: bytes, low: int, high: int) -> int:
-    """The start of the last line in buffer[low:high] that holds a session's banner; -1 where none does."""
+    """The start of the last line in buffer[low:high] that starts with a session's banner (after a stamp, a box's
+    border or a platform's prefix: not a sentence that names the program); -1 where none does."""
     at = buffer.rfind(BANNER_NEEDLE, low, high)
     while at >= 0:
         line = max(low, buffer.rfind(b"\n", low, at) + 1)
         end = buffer.find(b"\n", at, high)
-        if any(banner in buffer[line : high if end < 0 else end] for banner in BANNERS):
+        text = after_prefix(_text(buffer[line : high if end < 0 else end]))
+        if _BANNER_START.match(text) and any(banner.decode() in text for banner in BANNERS):
             return line
         at = buffer.rfind(BANNER_NEEDLE, low, at)
     return -1
+
+
+# what may come before a banner on its line: a stamp in brackets, a box's border and Codex's `>_`, a bullet
+_BANNER_START = re.compile(r"[^A-Za-z\n]{0,12}(?:\[[^\]\n]{1,40}\][^A-Za-z\n]{0,4})?(?:>_ ?)?OpenAI Codex\b")
 
 
 def context(

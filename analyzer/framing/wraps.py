@@ -114,12 +114,17 @@ def joined_text(text: str, platform: re.Pattern[str] | None = None) -> str:
         bare = [line[lead:] for line, lead in zip(bare, leads, strict=True)]
     # (under a platform's prefix two cut lines at the least: one line of a program's that reaches 80 columns is
     # no wrap of its, and the platform's line counts no longer tell records of one length apart)
-    found = width(bare, AT_WIDTH_MIN if under else 1) or (None if under else _words_at_usual(bare))
+    found = width(bare, AT_WIDTH_MIN if under else 1)
+    assumed = _words_at_usual(bare) if found is None and not under else set()
+    if assumed:
+        found = ASSUMED_WIDTH, False
     if found is None:
         return text
     wide, padded = found
     cuts = [_cut(line, wide, padded) for line in bare[:-1]]
     breaks = [_seam(line, after, wide, padded) for line, after in itertools.pairwise(bare)]
+    if assumed:  # (at a width the copy does not show, only the breaks that told it)
+        breaks = [seam if i in assumed else None for i, seam in enumerate(breaks)]
     # a copy wrapped at words: a line at the width ends a word too, the next one starts one
     words = any(seam is not None and not cut for seam, cut in zip(breaks, cuts, strict=True))
     changed = False
@@ -150,18 +155,21 @@ def joined_text(text: str, platform: re.Pattern[str] | None = None) -> str:
     return "\n".join(lines) if changed else text
 
 
-def _words_at_usual(lines: list[str]) -> tuple[int, bool] | None:
-    """A terminal's usual width (ASSUMED_WIDTH) where no line reaches it but a line near it ends mid-sentence and
-    the next goes on with a plain word that would not have fitted (a TUI's word wrap whose lines all broke before
-    the edge, as Codex's `... Your project has reached its` and `configured enforced spend limit. ...`); None when
-    no line shows such a break."""
+def _words_at_usual(lines: list[str]) -> set[int]:
+    """Where no line reaches a terminal's usual width (ASSUMED_WIDTH), the lines (by index) near it that end
+    mid-sentence and go on in a shorter next line, the last of a wrapped message, with a plain word that would not
+    have fitted (a TUI's word wrap whose lines all broke before the edge, as Codex's `... Your project has reached its`
+    and `configured enforced spend limit. ...`); empty where none does. A next line as long is a record of its own."""
     wide = max((columns(line) for line in lines), default=0)
     if not ASSUMED_NEAR <= wide < ASSUMED_WIDTH:
-        return None
-    for line, after in itertools.pairwise(lines):
-        if columns(line) >= ASSUMED_NEAR and _seam(line, after, ASSUMED_WIDTH, False) == " ":
-            return ASSUMED_WIDTH, False
-    return None
+        return set()
+    return {
+        i
+        for i, (line, after) in enumerate(itertools.pairwise(lines))
+        if columns(line) >= ASSUMED_NEAR
+        and columns(after) < ASSUMED_NEAR
+        and _seam(line, after, ASSUMED_WIDTH, False) == " "
+    }
 
 
 def dedented(text: str) -> str:
