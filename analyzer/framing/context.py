@@ -71,8 +71,7 @@ OWN, PAST_PROMPT, SESSION = 0, 1, 2
 # later (`stream error: exceeded retry limit, last status: 401 Unauthorized; retrying 1/5`) name neither: where a
 # failure's own lines show no one's mark, the banner before it in its source tells whose session it was.
 # https://github.com/openai/codex (codex-rs/exec, codex-rs/tui: the session header), checked 2026-12-06.
-BANNERS = (b"OpenAI Codex v", b"OpenAI Codex (v", b"OpenAI Codex (research preview)")
-BANNER_NEEDLE = b"OpenAI Codex"  # what every banner holds
+BANNER_NEEDLE = b"OpenAI Codex"  # what every banner holds (its line is then read by BANNER, below)
 BANNER_LINES = 12  # lines of a banner's block read (Codex's header: model, provider, approval, ...)
 SESSION_BYTES = 1 << 16  # a banner further back than this is no session's the record is in (another program's log)
 
@@ -188,14 +187,17 @@ def _banner_line(buffer: bytes, low: int, high: int) -> int:
         line = max(low, buffer.rfind(b"\n", low, at) + 1)
         end = buffer.find(b"\n", at, high)
         text = after_prefix(_text(buffer[line : high if end < 0 else end]))
-        if _BANNER_START.match(text) and any(banner.decode() in text for banner in BANNERS):
+        if BANNER.match(text):
             return line
         at = buffer.rfind(BANNER_NEEDLE, low, at)
     return -1
 
 
-# what may come before a banner on its line: a stamp in brackets, a box's border and Codex's `>_`, a bullet
-_BANNER_START = re.compile(r"[^A-Za-z\n]{0,12}(?:\[[^\]\n]{1,40}\][^A-Za-z\n]{0,4})?(?:>_ ?)?OpenAI Codex\b")
+# A banner's line: what may come before it (a stamp in brackets, a box's border and Codex's `>_`, a bullet), then
+# `OpenAI Codex v0.63.0`, `OpenAI Codex (v0.73.0)` or `OpenAI Codex (research preview)`
+BANNER = re.compile(
+    r"[^A-Za-z\n]{0,12}(?:\[[^\]\n]{1,40}\][^A-Za-z\n]{0,4})?(?:>_ ?)?OpenAI Codex (?:v\d|\(v\d|\(research preview\))"
+)
 
 
 def context(
