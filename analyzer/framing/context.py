@@ -46,13 +46,16 @@ LEVEL_LOOK = 60  # characters after a stamp where an app's record shows its leve
 
 
 # A shell's prompt before a command a terminal copy shows (PowerShell's `PS C:\\app> `, cmd's `C:\\app>`, bash's
-# `user@host:~/app$ `, zsh's `user@host app % ` and oh-my-zsh's `➜  app git:(main) `, a bare `$ `, each after a
-# virtual environment's `(venv) `): the output of that command is below it, another command's above it. A record's
-# context is its own command's output: read back to the prompt (which names the command), and on up to the next one.
+# `user@host:~/app$ ` and Red Hat's `[user@host app]$ `, zsh's `user@host app % ` (a path or a directory's name before
+# the sign: `worker@node-3 progress 100% done` is no prompt) and oh-my-zsh's `➜  app git:(main) `, a bare `$ `, each
+# after a virtual environment's `(venv) `): the output of that command is below it, another command's above it. A
+# record's context is its own command's output: read back to the prompt (which names the command), and on up to the
+# next one.
 _PROMPT = re.compile(
     r"(?:\([\w.-]{1,40}\) ){0,2}"
     r"(?:PS [A-Za-z]:\\[^>\n]{0,200}> |[A-Za-z]:\\[^>\n]{0,200}>(?=\S)"
-    r"|[\w.-]{1,40}@[\w.-]{1,60}[: ][^\n$#%]{0,200}[$#%] |\$ |➜ )"
+    r"|[\w.-]{1,40}@[\w.-]{1,60}(?::[~/][^\n$#%]{0,200}| [~\w./-]{1,100})? ?[$#%] "
+    r"|\[[\w.-]{1,40}@[\w.-]{1,60} [^\]\n]{1,100}\][$#] |\$ |➜ )"
 )
 
 
