@@ -610,14 +610,20 @@ def literal(pattern: regex.Pattern[str]) -> str | None:
 # code frame Node or a bundler prints around a stack's top, `raise APIConnectionError(request=request) from err` in
 # a traceback's source line): the class named, not a failure of it (a raised error's own line, `raise
 # openai.InternalServerError: ...` as a paste may show it, has its message after a colon)
-_IN_CODE = re.compile(r"\b(?:new|raise|throw)[ \t]+(?:[\w$]+\.){0,4}\Z")
+_IN_CODE = re.compile(r"\b(?:new|raise|throw)[ \t]+(?:[\w$:]+(?:\.|::)){0,4}\Z")
 CODE_LOOKBACK = 60  # characters before a name looked at for `new`, `raise` or `throw`
+# (and Ruby's constructor, `raise OpenAI::Errors::APITimeoutError.new(url: url)`); a class's source file, not the
+# class (`Sources/OpenAI/Public/Errors/APIError.swift:12`, a path in a build's or a linter's line)
+_ARGUMENTS = re.compile(r"\(|\.new\b")
+_SOURCE_FILE = re.compile(r"\.(?:swift|py|pyi|cs|kt|java|ts|js|mjs|rb|go|php|scala|dart)\b")
 
 
 def _in_code(text: str, at: int, end: int) -> bool:
-    """Whether the name at text[at:end] is constructed in source code: `new`, `raise` or `throw` before it on its
-    line, its arguments after it."""
-    return text.startswith("(", end) and _IN_CODE.search(text, max(0, at - CODE_LOOKBACK), at) is not None
+    """Whether the name at text[at:end] is constructed in source code (`new`, `raise` or `throw` before it on its
+    line, its arguments after it) or names a source file."""
+    if _SOURCE_FILE.match(text, end):
+        return True
+    return _ARGUMENTS.match(text, end) is not None and _IN_CODE.search(text, max(0, at - CODE_LOOKBACK), at) is not None
 
 
 def _word_at(text: str, word: str) -> int | None:

@@ -239,19 +239,21 @@ def test_a_java_trace_cut_at_a_frame_is_matched_at_its_caused_by_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "code",
+    ("code", "name"),
     [
-        "76:       return new AuthenticationError(status, error, message, headers);",
-        "    raise APIConnectionError(request=request) from err",
-        "  throw new openai.RateLimitError(429, body, message, headers);",
+        ("76:       return new AuthenticationError(status, error, message, headers);", "AuthenticationError"),
+        ("    raise APIConnectionError(request=request) from err", "APIConnectionError"),
+        ("  throw new openai.RateLimitError(429, body, message, headers);", "RateLimitError"),
+        ("      raise OpenAI::Errors::APITimeoutError.new(url: url, request: req)", "APITimeoutError"),
+        ("Sources/OpenAI/Public/Errors/APIError.swift:66-72", "APIError"),
     ],
 )
-def test_an_error_class_constructed_in_source_code_is_no_failure(code: str) -> None:
-    """A code frame (Node's around a stack's top, a traceback's source line) names the class it would raise;
-    with a mark of OpenAI's in the record, the class named as a raised error's own line is a failure."""
+def test_an_error_class_constructed_in_source_code_is_no_failure(code: str, name: str) -> None:
+    """A code frame (Node's around a stack's top, a traceback's source line) names the class it would raise, and a
+    path its source file; with a mark of OpenAI's in the record, the class named as a raised error's own line is a
+    failure."""
     m = matcher()
     assert m.match(parse(Record("s", 1, 1, code + "  // api.openai.com"), CLOCK)) is None
-    name = code.split("(")[0].split()[-1]
     raised = m.match(parse(Record("s", 1, 1, f"{name}: refused by api.openai.com"), CLOCK))
     assert raised is not None and raised.rule.startswith("openai.generic.")
     # a sentence that ends in `raise` on the line before is no code: the class on the next line was raised
