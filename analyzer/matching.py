@@ -18,7 +18,7 @@ import regex
 
 from . import memo, timelimit
 from .attribution import DECISIVE, Attributor, Verdict, plain
-from .framing.context import OWN, PAST_PROMPT, SESSION
+from .framing.context import OWN, PAST_PROMPT, PRIOR_LINE, SESSION
 from .lane.columns import LaneBatch, Successes
 from .memo import Found, Memo, Recording, Taken
 from .models import SDK_RETRY, Category, Entry, Event, Fields, Outcome, Record
@@ -343,7 +343,17 @@ class Matcher:
             wider = around(record[0], reach)
             if wider:
                 verdict = self.attributor.verdict(f"{text}\n{wider}")
+        if verdict.openai and not verdict.strong:
+            verdict = self._requested(verdict, around(record[0], PRIOR_LINE))
         return verdict
+
+    def _requested(self, verdict: Verdict, prior: str) -> Verdict:
+        """A failure that shows only a weak mark of OpenAI's (an SDK's or a class's name: `openai_embedder`), just after
+        its HTTP client's line of the request it answers, whose URL is another provider's: that provider's."""
+        if not prior or "openai.com" in prior or "openai.azure.com" in prior or _REQUEST_LINE.search(prior) is None:
+            return verdict
+        shown = self.attributor.verdict(prior)
+        return Verdict(False, shown.other) if shown.other and not shown.openai else verdict
 
     def _count(self, openai: bool, other: str, source: str) -> None:
         """A record counted for its source: as OpenAI's, or as another provider's."""
@@ -589,6 +599,14 @@ def _shown(logged: str, parsed: str) -> str:
     record's message and error text, its escapes undone: `\\"code\\": ...` is `"code": ...`), the parsed
     text too."""
     return logged if parsed in logged else f"{logged}\n{parsed}"
+
+
+# An HTTP client's line of a request that failed, with its URL: httpx's `HTTP Request: POST https://host/v1/embeddings
+# "HTTP/1.1 400 Bad Request"` (as openai-python logs each request at INFO), urllib3's `https://host:443 "POST /v1/...
+# HTTP/1.1" 400`
+_REQUEST_LINE = re.compile(
+    r'HTTP Request: [A-Z]{3,7} https?://\S+ "HTTP/[\d.]+ [45]\d\d|https?://\S+ "[A-Z]{3,7} \S+ HTTP/[\d.]+" [45]\d\d'
+)
 
 
 def _attributed(rule: Rule) -> bool:

@@ -469,3 +469,20 @@ def test_a_sessions_banner_is_found_in_the_lines_before_its_block() -> None:
     session = around.of(record, context.SESSION)
     assert session.startswith("OpenAI Codex v0.63.0") and "provider: openai" in session
     assert around.of(record, context.OWN) == ""  # (its own lines: none around it)
+
+
+@pytest.mark.parametrize(("host", "events"), [("dashscope.aliyuncs.com/compatible-mode", 0), ("api.openai.com", 1)])
+def test_a_failure_with_only_a_weak_mark_is_the_provider_its_request_line_names(
+    tmp_path: Path, host: str, events: int
+) -> None:
+    """In a log of stamped records, httpx's line of the request is the record just before the failure it answered:
+    where the failure shows OpenAI only by a name (a logger's `openai_embedder`), that line's URL tells whose it was."""
+    lines = [
+        f"2025-12-23 21:48:16,740 [INFO] httpx - HTTP Request: POST https://{host}/v1/embeddings "
+        '"HTTP/1.1 400 Bad Request"',
+        "2025-12-23 21:48:16,744 [ERROR] memmachine.common.embedder.openai_embedder - Giving up creating embeddings "
+        "after failed attempt 1 due to non-retryable BadRequestError",
+    ]
+    analysis = as_typed(tmp_path, lines)
+    assert len([e for e in analysis.events if e.line == 2]) == events
+    assert bool(analysis.match_stats.excluded) is (events == 0)

@@ -66,7 +66,9 @@ def prompt(text: str) -> bool:
 
 # What `Around.of` reads: the record's own command's lines; on past a shell's prompt; the banner of the session the
 # record is in.
-OWN, PAST_PROMPT, SESSION = 0, 1, 2
+# The line just before the record (PRIOR_LINE): in a log of stamped records, another record, that of the request the
+# failure answered where an HTTP client logs each request (httpx's `HTTP Request: POST <url> "HTTP/1.1 400 ..."`).
+OWN, PAST_PROMPT, SESSION, PRIOR_LINE = 0, 1, 2, 3
 
 # A command-line client prints a banner when its session starts, and its own lines under it name the model and the
 # provider its calls go to (OpenAI's Codex CLI: `OpenAI Codex v0.63.0 (research preview)` then `model: ...` and
@@ -115,12 +117,17 @@ class Around:
         """The context of `record` when it is the last framed (else "": it was framed elsewhere). Where its own
         command's lines showed no one's mark: PAST_PROMPT, the lines before it read on past a shell's prompt (the
         commands before it may have set its provider up; "" where no prompt stopped them); SESSION, the banner of
-        the session it is in and the lines under it ("" where none is before it in its buffer)."""
+        the session it is in and the lines under it ("" where none is before it in its buffer); PRIOR_LINE, the line
+        before it where it may be an HTTP client's line of a request to a host not OpenAI's (else "")."""
         source, line, start, end = self._at
         if record.line != line or record.source != source:
             return ""
         if reach == SESSION:
             return self._session(start)
+        if reach == PRIOR_LINE:  # (read only where it may be an HTTP client's line of a request to another host)
+            data = self.line_before(record)
+            openai = b"openai.com" in data or b"openai.azure" in data
+            return _text(data) if b"HTTP/" in data and not openai else ""
         text = record.text
         newline = text.find("\n")
         prior = self._prior if self._prior_of is self._buffer else b""
