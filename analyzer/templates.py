@@ -64,8 +64,17 @@ _FRAME = regex.compile(
 
 def message_line(text: str) -> str:
     """The line of a record that carries its error: the last that is not a stack frame or a marker
-    line (a traceback's final exception line; a one-line record's only line)."""
-    lines = [line for line in text.split("\n") if line.strip()]
+    line (a traceback's final exception line; a one-line record's only line), nor a header of an answer's that
+    .NET's exceptions list under `Headers:` after the body (Azure.Core's RequestFailedException, System.ClientModel's
+    ClientResultException: `Status: 400 (Bad Request)`, `Content:` and the body, `Headers:` and one per line)."""
+    lines = []
+    headers = False
+    for line in text.split("\n"):
+        shown = line.strip()
+        if shown == "Headers:" or not shown:
+            headers = bool(shown)
+        elif not headers:
+            lines.append(line)
     for line in reversed(lines):
         if not _FRAME.match(line) and not line.startswith(("Traceback (most recent", "During handling", "The above")):
             return line.strip()

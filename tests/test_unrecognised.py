@@ -61,6 +61,33 @@ def test_the_template_is_of_the_error_line_without_its_log_prefix() -> None:
     assert template_of("2026-03-14 10:00:00,123 ERROR app.llm: boom 7") == "boom <*>"
 
 
+DOTNET = (
+    "Azure.RequestFailedException: Service request failed.\nStatus: 400 (Bad Request)\n\nContent:\n"
+    '{"error": {"requestid": "d784ca74", "code": 400, "message": "Invalid chat message detected"}}\n\n'
+    "Headers:\napim-request-id: REDACTED\nx-ms-region: REDACTED\nDate: Tue, 03 Sep 2024 11:35:34 GMT\n\n"
+    "   at Azure.Core.HttpPipelineExtensions.ProcessMessageAsync(HttpPipeline pipeline, HttpMessage message)\n"
+    "   at Azure.AI.OpenAI.OpenAIClient.GetChatCompletionsAsync(ChatCompletionsOptions options, CancellationToken t)"
+)
+
+
+def test_a_dotnet_exceptions_answer_headers_are_not_its_message() -> None:
+    """.NET's RequestFailedException lists the answer's headers after its body: the template is the body's line."""
+    assert message_line(DOTNET).startswith('{"error": {"requestid"')
+    assert template_of(DOTNET).endswith('"message": "Invalid chat message detected"}}')
+
+
+def test_a_dotnet_exceptions_lines_read_on_past_its_body_for_whose_it_was(tmp_path: Path) -> None:
+    """Printed unindented, each line of the exception is a record: the status's context reads on past `Content:` and
+    its JSON body (no record's head there) to the headers and the frames, which name Azure OpenAI's client."""
+    path = tmp_path / "app.log"
+    path.write_text(DOTNET + "\n")
+    analysis = pipeline.run(pipeline.Options((str(path),), UTC, datetime(2026, 1, 1, tzinfo=UTC)), RULES, None)
+    assert [(e.rule, e.line) for e in analysis.events] == [("openai.generic.400", 2)]
+    path.write_text(DOTNET.replace("Azure.AI.OpenAI.OpenAIClient", "Contoso.Search.SearchClient") + "\n")
+    analysis = pipeline.run(pipeline.Options((str(path),), UTC, datetime(2026, 1, 1, tzinfo=UTC)), RULES, None)
+    assert analysis.events == []
+
+
 def log(tmp_path: Path) -> Path:
     lines = [NEW.format(n=n, what="eu") for n in (3, 4, 9)] + [NEW.format(n=1, what="us")]
     path = tmp_path / "app.log"

@@ -284,6 +284,7 @@ def _before(
 
 def _after(buffer: bytes, end: int, stamp: str = "") -> Iterator[str]:
     taken = 0
+    body = False  # the line before was .NET's `Content:`: this one is the answer's body, not a record's head
     for _ in range(CONTEXT_LINES):
         if end >= len(buffer) or taken >= CONTEXT_CHARS:
             return
@@ -296,9 +297,12 @@ def _after(buffer: bytes, end: int, stamp: str = "") -> Iterator[str]:
                 return
             shown = printed
         # a line that starts like a head ends the context, unless it is one under a platform's prefix or a line
-        # of its JSON export (prefixes.py)
-        elif (PLAIN_HEAD.match(buffer, end) and shown is text and not exported) or headlike(shown) or prompt(shown):
-            return
+        # of its JSON export (prefixes.py), or the body after .NET's `Content:`
+        else:
+            head = (PLAIN_HEAD.match(buffer, end) and shown is text and not exported) or headlike(shown)
+            if (head and not body) or prompt(shown):
+                return
+        body = shown.strip() == "Content:"
         taken += len(shown)
         yield shown  # a platform's prefix off, as the record's own lines have it off
         if line_end < 0:
