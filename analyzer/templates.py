@@ -75,10 +75,38 @@ def message_line(text: str) -> str:
             headers = bool(shown)
         elif not headers:
             lines.append(line)
-    for line in reversed(lines):
-        if not _FRAME.match(line) and not line.startswith(("Traceback (most recent", "During handling", "The above")):
-            return line.strip()
-    return lines[-1].strip() if lines else ""
+    last = next((line for line in reversed(lines) if _message_like(line)), None)
+    if last is None:
+        return lines[-1].strip() if lines else ""
+    if not _DUMPED.match(last):
+        return last.strip()
+    # the end of an object's dump (`}`, `retriesLeft: 6`: Node's error, a JSON body): its message; else the line
+    # before the dump began; else its code
+    for found in (
+        (line for line in reversed(lines) if _MESSAGE_KEY.match(line)),
+        (line for line in reversed(lines) if _message_like(line) and not _DUMPED.match(line)),
+        (line for line in reversed(lines) if _CODE_KEY.match(line)),
+    ):
+        told = next(found, None)
+        if told is not None:
+            return told.strip()
+    return last.strip()
+
+
+def _message_like(line: str) -> bool:
+    return not _FRAME.match(line) and not line.startswith(("Traceback (most recent", "During handling", "The above"))
+
+
+# A line of an object's dump: a bracket alone, or a member, indented or its key quoted (`  status: 429,`, `"code":
+# null`, `  retriesLeft: 6`; not a message's own line, `Error: getaddrinfo EAI_AGAIN api.openai.com`)
+_DUMPED = regex.compile(
+    r"^\s*(?:[{}\[\]()]+[,;]?|(?:\s+['\"]?|['\"])[\w$.\[\]()-]{1,40}['\"]?\s*[:=](?!:)(?:\s.*|)|\s+\[Symbol\(.*)\s*$"
+)
+# its member that carries the error's words (`message: 'Rate limit reached ...'`, `"message": "..."`), and its code
+_MESSAGE_KEY = regex.compile(
+    r"^\s*['\"]?(?:message|msg|error_message|errorMessage|detail)['\"]?\s*[:=]\s*['\"]?[^\s{\[]"
+)
+_CODE_KEY = regex.compile(r"^\s*['\"]?(?:code|type|reason|error)['\"]?\s*[:=]\s*['\"][^'\"]")
 
 
 # What a log line puts before its message once masked: its time, level and logger (`<*> ERROR app.llm: `).

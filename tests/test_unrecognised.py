@@ -76,6 +76,33 @@ def test_a_dotnet_exceptions_answer_headers_are_not_its_message() -> None:
     assert template_of(DOTNET).endswith('"message": "Invalid chat message detected"}}')
 
 
+@pytest.mark.parametrize(
+    ("record", "line"),
+    [
+        (  # Node's error with its members after it: the member that carries its words
+            "Error: 400 status code (no body)\n    at APIError.generate (/app/node_modules/openai/error.js:45:20) {\n"
+            "  status: 400,\n  error: {\n    message: 'Invalid value for temperature',\n    code: null\n  },\n"
+            "  retriesLeft: 6\n}",
+            "message: 'Invalid value for temperature',",
+        ),
+        (  # a dump with no message: the line before it began
+            "Error: getaddrinfo EAI_AGAIN api.openai.com\n    at GetAddrInfoReqWrap.onlookup (node:dns:107:26) {\n"
+            "  errno: -3001,\n  code: 'EAI_AGAIN',\n  method: 'post',\n}",
+            "Error: getaddrinfo EAI_AGAIN api.openai.com",
+        ),
+        (  # a JSON body alone: its code
+            '{\n  "endpoint": "https://api.openai.com/v1",\n  "error": {\n    "cause": {\n      "errno": -54,\n'
+            '      "code": "ECONNRESET",\n      "syscall": "read"\n    }\n  }\n}',
+            '"code": "ECONNRESET",',
+        ),
+    ],
+)
+def test_an_objects_dump_at_a_records_end_is_not_its_message(record: str, line: str) -> None:
+    """The last line of a record is an object's closing brace or a member where a client dumps the error's fields
+    after it (Node's inspect, a JSON body): the error's words are its message member, or the line before the dump."""
+    assert message_line(record) == line
+
+
 def test_a_dotnet_exceptions_lines_read_on_past_its_body_for_whose_it_was(tmp_path: Path) -> None:
     """Printed unindented, each line of the exception is a record: the status's context reads on past `Content:` and
     its JSON body (no record's head there) to the headers and the frames, which name Azure OpenAI's client."""
