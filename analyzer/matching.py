@@ -344,13 +344,22 @@ class Matcher:
             if wider:
                 verdict = self.attributor.verdict(f"{text}\n{wider}")
         if verdict.openai and not verdict.strong:
-            verdict = self._requested(verdict, around(record[0], PRIOR_LINE))
+            verdict = self._requested(verdict, text, around(record[0], PRIOR_LINE))
         return verdict
 
-    def _requested(self, verdict: Verdict, prior: str) -> Verdict:
+    def _requested(self, verdict: Verdict, text: str, prior: str) -> Verdict:
         """A failure that shows only a weak mark of OpenAI's (an SDK's or a class's name: `openai_embedder`), just after
-        its HTTP client's line of the request it answers, whose URL is another provider's: that provider's."""
-        if not prior or "openai.com" in prior or "openai.azure.com" in prior or _REQUEST_LINE.search(prior) is None:
+        its HTTP client's line of the request it answers (an API's path, and the status the failure tells by its number
+        or its SDK class's name), whose URL is another provider's: that provider's. Not a line of another request (a
+        vector store's, a 529 beside a connection error)."""
+        if not prior or "openai.com" in prior or "openai.azure.com" in prior:
+            return verdict
+        m = _HTTPX_REQUEST.search(prior) or _URLLIB3_REQUEST.search(prior)
+        if m is None or _API_PATH.search(m[0]) is None:
+            return verdict
+        status = m["status"]
+        name = _STATUS_NAMES.get(status, "InternalServer" if status.startswith("5") else "")
+        if re.search(rf"\b{status}\b", text) is None and not (name and name in text):
             return verdict
         shown = self.attributor.verdict(prior)
         return Verdict(False, shown.other) if shown.other and not shown.openai else verdict
@@ -603,10 +612,20 @@ def _shown(logged: str, parsed: str) -> str:
 
 # An HTTP client's line of a request that failed, with its URL: httpx's `HTTP Request: POST https://host/v1/embeddings
 # "HTTP/1.1 400 Bad Request"` (as openai-python logs each request at INFO), urllib3's `https://host:443 "POST /v1/...
-# HTTP/1.1" 400`
-_REQUEST_LINE = re.compile(
-    r'HTTP Request: [A-Z]{3,7} https?://\S+ "HTTP/[\d.]+ [45]\d\d|https?://\S+ "[A-Z]{3,7} \S+ HTTP/[\d.]+" [45]\d\d'
-)
+# HTTP/1.1" 400`; a path of an OpenAI-shaped API's; and the names the SDKs give an answer's status (openai-python's
+# and openai-node's classes: BadRequestError, RateLimitError, ...)
+_HTTPX_REQUEST = re.compile(r'HTTP Request: [A-Z]{3,7} https?://\S+ "HTTP/[\d.]+ (?P<status>[45]\d\d)')
+_URLLIB3_REQUEST = re.compile(r'https?://\S+ "[A-Z]{3,7} \S+ HTTP/[\d.]+" (?P<status>[45]\d\d)')
+_API_PATH = re.compile(r"/v1/|/(?:chat/)?completions\b|/embeddings\b|/responses\b|/audio/|/images/|/moderations\b")
+_STATUS_NAMES = {
+    "400": "BadRequest",
+    "401": "Authentication",
+    "403": "PermissionDenied",
+    "404": "NotFound",
+    "409": "Conflict",
+    "422": "UnprocessableEntity",
+    "429": "RateLimit",
+}
 
 
 def _attributed(rule: Rule) -> bool:

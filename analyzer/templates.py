@@ -71,14 +71,18 @@ def message_line(text: str) -> str:
     headers = False
     for line in text.split("\n"):
         shown = line.strip()
-        if shown == "Headers:" or not shown:
-            headers = bool(shown)
-        elif not headers:
-            lines.append(line)
+        if shown == "Headers:":
+            headers = True
+        elif headers and _HEADER.match(shown):
+            continue
+        else:
+            headers = False
+            if shown:
+                lines.append(line)
     last = next((line for line in reversed(lines) if _message_like(line)), None)
     if last is None:
         return lines[-1].strip() if lines else ""
-    if not _DUMPED.match(last):
+    if not _DUMPED.match(last) or not any(_OPENS.search(line) for line in lines):
         return last.strip()
     # the end of an object's dump (`}`, `retriesLeft: 6`: Node's error, a JSON body): its message; else the line
     # before the dump began; else its code
@@ -98,10 +102,15 @@ def _message_like(line: str) -> bool:
 
 
 # A line of an object's dump: a bracket alone, or a member, indented or its key quoted (`  status: 429,`, `"code":
-# null`, `  retriesLeft: 6`; not a message's own line, `Error: getaddrinfo EAI_AGAIN api.openai.com`)
+# null`, `  retriesLeft: 6`; not a message's own line, `Error: getaddrinfo EAI_AGAIN api.openai.com`, nor an error
+# chain's numbered cause, `    1: operation timed out`), where the record opens an object (a line ends in `{` or `[`)
+_KEY = r"[A-Za-z_$\[][\w$.\[\]()-]{0,39}"
 _DUMPED = regex.compile(
-    r"^\s*(?:[{}\[\]()]+[,;]?|(?:\s+['\"]?|['\"])[\w$.\[\]()-]{1,40}['\"]?\s*[:=](?!:)(?:\s.*|)|\s+\[Symbol\(.*)\s*$"
+    rf"^(?:[ \t]*[{{}}\[\]()]+[,;]?|[ \t]+['\"]?{_KEY}['\"]?[ \t]*[:=](?!:)(?:[ \t].*)?"
+    rf"|['\"]{_KEY}['\"][ \t]*[:=](?!:)(?:[ \t].*)?|[ \t]+\[Symbol\(.*)[ \t]*$"
 )
+_OPENS = regex.compile(r"[{\[][ \t]*$")
+_HEADER = regex.compile(r"[\w-]{1,80}: ")  # a header's line under .NET's `Headers:` (`x-ms-region: eastus`)
 # its member that carries the error's words (`message: 'Rate limit reached ...'`, `"message": "..."`), and its code
 _MESSAGE_KEY = regex.compile(
     r"^\s*['\"]?(?:message|msg|error_message|errorMessage|detail)['\"]?\s*[:=]\s*['\"]?[^\s{\[]"

@@ -414,6 +414,9 @@ def test_an_apis_own_401_challenge_marks_it(tmp_path: Path) -> None:
         ("[ec2-user@ip-10-0-0-5 bot]$ python3 bot.py", True),
         ("dev@box$ make run", True),
         ("worker@node-3 progress 100% done", False),
+        ("worker@node-3 100% done", False),
+        ("alice@example.com # primary contact", False),
+        ("me@mac app (main) % git push", True),
         ("mail from alice@example.com: 50% off # promo", False),
         ("2026-03-01 10:00:00 ERROR app: $ 5 charged", False),
         ("Error: Request failed with status code 429", False),
@@ -471,6 +474,31 @@ def test_a_sessions_banner_is_found_in_the_lines_before_its_block() -> None:
     assert around.of(record, context.OWN) == ""  # (its own lines: none around it)
 
 
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        # another service's request (a vector store's) just before: no request of this failure's
+        'HTTP Request: POST http://localhost:6333/collections/docs/points/search "HTTP/1.1 404 Not Found"',
+        # another provider's API with another status than the failure's (a call beside it)
+        'HTTP Request: POST https://api.anthropic.com/v1/messages "HTTP/1.1 529 Overloaded"',
+    ],
+)
+def test_a_request_line_of_another_call_does_not_take_a_failure_from_openai(tmp_path: Path, request_line: str) -> None:
+    """Only the line of the failure's own request tells whose it was: an API's path, and the status the failure tells
+    (its number, or its SDK class's name); a line of another request just before it says nothing of it."""
+    for failure in (
+        "openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o in organization "
+        "org-abc on tokens per min (TPM): Limit 30000, Used 29000, Requested 2000.', 'type': 'tokens', 'param': None, "
+        "'code': 'rate_limit_exceeded'}}",
+        "openai.APIConnectionError: Connection error.",
+    ):
+        lines = [
+            f"2025-12-23 21:48:16,740 INFO httpx: {request_line}",
+            f"2025-12-23 21:48:16,744 ERROR app.llm: {failure}",
+        ]
+        assert [e.line for e in as_typed(tmp_path, lines).events if e.line == 2] == [2], failure
+
+
 @pytest.mark.parametrize(("host", "events"), [("dashscope.aliyuncs.com/compatible-mode", 0), ("api.openai.com", 1)])
 def test_a_failure_with_only_a_weak_mark_is_the_provider_its_request_line_names(
     tmp_path: Path, host: str, events: int
@@ -486,3 +514,15 @@ def test_a_failure_with_only_a_weak_mark_is_the_provider_its_request_line_names(
     analysis = as_typed(tmp_path, lines)
     assert len([e for e in analysis.events if e.line == 2]) == events
     assert bool(analysis.match_stats.excluded) is (events == 0)
+
+
+def test_openais_own_sentence_flattened_into_a_string_body_stays_openais(tmp_path: Path) -> None:
+    """A body whose error is a plain string is another server's (LM Studio's, a relay's), but not where the string
+    is OpenAI's own sentence that an app's web layer flattened into it."""
+    own = '2026-01-01 10:00:00 ERROR web.api: 429 Too Many Requests: {"error": "Rate limit reached for gpt-4o in '
+    own += 'organization org-abc on tokens per min (TPM): Limit 30000, Used 29000, Requested 2000."}'
+    assert [e.category.value for e in as_typed(tmp_path, [own]).events if e.category] == ["rate_limit"]
+    relay = '■ unexpected status 403 Forbidden: {"error":"Client not allowed","message":"Your client is not '
+    relay += 'authorized to use this API key"}, url: https://relay.example/openai/responses'
+    analysis = as_typed(tmp_path, [relay])
+    assert analysis.events == [] and analysis.match_stats.excluded

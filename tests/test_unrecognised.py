@@ -95,6 +95,19 @@ def test_a_dotnet_exceptions_answer_headers_are_not_its_message() -> None:
             '      "code": "ECONNRESET",\n      "syscall": "read"\n    }\n  }\n}',
             '"code": "ECONNRESET",',
         ),
+        # no object opened: members of no dump (an error chain's causes, a client's fields), each its own words
+        (
+            "Error: request failed\nCaused by:\n    0: error sending request for url (https://api.openai.com/v1/x)\n"
+            "    1: operation timed out",
+            "1: operation timed out",
+        ),
+        ("chat call failed\n  error: Rate limit reached for gpt-4o", "error: Rate limit reached for gpt-4o"),
+        # a list of headers that no blank line ends: the error after it
+        (
+            "openai.APIStatusError: Error code: 400\nHeaders:\n  x-request-id: abc\n"
+            "openai.BadRequestError: real message",
+            "openai.BadRequestError: real message",
+        ),
     ],
 )
 def test_an_objects_dump_at_a_records_end_is_not_its_message(record: str, line: str) -> None:

@@ -54,7 +54,8 @@ LEVEL_LOOK = 60  # characters after a stamp where an app's record shows its leve
 _PROMPT = re.compile(
     r"(?:\([\w.-]{1,40}\) ){0,2}"
     r"(?:PS [A-Za-z]:\\[^>\n]{0,200}> |[A-Za-z]:\\[^>\n]{0,200}>(?=\S)"
-    r"|[\w.-]{1,40}@[\w.-]{1,60}(?::[~/][^\n$#%]{0,200}| [~\w./-]{1,100})? ?[$#%] "
+    r"|[\w.-]{1,40}@[\w.-]{1,60}"
+    r"(?::[~/][^\n$#%]{0,200}[$#%] | (?![\d.]+%)[~\w./-]{1,100}(?: \([^)\n]{1,40}\))? [$#%] |[$#] )"
     r"|\[[\w.-]{1,40}@[\w.-]{1,60} [^\]\n]{1,100}\][$#] |\$ |➜ )"
 )
 
@@ -300,7 +301,7 @@ def _after(buffer: bytes, end: int, stamp: str = "") -> Iterator[str]:
         # of its JSON export (prefixes.py), or the body after .NET's `Content:`
         else:
             head = (PLAIN_HEAD.match(buffer, end) and shown is text and not exported) or headlike(shown)
-            if (head and not body) or prompt(shown):
+            if (head and not (body and shown.lstrip().startswith(("{", "[")))) or prompt(shown):
                 return
         body = shown.strip() == "Content:"
         taken += len(shown)
