@@ -352,7 +352,7 @@ class Matcher:
         its HTTP client's line of the request it answers (an API's path, and the status the failure tells by its number
         or its SDK class's name), whose URL is another provider's: that provider's. Not a line of another request (a
         vector store's, a 529 beside a connection error)."""
-        if not prior or "openai.com" in prior or "openai.azure.com" in prior:
+        if not prior:  # (none, or one to OpenAI's host: framing.context reads no other)
             return verdict
         m = _HTTPX_REQUEST.search(prior) or _URLLIB3_REQUEST.search(prior)
         if m is None or _API_PATH.search(m[0]) is None:
