@@ -112,7 +112,7 @@ class MatchStats:
 
 class ContextReader(Protocol):
     """What reads a record's context (framing.Around.of): its command's lines, or as far as `reach` says
-    (framing.context's PAST_PROMPT, SESSION)."""
+    (framing.context's PAST_PROMPT, SESSION), or the line before it where that may be its request's (PRIOR_LINE)."""
 
     def __call__(self, record: Record, reach: int = OWN, /) -> str: ...
 

@@ -126,7 +126,7 @@ class Around:
         if reach == SESSION:
             return self._session(start)
         if reach == PRIOR_LINE:  # (read only where it may be an HTTP client's line of a request to another host)
-            data = self.line_before(record)
+            data = self._line_before(start)
             openai = b"openai.com" in data or b"openai.azure" in data
             return _text(data) if b"HTTP/" in data and not openai else ""
         text = record.text
@@ -181,6 +181,10 @@ class Around:
         source, line, start, _ = self._at
         if record.line != line or record.source != source:
             return b""
+        return self._line_before(start)
+
+    def _line_before(self, start: int) -> bytes:
+        """`line_before` of the record that starts at buffer[start:]."""
         buffer = self._buffer
         if start <= 0:
             buffer = self._prior if self._prior_of is self._buffer else b""
