@@ -385,6 +385,30 @@ def test_a_terminal_copys_context_is_its_own_commands_output(tmp_path: Path) -> 
     assert [(e.rule, e.line) for e in as_typed(tmp_path, setup).events] == [("openai.generic.404", 6)]
 
 
+@pytest.mark.parametrize(
+    ("tags", "found"),
+    [
+        (("[subagent-0] ", "[subagent-0] "), [("openai.generic.connection", 1)]),  # one worker's lines: read as one
+        (("[subagent-0] ", "[subagent-3] "), []),  # another worker's line: not this failure's
+        (("[INFO] ", "[INFO] "), []),  # a level in brackets: each line a record of its own
+        (("", ""), [("openai.generic.connection", 1)]),  # (as without the tags)
+    ],
+)
+def test_an_apps_own_tag_on_each_line_of_a_message(
+    tmp_path: Path, tags: tuple[str, str], found: list[tuple[str, int]]
+) -> None:
+    """An agent's worker prints each line of its report with its own tag (`[subagent-0] `): the lines after the failure
+    under the same tag are read as they are without it, and the endpoint they name (Codex's, on chatgpt.com) is the
+    failure's."""
+    first, then = tags
+    lines = [
+        f"{first}API call failed (attempt 1/10): APIConnectionError",
+        f"{then}Endpoint: https://chatgpt.com/backend-api/codex",
+        f"{then}Retrying in 2.5s (attempt 1/10)...",
+    ]
+    assert [(e.rule, e.line) for e in as_typed(tmp_path, lines).events] == found
+
+
 def test_an_apis_own_401_challenge_marks_it(tmp_path: Path) -> None:
     """OpenAI's 401 carries `www-authenticate: Bearer realm="OpenAI API"`: a client that prints the header (R's
     httr2, as cli bullets) shows whose answer it was, whatever other service the app goes on to."""

@@ -82,6 +82,14 @@ BANNER_LINES = 12  # lines of a banner's block read (Codex's header: model, prov
 SESSION_BYTES = 1 << 16  # a banner further back than this is no session's the record is in (another program's log)
 
 
+# An app's own tag before each line of one message it writes (`[subagent-0] API call failed ...`, then `[subagent-0]
+# Endpoint: https://...` on the next line, as an agent's parallel workers print theirs, in
+# https://github.com/NousResearch/hermes-agent/issues/33075): a name in brackets, not a level word or a time (a record
+# of its own each). Where a record's first line starts with one, the lines after and before it under the same tag are
+# read as they would be without it; a line of another tag (another worker's) starts like a head still.
+_TAG = re.compile(rf"\[(?!(?:{'|'.join(LEVEL_WORDS)})\])[A-Za-z][\w.:@/-]{{0,60}}\] (?=\S)", re.IGNORECASE)
+
+
 def headlike(text: str) -> bool:
     """Whether a line starts like the head of a record (a blank line does not)."""
     return bool(text.strip()) and _HEADLIKE.match(text) is not None
@@ -231,9 +239,12 @@ def context(
     shown = exported if exported is not None else after_prefix(first)
     stamp = _second_stamp(shown)
     own = shown[len(stamp) :]
+    tagged = _TAG.match(own)
+    tag = tagged[0] if tagged is not None else ""
+    own = own[len(tag) :]
     reads = (start > 0 or prior) and not headlike(own)
-    before = list(_before(buffer, start, prior, stamp, not past_prompt, stops)) if reads else []
-    after = list(_after(buffer, end, stamp)) if end < len(buffer) else []
+    before = list(_before(buffer, start, prior, stamp, not past_prompt, stops, tag)) if reads else []
+    after = list(_after(buffer, end, stamp, tag)) if end < len(buffer) else []
     return "\n".join([*reversed(before), *after])
 
 
@@ -262,6 +273,7 @@ def _before(
     stamp: str = "",
     prompts: bool = True,
     stops: list[bool] | None = None,
+    tag: str = "",
 ) -> Iterator[str]:
     taken = 0
     for _ in range(CONTEXT_LINES):
@@ -270,7 +282,7 @@ def _before(
         if start <= 0 or taken >= CONTEXT_CHARS:
             return
         line_start = buffer.rfind(b"\n", 0, start - 1) + 1
-        text = after_prefix(_text(buffer[line_start : start - 1]))
+        text = _untagged(after_prefix(_text(buffer[line_start : start - 1])), tag)
         if stamp:  # (only the printed lines of the record's second)
             printed = _in_second(text, stamp)
             if printed is None:
@@ -287,7 +299,12 @@ def _before(
         start = line_start
 
 
-def _after(buffer: bytes, end: int, stamp: str = "") -> Iterator[str]:
+def _untagged(text: str, tag: str) -> str:
+    """A line's text without the record's own tag (`_TAG`), where it has it."""
+    return text[len(tag) :] if tag and text.startswith(tag) else text
+
+
+def _after(buffer: bytes, end: int, stamp: str = "", tag: str = "") -> Iterator[str]:
     taken = 0
     body = False  # the line before was .NET's `Content:`: this one is the answer's body, not a record's head
     for _ in range(CONTEXT_LINES):
@@ -295,7 +312,7 @@ def _after(buffer: bytes, end: int, stamp: str = "") -> Iterator[str]:
             return
         line_end = buffer.find(b"\n", end)
         text, exported = _read(buffer[end : line_end if line_end >= 0 else len(buffer)])
-        shown = after_prefix(text)
+        shown = _untagged(after_prefix(text), tag)
         if stamp:  # (only the printed lines of the record's second)
             printed = _in_second(shown, stamp)
             if printed is None:
