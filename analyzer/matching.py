@@ -21,7 +21,7 @@ from .attribution import DECISIVE, Attributor, Verdict, plain
 from .framing.context import OWN, PAST_PROMPT, PRIOR_LINE, SESSION
 from .lane.columns import LaneBatch, Successes
 from .memo import Found, Memo, Recording, Taken
-from .models import SDK_RETRY, Category, Entry, Event, Fields, Outcome, Record
+from .models import APP_RETRY, SDK_RETRY, Category, Entry, Event, Fields, Outcome, Record
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 from .ruleset.providers import status_number
@@ -718,6 +718,34 @@ def _occurrences(text: str, word: str, each_end: int = 4) -> set[int]:
 # checked 2026-12-06), which it writes right after httpx's line of the try that failed, and then waits that long
 RETRY_NOTICE = re.compile(rb"\bRetrying request (?:to \S+ )?in (\d{1,5}(?:\.\d+)?) seconds")
 
+# An app's own notice that it tries a failed call again (`Retrying...`, `⏳ Retrying in 2.6s (attempt 1/3)...`,
+# chatgpt-on-wechat's `第1次重试`, as in https://github.com/zhayujie/CowAgent/issues/1366, and ChatEval's `WARNING -
+# root - Retrying...`, https://github.com/thunlp/ChatEval/issues/8, checked 2026-12-06) on the line just before a
+# failure: that failure is the call's next try, and the failure before it of the same kind in the source its try
+# before (correlation.calls, APP_RETRY). Only a bare notice: a line that quotes an error (a class, a status, a body)
+# is a failure's own print, or a notice that names what it retries (`Retrying ... as it raised RateLimitError`: an
+# attempt already). Not a request put back in a queue (`Adding request 5094 to retry queue`): other requests run
+# before it, and the next failure may be theirs. Not the SDK's own notice (RETRY_NOTICE): the tries it tells of are
+# the next failure's own.
+APP_RETRY_NOTICE = re.compile(
+    r"(?i)\bretrying\b|\bretry(?: in| after| attempt| #?\d)|\btrying again\b|第\s*\d+\s*次重试|重试中|再試行|재시도"
+)
+_QUOTES_AN_ERROR = re.compile(
+    r"(?:Error|Exception)\b|(?:status|code|HTTP)\W{0,12}[45]\d\d\b|[{}]|\bqueue", re.IGNORECASE
+)
+_RETRY_NEEDLES = (b"etry", b"ETRY", b"trying again", "重试".encode(), "再試行".encode(), "재시도".encode())
+NOTICE_CHARS = 300  # a notice line longer than this is no bare notice
+
+
+def app_retry(line: bytes) -> bool:
+    """Whether the line is an app's bare notice that it tries a failed call again (APP_RETRY_NOTICE)."""
+    if not line or len(line) > NOTICE_CHARS * 4 or not any(n in line for n in _RETRY_NEEDLES):
+        return False
+    if RETRY_NOTICE.search(line) is not None:  # (the SDK's notice of its own next try, of the call that failed after)
+        return False
+    text = line.decode("utf-8", "replace")[:NOTICE_CHARS]
+    return APP_RETRY_NOTICE.search(text) is not None and _QUOTES_AN_ERROR.search(text) is None
+
 
 def match(
     entries: Iterable[Entry],
@@ -728,7 +756,8 @@ def match(
     """Events of the entries, in input order; an entry without a time takes its source's last one.
     Successful calls go to `matcher.successes` instead. `around` reads a record's context; `before`, the
     line before a record: a transport line (a status only) right after an SDK's retry notice is marked with
-    the notice's delay (SDK_RETRY), so that a call's tries count as one call."""
+    the notice's delay (SDK_RETRY), and a failure right after an app's own bare retry notice with APP_RETRY, so
+    that a call's tries count as one call."""
     last_time = matcher.last_time
     for entry in entries:
         matcher.stats.records += 1
@@ -747,4 +776,7 @@ def match(
             if notice is not None:
                 fields = event.fields
                 event = replace(event, fields=Fields((*fields, SDK_RETRY), (*fields.values(), notice[1].decode())))
+        elif before is not None and event.outcome is Outcome.FAILURE and app_retry(before(entry.record)):
+            fields = event.fields
+            event = replace(event, fields=Fields((*fields, APP_RETRY), (*fields.values(), "retried")))
         yield event

@@ -56,6 +56,9 @@ _SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Se
 # The field of a transport line that openai-python retried: the delay its notice on the line before named (a
 # try of the call whose try came that long before it; matching.RETRY_NOTICE, correlation.calls._unclosed).
 SDK_RETRY = "sdk_retry"
+# The field of a failure that an app's own bare notice on the line before said it tries again (`Retrying...`,
+# matching.APP_RETRY_NOTICE): the failure before it of its kind in its source was a try of the same call.
+APP_RETRY = "app_retry"
 
 
 class Outcome(StrEnum):

@@ -12,7 +12,7 @@ from analyzer import pipeline, ruleset
 from analyzer.correlation.calls import count_calls
 from analyzer.framing.blocks import Counts, frame_blocks
 from analyzer.framing.context import Around, context, headlike
-from analyzer.models import SDK_RETRY, Category, Record
+from analyzer.models import APP_RETRY, SDK_RETRY, Category, Record
 
 RULES = ruleset.load()
 QUOTA = (
@@ -118,6 +118,35 @@ def test_numbered_retry_notices_are_tries_of_one_call(tmp_path: Path, lines: lis
     from analyzer.correlation import count_calls
 
     assert len(analysis.events) == len(lines) and count_calls(analysis.events)[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("notice", "bare"),
+    [
+        ("[CHATGPT] 第1次重试", True),  # chatgpt-on-wechat's notice: the same call tried again
+        ("root - Retrying...", True),
+        ("⏳ Retrying in 2.6s (attempt 1/3)...", True),
+        ("Adding request 5094 to retry queue. Will retry in next available slot.", False),  # others' may come first
+        ("Retrying with {'user': 'u-42'}", False),  # a notice that quotes a body is no bare notice
+        ("request 5094 answered in 312 ms", False),  # no notice at all: two calls failing alike
+    ],
+)
+def test_a_failure_after_an_apps_bare_retry_notice_is_a_try_of_the_call_before(
+    tmp_path: Path, notice: str, bare: bool
+) -> None:
+    """An app's own retry loop logs the failure, a bare notice that it tries again, and the failure again: one call
+    tried twice, counted once; the failure after the notice carries APP_RETRY."""
+    lines = [
+        f"2026-03-14 10:00:01 WARNING app: RateLimitError: {QUOTA}",
+        f"2026-03-14 10:00:02 WARNING app: {notice}",
+        f"2026-03-14 10:00:03 WARNING app: RateLimitError: {QUOTA}",
+    ]
+    analysis = analyse(tmp_path, "".join(f"{line}\n" for line in lines))
+    from analyzer.correlation import count_calls
+
+    assert [e.line for e in analysis.events] == [1, 3]
+    assert count_calls(analysis.events)[0] == (1 if bare else 2)
+    assert (APP_RETRY in analysis.events[1].fields) is bare
 
 
 @pytest.mark.parametrize("dated", [True, False])

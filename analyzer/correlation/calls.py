@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from ..events import parts, picked
-from ..models import SDK_RETRY, Category, Event, Outcome
+from ..models import APP_RETRY, SDK_RETRY, Category, Event, Outcome
 from ..templates import DATE_TIME, TIME_OF_DAY, message_line, template_of
 
 SHARED = 4096  # distinct fields of attempts kept as one dict each
+APP_RETRY_GAP = 3  # lines from a failure's end to its next try's failure after an app's notice (`_tried_again`)
 CALL_WINDOW = timedelta(seconds=90)  # an SDK's retries of one call fit in this (0.5 s to 60 s backoff)
 # Fields a transport line takes from the exception of its call, so both land in the same group.
 INHERITED = ("organization", "model", "limit_kind", "limit_unit", "limit_period", "deployment", "code", "type")
@@ -296,11 +297,14 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
     An attempt (an HTTP status line, or a retry notice) followed, in the same source and within
     CALL_WINDOW, by a failure that is not an attempt is an attempt of that failed call: it is relabelled
     with the failure's category, severity and grouping fields, and its `call` field names the
-    failure's rule. Time-ordered; relabelled in place (a copy of the list would keep every replaced
+    failure's rule. A failure just after an app's own bare retry notice (APP_RETRY) is the next try of the call
+    whose failure ends just before its notice (of one category and status, within CALL_WINDOW): that failure is
+    relabelled an attempt of it. Time-ordered; relabelled in place (a copy of the list would keep every replaced
     attempt alive as long as it lives: half the events of an outage), and returned.
     """
     out = events
     pending: dict[str, list[tuple[int, Event]]] = {}  # by source: the attempts waiting for their call
+    ended: dict[str, tuple[int, Event]] = {}  # by source: the last failure that ended a call, and where it is
     told: dict[str, Event] = {}  # by source: the last retry notice that quotes its error's code or status
     shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
@@ -328,7 +332,23 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
                 continue
             out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         waiting.clear()
+        before = ended.get(event.source)
+        if APP_RETRY in event.fields and before is not None and _tried_again(before[1], event):
+            out[before[0]] = _attempt_of(before[1], event, shared, APP_RETRY)  # type: ignore[index]
+        ended[event.source] = (index, event)
     return out
+
+
+def _tried_again(first: Event, then: Event) -> bool:
+    """Whether a failure an app tried again (`then` has APP_RETRY) is `first`'s call tried again: of its category
+    and status, within CALL_WINDOW, and just after it (the notice between them, or `first`'s own last line; a line of
+    `first`'s that a terminal wrapped may be between too)."""
+    return (
+        0 < then.line - first.end_line <= APP_RETRY_GAP
+        and first.category is then.category
+        and _near(first, then)
+        and _same_status(first, then)
+    )
 
 
 def _same_status(low: Event, call: Event) -> bool:
@@ -384,9 +404,12 @@ def _per_try(event: Tried) -> bool:
     return event.confidence == "low" or "attempt_response" in event.fields
 
 
-def _attempt_of(low: Event, call: Event, shared: dict[tuple[tuple[str, str], ...], dict[str, str]]) -> Event:
+def _attempt_of(
+    low: Event, call: Event, shared: dict[tuple[tuple[str, str], ...], dict[str, str]], retried: str = ""
+) -> Event:
+    """`low` as an attempt of `call`; `retried`: what tried it again, where it was a failure of its own."""
     inherited = {k: call.fields[k] for k in INHERITED if k in call.fields and k not in low.fields}
-    fields = {**low.fields, **inherited, "call": call.rule}
+    fields = {**low.fields, **inherited, "call": call.rule, **({"retrying": retried} if retried else {})}
     key = tuple(fields.items())  # equal fields, one dict (events never change theirs); SHARED sets at most
     fields = shared.get(key) or (shared.setdefault(key, fields) if len(shared) < SHARED else fields)
     return Event(  # positional: dataclasses.replace looks at the fields for each call of an outage
