@@ -733,13 +733,19 @@ APP_RETRY_NOTICE = re.compile(
 _QUOTES_AN_ERROR = re.compile(
     r"(?:Error|Exception)\b|(?:status|code|HTTP)\W{0,12}[45]\d\d\b|[{}]|\bqueue", re.IGNORECASE
 )
-_RETRY_NEEDLES = (b"etry", b"ETRY", b"trying again", "重试".encode(), "再試行".encode(), "재시도".encode())
+# (what every such notice holds, looked for in the line's bytes before it is decoded, the others only in a line that
+# is not ASCII: a few byte searches a failure)
+_RETRY_NEEDLES_NOT_ASCII = ("重试".encode(), "再試行".encode(), "재시도".encode())
 NOTICE_CHARS = 300  # a notice line longer than this is no bare notice
 
 
 def app_retry(line: bytes) -> bool:
     """Whether the line is an app's bare notice that it tries a failed call again (APP_RETRY_NOTICE)."""
-    if not line or len(line) > NOTICE_CHARS * 4 or not any(n in line for n in _RETRY_NEEDLES):
+    if not line or len(line) > NOTICE_CHARS * 4:
+        return False
+    if not (b"etry" in line or b"ETRY" in line or b"trying again" in line) and (
+        line.isascii() or not any(n in line for n in _RETRY_NEEDLES_NOT_ASCII)
+    ):
         return False
     if RETRY_NOTICE.search(line) is not None:  # (the SDK's notice of its own next try, of the call that failed after)
         return False
