@@ -733,24 +733,51 @@ APP_RETRY_NOTICE = re.compile(
 _QUOTES_AN_ERROR = re.compile(
     r"(?:Error|Exception)\b|(?:status|code|HTTP)\W{0,12}[45]\d\d\b|[{}]|\bqueue", re.IGNORECASE
 )
+# (nor a notice that the app gives up: `not retrying`, `giving up`, `再試行しません`, `재시도 횟수 초과`, `不再重试`:
+# the next failure is another call's)
+_GIVES_UP = re.compile(
+    r"(?i)\b(?:not|no longer|won't|will not|cannot|can't|don't|do not) (?:be )?retr|\bno (?:more )?retr"
+    r"|\bgiv(?:e|ing) up|\bretries exhausted|\bmax(?:imum)? retries|\bretry limit"
+    r"|しません|できません|초과|중단|放弃|不再|已达"
+)
 # (what every such notice holds, looked for in the line's bytes before it is decoded, the others only in a line that
 # is not ASCII: a few byte searches a failure)
 _RETRY_NEEDLES_NOT_ASCII = ("重试".encode(), "再試行".encode(), "재시도".encode())
 NOTICE_CHARS = 300  # a notice line longer than this is no bare notice
 
 
-def app_retry(line: bytes) -> bool:
-    """Whether the line is an app's bare notice that it tries a failed call again (APP_RETRY_NOTICE)."""
+_NOTICE_DELAY = re.compile(r"(?i)\bin (\d{1,5}(?:\.\d{1,6})?) ?(ms|milliseconds?|s|secs?|seconds?)\b")
+
+
+def app_retry(line: bytes) -> str:
+    """The APP_RETRY mark of a failure whose line before is an app's bare notice that it tries a failed call again
+    (APP_RETRY_NOTICE): the delay the notice named, in seconds, else "retried"; "" where the line is no such notice."""
+    if not _app_retry(line):
+        return ""
+    delay = _NOTICE_DELAY.search(line.decode("utf-8", "replace"))
+    if delay is None:
+        return "retried"
+    seconds = float(delay[1]) / (1000 if delay[2].lower().startswith("m") else 1)
+    return f"{seconds:g}"
+
+
+def _app_retry(line: bytes) -> bool:
     if not line or len(line) > NOTICE_CHARS * 4:
         return False
-    if not (b"etry" in line or b"ETRY" in line or b"trying again" in line) and (
+    if not (b"etry" in line or b"ETRY" in line or b"rying again" in line or b"RYING AGAIN" in line) and (
         line.isascii() or not any(n in line for n in _RETRY_NEEDLES_NOT_ASCII)
     ):
         return False
     if RETRY_NOTICE.search(line) is not None:  # (the SDK's notice of its own next try, of the call that failed after)
         return False
-    text = line.decode("utf-8", "replace")[:NOTICE_CHARS]
-    return APP_RETRY_NOTICE.search(text) is not None and _QUOTES_AN_ERROR.search(text) is None
+    text = line.decode("utf-8", "replace")
+    if len(text) > NOTICE_CHARS:
+        return False
+    return (
+        APP_RETRY_NOTICE.search(text) is not None
+        and _QUOTES_AN_ERROR.search(text) is None
+        and _GIVES_UP.search(text) is None
+    )
 
 
 def match(
@@ -782,7 +809,9 @@ def match(
             if notice is not None:
                 fields = event.fields
                 event = replace(event, fields=Fields((*fields, SDK_RETRY), (*fields.values(), notice[1].decode())))
-        elif before is not None and event.outcome is Outcome.FAILURE and app_retry(before(entry.record)):
-            fields = event.fields
-            event = replace(event, fields=Fields((*fields, APP_RETRY), (*fields.values(), "retried")))
+        elif before is not None and event.outcome is Outcome.FAILURE:
+            retried = app_retry(before(entry.record))
+            if retried:
+                fields = event.fields
+                event = replace(event, fields=Fields((*fields, APP_RETRY), (*fields.values(), retried)))
         yield event

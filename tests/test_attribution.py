@@ -391,6 +391,7 @@ def test_a_terminal_copys_context_is_its_own_commands_output(tmp_path: Path) -> 
         (("[subagent-0] ", "[subagent-0] "), [("openai.generic.connection", 1)]),  # one worker's lines: read as one
         (("[subagent-0] ", "[subagent-3] "), []),  # another worker's line: not this failure's
         (("[INFO] ", "[INFO] "), []),  # a level in brackets: each line a record of its own
+        (("[E] ", "[E] "), []),  # (and a level's letter)
         (("", ""), [("openai.generic.connection", 1)]),  # (as without the tags)
     ],
 )
@@ -407,6 +408,18 @@ def test_an_apps_own_tag_on_each_line_of_a_message(
         f"{then}Retrying in 2.5s (attempt 1/10)...",
     ]
     assert [(e.rule, e.line) for e in as_typed(tmp_path, lines).events] == found
+
+
+def test_another_tags_line_before_a_tagged_failure_is_not_its_context(tmp_path: Path) -> None:
+    """The line just above a tagged failure, of another worker's tag, is no part of its context (it names another
+    worker's endpoint); the failure's own lines after it are."""
+    lines = [
+        "[subagent-3] Endpoint: https://chatgpt.com/backend-api/codex",
+        "[subagent-0] API call failed (attempt 1/10): APIConnectionError",
+        "[subagent-0] Endpoint: https://openrouter.ai/api/v1",
+    ]
+    assert as_typed(tmp_path, lines).events == []
+    assert [(e.rule, e.line) for e in as_typed(tmp_path, lines[:2]).events] == []
 
 
 def test_an_apis_own_401_challenge_marks_it(tmp_path: Path) -> None:

@@ -129,6 +129,7 @@ def test_numbered_retry_notices_are_tries_of_one_call(tmp_path: Path, lines: lis
         ("Adding request 5094 to retry queue. Will retry in next available slot.", False),  # others' may come first
         ("Retrying with {'user': 'u-42'}", False),  # a notice that quotes a body is no bare notice
         ("request 5094 answered in 312 ms", False),  # no notice at all: two calls failing alike
+        ("max retries reached, not retrying", False),  # the app gave up: the next failure is another call's
     ],
 )
 def test_a_failure_after_an_apps_bare_retry_notice_is_a_try_of_the_call_before(
@@ -147,6 +148,32 @@ def test_a_failure_after_an_apps_bare_retry_notice_is_a_try_of_the_call_before(
     assert [e.line for e in analysis.events] == [1, 3]
     assert count_calls(analysis.events)[0] == (1 if bare else 2)
     assert (APP_RETRY in analysis.events[1].fields) is bare
+
+
+def test_calls_running_at_once_each_with_its_retry_notice_stay_calls_of_their_own(tmp_path: Path) -> None:
+    """Four workers fail within one second, each logging its notice `Retrying in 2.0s`: a failure that came sooner
+    than half that delay after the one before is another call's; and a loop's tries span CALL_WINDOW at most."""
+    workers = [
+        line
+        for n in range(4)
+        for line in (
+            f"2026-03-14 10:00:00,{n}00 WARNING app: RateLimitError: {QUOTA}",
+            f"2026-03-14 10:00:00,{n}50 WARNING app: Retrying in 2.0s (attempt 1/5)...",
+        )
+    ]
+    from analyzer.correlation import count_calls
+
+    assert count_calls(analyse(tmp_path, "".join(f"{line}\n" for line in workers)).events)[0] == 4
+    slow = [
+        line
+        for minute in range(6)
+        for line in (
+            f"2026-03-14 10:0{minute}:00,000 WARNING app: RateLimitError: {QUOTA}",
+            f"2026-03-14 10:0{minute}:00,100 WARNING app: Retrying...",
+        )
+    ]
+    calls = count_calls(analyse(tmp_path, "".join(f"{line}\n" for line in slow)).events)[0]
+    assert calls == 3  # (a minute between tries: two tries of a loop within 90 s, then another call)
 
 
 @pytest.mark.parametrize("dated", [True, False])

@@ -304,7 +304,8 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
     """
     out = events
     pending: dict[str, list[tuple[int, Event]]] = {}  # by source: the attempts waiting for their call
-    ended: dict[str, tuple[int, Event]] = {}  # by source: the last failure that ended a call, and where it is
+    # by source: the last failure that ended a call, where it is, and when its call's first try failed
+    ended: dict[str, tuple[int, Event, datetime | None]] = {}
     told: dict[str, Event] = {}  # by source: the last retry notice that quotes its error's code or status
     shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # the attempts of an outage: one dict
     for index, event in enumerate(out):
@@ -333,22 +334,30 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
             out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         waiting.clear()
         before = ended.get(event.source)
-        if APP_RETRY in event.fields and before is not None and _tried_again(before[1], event):
+        first = event.time
+        if APP_RETRY in event.fields and before is not None and _tried_again(before[1], event, before[2]):
             out[before[0]] = _attempt_of(before[1], event, shared, APP_RETRY)  # type: ignore[index]
-        ended[event.source] = (index, event)
+            first = before[2]
+        ended[event.source] = (index, event, first)
     return out
 
 
-def _tried_again(first: Event, then: Event) -> bool:
-    """Whether a failure an app tried again (`then` has APP_RETRY) is `first`'s call tried again: of its category
-    and status, within CALL_WINDOW, and just after it (the notice between them, or `first`'s own last line; a line of
-    `first`'s that a terminal wrapped may be between too)."""
-    return (
-        0 < then.line - first.end_line <= APP_RETRY_GAP
-        and first.category is then.category
-        and _near(first, then)
-        and _same_status(first, then)
-    )
+def _tried_again(first: Event, then: Event, began: datetime | None) -> bool:
+    """Whether a failure an app tried again (`then` has APP_RETRY) is `first`'s call tried again: of its category,
+    status and model, just after it (the notice between them, or `first`'s own last line; a line of `first`'s that a
+    terminal wrapped may be between too), its call's tries since `began` within CALL_WINDOW, and, where the notice
+    named its delay (`Retrying in 2.0s`), at least half of it after `first` (a call running at once fails sooner)."""
+    if not (0 < then.line - first.end_line <= APP_RETRY_GAP and first.category is then.category):
+        return False
+    if not (_same_status(first, then) and first.fields.get("model") == then.fields.get("model")):
+        return False
+    if then.time is None or first.time is None:
+        return True
+    delay = then.fields.get(APP_RETRY, "")
+    waited = (then.time - first.time).total_seconds()
+    if delay[:1].isdigit() and waited < float(delay) / 2:
+        return False
+    return then.time - (began or first.time) <= CALL_WINDOW
 
 
 def _same_status(low: Event, call: Event) -> bool:

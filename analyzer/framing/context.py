@@ -84,10 +84,14 @@ SESSION_BYTES = 1 << 16  # a banner further back than this is no session's the r
 
 # An app's own tag before each line of one message it writes (`[subagent-0] API call failed ...`, then `[subagent-0]
 # Endpoint: https://...` on the next line, as an agent's parallel workers print theirs, in
-# https://github.com/NousResearch/hermes-agent/issues/33075): a name in brackets, not a level word or a time (a record
-# of its own each). Where a record's first line starts with one, the lines after and before it under the same tag are
-# read as they would be without it; a line of another tag (another worker's) starts like a head still.
-_TAG = re.compile(rf"\[(?!(?:{'|'.join(LEVEL_WORDS)})\])[A-Za-z][\w.:@/-]{{0,60}}\] (?=\S)", re.IGNORECASE)
+# https://github.com/NousResearch/hermes-agent/issues/33075): a name in brackets, not a level word, a level's letter or
+# short form (`[E]`, `[WRN]`, `[crit]`) or a time (a record of its own each). Where a record's first line starts with
+# one, its context is the lines just after and before it under the same tag, read as they would be without it: a line
+# without it (another worker's, a blank one) ends it, unread.
+_SHORT_LEVELS = ("INF", "WRN", "DBG", "TRC", "FTL", "CRIT", "EMERG", "ALERT", "WARNING", "NOTE")
+_TAG = re.compile(
+    rf"\[(?!(?:{'|'.join((*LEVEL_WORDS, *_SHORT_LEVELS))}|[A-Za-z])\])[A-Za-z][\w.:@/-]{{0,60}}\] (?=\S)", re.IGNORECASE
+)
 
 
 def headlike(text: str) -> bool:
@@ -282,7 +286,11 @@ def _before(
         if start <= 0 or taken >= CONTEXT_CHARS:
             return
         line_start = buffer.rfind(b"\n", 0, start - 1) + 1
-        text = _untagged(after_prefix(_text(buffer[line_start : start - 1])), tag)
+        text = after_prefix(_text(buffer[line_start : start - 1]))
+        if tag:  # (only the lines of the record's tag, without it)
+            if not text.startswith(tag):
+                return
+            text = text[len(tag) :]
         if stamp:  # (only the printed lines of the record's second)
             printed = _in_second(text, stamp)
             if printed is None:
@@ -299,11 +307,6 @@ def _before(
         start = line_start
 
 
-def _untagged(text: str, tag: str) -> str:
-    """A line's text without the record's own tag (`_TAG`), where it has it."""
-    return text[len(tag) :] if tag and text.startswith(tag) else text
-
-
 def _after(buffer: bytes, end: int, stamp: str = "", tag: str = "") -> Iterator[str]:
     taken = 0
     body = False  # the line before was .NET's `Content:`: this one is the answer's body, not a record's head
@@ -312,7 +315,11 @@ def _after(buffer: bytes, end: int, stamp: str = "", tag: str = "") -> Iterator[
             return
         line_end = buffer.find(b"\n", end)
         text, exported = _read(buffer[end : line_end if line_end >= 0 else len(buffer)])
-        shown = _untagged(after_prefix(text), tag)
+        shown = after_prefix(text)
+        if tag:  # (only the lines of the record's tag, without it)
+            if not shown.startswith(tag):
+                return
+            shown = shown[len(tag) :]
         if stamp:  # (only the printed lines of the record's second)
             printed = _in_second(shown, stamp)
             if printed is None:
