@@ -752,32 +752,34 @@ _NOTICE_DELAY = re.compile(r"(?i)\bin (\d{1,5}(?:\.\d{1,6})?) ?(ms|milliseconds?
 def app_retry(line: bytes) -> str:
     """The APP_RETRY mark of a failure whose line before is an app's bare notice that it tries a failed call again
     (APP_RETRY_NOTICE): the delay the notice named, in seconds, else "retried"; "" where the line is no such notice."""
-    if not _app_retry(line):
+    text = _notice(line)
+    if not text:
         return ""
-    delay = _NOTICE_DELAY.search(line.decode("utf-8", "replace"))
+    delay = _NOTICE_DELAY.search(text)
     if delay is None:
         return "retried"
     seconds = float(delay[1]) / (1000 if delay[2].lower().startswith("m") else 1)
     return f"{seconds:g}"
 
 
-def _app_retry(line: bytes) -> bool:
+def _notice(line: bytes) -> str:
+    """The line's text where it is an app's bare retry notice, else ""."""
     if not line or len(line) > NOTICE_CHARS * 4:
-        return False
+        return ""
     if not (b"etry" in line or b"ETRY" in line or b"rying again" in line or b"RYING AGAIN" in line) and (
         line.isascii() or not any(n in line for n in _RETRY_NEEDLES_NOT_ASCII)
     ):
-        return False
+        return ""
     if RETRY_NOTICE.search(line) is not None:  # (the SDK's notice of its own next try, of the call that failed after)
-        return False
+        return ""
     text = line.decode("utf-8", "replace")
-    if len(text) > NOTICE_CHARS:
-        return False
-    return (
-        APP_RETRY_NOTICE.search(text) is not None
+    bare = (
+        len(text) <= NOTICE_CHARS
+        and APP_RETRY_NOTICE.search(text) is not None
         and _QUOTES_AN_ERROR.search(text) is None
         and _GIVES_UP.search(text) is None
     )
+    return text if bare else ""
 
 
 def match(

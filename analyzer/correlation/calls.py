@@ -298,9 +298,9 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
     CALL_WINDOW, by a failure that is not an attempt is an attempt of that failed call: it is relabelled
     with the failure's category, severity and grouping fields, and its `call` field names the
     failure's rule. A failure just after an app's own bare retry notice (APP_RETRY) is the next try of the call
-    whose failure ends just before its notice (of one category and status, within CALL_WINDOW): that failure is
-    relabelled an attempt of it. Time-ordered; relabelled in place (a copy of the list would keep every replaced
-    attempt alive as long as it lives: half the events of an outage), and returned.
+    whose failure ends just before its notice (`_tried_again`): that failure is relabelled an attempt of it.
+    Time-ordered; relabelled in place (a copy of the list would keep every replaced attempt alive as long as it
+    lives: half the events of an outage), and returned.
     """
     out = events
     pending: dict[str, list[tuple[int, Event]]] = {}  # by source: the attempts waiting for their call
