@@ -88,7 +88,7 @@ SESSION_BYTES = 1 << 16  # a banner further back than this is no session's the r
 # short form (`[E]`, `[WRN]`, `[crit]`) or a time (a record of its own each). Where a record's first line starts with
 # one, its context is the lines just after and before it under the same tag, read as they would be without it: a line
 # without it (another worker's, a blank one) ends it, unread.
-_SHORT_LEVELS = ("INF", "WRN", "DBG", "TRC", "FTL", "CRIT", "EMERG", "ALERT", "WARNING", "NOTE")
+_SHORT_LEVELS = ("INF", "WRN", "DBG", "TRC", "FTL", "CRIT", "EMERG", "ALERT", "NOTE")  # (besides LEVEL_WORDS)
 _TAG = re.compile(
     rf"\[(?!(?:{'|'.join((*LEVEL_WORDS, *_SHORT_LEVELS))}|[A-Za-z])\])[A-Za-z][\w.:@/-]{{0,60}}\] (?=\S)", re.IGNORECASE
 )
