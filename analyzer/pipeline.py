@@ -205,6 +205,8 @@ class Scanner:
     def prepare(self) -> None:
         if self.gate is not None:
             self.gate.prepare()
+        if self.compiled is not None:  # the providers' marks: every worker's failures ask it
+            self.compiled.attributor.gate.prepare()
 
     def events(self, blocks: Iterable[bytes], name: str, stats: SourceStats, into: parallel.Into) -> Iterator[Event]:
         """The events of one source scanned in this process, with the run's matcher."""

@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from analyzer import pipeline, prefilter, ruleset
+from analyzer.attribution import Attributor, plain
 from analyzer.errors import UsageError
 from analyzer.framing import Calls
 from analyzer.models import Event, Record
@@ -336,6 +337,78 @@ def test_the_extractor_gate_never_hides_a_pattern_that_matches(text: str) -> Non
     possible = GATE.possible(text)
     assert {i for i, p in enumerate(EXTRACTOR_PATTERNS) if p.search(text)} <= possible
     assert prefilter.PatternGate(EXTRACTOR_PATTERNS, "regex").possible(text) == set(range(len(EXTRACTOR_PATTERNS)))
+
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@needs_hyperscan
+def test_the_providers_gate_never_hides_a_mark_that_a_real_log_shows() -> None:
+    """Every excerpt of the corpus, whole and line by line: each provider mark found in it by searching
+    every mark is among those the compiled gate lets through (its database widens long repeats)."""
+    attributor = Attributor(RULES.providers, "hyperscan")
+    attributor.gate.prepare()
+    assert attributor.gate.always == frozenset()  # every mark is in the database, none searched always
+    texts = [plain(p.read_text(errors="replace")) for p in sorted(CORPUS.glob("*/*.log"))]
+    texts += [line for text in texts for line in text.splitlines() if "rror" in line]
+    assert len(texts) > 4000
+    narrowed = 0
+    for text in texts:
+        possible = attributor.gate.possible(text)
+        found = {i for i, mark in enumerate(attributor.marks) if mark.pattern.search(text)}
+        assert found <= possible, (text[:200], sorted(found - possible))
+        narrowed += possible != attributor.gate.every
+    assert narrowed > len(texts) // 2  # ASCII texts are narrowed, not answered with every mark
+
+
+REPEATS = st.sampled_from(
+    [
+        "a{0,4}",
+        "[^x]{2,5}",
+        "(?:ab){1,3}?",
+        "b{0,3}",
+        "a{3}",
+        "a{0,2}",
+        "(?!a{0,4}b)",
+        "(?<!a{1,3})",
+        "(?>a{0,4})",
+        "a{0,4}+",
+        r"\{0,4}",
+        "[{0,4}]",
+        "(?=b{1,3}x)",
+        ".",
+        "x",
+        "b",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(REPEATS, min_size=1, max_size=4).map("".join), st.text("abx{},", max_size=30))
+@example("x(?!a{0,4}b)", "xaaaaab")
+@example("a{0,4}+a", "aaaaa")
+@example("(?>a{0,4})a", "aaaaa")
+def test_a_widened_pattern_matches_all_that_the_pattern_matches(pattern: str, text: str) -> None:
+    """With a bound of 2, so that short texts tell a widened repeat from the one it was."""
+    original, wide = regex.compile(pattern), regex.compile(prefilter.widened(pattern, bound=2))
+    if original.search(text):
+        assert wide.search(text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ('"[^"\\n]{0,2000}"', '"[^"\\n]{0,}"'),  # a long repeat: unbounded
+        ("a{1,100}b{1,101}", "a{1,100}b{1,}"),  # up to the bound: as it is
+        ("x(?!y{0,400}z)w{0,500}", "x(?!y{0,400}z)w{0,}"),  # in a negative lookahead: as it is
+        ("(?<!y{0,400})(?>a{0,300})", "(?<!y{0,400})(?>a{0,300})"),  # negative lookbehind, atomic group
+        ("a{0,500}+b", "a{0,500}+b"),  # possessive
+        ("[{0,900}]\\{0,999}", "[{0,900}]\\{0,999}"),  # a class's and an escaped brace
+        ("[]{0,200}](?=q{0,200})", "[]{0,200}](?=q{0,})"),  # a class that starts with ]; a positive lookahead
+    ],
+)
+def test_only_a_gates_long_repeats_outside_negative_lookarounds_are_widened(pattern: str, expected: str) -> None:
+    assert prefilter.widened(pattern) == expected
 
 
 @needs_hyperscan
