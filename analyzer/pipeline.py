@@ -8,8 +8,8 @@ from datetime import date, datetime, tzinfo
 from typing import BinaryIO, cast
 
 from . import parallel, prefilter, redaction, sources, timelimit, window
-from .correlation import Correlation, Order, assemble_calls, correlate, fold_reprints, input_order
-from .events import Events, named, of_kind, places, sources_of, subset, values_of
+from .correlation import Correlation, Order, anchors, assemble_calls, correlate, fold_reprints, input_order
+from .events import Events, named, of_kind, places, sources_of, subset, undated, values_of
 from .evidence import Texts
 from .framing import Counts, Prefilter, frame_blocks, prefixes
 from .framing.context import PRIOR, Around
@@ -128,8 +128,9 @@ def dated_notes(counts: list[SourceStats], options: Options) -> list[str]:
 
 
 def _in_input_order(found: Sequence[Event], counts: list[SourceStats]) -> Order:
-    """The order of events (time, then input, then line), the found ones put in it."""
-    order = input_order(c.name for c in counts)
+    """The order of events (time, then input, then line; an undated event of a source with dated ones at its place
+    among them, `anchors`), the found ones put in it."""
+    order = input_order((c.name for c in counts), anchors(places(found)) if undated(found) else None)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
         found.sort(key=lambda e: order(e.time, e.source, e.line))  # type: ignore[attr-defined]
     return order

@@ -563,3 +563,21 @@ def test_openais_own_sentence_flattened_into_a_string_body_stays_openais(tmp_pat
     relay += 'authorized to use this API key"}, url: https://relay.example/openai/responses'
     analysis = as_typed(tmp_path, [relay])
     assert analysis.events == [] and analysis.match_stats.excluded
+
+
+@pytest.mark.parametrize(("base", "events"), [("https://api.openai.com", 1), ("http://192.168.1.20:11434", 0)])
+def test_an_apps_bracketed_labels_above_a_failure_are_its_context(tmp_path: Path, base: str, events: int) -> None:
+    """NextChat's server reports each call it relays in labelled lines (`[Proxy] ...`, `[Base Url] ...`, `[Org ID]
+    ...`) and then prints the error bare: the labels are no heads that end the failure's context, so its base URL
+    tells whose call failed; a level in brackets (`[Error]`) still is one."""
+    lines = [
+        "[Auth] use system api key",
+        "[Proxy]  v1/chat/completions?path=v1&path=chat&path=completions",
+        f"[Base Url] {base}",
+        "[Org ID] is not set up.",
+        "Error: socket hang up",
+        "    at connResetException (node:internal/errors:720:14)",
+        "  code: 'ECONNRESET'",
+    ]
+    assert len(as_typed(tmp_path, lines).events) == events
+    assert context._HEADLIKE.match("[Error] upstream failed") and not context._HEADLIKE.match("[Org ID] is not set up.")

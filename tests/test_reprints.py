@@ -669,3 +669,42 @@ def test_an_inner_exception_of_another_message_further_down_is_another_failure(t
     ]
     analysis = analyse(tmp_path, "\n".join(lines) + "\n")
     assert count_calls(analysis.events)[0] == 2
+
+
+def test_an_undated_print_of_a_dated_failure_is_one_event(tmp_path: Path) -> None:
+    """A traceback a thread's hook printed bare (no stamp), then the app's own stamped line of the same failure: the
+    undated print is placed by its line among the dated events of its source, not after all of them, and folds."""
+    analysis = analyse(
+        tmp_path,
+        "Traceback (most recent call last):\n"
+        '  File "bot/modelmgr.py", line 63, in request\n'
+        "    raise ConnectionError(self.error_info)\n"
+        "ConnectionError: Error communicating with OpenAI\n"
+        "[2026-03-14 09:01:56.314] message.py (126) - [ERROR] : Error communicating with OpenAI\n"
+        "[2026-03-14 09:05:00.000] message.py (90) - [INFO] : next message\n",
+    )
+    assert count_calls(analysis.events)[0] == 1
+    assert [e.time is not None for e in analysis.events] == [True]  # of two alike prints, the dated one is kept
+
+
+def test_an_undated_status_line_just_before_a_dated_failure_is_its_try(tmp_path: Path) -> None:
+    """httpx's line under logging's default format has no stamp; the app's error just after it has one: the status
+    line is a try of that call (one call), not a call of its own sorted after every dated event."""
+    analysis = analyse(
+        tmp_path,
+        'INFO:httpx:HTTP Request: POST https://api.openai.com/v1/embeddings "HTTP/1.1 400 Bad Request"\n'
+        "2026-03-14 12:28:28,905 - ERROR - pipeline - failed: Error code: 400 - {'error': {'message': 'This model "
+        "does not support specifying dimensions.', 'type': 'invalid_request_error', 'param': None, 'code': None}}\n",
+    )
+    assert len(analysis.events) == 2
+    assert count_calls(analysis.events) == (1, 1)
+
+
+def test_an_undated_line_above_dated_failures_folds_into_one_of_them_only(tmp_path: Path) -> None:
+    """A poster's note above a log (undated, in the failure's words) is one print of the first failure at most: the
+    failures minutes apart after it stay calls of their own."""
+    lines = ["# All 3 requests hit server_is_overloaded"]
+    lines += [f"2026-03-14 17:5{m}:18 agent run end ... error=server_is_overloaded" for m in (2, 4, 6)]
+    analysis = analyse(tmp_path, "\n".join(lines) + "\n")
+    assert count_calls(analysis.events)[0] == 3
+    assert all(e.time is not None for e in analysis.events)

@@ -94,6 +94,32 @@ def test_a_drawn_box_and_the_heads_after_a_cut_are_not_joined() -> None:
     assert wraps.joined_text("\n".join(stamped)) == "\n".join(stamped)
 
 
+def framed(lines: list[str], width: int, border: str = "\u2502") -> list[str]:
+    """The lines as a TUI's pane `width` columns wide inside shows them: cut to it, padded, between borders."""
+    return [f"{border} {line} {border}" for line in fold(lines, width, pad=True)]
+
+
+@pytest.mark.parametrize("width", [80, 137])
+def test_a_tui_panes_copy_reads_as_the_log(tmp_path: Path, plain: list[tuple[str, int, int]], width: int) -> None:
+    pane = framed(LOG, width)
+    log = tmp_path / "pane.log"
+    log.write_text("\n".join(pane) + "\n")
+    assert [(rule, line) for rule, line, _ in failures(log)] == [(rule, line) for rule, line, _ in plain]
+    assert [line.rstrip() for line in wraps.joined_text("\n".join(pane)).split("\n") if line.strip()] == LOG
+
+
+def test_only_a_copy_framed_on_every_line_by_one_border_is_a_pane() -> None:
+    pane = framed(LOG, 80)
+    assert wraps.paned("\n".join(pane)) != "\n".join(pane)
+    for text in (
+        "\n".join(["\u256d" + "\u2500" * 82 + "\u256e", *pane]),  # a drawn box's top: Rich's traceback, not a pane
+        "\n".join([*pane, "openai.RateLimitError: after the pane"]),  # a line outside it
+        "\n".join([pane[0], pane[1].replace("\u2502", "\u2503"), *pane[2:]]),  # two kinds of border
+        "\n".join(pane[:2]),  # too few lines to tell
+    ):
+        assert wraps.paned(text) is text
+
+
 @pytest.mark.parametrize("indent", ["    ", "\t", "      "])
 def test_a_copy_indented_as_a_whole_reads_as_the_log(
     tmp_path: Path, plain: list[tuple[str, int, int]], indent: str

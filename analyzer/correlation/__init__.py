@@ -42,12 +42,44 @@ class Correlation:
 
 # The order of events and successes: time (none last), then input order (source, line).
 Order = Callable[[datetime | None, str, int], tuple]
+Anchors = dict[tuple[str, int], datetime]  # an undated event's place: the time it sorts at (`anchors`)
 
 
-def input_order(sources: Iterable[str]) -> Order:
-    """Time, then the rank of the source in the input, then the line."""
+def input_order(sources: Iterable[str], anchors: Anchors | None = None) -> Order:
+    """Time, then the rank of the source in the input, then the line. An undated event that `anchors` places
+    sorts at its anchor's time (then by its line), among the dated events of its source; any other, last."""
     rank = {name: i for i, name in reversed(list(enumerate(sources)))}
-    return lambda time, source, line: (time is None, time or _NEVER, rank.get(source, len(rank)), line)
+    if not anchors:
+        return lambda time, source, line: (time is None, time or _NEVER, rank.get(source, len(rank)), line)
+
+    def key(time: datetime | None, source: str, line: int) -> tuple:
+        if time is None:
+            time = anchors.get((source, line))
+        return (time is None, time or _NEVER, rank.get(source, len(rank)), line)
+
+    return key
+
+
+def anchors(places: Iterable[tuple[datetime | None, str, int]]) -> Anchors:
+    """Where the undated events of a source that has dated ones too belong: at the time of the dated event before
+    them in the source (an app's stamped error, then the traceback it printed bare), or of the first one after them
+    (httpx's `INFO:httpx:` line, unstamped, just before the app's stamped error it answered). `places`: each event's
+    time, source and line, in the order of the input (line order in each source). Empty when no source mixes them."""
+    last: dict[str, datetime] = {}  # by source: the time of its last dated event so far
+    waiting: dict[str, list[int]] = {}  # by source: its undated lines before its first dated event
+    placed: Anchors = {}
+    for time, source, line in places:
+        if time is None:
+            if source in last:
+                placed[(source, line)] = last[source]
+            else:
+                waiting.setdefault(source, []).append(line)
+            continue
+        if source not in last:
+            for early in waiting.pop(source, []):
+                placed[(source, early)] = time
+        last[source] = time
+    return placed
 
 
 _NEVER = datetime.min

@@ -70,6 +70,9 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
     kept = array("q")  # the positions in `events` of those kept
     last: dict[str, tuple[int, Event]] = {}  # by source: its last event kept, and where in `kept` it is
     inner: dict[str, int] = {}  # by source: where the inner exception's print folded into it ends (its lines follow)
+    # by source: the time of the failure its last event kept tells, where that print has none and a print folded
+    # into it has one (an undated line placed before its dated reprint): the next print is timed against it
+    told: dict[str, datetime] = {}
     for i, event in enumerate(events):
         prior = last.get(event.source)
         # most pairs are further apart than a reprint can be: told before anything else is looked at
@@ -77,8 +80,10 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
         if (
             prior is not None
             and (0 < gap <= REPRINT_LINES or (0 < gap <= RESPONSE_LINES and _far_print(prior[1], event, judge)))
-            and _reprint(prior[1], event, judge)
+            and _reprint(prior[1], event, judge, told.get(event.source))
         ):
+            if prior[1].time is None and event.time is not None:
+                told.setdefault(event.source, event.time)
             if _inner_print(event, judge):
                 inner[event.source] = event.end_line
             first = prior[1]
@@ -92,6 +97,7 @@ def fold_reprints(events: Sequence[Event], judge: Judge) -> Sequence[Event]:
             continue
         last[event.source] = (len(kept), event)
         inner.pop(event.source, None)
+        told.pop(event.source, None)
         kept.append(i)
     return picked(events, kept)
 
@@ -120,14 +126,16 @@ def _status_line(event: Event, judge: Judge) -> bool:
     return _STATUS_LINE.match(judge[2](event)) is not None
 
 
-def _reprint(before: Event, event: Event, judge: Judge) -> bool:
+def _reprint(before: Event, event: Event, judge: Judge, told: datetime | None = None) -> bool:
+    """Whether `event` prints the failure `before` printed (`told`: that failure's time, where `before` has none)."""
     if before.outcome is not Outcome.FAILURE or event.outcome is not Outcome.FAILURE:
         return False
     if Category.BILLING_CARD in (before.category, event.category):  # a payment is no print of a call
         return False
     if is_attempt(before) or is_attempt(event):
         return False
-    if before.time is not None and event.time is not None and abs(event.time - before.time) > REPRINT_TIME:
+    when = before.time or told
+    if when is not None and event.time is not None and abs(event.time - when) > REPRINT_TIME:
         return False
     if _told_apart(before, event):
         return False
@@ -184,7 +192,11 @@ def _tells_more(kept: Event, event: Event, priority: Callable[[str], int]) -> bo
     higher, or as high and it shows the status the other does not (`raise error.APIError(`, a traceback's
     code line, then `openai.error.APIError: HTTP code 403 from API (...`)."""
     mine, theirs = priority(event.rule), priority(kept.rule)
-    return mine > theirs or (mine == theirs and bool(event.fields.get("status")) and not kept.fields.get("status"))
+    if mine != theirs:
+        return mine > theirs
+    shows, showed = bool(event.fields.get("status")), bool(kept.fields.get("status"))
+    # (of two alike, the dated print: an undated one placed among dated ones, `anchors`)
+    return shows and not showed if shows != showed else kept.time is None and event.time is not None
 
 
 def _cause_told(cause: Event, answer: Event, judge: Judge) -> bool:
@@ -324,12 +336,13 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
             waiting.append((index, event))
             continue
         # the call's failure: its tries are the attempts before it within CALL_WINDOW; in a log with no
-        # times (logging's basicConfig prints none), those since the last failure that show its status
+        # times (logging's basicConfig prints none), or where one of the two has none (httpx's unstamped line
+        # placed before an app's stamped error, `anchors`), those since the last failure that show its status
         for i, low in waiting:
             if low.time is not None and event.time is not None:
                 if event.time - low.time > CALL_WINDOW:
                     continue
-            elif low.time is not None or event.time is not None or not _same_status(low, event):
+            elif not _same_status(low, event):
                 continue
             out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         waiting.clear()

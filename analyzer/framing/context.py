@@ -28,8 +28,13 @@ PRIOR = 2 * CONTEXT_CHARS  # bytes of the lines before a buffer kept for the con
 # syslog head, a level word, a traceback. Not an indented number and a space: a line of source code under
 # its number, as IPython's and Jupyter's tracebacks show the lines around a frame (`     10 client = ...`). Not an
 # HTTP status and its words (`400 Budget has been exceeded!`, openai-node's `<status> <message>`): no time, and the
-# lines above it (an app's report naming its model and provider) tell whose call it was.
+# lines above it (an app's report naming its model and provider) tell whose call it was. Not an app's label in
+# brackets, a word or three in capitals and small letters (NextChat's server prints `[Proxy] ...`, `[Base Url]
+# https://api.openai.com`, `[Org ID] is not set up.` before each call it relays, as in
+# https://github.com/ChatGPTNextWeb/NextChat/issues/4601, checked 2026-12-06): the lines of one call's report, whose
+# base URL tells whose call failed; a level word so written (`[Error]`) is a head still.
 _HEADLIKE = re.compile(
+    rf"(?!\s*\[(?!(?i:{'|'.join(LEVEL_WORDS)})\])[A-Z][a-z][A-Za-z]{{0,20}}(?: [A-Z][A-Za-z]{{1,20}}){{0,2}}\] )"
     rf"(?![ \t]+\d+ )(?!\s*[1-5]\d\d [A-Z][a-z])\s*(?:[0-9{{]|\[|<\d|(?:{'|'.join(LEVEL_WORDS)})\b"
     r"|Traceback \(|During handling of|The above exception)"
 )

@@ -103,8 +103,9 @@ def joined_text(text: str, platform: re.Pattern[str] | None = None) -> str:
     """The text `dedented`, and each line of it cut at its console's width joined with its rest (the
     rest's line left blank); the text itself when it has neither. Where a platform's prefix (`platform`, one
     before each line) is on the lines, the program's text after it is what was wrapped: the widths, cuts and
-    heads are read there, and a joined line keeps its first line's prefix."""
-    text = dedented(text)
+    heads are read there, and a joined line keeps its first line's prefix. A copy of a TUI's pane (`paned`)
+    is read without its side borders."""
+    text = paned(dedented(text))
     lines = text.split("\n")
     bare = [line[:-1] if line.endswith("\r") else line for line in lines]
     leads = [_lead(line, platform) for line in bare]
@@ -153,6 +154,26 @@ def joined_text(text: str, platform: re.Pattern[str] | None = None) -> str:
             changed = True
         i += 1
     return "\n".join(lines) if changed else text
+
+
+# A TUI's pane copied without its top and bottom (k9s' log view, a terminal multiplexer's pane): every line between
+# a vertical border and its mirror, the program's lines padded or cut to the pane's width inside (`│ ... ERROR
+# embeddings_api: Problem with request: Response { url: ... stat │` then `│ us: 401, headers: ... │`), as in
+# https://github.com/bionic-gpt/bionic-gpt/issues/930 (checked 2026-12-06)
+_PANE = re.compile(r"([\u2502\u2503\u2551]) (.*) \1[ \t\r]*")
+PANE_LINES_MIN = 3  # lines, all framed so, that make a copy a pane's
+
+
+def paned(text: str) -> str:
+    """The text without a pane's side borders where every line that is not blank is framed by them (the lines
+    inside kept as they are, pads and cuts included, for `width` to read); else the text itself."""
+    if not text.startswith(("\u2502", "\u2503", "\u2551")):
+        return text
+    lines = text.split("\n")
+    inner = [_PANE.fullmatch(line) for line in lines if line.strip()]
+    if len(inner) < PANE_LINES_MIN or not all(inner) or len({m.group(1) for m in inner if m}) > 1:
+        return text
+    return "\n".join(m.group(2) if (m := _PANE.fullmatch(line)) else line for line in lines)
 
 
 def _words_at_usual(lines: list[str]) -> set[int]:
