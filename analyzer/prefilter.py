@@ -375,6 +375,7 @@ class KeywordSet:
 
 WIDE_REPEAT = 100  # a gate's bounded repeats above this many are given to Hyperscan unbounded
 _REPEAT = re.compile(r"\{(\d*),(\d+)\}")
+_UNWIDENED = re.compile(r"\(\?[a-zA-Z]*x|\(\?\(|\(\*|\(\?(?:R|\d|[+-]\d|&|P>|P=)|\\[1-9gk]|\(\?V1|\)[?*+}]\+")
 
 
 def widened(pattern: str, bound: int = WIDE_REPEAT) -> str:
@@ -383,7 +384,11 @@ def widened(pattern: str, bound: int = WIDE_REPEAT) -> str:
     gate answers), and Hyperscan compiles it many times faster (its prefilter mode unrolls a bounded
     repeat: two patterns of `{0,2000}` took 2 of the attribution gate's 3.3 s). A repeat inside a
     negative lookaround or an atomic group, or a possessive one, is left as it is: widening it there
-    could make the pattern match less."""
+    could make the pattern match less; so is every repeat of a pattern with a construct whose reading this does not
+    follow (`_UNWIDENED`: verbose comments, conditionals, backreferences, subroutine calls, verbs, possessive groups,
+    nested sets)."""
+    if _UNWIDENED.search(pattern):
+        return pattern
     out: list[str] = []
     frozen: list[bool] = []  # for each open group: inside a negative lookaround or an atomic group
     i, n = 0, len(pattern)

@@ -405,6 +405,14 @@ def test_a_widened_pattern_matches_all_that_the_pattern_matches(pattern: str, te
         ("a{0,500}+b", "a{0,500}+b"),  # possessive
         ("[{0,900}]\\{0,999}", "[{0,900}]\\{0,999}"),  # a class's and an escaped brace
         ("[]{0,200}](?=q{0,200})", "[]{0,200}](?=q{0,})"),  # a class that starts with ]; a positive lookahead
+        # constructs it does not follow: the pattern as it is (a verbose comment, a possessive group, a conditional,
+        # a backreference, a verb, a V1 set)
+        ("(?x)x(?! # )\n a{0,300}b)", "(?x)x(?! # )\n a{0,300}b)"),
+        ("(?:a{0,300})?+a", "(?:a{0,300})?+a"),
+        ("(?(?=a{0,300}b)c|a)", "(?(?=a{0,300}b)c|a)"),
+        ("^(?=(a{0,300}))\\1a", "^(?=(a{0,300}))\\1a"),
+        ("a{0,300}(*PRUNE)a|zz", "a{0,300}(*PRUNE)a|zz"),
+        ("(?V1)x(?![[b])]a{0,300}c)", "(?V1)x(?![[b])]a{0,300}c)"),
     ],
 )
 def test_only_a_gates_long_repeats_outside_negative_lookarounds_are_widened(pattern: str, expected: str) -> None:
