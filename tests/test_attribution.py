@@ -568,8 +568,8 @@ def test_openais_own_sentence_flattened_into_a_string_body_stays_openais(tmp_pat
 @pytest.mark.parametrize(("base", "events"), [("https://api.openai.com", 1), ("http://192.168.1.20:11434", 0)])
 def test_an_apps_bracketed_labels_above_a_failure_are_its_context(tmp_path: Path, base: str, events: int) -> None:
     """NextChat's server reports each call it relays in labelled lines (`[Proxy] ...`, `[Base Url] ...`, `[Org ID]
-    ...`) and then prints the error bare: the labels are no heads that end the failure's context, so its base URL
-    tells whose call failed; a level in brackets (`[Error]`) still is one."""
+    ...`) and then prints the error bare: the labels do not end the failure's context on the way up, so its base URL
+    tells whose call failed; a level in brackets (`[Error]`) or NestJS' `[Nest] <pid>` head still does."""
     lines = [
         "[Auth] use system api key",
         "[Proxy]  v1/chat/completions?path=v1&path=chat&path=completions",
@@ -580,4 +580,5 @@ def test_an_apps_bracketed_labels_above_a_failure_are_its_context(tmp_path: Path
         "  code: 'ECONNRESET'",
     ]
     assert len(as_typed(tmp_path, lines).events) == events
-    assert context._HEADLIKE.match("[Error] upstream failed") and not context._HEADLIKE.match("[Org ID] is not set up.")
+    assert context._LABEL.match("[Org ID] is not set up.") and not context._LABEL.match("[Error] upstream failed")
+    assert not context._LABEL.match("[Nest] 4242  - 03/14/2026, 10:00:01 AM     LOG [OpenAIService] started")

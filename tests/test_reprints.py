@@ -708,3 +708,37 @@ def test_an_undated_line_above_dated_failures_folds_into_one_of_them_only(tmp_pa
     analysis = analyse(tmp_path, "\n".join(lines) + "\n")
     assert count_calls(analysis.events)[0] == 3
     assert all(e.time is not None for e in analysis.events)
+
+
+@pytest.mark.parametrize(
+    ("lines", "calls"),
+    [
+        # the status line's status is not the failure's: a call of its own (assemble_calls and count_calls agree)
+        (['INFO:httpx:HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 Too Many Requests"',
+          "2026-03-14 12:28:28,905 - ERROR - pipeline - failed: Error code: 400 - {'error': {'message': 'Bad "
+          "value', 'type': 'invalid_request_error', 'param': None, 'code': None}}"], (2, 2)),
+        # records between them: the unstamped line may be hours before the failure
+        (['INFO:httpx:HTTP Request: POST https://api.openai.com/v1/chat/completions "HTTP/1.1 429 Too Many Requests"',
+          "2026-03-14 10:00:00,000 - INFO - app - started", "2026-03-14 14:59:00,000 - INFO - app - working",
+          "2026-03-14 15:00:01,000 - ERROR - app - failed: Error code: 429 - {'error': {'message': 'Rate limit "
+          "reached for gpt-4o', 'type': 'requests', 'param': None, 'code': 'rate_limit_exceeded'}}"], (2, 2)),
+    ],
+)  # fmt: skip
+def test_an_undated_status_line_is_a_try_only_of_the_failure_just_after_it_of_its_status(
+    tmp_path: Path, lines: list[str], calls: tuple[int, int]
+) -> None:
+    analysis = analyse(tmp_path, "\n".join(lines) + "\n")
+    assert count_calls(analysis.events) == calls
+    assert not [e for e in analysis.events if "call" in e.fields]  # no try relabelled either
+
+
+def test_a_nest_head_after_a_bare_failure_ends_its_context(tmp_path: Path) -> None:
+    """Only an app's labels are read past, and only on the way up: NestJS' `[Nest] <pid> - <time>` after a bare
+    failure is the next record, whose URL says nothing of the failure."""
+    lines = [
+        "Error: socket hang up",
+        "    at connResetException (node:internal/errors:720:14)",
+        "  code: 'ECONNRESET'",
+        "[Nest] 4242  - 03/14/2026, 10:00:01 AM     LOG [OpenAIService] base https://api.openai.com/v1",
+    ]
+    assert analyse(tmp_path, "\n".join(lines) + "\n").events == []

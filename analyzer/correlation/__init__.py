@@ -43,6 +43,7 @@ class Correlation:
 # The order of events and successes: time (none last), then input order (source, line).
 Order = Callable[[datetime | None, str, int], tuple]
 Anchors = dict[tuple[str, int], datetime]  # an undated event's place: the time it sorts at (`anchors`)
+ANCHOR_LINES = 20  # lines from an undated event to the first dated one of its source, at most, that place it
 
 
 def input_order(sources: Iterable[str], anchors: Anchors | None = None) -> Order:
@@ -64,7 +65,9 @@ def anchors(places: Iterable[tuple[datetime | None, str, int]]) -> Anchors:
     """Where the undated events of a source that has dated ones too belong: at the time of the dated event before
     them in the source (an app's stamped error, then the traceback it printed bare), or of the first one after them
     (httpx's `INFO:httpx:` line, unstamped, just before the app's stamped error it answered). `places`: each event's
-    time, source and line, in the order of the input (line order in each source). Empty when no source mixes them."""
+    time, source and line, in the order of the input (line order in each source). An undated event before a source's
+    first dated one is placed only where that one is at most ANCHOR_LINES lines after it (no print of a failure hours
+    later). Empty when no source mixes them."""
     last: dict[str, datetime] = {}  # by source: the time of its last dated event so far
     waiting: dict[str, list[int]] = {}  # by source: its undated lines before its first dated event
     placed: Anchors = {}
@@ -77,7 +80,8 @@ def anchors(places: Iterable[tuple[datetime | None, str, int]]) -> Anchors:
             continue
         if source not in last:
             for early in waiting.pop(source, []):
-                placed[(source, early)] = time
+                if line - early <= ANCHOR_LINES:
+                    placed[(source, early)] = time
         last[source] = time
     return placed
 

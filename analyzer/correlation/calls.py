@@ -26,6 +26,7 @@ RESPONSE_LINES = 40
 _STATUS_LINE = re.compile(r"^\W{0,4}HTTP/[12](?:\.[01])? [1-5]\d\d\b[^\n]{0,40}$")
 REPRINT_TIME = timedelta(milliseconds=500)
 INNER_MESSAGE = 12  # characters of an inner exception's message that its outer one must repeat, at the least
+MIXED_GAP = 2  # lines from an undated attempt to a dated failure (or back), at most, for it to be that call's try
 BARE_STATUS = 80  # characters: a line this short with a status and no body is a wrapper's status line
 _TUNNEL = ("403", "407")  # a forward proxy's refusal of a CONNECT: the cause of a connection error
 _HOST = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+:\d{2,5}\b|://[a-z0-9-]+(?:\.[a-z0-9-]+)*", re.IGNORECASE)
@@ -336,13 +337,16 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
             waiting.append((index, event))
             continue
         # the call's failure: its tries are the attempts before it within CALL_WINDOW; in a log with no
-        # times (logging's basicConfig prints none), or where one of the two has none (httpx's unstamped line
-        # placed before an app's stamped error, `anchors`), those since the last failure that show its status
+        # times (logging's basicConfig prints none), those since the last failure that show its status; where one
+        # of the two has none (httpx's unstamped line placed before an app's stamped error, `anchors`), the one
+        # just before it (MIXED_GAP) that shows its status
         for i, low in waiting:
             if low.time is not None and event.time is not None:
                 if event.time - low.time > CALL_WINDOW:
                     continue
-            elif not _same_status(low, event):
+            elif not _same_status(low, event) or (
+                (low.time is None) != (event.time is None) and event.line - low.end_line > MIXED_GAP
+            ):
                 continue
             out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         waiting.clear()
@@ -375,8 +379,23 @@ def _tried_again(first: Event, then: Event, began: datetime | None) -> bool:
 
 def _same_status(low: Event, call: Event) -> bool:
     """Whether an attempt's status (if it shows one) is the call's (if it shows one)."""
-    mine, theirs = low.fields.get("status"), call.fields.get("status")
+    return _statuses_agree(low.fields, call.fields)
+
+
+def _statuses_agree(low: Mapping[str, str], call: Mapping[str, str]) -> bool:
+    mine, theirs = low.get("status"), call.get("status")
     return mine is None or theirs is None or mine == theirs
+
+
+def _recent(attempt: _Try, time: datetime | None, line: int, fields: Mapping[str, str]) -> bool:
+    """Whether an attempt is a try of the failure at `time` and `line` with `fields` (as `assemble_calls` relabels
+    them): within CALL_WINDOW of it; where one of the two is undated, just before it (MIXED_GAP) and of its status;
+    where both are, any."""
+    if time is not None and attempt.time is not None:
+        return time - attempt.time <= CALL_WINDOW
+    if (time is None) != (attempt.time is None):
+        return line - attempt.end_line <= MIXED_GAP and _statuses_agree(attempt.fields, fields)
+    return True
 
 
 def _told(event: Event, told: dict[str, Event], shared: dict[tuple[tuple[str, str], ...], dict[str, str]]) -> Event:
@@ -414,6 +433,7 @@ class _Try(NamedTuple):
     confidence: str
     time: datetime | None
     fields: Mapping[str, str]
+    end_line: int = 0
 
 
 def is_attempt(event: Tried) -> bool:
@@ -447,18 +467,18 @@ def count_calls(events: Sequence[Event]) -> tuple[int, int]:
     Read from the columns where the events are a store's (`events.parts`: no Event made for each)."""
     calls = attempts = 0
     pending: dict[str, list[_Try]] = {}
-    for kind, time, source, _, _, fields in parts(events):
+    for kind, time, source, line, end_line, fields in parts(events):
         if kind.outcome is not Outcome.FAILURE or kind.category is Category.BILLING_CARD:
             continue
         waiting = pending.setdefault(source, [])
-        event = _Try(kind.rule, kind.confidence, time, fields)
+        event = _Try(kind.rule, kind.confidence, time, fields, end_line)
         if is_attempt(event):
             waiting.append(event)
             continue
         recent: list[_Try] = []
         stale: list[_Try] = []
         for w in waiting:
-            (recent if time is None or w.time is None or time - w.time <= CALL_WINDOW else stale).append(w)
+            (recent if _recent(w, time, line, fields) else stale).append(w)
         statuses = sum(_per_try(w) for w in recent)
         notices = len(recent) - statuses
         calls += 1 + _unclosed(stale)

@@ -28,13 +28,8 @@ PRIOR = 2 * CONTEXT_CHARS  # bytes of the lines before a buffer kept for the con
 # syslog head, a level word, a traceback. Not an indented number and a space: a line of source code under
 # its number, as IPython's and Jupyter's tracebacks show the lines around a frame (`     10 client = ...`). Not an
 # HTTP status and its words (`400 Budget has been exceeded!`, openai-node's `<status> <message>`): no time, and the
-# lines above it (an app's report naming its model and provider) tell whose call it was. Not an app's label in
-# brackets, a word or three in capitals and small letters (NextChat's server prints `[Proxy] ...`, `[Base Url]
-# https://api.openai.com`, `[Org ID] is not set up.` before each call it relays, as in
-# https://github.com/ChatGPTNextWeb/NextChat/issues/4601, checked 2026-12-06): the lines of one call's report, whose
-# base URL tells whose call failed; a level word so written (`[Error]`) is a head still.
+# lines above it (an app's report naming its model and provider) tell whose call it was.
 _HEADLIKE = re.compile(
-    rf"(?!\s*\[(?!(?i:{'|'.join(LEVEL_WORDS)})\])[A-Z][a-z][A-Za-z]{{0,20}}(?: [A-Z][A-Za-z]{{1,20}}){{0,2}}\] )"
     rf"(?![ \t]+\d+ )(?!\s*[1-5]\d\d [A-Z][a-z])\s*(?:[0-9{{]|\[|<\d|(?:{'|'.join(LEVEL_WORDS)})\b"
     r"|Traceback \(|During handling of|The above exception)"
 )
@@ -102,6 +97,17 @@ _TAG = re.compile(
 def headlike(text: str) -> bool:
     """Whether a line starts like the head of a record (a blank line does not)."""
     return bool(text.strip()) and _HEADLIKE.match(text) is not None
+
+
+# An app's label in brackets, a word or three in capitals and small letters, then its text (NextChat's server prints
+# `[Proxy] ...`, `[Base Url] https://api.openai.com`, `[Org ID] is not set up.` before each call it relays, then the
+# call's error bare, as in https://github.com/ChatGPTNextWeb/NextChat/issues/4601, checked 2026-12-06): read past on the
+# way up from a failure (the lines of its call's report, whose base URL tells whose call failed), not on the way down
+# (the next call's report). A level so written (`[Error]`) is no label, nor is a program's name before its record's
+# process id and time (NestJS' `[Nest] 4242  - 03/14/2026, 10:00:01 AM`).
+_LABEL = re.compile(
+    rf"\s*\[(?!(?i:{'|'.join(LEVEL_WORDS)})\])[A-Z][a-z][A-Za-z]{{0,20}}(?: [A-Z][A-Za-z]{{1,20}}){{0,2}}\] (?!\s*\d)"
+)
 
 
 class Around:
@@ -303,7 +309,7 @@ def _before(
             text = printed
         taken += len(text)
         yield text
-        if headlike(text):
+        if headlike(text) and _LABEL.match(text) is None:
             return
         if prompts and prompt(text):
             if stops is not None:
