@@ -582,3 +582,23 @@ def test_an_apps_bracketed_labels_above_a_failure_are_its_context(tmp_path: Path
     assert len(as_typed(tmp_path, lines).events) == events
     assert context._LABEL.match("[Org ID] is not set up.") and not context._LABEL.match("[Error] upstream failed")
     assert not context._LABEL.match("[Nest] 4242  - 03/14/2026, 10:00:01 AM     LOG [OpenAIService] started")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("discord.errors.HTTPException: 401 Unauthorized (error code: 0): 401: Unauthorized", "chat-platform"),
+        ("telegram.error.TimedOut: Timed out", "chat-platform"),
+        # OpenAI's failure first, then the bot's reply to Discord that failed: OpenAI's
+        (
+            "openai.APIConnectionError: Connection error.\n\nDuring handling of the above exception, another "
+            "exception occurred:\n\ndiscord.errors.HTTPException: 400 Bad Request (error code: 50035)",
+            "OpenAI",
+        ),
+    ],
+)
+def test_a_chat_platforms_own_errors_are_its_own_unless_an_openai_error_is_in_the_record(
+    text: str, expected: str
+) -> None:
+    found = verdict(text)
+    assert found == ("OpenAI" if expected == "OpenAI" else "a chat platform's API (Discord, Telegram, Slack)")
