@@ -111,6 +111,7 @@ def test_a_tui_panes_copy_reads_as_the_log(tmp_path: Path, plain: list[tuple[str
 def test_only_a_copy_framed_on_every_line_by_one_border_is_a_pane() -> None:
     pane = framed(LOG, 80)
     assert wraps.paned("\n".join(pane)) != "\n".join(pane)
+    assert wraps.paned("\n" + "\n".join(pane)) == "\n" + wraps.paned("\n".join(pane))  # a blank line first
     for text in (
         "\n".join(["\u256d" + "\u2500" * 82 + "\u256e", *pane]),  # a drawn box's top: Rich's traceback, not a pane
         "\n".join([*pane, "openai.RateLimitError: after the pane"]),  # a line outside it

@@ -167,7 +167,7 @@ PANE_LINES_MIN = 3  # lines, all framed so, that make a copy a pane's
 def paned(text: str) -> str:
     """The text without a pane's side borders where every line that is not blank is framed by them (the lines
     inside kept as they are, pads and cuts included, for `width` to read); else the text itself."""
-    if not text.startswith(("\u2502", "\u2503", "\u2551")):
+    if not text.lstrip("\r\n").startswith(("\u2502", "\u2503", "\u2551")):  # (its first line that is not blank)
         return text
     lines = text.split("\n")
     inner = [_PANE.fullmatch(line) for line in lines if line.strip()]
