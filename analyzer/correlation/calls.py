@@ -344,9 +344,7 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
             if low.time is not None and event.time is not None:
                 if event.time - low.time > CALL_WINDOW:
                     continue
-            elif not _same_status(low, event) or (
-                (low.time is None) != (event.time is None) and event.line - low.end_line > MIXED_GAP
-            ):
+            elif not (_same_status(low, event) and _recent(low, event.time, event.line, event.fields)):
                 continue
             out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         waiting.clear()
@@ -387,7 +385,7 @@ def _statuses_agree(low: Mapping[str, str], call: Mapping[str, str]) -> bool:
     return mine is None or theirs is None or mine == theirs
 
 
-def _recent(attempt: _Try, time: datetime | None, line: int, fields: Mapping[str, str]) -> bool:
+def _recent(attempt: _Try | Event, time: datetime | None, line: int, fields: Mapping[str, str]) -> bool:
     """Whether an attempt is a try of the failure at `time` and `line` with `fields` (as `assemble_calls` relabels
     them): within CALL_WINDOW of it; where one of the two is undated, just before it (MIXED_GAP) and of its status;
     where both are, any."""

@@ -170,10 +170,11 @@ def paned(text: str) -> str:
     if not text.lstrip("\r\n").startswith(("\u2502", "\u2503", "\u2551")):  # (its first line that is not blank)
         return text
     lines = text.split("\n")
-    inner = [_PANE.fullmatch(line) for line in lines if line.strip()]
+    framed = [_PANE.fullmatch(line) if line.strip() else None for line in lines]
+    inner = [m for m, line in zip(framed, lines, strict=True) if line.strip()]
     if len(inner) < PANE_LINES_MIN or not all(inner) or len({m.group(1) for m in inner if m}) > 1:
         return text
-    return "\n".join(m.group(2) if (m := _PANE.fullmatch(line)) else line for line in lines)
+    return "\n".join(m.group(2) if m else line for m, line in zip(framed, lines, strict=True))
 
 
 def _words_at_usual(lines: list[str]) -> set[int]:
