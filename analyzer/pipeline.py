@@ -130,8 +130,11 @@ def dated_notes(counts: list[SourceStats], options: Options) -> list[str]:
 def _in_input_order(found: Sequence[Event], counts: list[SourceStats]) -> Order:
     """The order of events (time, then input, then line; an undated event of a source with dated ones at its place
     among them, `anchors`), the found ones put in it."""
-    order = input_order((c.name for c in counts), anchors(places(found)) if undated(found) else None)
+    names = [c.name for c in counts]
+    order = input_order(names, anchors(places(found)) if undated(found) else None)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
+        # (a source whose times step back: each such event at the time of the one above it, where it is close)
+        order = input_order(names, anchors(places(found), back=True))
         found.sort(key=lambda e: order(e.time, e.source, e.line))  # type: ignore[attr-defined]
     return order
 
@@ -145,7 +148,7 @@ def as_calls(events: Sequence[Event], ruleset: RuleSet, texts: Texts) -> tuple[S
     kept = fold_reprints(events, (lambda rule: priority.get(rule, 0), ruleset.derived.__contains__, texts.of))
     folded = len(events) - len(kept)
     events.clear()  # type: ignore[attr-defined]
-    assemble_calls(kept)
+    assemble_calls(kept, ruleset.derived.__contains__)
     return kept, folded
 
 

@@ -742,3 +742,69 @@ def test_a_nest_head_after_a_bare_failure_ends_its_context(tmp_path: Path) -> No
         "[Nest] 4242  - 03/14/2026, 10:00:01 AM     LOG [OpenAIService] base https://api.openai.com/v1",
     ]
     assert analyse(tmp_path, "\n".join(lines) + "\n").events == []
+
+
+def test_a_print_stamped_to_the_second_keeps_its_place_among_the_milliseconds(tmp_path: Path) -> None:
+    """openai v0's own line of the answer (`error_code=insufficient_quota ... message='OpenAI API error received'`,
+    to the millisecond), then the app's bare `RateLimitError:` twice, by its logger (to the second) and by celery's:
+    the print stamped `21:31:51` stays after the line stamped `21:31:51,018` above it, the two prints are one failure,
+    and the code its try showed names the call: one call, out of quota, not a rate limit."""
+    analysis = analyse(
+        tmp_path,
+        "[2026-03-14 21:31:51,018: INFO/ForkPoolWorker-8] error_code=insufficient_quota error_message='You exceeded "
+        "your current quota, please check your plan and billing details.' error_param=None "
+        "error_type=insufficient_quota message='OpenAI API error received' stream_error=False\n"
+        "2026-03-14 21:31:51 UTC - app - INFO - [/app/llms/openai.py:82] - OpenAi RateLimitError:\n"
+        "[2026-03-14 21:31:51,018: INFO/ForkPoolWorker-8] OpenAi RateLimitError:\n",
+    )
+    assert count_calls(analysis.events)[0] == 1
+    assert {e.category for e in analysis.events} == {Category.QUOTA}
+    assert {e.rule for e in analysis.events} == {"openai.quota.insufficient_quota"}
+
+
+def test_a_generic_failure_keeps_its_kind_where_its_try_shows_another_status(tmp_path: Path) -> None:
+    """A try that a specific rule named for another status than the failure's is no name of it."""
+    lines = [
+        "2026-03-14 21:31:50,000 WARNING langchain: Retrying completion_with_retry in 4.0 seconds as it raised "
+        f"RateLimitError: {QUOTA}.",
+        "2026-03-14 21:31:55,000 ERROR app: openai.BadRequestError: Error code: 400 - {'error': {'message': 'A new "
+        "wording', 'type': 'invalid_request_error', 'param': None, 'code': None}}",
+    ]
+    analysis = analyse(tmp_path, "\n".join(lines) + "\n")
+    ends = [e for e in analysis.events if "call" not in e.fields]
+    assert [(e.rule, e.category) for e in ends] == [("openai.generic.400", Category.INVALID_REQUEST)]
+    # (where the try shows the failure's status, its code names it)
+    analysis = analyse(
+        tmp_path,
+        "\n".join([lines[0], lines[1].replace("BadRequestError", "RateLimitError").replace("400", "429")]) + "\n",
+    )
+    ends = [e for e in analysis.events if "call" not in e.fields]
+    assert [(e.rule, e.category) for e in ends] == [("openai.quota.insufficient_quota", Category.QUOTA)]
+
+
+def test_an_anchor_places_a_time_that_steps_back_within_a_second() -> None:
+    from datetime import timedelta
+
+    from analyzer.correlation import anchors
+
+    t = datetime(2026, 3, 14, 21, 31, 51, tzinfo=UTC)
+    later = t + timedelta(milliseconds=18)
+    finer = t + timedelta(milliseconds=5)
+    places = [(later, "a", 1), (t, "a", 2), (later, "a", 3), (t - timedelta(seconds=5), "a", 4), (t, "b", 1)]
+    places += [(later + timedelta(seconds=1), "a", 5), (finer + timedelta(seconds=1), "a", 6)]
+    # (5 s back: a time of its own; another source's: its own; a stamp finer than the second: its own)
+    assert anchors(places, back=True) == {("a", 2): later}
+    assert anchors(places) == {}
+
+
+def test_a_json_body_on_the_line_after_its_message_is_read_with_it() -> None:
+    """An error's body printed on the line after a message that ends with a colon is that message's: the lines above
+    it are its context (the model they name tells whose call it was); a JSON log line after any other line is a
+    record of its own."""
+    body = b'{"error":{"code":"rate_limit_exceeded","message":"output_tokens rate limit exceeded"}}'
+    head = b"error=llm: (qwen2.5-3b-instruct) exhausted retries: 429 Too Many Requests:"
+    for before, read in ((head, True), (head.rstrip(b":") + b".", False)):
+        buffer = before + b"\n" + body + b"\n"
+        start = len(before) + 1
+        found = context(buffer, start, len(buffer), body.decode())
+        assert ("qwen2.5-3b-instruct" in found) is read

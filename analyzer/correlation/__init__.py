@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 from ..events import Events, Place, fields_of, kinds, lines_of, of_kind, subset, undated, values_of
@@ -44,6 +44,7 @@ class Correlation:
 Order = Callable[[datetime | None, str, int], tuple]
 Anchors = dict[tuple[str, int], datetime]  # an undated event's place: the time it sorts at (`anchors`)
 ANCHOR_LINES = 20  # lines from an undated event to the first dated one of its source, at most, that place it
+STEP_BACK = timedelta(seconds=1)  # an event stamped to the second this much before the one above it: placed at its time
 
 
 def input_order(sources: Iterable[str], anchors: Anchors | None = None) -> Order:
@@ -54,20 +55,23 @@ def input_order(sources: Iterable[str], anchors: Anchors | None = None) -> Order
         return lambda time, source, line: (time is None, time or _NEVER, rank.get(source, len(rank)), line)
 
     def key(time: datetime | None, source: str, line: int) -> tuple:
-        if time is None:
-            time = anchors.get((source, line))
+        time = anchors.get((source, line), time)
         return (time is None, time or _NEVER, rank.get(source, len(rank)), line)
 
     return key
 
 
-def anchors(places: Iterable[tuple[datetime | None, str, int]]) -> Anchors:
+def anchors(places: Iterable[tuple[datetime | None, str, int]], back: bool = False) -> Anchors:
     """Where the undated events of a source that has dated ones too belong: at the time of the dated event before
     them in the source (an app's stamped error, then the traceback it printed bare), or of the first one after them
     (httpx's `INFO:httpx:` line, unstamped, just before the app's stamped error it answered). `places`: each event's
     time, source and line, in the order of the input (line order in each source). An undated event before a source's
     first dated one is placed only where that one is at most ANCHOR_LINES lines after it (no print of a failure hours
-    later). Empty when no source mixes them."""
+    later). With `back`, an event stamped to the second less than STEP_BACK before the one before it in its source is
+    placed at that one's time too: two loggers of one program stamp one moment to the millisecond and to the second (a
+    library's `21:31:51,018` line, then the app's `21:31:51` print of the same failure), and the prints stay in the
+    order they were written (a finer stamp that steps back is a time of its own: threads that write out of order).
+    Empty when no source mixes them."""
     last: dict[str, datetime] = {}  # by source: the time of its last dated event so far
     waiting: dict[str, list[int]] = {}  # by source: its undated lines before its first dated event
     placed: Anchors = {}
@@ -77,6 +81,9 @@ def anchors(places: Iterable[tuple[datetime | None, str, int]]) -> Anchors:
                 placed[(source, line)] = last[source]
             else:
                 waiting.setdefault(source, []).append(line)
+            continue
+        if back and not time.microsecond and source in last and timedelta(0) < last[source] - time < STEP_BACK:
+            placed[(source, line)] = last[source]
             continue
         if source not in last:
             for early in waiting.pop(source, []):

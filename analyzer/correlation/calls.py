@@ -304,15 +304,18 @@ def _family(category: Category | None) -> Category | None:
     return _FAMILY.get(category, category) if category is not None else None
 
 
-def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
+def assemble_calls(events: Sequence[Event], generic: Callable[[str], bool] = lambda rule: False) -> Sequence[Event]:
     """Transport lines of one call take the category of the exception that ends it.
 
     An attempt (an HTTP status line, or a retry notice) followed, in the same source and within
     CALL_WINDOW, by a failure that is not an attempt is an attempt of that failed call: it is relabelled
     with the failure's category, severity and grouping fields, and its `call` field names the
-    failure's rule. A failure just after an app's own bare retry notice (APP_RETRY) is the next try of the call
-    whose failure ends just before its notice (`_tried_again`): that failure is relabelled an attempt of it.
-    Time-ordered; relabelled in place (a copy of the list would keep every replaced attempt alive as long as it
+    failure's rule. Where that failure is a generic rule's (`generic`: its class or status only, no error code)
+    and one of its tries a specific rule's with its code (openai v0's `error_code=insufficient_quota ... message='OpenAI
+    API error received'` line, then the app's bare `RateLimitError`), the try tells the call's kind: the failure
+    takes that rule (`_named_by`). A failure just after an app's own bare retry notice (APP_RETRY) is the next try
+    of the call whose failure ends just before its notice (`_tried_again`): that failure is relabelled an attempt of
+    it. Time-ordered; relabelled in place (a copy of the list would keep every replaced attempt alive as long as it
     lives: half the events of an outage), and returned.
     """
     out = events
@@ -340,12 +343,19 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
         # times (logging's basicConfig prints none), those since the last failure that show its status; where one
         # of the two has none (httpx's unstamped line placed before an app's stamped error, `anchors`), the one
         # just before it (MIXED_GAP) that shows its status
+        tries = []
         for i, low in waiting:
             if low.time is not None and event.time is not None:
                 if event.time - low.time > CALL_WINDOW:
                     continue
             elif not (_same_status(low, event) and _recent(low, event.time, event.line, event.fields)):
                 continue
+            tries.append((i, low))
+        if tries and generic(event.rule) and "code" not in event.fields:
+            named = _named_by(event, [low for _, low in tries], generic)
+            if named is not event:
+                event = out[index] = named  # type: ignore[index]
+        for i, low in tries:
             out[i] = _attempt_of(low, event, shared)  # type: ignore[index]
         waiting.clear()
         before = ended.get(event.source)
@@ -355,6 +365,20 @@ def assemble_calls(events: Sequence[Event]) -> Sequence[Event]:
             first = before[2]
         ended[event.source] = (index, event, first)
     return out
+
+
+def _named_by(call: Event, tries: Sequence[Event], generic: Callable[[str], bool]) -> Event:
+    """A generic failure with no code as the last of its tries that a specific rule named by its code, of its status
+    (where both show one): that rule, kind and code, the failure's own place, text and other fields; else the
+    failure."""
+    for low in reversed(tries):
+        if "code" in low.fields and not generic(low.rule) and _same_status(low, call):
+            fields = {**call.fields, "code": low.fields["code"]}
+            return Event(  # (positional, as `_attempt_of`)
+                low.rule, low.category, call.outcome, low.severity, low.retryable, call.confidence, call.time,
+                call.source, call.line, call.end_line, call.text, fields,
+            )  # fmt: skip
+    return call
 
 
 def _tried_again(first: Event, then: Event, began: datetime | None) -> bool:
