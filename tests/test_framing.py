@@ -372,3 +372,16 @@ def test_one_line_regions_are_those_of_the_four_looks(lines: list[str]) -> None:
         starts = [0, *(i + 1 for i, byte in enumerate(buffer) if byte == 0x0A and i + 1 < len(buffer))]
         for start in starts:
             assert framing.blocks._one_line_region(buffer, start) == _one_line_region_reference(buffer, start), start
+
+
+def test_julias_stacktrace_continues_the_error_above_it() -> None:
+    """Julia prints `ERROR: <message>`, then `Stacktrace:` unindented and the numbered frames under it: one record,
+    so that the frames' `OpenAI.OpenAIProvider` shows whose client raised the message."""
+    lines = [
+        "ERROR: ArgumentError: api_key cannot be empty",
+        "Stacktrace:",
+        "  [1] auth_header(::OpenAI.OpenAIProvider, api_key::String)",
+        "    @ OpenAI ~/.julia/packages/OpenAI/wLQsT/src/OpenAI.jl:40",
+        NEXT,
+    ]
+    assert spans(frame(lines)) == [(1, 4), (5, 5)]

@@ -110,7 +110,9 @@ def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 12)
     monkeypatch.setattr(parallel, "WINDOW", 1 << 11)
     log = tmp_path / f"{name}.log"
-    lines = [WRAPPERS[name](i % 9, line) for i in range(400) for line in (*TRACEBACK[:-1], f"INFO ok {i}")]
+    # (times that cycle within a second, none on the second itself: a stamp exactly on it after a later one of its
+    # second reads as a coarser stamp of the same moment, `correlation.anchors`)
+    lines = [WRAPPERS[name](1 + i % 9, line) for i in range(400) for line in (*TRACEBACK[:-1], f"INFO ok {i}")]
     log.write_text("\n".join(lines) + "\n")
     one, two = failures(log, 1), failures(log, 2)
     assert len(one) == 400
@@ -258,3 +260,12 @@ def test_an_apps_own_stamp_to_the_second_is_no_desktop_prefix(tmp_path: Path) ->
         "limit reached for gpt-4o', 'type': 'tokens', 'param': None, 'code': 'rate_limit_exceeded'}}\n"
     )
     assert [e.category.value for e in failures(log) if e.category] == ["rate_limit"]
+
+
+def test_a_space_after_a_lines_number_goes_with_it_before_an_unindented_line() -> None:
+    """A paste of `grep -n` output with a space after the colon (`1937: 2026-05-06 ...`): the head is no indented line
+    (each would continue the record above it); before an indented line the space is the line's own."""
+    numbered = b'1937: 2026-05-06 14:42:48 ERROR root: failed\n1938:  File "x.py", line 1\n1952: 2026-05-06 ok\n'
+    assert prefixes.active(numbered) == ["numbered"]
+    taken = prefixes.taken_off(numbered).decode().split("\n")
+    assert taken[:3] == ["2026-05-06 14:42:48 ERROR root: failed", '  File "x.py", line 1', "2026-05-06 ok"]

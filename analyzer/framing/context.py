@@ -257,10 +257,19 @@ def context(
     tagged = _TAG.match(own)
     tag = tagged[0] if tagged is not None else ""
     own = own[len(tag) :]
-    reads = (start > 0 or prior) and not headlike(own)
+    reads = (start > 0 or prior) and (not headlike(own) or (own[:1] == "{" and _introduced(buffer, start, prior)))
     before = list(_before(buffer, start, prior, stamp, not past_prompt, stops, tag)) if reads else []
     after = list(_after(buffer, end, stamp, tag)) if end < len(buffer) else []
     return "\n".join([*reversed(before), *after])
+
+
+def _introduced(buffer: bytes, start: int, prior: bytes) -> bool:
+    """Whether the line before buffer[start:] ends with a colon: it introduces the JSON object that starts there, an
+    error's body printed on the line after its message (`exhausted retries: 429 Too Many Requests:`, then
+    `{"error":{...}}`), which is no record of its own (a JSON log's line is, whatever is above it)."""
+    if start <= 0:
+        buffer, start = prior, len(prior)
+    return start > 0 and buffer[buffer.rfind(b"\n", 0, start - 1) + 1 : start - 1].rstrip().endswith(b":")
 
 
 def _second_stamp(shown: str) -> str:

@@ -17,7 +17,14 @@ import re
 
 # A line that starts with one of these continues the record before it (a Python traceback, chained).
 TRACEBACK = "Traceback (most recent call last)"
-CHAINS = ("During handling of the above exception", "The above exception was the direct cause", "Caused by: ")
+# (Julia's REPL and scripts print `ERROR: <message>`, then `Stacktrace:` and the numbered frames under it: Base's
+# display of an error, https://docs.julialang.org/en/v1/manual/stacktraces/)
+CHAINS = (
+    "During handling of the above exception",
+    "The above exception was the direct cause",
+    "Caused by: ",
+    "Stacktrace:",
+)
 INDENT = " \t"  # a line that starts with one of these (and holds something) continues the record before it
 # The level words a record's head starts with (after its time, if any), upper case: a line that starts with
 # one is no continuation (context.py, prefixes.py)
