@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from typing import BinaryIO, cast
 
@@ -133,9 +133,14 @@ def _in_input_order(found: Sequence[Event], counts: list[SourceStats]) -> Order:
     names = [c.name for c in counts]
     order = input_order(names, anchors(places(found)) if undated(found) else None)
     if not _ordered(found, order):  # a sort's keys cost 90 bytes an event while it lasts: the peak of an outage
-        # (a source whose times step back: each such event at the time of the one above it, where it is close)
-        order = input_order(names, anchors(places(found), back=True))
+        # (a source whose times step back: an event stamped to the second at the time of the one above it, where it
+        # is in that one's second, and that time is its own from now on: the events stay in time order)
+        placed = anchors(places(found), back=True)
+        order = input_order(names, placed)
         found.sort(key=lambda e: order(e.time, e.source, e.line))  # type: ignore[attr-defined]
+        moved = [(i, placed[(s, n)]) for i, (time, s, n) in enumerate(places(found)) if time and (s, n) in placed]
+        for i, time in moved:
+            found[i] = replace(found[i], time=time)  # type: ignore[index]
     return order
 
 

@@ -269,3 +269,10 @@ def test_a_space_after_a_lines_number_goes_with_it_before_an_unindented_line() -
     assert prefixes.active(numbered) == ["numbered"]
     taken = prefixes.taken_off(numbered).decode().split("\n")
     assert taken[:3] == ["2026-05-06 14:42:48 ERROR root: failed", '  File "x.py", line 1', "2026-05-06 ok"]
+
+
+def test_a_one_space_line_under_grep_n_keeps_its_indent() -> None:
+    """pprint's dict body under `grep -n` (`12: 'code': 'x',`, no space of the paste's): its one space is its own."""
+    numbered = b"11:{'error': {'message': 'x',\n12: 'code': 'y'}}\n13:2026-05-06 ok\n14:2026-05-06 ok\n"
+    assert prefixes.active(numbered) == ["numbered"]
+    assert prefixes.taken_off(numbered).decode().split("\n")[1] == " 'code': 'y'}}"

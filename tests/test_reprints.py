@@ -808,3 +808,32 @@ def test_a_json_body_on_the_line_after_its_message_is_read_with_it() -> None:
         start = len(before) + 1
         found = context(buffer, start, len(buffer), body.decode())
         assert ("qwen2.5-3b-instruct" in found) is read
+
+
+def test_a_generic_failure_takes_no_kind_another_status_answers(tmp_path: Path) -> None:
+    """openai v0's line of a context-length answer, then another task's InternalServerError with no status printed:
+    a 500 is no context-length failure, whatever try came before it."""
+    analysis = analyse(
+        tmp_path,
+        '[2026-03-14 21:31:51,018: INFO/ForkPoolWorker-8] error_code=context_length_exceeded error_message="This '
+        "model's maximum context length is 4097 tokens. However, your messages resulted in 5000 tokens.\" "
+        "error_type=invalid_request_error message='OpenAI API error received' stream_error=False\n"
+        "[2026-03-14 21:32:10,500: ERROR/ForkPoolWorker-8] Task summarize[42] raised: openai.InternalServerError: "
+        "upstream failure\n",
+    )
+    ends = [e for e in analysis.events if "call" not in e.fields]
+    assert [(e.rule, e.category) for e in ends] == [("openai.generic.500", Category.SERVER_ERROR)]
+
+
+def test_a_print_stamped_to_the_second_takes_the_time_it_is_placed_at(tmp_path: Path) -> None:
+    """Placed at the time of the line above it, the print keeps that time: events stay in time order and an incident
+    never ends before it starts."""
+    body = "{'error': {'message': 'Incorrect API key provided: sk-xx.', 'code': 'invalid_api_key'}}"
+    analysis = analyse(
+        tmp_path,
+        f"2026-03-14 21:31:51,900 ERROR worker: openai.AuthenticationError: Error code: 401 - {body} (first)\n"
+        f"2026-03-14 21:31:51 ERROR app: request 7 failed: openai.AuthenticationError: Error code: 401 - {body}\n",
+    )
+    times = [e.time for e in analysis.events]
+    assert times == sorted(times)  # type: ignore[type-var]
+    assert all(i.start is not None and i.end is not None and i.start <= i.end for i in analysis.incidents)

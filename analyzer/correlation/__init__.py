@@ -71,7 +71,7 @@ def anchors(places: Iterable[tuple[datetime | None, str, int]], back: bool = Fal
     placed at that one's time too: two loggers of one program stamp one moment to the millisecond and to the second (a
     library's `21:31:51,018` line, then the app's `21:31:51` print of the same failure), and the prints stay in the
     order they were written (a finer stamp that steps back is a time of its own: threads that write out of order).
-    Empty when no source mixes them."""
+    Empty when no source mixes them (nor, with `back`, steps back so)."""
     last: dict[str, datetime] = {}  # by source: the time of its last dated event so far
     waiting: dict[str, list[int]] = {}  # by source: its undated lines before its first dated event
     placed: Anchors = {}

@@ -97,9 +97,9 @@ PREFIXES = (
     # a line's number before it, as `cat -n` (`%6d\t`), `grep -n` (`N:` before a matching line, `N-` before a line
     # of its context) and `nl` write it: not a date's year (`2026-03-01`) or a time's hour (`10:00:00`)
     # (taken off every line, heads too: cat's right-aligned number would make each line an indented one; with the space
-    # a paste may have after grep's colon before a line that starts unindented, `1937: 2026-05-06 14:42:48 ERROR ...`,
+    # a paste may have after grep's colon before a head (a digit, a capital, a bracket), `1937: 2026-05-06 14:42 ...`,
     # as in https://github.com/NousResearch/hermes-agent/issues/20465 (checked 2026-12-06): each line was left indented)
-    _prefix("numbered", rb"(?: {0,8}\d{1,9}\t|\d{1,9}(?::(?!\d{1,2}[:.])(?: (?=\S))?|-(?!\d{1,2}-)))", b""),
+    _prefix("numbered", rb"(?: {0,8}\d{1,9}\t|\d{1,9}(?::(?!\d{1,2}[:.])(?: (?=[0-9A-Z\[]))?|-(?!\d{1,2}-)))", b""),
     # a log quoted in Markdown or an e-mail reply (`> ` before every line, `>` alone on a blank one), as it is
     # pasted into an issue thread or a forum post (taken off every line, heads too: what it quotes is the log)
     _prefix("quoted", rb">(?: |(?=\r?\n|\r?\Z))", b""),
