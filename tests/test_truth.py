@@ -129,6 +129,7 @@ LATIN_NAMES = {
     "OpenAI", "API", "UTC", "HTTP", "SDK", "DNS", "TLS", "TPM", "RPM", "logscan", "https", "mermaid", "Google",
     "Gemini", "Azure", "Playground", "Billing", "Batch",
     "keys", "Limit", "Used", "Requested", "ConnectError", "SSLError", "Network", "unreachable", "Read", "timed", "out",
+    "URL", "InvalidURL", "UnsupportedProtocol", "MissingSchema",
 }  # fmt: skip
 LATIN_WORD = re.compile(r"(?<![\w./:@=-])[A-Za-z]{3,}(?![\w./@=-])")
 
