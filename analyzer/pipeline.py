@@ -138,9 +138,10 @@ def _in_input_order(found: Sequence[Event], counts: list[SourceStats]) -> Order:
         placed = anchors(places(found), back=True)
         order = input_order(names, placed)
         found.sort(key=lambda e: order(e.time, e.source, e.line))  # type: ignore[attr-defined]
-        moved = [(i, placed[(s, n)]) for i, (time, s, n) in enumerate(places(found)) if time and (s, n) in placed]
-        for i, time in moved:
-            found[i] = replace(found[i], time=time)  # type: ignore[index]
+        if placed:  # (a pass over an outage's events only where something was placed)
+            moved = [(i, placed[(s, n)]) for i, (time, s, n) in enumerate(places(found)) if time and (s, n) in placed]
+            for i, time in moved:
+                found[i] = replace(found[i], time=time)  # type: ignore[index]
     return order
 
 
