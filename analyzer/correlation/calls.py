@@ -43,9 +43,9 @@ _ANSWERS = frozenset(
     }
 )
 _FAMILY = {Category.OVERLOADED: Category.SERVER_ERROR, Category.CONNECTION: Category.TIMEOUT}
-# The kinds of failure one HTTP status answers (`_named_by`): a generic failure told only by its status or class
-# takes a try's kind of the same answer only
-_ANSWER = {
+# The HTTP status each kind of failure is answered with (`_named_by`; not `_ANSWERS` above): a generic failure told
+# only by its status or class takes a try's kind of the same status only
+_STATUS_OF = {
     Category.QUOTA: "429",
     Category.RATE_LIMIT: "429",
     Category.INVALID_REQUEST: "400",
@@ -383,17 +383,17 @@ def assemble_calls(events: Sequence[Event], generic: Callable[[str], bool] = lam
 
 def _named_by(call: Event, tries: Sequence[Event], generic: Callable[[str], bool]) -> Event:
     """A generic failure with no code as the last of its tries that a specific rule named by its code, of its status
-    (where both show one) and of a kind its status has too (`_ANSWER`: a RateLimitError's 429 is out of quota or rate
-    limited; a BadRequestError is neither): that rule, kind and code, the failure's own place, text and other fields;
-    else the failure."""
-    answer = _ANSWER.get(call.category) if call.category is not None else None
+    (where both show one) and of a kind its status has too (`_STATUS_OF`: a RateLimitError's 429 is out of quota or
+    rate limited; a BadRequestError is neither): that rule, kind and code, the failure's own place, text and other
+    fields; else the failure."""
+    answer = _STATUS_OF.get(call.category) if call.category is not None else None
     for low in reversed(tries):
         if (
             "code" in low.fields
             and not generic(low.rule)
             and _same_status(low, call)
             and answer is not None
-            and _ANSWER.get(low.category) == answer  # type: ignore[arg-type]
+            and _STATUS_OF.get(low.category) == answer  # type: ignore[arg-type]
         ):
             fields = {**call.fields, "code": low.fields["code"]}
             return Event(  # (positional, as `_attempt_of`)
