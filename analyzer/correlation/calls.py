@@ -240,8 +240,9 @@ def _wrapper(before: Event, event: Event, judge: Judge) -> bool:
 
 def _answered_and_unreached(before: Event, event: Event, text: Callable[[Event], str]) -> bool:
     """Whether one of two failures is a transport error that names the host it could not reach, or a socket's
-    exception that says it never connected (`java.net.SocketTimeoutException: Connect timed out`), and the other
-    an answer of a client error: a call that was answered was reached, so they are two calls. (A bare
+    exception that says it never connected (`java.net.SocketTimeoutException: Connect timed out`) or that no answer
+    came (`socket hang up`, `timed out waiting for response`), and the other an answer of a client error: a call
+    that was answered was reached and answered, so they are two calls. (A bare
     `Connection error.` after an answered failure is an app's fallback message for it; a proxy's 403 or 407 to a
     tunnel is a transport error's cause, and may be its print.)"""
     pairs = ((before, event), (event, before))
@@ -250,23 +251,27 @@ def _answered_and_unreached(before: Event, event: Event, text: Callable[[Event],
         and _answered(other)
         and (
             (one.category is Category.CONNECTION and _HOST.search(text(one)) is not None)
-            or (_family(one.category) is Category.TIMEOUT and _UNCONNECTED.search(text(one)) is not None)
+            or (_family(one.category) is Category.TIMEOUT and _UNANSWERED.search(text(one)) is not None)
         )
         for one, other in pairs
     )
 
 
 # a socket's own exception for a connection it never made (Java's `SocketTimeoutException: Connect timed out`,
-# `ConnectException: Connection refused`, Python's `ConnectTimeout`, `ConnectionRefusedError`)
-_UNCONNECTED = re.compile(
+# `ConnectException: Connection refused`, Python's `ConnectTimeout`, `ConnectionRefusedError`), or a client's for
+# an answer that never came (Node's `socket hang up`, a client's own `timed out waiting for response`)
+_UNANSWERED = re.compile(
     r"\b(?:SocketTimeoutException: [Cc]onnect timed out|ConnectException|ConnectTimeout(?:Exception|Error)?"
-    r"|ConnectionRefusedError)\b"
+    r"|ConnectionRefusedError|socket hang up|timed out waiting for (?:a |the )?response)\b"
 )
 
 
 def _answered(event: Event) -> bool:
-    """Whether a failure is an API's answer of a client error: its 4xx status, else its kind."""
+    """Whether a failure is an API's answer: of a client error (its 4xx status, else its kind), or any that names
+    the request id the API gave it (`Please include the request ID ... in your message`)."""
     status = event.fields.get("status", "")
+    if event.fields.get("request_id"):
+        return status not in _TUNNEL
     if status:
         return status[:1] == "4" and status not in _TUNNEL
     return event.category in _ANSWERS
