@@ -415,6 +415,28 @@ def test_two_lines_of_two_statuses_of_one_family_are_two_calls(tmp_path: Path) -
             '`apoc.ml.openai.embedding`: Caused by: java.net.SocketTimeoutException: Connect timed out"}',
             [Category.RATE_LIMIT, Category.TIMEOUT],
         ),
+        # a client's words for an answer that never came (no host), before a server's answer with its request id
+        # (the chatgpt package's p-timeout, then OpenAI's overloaded body): two calls
+        (
+            "TimeoutError: OpenAI timed out waiting for response",
+            'Error: OpenAI error 429: { "error": { "message": "That model is currently overloaded with other requests. '
+            "You can retry your request, or contact us through our help center at help.openai.com if the error "
+            'persists. (Please include the request ID af42b52f9af987ee356f902de5410c82 in your message.)", '
+            '"type": "server_error", "param": null, "code": null } }',
+            [Category.OVERLOADED, Category.TIMEOUT],
+        ),
+        (
+            "Error: FetchError: request to https://api.openai.com/v1/chat/completions failed, reason: socket hang up",
+            f"ERROR app: {CONTEXT_LEN}",
+            [Category.CONNECTION, Category.CONTEXT_LENGTH],
+        ),
+        # the same answer with no request id: a server error's answer may be the gateway's print of that timeout
+        (
+            "TimeoutError: OpenAI timed out waiting for response",
+            'Error: OpenAI error 500: { "error": { "message": "The server had an error while processing your request. '
+            'Sorry about that!", "type": "server_error", "param": null, "code": null } }',
+            [Category.SERVER_ERROR],
+        ),
     ],
 )
 def test_a_transport_error_with_its_host_after_an_answered_failure_is_another_call(
@@ -808,6 +830,21 @@ def test_a_json_body_on_the_line_after_its_message_is_read_with_it() -> None:
         start = len(before) + 1
         found = context(buffer, start, len(buffer), body.decode())
         assert ("qwen2.5-3b-instruct" in found) is read
+
+
+def test_a_json_body_under_a_markdown_fence_is_read_with_the_report_above_it(tmp_path: Path) -> None:
+    """An app's error report pasted with its body in a code block (Continue's `Provider: azure`, `**Error Output**`,
+    then the body under a fence): the report's lines name whose call it was; the same body after a line that is no
+    fence (a JSON log's line) is a record of its own."""
+    report = b"**Error Details**\n\nModel: gpt-5-mini\nProvider: azure\nStatus Code: 403\n\n**Error Output**\n"
+    body = b'{"code":"403","message":"A Virtual Network is configured for this resource."}'
+    for fence, read in ((b"```", True), (b"```json", True), (b"Output follows.", False)):
+        buffer = report + fence + b"\n" + body + b"\n```\n"
+        start = len(report) + len(fence) + 1
+        found = context(buffer, start, start + len(body) + 1, body.decode())
+        assert ("Provider: azure" in found) is read
+    analysis = analyse(tmp_path, (report + b"```\n" + body + b"\n```\n").decode())
+    assert [e.category for e in analysis.events] == [Category.PERMISSION_REGION]
 
 
 def test_a_generic_failure_takes_no_kind_another_status_answers(tmp_path: Path) -> None:

@@ -264,12 +264,20 @@ def context(
 
 
 def _introduced(buffer: bytes, start: int, prior: bytes) -> bool:
-    """Whether the line before buffer[start:] ends with a colon: it introduces the JSON object that starts there, an
-    error's body printed on the line after its message (`exhausted retries: 429 Too Many Requests:`, then
-    `{"error":{...}}`), which is no record of its own (a JSON log's line is, whatever is above it)."""
+    """Whether the line before buffer[start:] ends with a colon, or opens a Markdown code block: it introduces the
+    JSON object that starts there, an error's body printed on the line after its message (`exhausted retries: 429 Too
+    Many Requests:`, then `{"error":{...}}`) or pasted under the report that names its model and provider (an app's
+    `Provider: azure`, `**Error Output**`, then the body in a fence), which is no record of its own (a JSON log's line
+    is, whatever is above it)."""
     if start <= 0:
         buffer, start = prior, len(prior)
-    return start > 0 and buffer[buffer.rfind(b"\n", 0, start - 1) + 1 : start - 1].rstrip().endswith(b":")
+    if start <= 0:
+        return False
+    line = buffer[buffer.rfind(b"\n", 0, start - 1) + 1 : start - 1].strip()
+    return line.endswith(b":") or _FENCE.fullmatch(line) is not None
+
+
+_FENCE = re.compile(rb"(?:```|~~~)[\w+-]{0,20}")  # a Markdown fence that opens a code block (```json)
 
 
 def _second_stamp(shown: str) -> str:
