@@ -47,6 +47,25 @@ def verdict(text: str) -> str:
             "litellm.RateLimitError: OpenAIException - Error code: 429 - POST https://api.openai.com/v1/responses",
             "OpenAI",
         ),
+        # the reasoning models' refusal of a sampling setting is OpenAI's own, whoever relayed it (hard-wrapped)
+        (
+            "[API Error: 400 Unsupported value: 'temperature' does not support 0 with this model. Only the default "
+            "(1) value is\n    supported.] (client: Qwen Code, model qwen-coder before)",
+            "OpenAI",
+        ),
+        # an LLM app's provider setting `azure` is Azure OpenAI; Azure AI Foundry's models are `azure_ai`
+        ('Model: gpt-5-mini\nProvider: azure\nStatus Code: 403\n{"code":"403","message":"Forbidden"}', "OpenAI"),
+        ('Model: my-model\nProvider: azure_ai\nStatus Code: 403\n{"code":"403","message":"Forbidden"}', "-"),
+        # a vector store's file as the API returns it
+        ("{ object: 'vector_store.file', status: 'failed', last_error: { code: 'invalid_file' } }", "OpenAI"),
+        # GitHub Models' cap on a request's tokens: its own code and words, for OpenAI's models too
+        (
+            '{"error":{"code":"tokens_limit_reached","message":"Request body too large for gpt-4o model. Max size: '
+            '8000 tokens."}}',
+            "another model host (Fireworks, Perplexity, DeepInfra, Cerebras, SambaNova, Novita, Hyperbolic, "
+            "Replicate, Hugging Face, AWS Bedrock, Cloudflare Workers AI, NVIDIA NIM, GitHub Models, GitHub Copilot, "
+            "Bing Chat)",
+        ),
         ("ERROR worker: Connection error. retrying in 5s (redis://cache:6379)", "-"),
         ("openai.APIConnectionError: Connection error.", "OpenAI"),
         # Google's canonical status names in a body (Gemini's OpenAI-compatible endpoint): no OpenAI body has them
