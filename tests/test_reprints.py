@@ -845,6 +845,13 @@ def test_a_json_body_under_a_markdown_fence_is_read_with_the_report_above_it(tmp
         assert ("Provider: azure" in found) is read
     analysis = analyse(tmp_path, (report + b"```\n" + body + b"\n```\n").decode())
     assert [e.category for e in analysis.events] == [Category.PERMISSION_REGION]
+    # (and under a platform's prefix on every line, the fence read without it)
+    prefixed = "".join(f"[pod/chat-7d9f8c6b5-x2kqz/app] {line}\n" for line in _report_lines(report, body))
+    assert [e.category for e in analyse(tmp_path, prefixed).events] == [Category.PERMISSION_REGION]
+
+
+def _report_lines(report: bytes, body: bytes) -> list[str]:
+    return (report + b"```\n" + body + b"\n```").decode().split("\n")
 
 
 def test_a_generic_failure_takes_no_kind_another_status_answers(tmp_path: Path) -> None:

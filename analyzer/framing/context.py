@@ -273,11 +273,12 @@ def _introduced(buffer: bytes, start: int, prior: bytes) -> bool:
         buffer, start = prior, len(prior)
     if start <= 0:
         return False
-    line = buffer[buffer.rfind(b"\n", 0, start - 1) + 1 : start - 1].strip()
-    return line.endswith(b":") or _FENCE.fullmatch(line) is not None
+    # (the line as read, after the prefix a platform puts on each line: `stderr F`, `[pod/x/app] `)
+    line = after_prefix(_text(buffer[buffer.rfind(b"\n", 0, start - 1) + 1 : start - 1])).strip()
+    return line.endswith(":") or _FENCE.fullmatch(line) is not None
 
 
-_FENCE = re.compile(rb"(?:```|~~~)[\w+-]{0,20}")  # a Markdown fence that opens a code block (```json)
+_FENCE = re.compile(r"(?:```|~~~)[\w+-]{0,20}")  # a Markdown fence that opens a code block (```json)
 
 
 def _second_stamp(shown: str) -> str:
