@@ -56,6 +56,12 @@ def verdict(text: str) -> str:
         # an LLM app's provider setting `azure` is Azure OpenAI; Azure AI Foundry's models are `azure_ai`
         ('Model: gpt-5-mini\nProvider: azure\nStatus Code: 403\n{"code":"403","message":"Forbidden"}', "OpenAI"),
         ('Model: my-model\nProvider: azure_ai\nStatus Code: 403\n{"code":"403","message":"Forbidden"}', "-"),
+        # LiteLLM's Azure provider is Azure OpenAI's, but not where the body it relays is a compatible server's
+        ("litellm.BadRequestError: AzureException - {'error': {'message': 'A new wording', 'code': '400'}}", "OpenAI"),
+        (
+            'litellm.BadRequestError: AzureException - {"object":"error","message":"1 validation error for Tool"}',
+            "vLLM",
+        ),
         # a vector store's file as the API returns it
         ("{ object: 'vector_store.file', status: 'failed', last_error: { code: 'invalid_file' } }", "OpenAI"),
         # GitHub Models' cap on a request's tokens: its own code and words, for OpenAI's models too
