@@ -20,6 +20,10 @@ QUOTA = (
     "details.', 'type': 'insufficient_quota', 'param': None, 'code': 'insufficient_quota'}}"
 )
 LOCAL = "a local or private OpenAI-compatible server"
+HOSTS = (
+    "another model host (Fireworks, Perplexity, DeepInfra, Cerebras, SambaNova, Novita, Hyperbolic, Replicate, Hugging "
+    "Face, AWS Bedrock, Cloudflare Workers AI, NVIDIA NIM, GitHub Models, GitHub Copilot, Bing Chat)"
+)
 NEW_WORDING = "Error code: 429 - {'error': {'message': 'A wording no rule knows', 'type': 'requests', 'code': None}}"
 
 
@@ -56,21 +60,46 @@ def verdict(text: str) -> str:
         # an LLM app's provider setting `azure` is Azure OpenAI; Azure AI Foundry's models are `azure_ai`
         ('Model: gpt-5-mini\nProvider: azure\nStatus Code: 403\n{"code":"403","message":"Forbidden"}', "OpenAI"),
         ('Model: my-model\nProvider: azure_ai\nStatus Code: 403\n{"code":"403","message":"Forbidden"}', "-"),
+        ("Model: my-model\nProvider: azure\nStatus Code: 403", "OpenAI"),
+        # (not a cloud's provider in infrastructure tools)
+        ("kubelet --cloud-provider=azure: Error code: 429 - {'error': {'message': 'x'}}", "-"),
+        ('provider "azure" { } Error: 403 Forbidden', "-"),
+        ("cloud provider: Azure; Error: 429 Too Many Requests", "-"),
         # LiteLLM's Azure provider is Azure OpenAI's, but not where the body it relays is a compatible server's
         ("litellm.BadRequestError: AzureException - {'error': {'message': 'A new wording', 'code': '400'}}", "OpenAI"),
         (
             'litellm.BadRequestError: AzureException - {"object":"error","message":"1 validation error for Tool"}',
             "vLLM",
         ),
+        (
+            "litellm.BadRequestError: AzureException BadRequestError - Error code: 400 - {'object': 'error', "
+            "'message': 'x'}",
+            "vLLM",
+        ),
+        # (vLLM's body as a JSON string, its quotes escaped)
+        ('{"error": {"message": "upstream: {\\"object\\":\\"error\\",\\"message\\":\\"x\\"}"}}', "vLLM"),
         # a vector store's file as the API returns it
         ("{ object: 'vector_store.file', status: 'failed', last_error: { code: 'invalid_file' } }", "OpenAI"),
         # GitHub Models' cap on a request's tokens: its own code and words, for OpenAI's models too
         (
             '{"error":{"code":"tokens_limit_reached","message":"Request body too large for gpt-4o model. Max size: '
             '8000 tokens."}}',
-            "another model host (Fireworks, Perplexity, DeepInfra, Cerebras, SambaNova, Novita, Hyperbolic, "
-            "Replicate, Hugging Face, AWS Bedrock, Cloudflare Workers AI, NVIDIA NIM, GitHub Models, GitHub Copilot, "
-            "Bing Chat)",
+            HOSTS,
+        ),
+        # (and the reasoning models' sentence on GitHub Models' host is its relay's, not OpenAI's answer)
+        (
+            "POST https://models.github.ai/inference/chat/completions 400 Unsupported value: 'temperature' does not "
+            "support 0 with this model. Only the default (1) value is supported.",
+            HOSTS,
+        ),
+        # NVIDIA NIM named by the gateway that relays its error; not any `NIM` in capitals
+        ("API Error: 500 Upstream provider NIM returned an error.", HOSTS),
+        ("openai.RateLimitError: Error code: 429 [NIM]", "OpenAI"),
+        # claude-code-router's name in a stack is no mark of Anthropic's: it routes to OpenAI's models too
+        (
+            "Error from provider(openai,gpt-5.2: 400)\n    at nt (/usr/lib/node_modules/@musistudio/claude-code-router/"
+            "dist/cli.js:79940:11)",
+            "OpenAI",
         ),
         ("ERROR worker: Connection error. retrying in 5s (redis://cache:6379)", "-"),
         ("openai.APIConnectionError: Connection error.", "OpenAI"),

@@ -430,6 +430,22 @@ def test_two_lines_of_two_statuses_of_one_family_are_two_calls(tmp_path: Path) -
             f"ERROR app: {CONTEXT_LEN}",
             [Category.CONNECTION, Category.CONTEXT_LENGTH],
         ),
+        # (and with no host at all: the words alone say no answer came)
+        (
+            "OpenAI request failed: Error: socket hang up",
+            'Error: OpenAI error 429: { "error": { "message": "That model is currently overloaded with other requests. '
+            "You can retry your request, or contact us through our help center at help.openai.com if the error "
+            'persists. (Please include the request ID af42b52f9af987ee356f902de5410c82 in your message.)", '
+            '"type": "server_error", "param": null, "code": null } }',
+            [Category.CONNECTION, Category.OVERLOADED],
+        ),
+        # a gateway's own id on its 502 page is no answer of OpenAI's: the timeout and the page may be one failure
+        (
+            "TimeoutError: OpenAI timed out waiting for response",
+            "Error: OpenAI error 502: <html><title>502 Bad Gateway</title></html> x-request-id: "
+            "af42b52f9af987ee356f902de5410c82",
+            [Category.TIMEOUT],
+        ),
         # the same answer with no request id: a server error's answer may be the gateway's print of that timeout
         (
             "TimeoutError: OpenAI timed out waiting for response",
@@ -843,6 +859,10 @@ def test_a_json_body_under_a_markdown_fence_is_read_with_the_report_above_it(tmp
         start = len(report) + len(fence) + 1
         found = context(buffer, start, start + len(body) + 1, body.decode())
         assert ("Provider: azure" in found) is read
+    # (a fence that closes the block above it introduces nothing: the JSON line after it is a record of its own)
+    closed = report + b"```\nsome code\n```\n"
+    buffer = closed + body + b"\n"
+    assert "Provider: azure" not in context(buffer, len(closed), len(buffer), body.decode())
     analysis = analyse(tmp_path, (report + b"```\n" + body + b"\n```\n").decode())
     assert [e.category for e in analysis.events] == [Category.PERMISSION_REGION]
     # (and under a platform's prefix on every line, the fence read without it)

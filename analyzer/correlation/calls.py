@@ -257,6 +257,9 @@ def _answered_and_unreached(before: Event, event: Event, text: Callable[[Event],
     )
 
 
+_OPENAI_REQUEST_ID = re.compile(r"(?:req_)?[0-9a-f]{32}")  # the ids of OpenAI's answers (x-request-id)
+
+
 # a socket's own exception for a connection it never made (Java's `SocketTimeoutException: Connect timed out`,
 # `ConnectException: Connection refused`, Python's `ConnectTimeout`, `ConnectionRefusedError`), or a client's for
 # an answer that never came (Node's `socket hang up`, a client's own `timed out waiting for response`)
@@ -267,11 +270,12 @@ _UNANSWERED = re.compile(
 
 
 def _answered(event: Event) -> bool:
-    """Whether a failure is an API's answer: of a client error (its 4xx status, else its kind), or any that names
-    the request id the API gave it (`Please include the request ID ... in your message`)."""
+    """Whether a failure is an API's answer: of a client error (its 4xx status, else its kind), or one that names
+    the request id OpenAI gave it (`Please include the request ID <32 hex digits> in your message`, `req_<32 hex
+    digits>`), not a gateway's status of an upstream it could not reach (a 502's or 504's page, an edge's own id)."""
     status = event.fields.get("status", "")
-    if event.fields.get("request_id"):
-        return status not in _TUNNEL
+    if _OPENAI_REQUEST_ID.fullmatch(event.fields.get("request_id", "")):
+        return status not in (*_TUNNEL, "502", "504")
     if status:
         return status[:1] == "4" and status not in _TUNNEL
     return event.category in _ANSWERS

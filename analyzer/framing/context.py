@@ -274,11 +274,20 @@ def _introduced(buffer: bytes, start: int, prior: bytes) -> bool:
     if start <= 0:
         return False
     # (the line as read, after the prefix a platform puts on each line: `stderr F`, `[pod/x/app] `)
-    line = after_prefix(_text(buffer[buffer.rfind(b"\n", 0, start - 1) + 1 : start - 1])).strip()
-    return line.endswith(":") or _FENCE.fullmatch(line) is not None
+    line_start = buffer.rfind(b"\n", 0, start - 1) + 1
+    line = after_prefix(_text(buffer[line_start : start - 1])).strip()
+    if line.endswith(":"):
+        return True
+    # (a fence that opens a block, not one that closes the block above it: the fences before it, back to where a
+    # session's lines are looked for, are even in number)
+    return (
+        _FENCE.fullmatch(line) is not None
+        and len(_FENCES.findall(buffer, max(0, line_start - SESSION_BYTES), line_start)) % 2 == 0
+    )
 
 
-_FENCE = re.compile(r"(?:```|~~~)[\w+-]{0,20}")  # a Markdown fence that opens a code block (```json)
+_FENCE = re.compile(r"(?:```|~~~)[\w+-]{0,20}")  # a Markdown fence (```json)
+_FENCES = re.compile(rb"(?m)^[^\n]{0,80}?(?:```|~~~)[\w+-]{0,20}[ \t]*\r?$")  # fences' lines (after any prefix)
 
 
 def _second_stamp(shown: str) -> str:
