@@ -447,6 +447,13 @@ def test_a_terminal_copys_context_is_its_own_commands_output(tmp_path: Path) -> 
         (("[INFO] ", "[INFO] "), []),  # a level in brackets: each line a record of its own
         (("[E] ", "[E] "), []),  # (and a level's letter)
         (("", ""), [("openai.generic.connection", 1)]),  # (as without the tags)
+        # under Docker Desktop's stamp to the second on every line: the tag's lines of that second
+        (
+            ("2026-03-14 10:00:01 [subagent-0] ", "2026-03-14 10:00:01 [subagent-0] "),
+            [("openai.generic.connection", 1)],
+        ),
+        (("2026-03-14 10:00:01 [subagent-0] ", "2026-03-14 10:00:01 [subagent-3] "), []),
+        (("2026-03-14 10:00:01 [subagent-0] ", "2026-03-14 10:00:09 [subagent-0] "), []),  # (another second's)
     ],
 )
 def test_an_apps_own_tag_on_each_line_of_a_message(

@@ -255,6 +255,14 @@ def context(
     stamp = _second_stamp(shown)
     own = shown[len(stamp) :]
     tagged = _TAG.match(own)
+    second = _SECOND.match(shown) if tagged is None and not stamp else None
+    if second is not None:
+        # (Docker Desktop's stamp before an app's tag, or before a JSON body a fence or a colon introduces: the lines
+        # of that second)
+        rest = shown[second.end() :]
+        tagged = _TAG.match(rest)
+        if tagged is not None or (rest[:1] == "{" and _introduced(buffer, start, prior)):
+            stamp, own = shown[: second.end()], rest
     tag = tagged[0] if tagged is not None else ""
     own = own[len(tag) :]
     reads = (start > 0 or prior) and (not headlike(own) or (own[:1] == "{" and _introduced(buffer, start, prior)))
@@ -273,9 +281,12 @@ def _introduced(buffer: bytes, start: int, prior: bytes) -> bool:
         buffer, start = prior, len(prior)
     if start <= 0:
         return False
-    # (the line as read, after the prefix a platform puts on each line: `stderr F`, `[pod/x/app] `)
+    # (the line as read, after the prefix a platform puts on each line: `stderr F`, `[pod/x/app] `, Docker Desktop's
+    # stamp to the second)
     line_start = buffer.rfind(b"\n", 0, start - 1) + 1
-    line = after_prefix(_text(buffer[line_start : start - 1])).strip()
+    line = after_prefix(_text(buffer[line_start : start - 1]))
+    second = _SECOND.match(line)
+    line = line[second.end() if second is not None else 0 :].strip()
     if line.endswith(":"):
         return True
     # (a fence that opens a block, not one that closes the block above it: the fences before it, back to where a
@@ -304,6 +315,8 @@ def _printed(text: str) -> bool:
 
 def _in_second(text: str, stamp: str) -> str | None:
     """A line's text without the record's stamp when it is a printed line of that second; else None."""
+    if text == stamp.rstrip():  # (a blank line of that second, its stamp's space gone with the line's end)
+        return ""
     rest = text[len(stamp) :]
     return rest if text.startswith(stamp) and _printed(rest) else None
 
@@ -325,11 +338,12 @@ def _before(
             return
         line_start = buffer.rfind(b"\n", 0, start - 1) + 1
         text = after_prefix(_text(buffer[line_start : start - 1]))
-        if tag:  # (only the lines of the record's tag, without it)
-            if not text.startswith(tag):
+        if tag:  # (only the lines of the record's tag, without it, and of its second where a stamp is before it)
+            under = _tagged(text, stamp, tag)
+            if under is None:
                 return
-            text = text[len(tag) :]
-        if stamp:  # (only the printed lines of the record's second)
+            text = under
+        elif stamp:  # (only the printed lines of the record's second)
             printed = _in_second(text, stamp)
             if printed is None:
                 return
@@ -354,11 +368,12 @@ def _after(buffer: bytes, end: int, stamp: str = "", tag: str = "") -> Iterator[
         line_end = buffer.find(b"\n", end)
         text, exported = _read(buffer[end : line_end if line_end >= 0 else len(buffer)])
         shown = after_prefix(text)
-        if tag:  # (only the lines of the record's tag, without it)
-            if not shown.startswith(tag):
+        if tag:  # (only the lines of the record's tag, without it, and of its second where a stamp is before it)
+            under = _tagged(shown, stamp, tag)
+            if under is None:
                 return
-            shown = shown[len(tag) :]
-        if stamp:  # (only the printed lines of the record's second)
+            shown = under
+        if stamp and not tag:  # (only the printed lines of the record's second)
             printed = _in_second(shown, stamp)
             if printed is None:
                 return
@@ -375,6 +390,13 @@ def _after(buffer: bytes, end: int, stamp: str = "", tag: str = "") -> Iterator[
         if line_end < 0:
             return
         end = line_end + 1
+
+
+def _tagged(text: str, stamp: str, tag: str) -> str | None:
+    """A line's text after the record's stamp (if it has one) and tag, where the line has both; else None."""
+    if not text.startswith(stamp) or not text.startswith(tag, len(stamp)):
+        return None
+    return text[len(stamp) + len(tag) :]
 
 
 def _text(data: bytes) -> str:
