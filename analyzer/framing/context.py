@@ -255,17 +255,23 @@ def context(
     stamp = _second_stamp(shown)
     own = shown[len(stamp) :]
     tagged = _TAG.match(own)
+    introduced = None  # whether a fence or a colon introduces the record's JSON body, where that was asked
     second = _SECOND.match(shown) if tagged is None and not stamp else None
     if second is not None:
         # (Docker Desktop's stamp before an app's tag, or before a JSON body a fence or a colon introduces: the lines
         # of that second)
         rest = shown[second.end() :]
         tagged = _TAG.match(rest)
-        if tagged is not None or (rest[:1] == "{" and _introduced(buffer, start, prior)):
+        if rest[:1] == "{" and tagged is None:
+            introduced = _introduced(buffer, start, prior)
+        if tagged is not None or introduced:
             stamp, own = shown[: second.end()], rest
     tag = tagged[0] if tagged is not None else ""
     own = own[len(tag) :]
-    reads = (start > 0 or prior) and (not headlike(own) or (own[:1] == "{" and _introduced(buffer, start, prior)))
+    reads = (start > 0 or prior) and (
+        not headlike(own)
+        or (own[:1] == "{" and (introduced if introduced is not None else _introduced(buffer, start, prior)))
+    )
     before = list(_before(buffer, start, prior, stamp, not past_prompt, stops, tag)) if reads else []
     after = list(_after(buffer, end, stamp, tag)) if end < len(buffer) else []
     return "\n".join([*reversed(before), *after])
@@ -298,7 +304,8 @@ def _introduced(buffer: bytes, start: int, prior: bytes) -> bool:
 
 
 _FENCE = re.compile(r"(?:```|~~~)[\w+-]{0,20}")  # a Markdown fence (```json)
-_FENCES = re.compile(rb"(?m)^[^\n]{0,80}?(?:```|~~~)[\w+-]{0,20}[ \t]*\r?$")  # fences' lines (after any prefix)
+# (the lines of fences, after any prefix a platform puts on them)
+_FENCES = re.compile(rb"(?m)^[^\n]{0,80}?" + _FENCE.pattern.encode() + rb"[ \t]*\r?$")
 
 
 def _second_stamp(shown: str) -> str:
