@@ -91,6 +91,63 @@ def test_a_prefix_is_active_only_on_half_the_first_lines() -> None:
     assert prefixes.active(b"chat-app-1  | 1\nplain\n") == ["compose"]
 
 
+def test_a_label_the_lines_share_after_their_stamp_is_learnt() -> None:
+    """A platform no list names: the words after the stamp that most lines share are its label, taken off the
+    lines that carry on a record (the head keeps it); an app's level or an app's own varied words are no label."""
+    loki = "".join(WRAPPERS["loki"](i, line) + "\n" for i, line in enumerate(TRACEBACK)).encode()
+    names = prefixes.active(loki)
+    assert names == ["stamped", f'labelled {prefixes.TIME_MARK} {{app="chat", pod="chat-7d9f8c6b5-x2kqz"}} ']
+    taken = prefixes.taken_off(loki).decode().split("\n")
+    assert taken[0] == WRAPPERS["loki"](0, TRACEBACK[0]) and taken[1:6] == TRACEBACK[1:6]
+    assert taken[6] == WRAPPERS["loki"](6, TRACEBACK[6])  # the exception line: no continuation, kept whole
+    levels = b"".join(b"2026-03-01T10:00:0%dZ INFO app: step %d\n" % (i, i) for i in range(6))
+    assert prefixes.active(levels) == ["stamped"]  # `INFO` is the app's level, whatever every line says
+    varied = b"".join(b"2026-03-01T10:00:0%dZ word%d rest\n" % (i, i) for i in range(6))
+    assert prefixes.active(varied) == ["stamped"]
+
+
+def test_a_longer_label_than_the_platforms_takes_no_line_it_should_not() -> None:
+    """A word every head has after the stream's name (`<stream> main ...`) makes the label longer; a frame's
+    line carries the stream's word only, and is taken off still."""
+    lines = [
+        "2026-03-01T10:00:00Z web-1 main chat failed",
+        '2026-03-01T10:00:00Z web-1   File "/srv/openai/_base_client.py", line 955, in _request',
+        "2026-03-01T10:00:00Z web-1 main step two",
+        "2026-03-01T10:00:00Z web-1 main step three",
+    ]
+    assert prefixes.active("\n".join(lines).encode()) == ["stamped", f"labelled {prefixes.TIME_MARK} web-1 main "]
+    taken = prefixes.taken_off("\n".join(lines).encode() + b"\n").decode().split("\n")
+    assert taken[1] == '  File "/srv/openai/_base_client.py", line 955, in _request'
+    assert taken[2:4] == lines[2:4]
+    # (words no platform's label is made of: a box's border, a frame's `\tat`, a level)
+    for word in ("\u2502", "\tat", "INFO:httpx:HTTP", "[error]"):
+        block = "".join(f"2026-03-01T10:00:0{i}Z {word} x{i}\n" for i in range(5)).encode()
+        assert prefixes.active(block) == ["stamped"], word
+
+
+def test_a_json_logs_empty_message_keeps_its_record() -> None:
+    """A JSON logger's record whose `message` is empty holds its text in its other fields: it stays whole (a
+    journald MESSAGE that is empty is a blank line of the program's)."""
+    block = b'{"level":"error","message":"","error":"openai.RateLimitError: Error code: 429"}\n' * 2
+    assert prefixes.active(block) == [prefixes.JSON_NAME]
+    assert prefixes.taken_off(block) == block
+
+
+def test_a_logfmt_line_is_read_as_its_message_where_it_carries_on_a_record() -> None:
+    block = (
+        b'time=2026-03-01T10:00:00Z level=ERROR msg="chat failed"\n'
+        b'time=2026-03-01T10:00:00Z level=ERROR msg="Traceback (most recent call last):"\n'
+        b'time=2026-03-01T10:00:00Z level=ERROR msg="  File \\"/srv/openai/_client.py\\", line 1, in f"\n'
+        b'time=2026-03-01T10:00:00Z level=ERROR msg="  \\x01 Go\'s own escape"\n'
+        b'time=2026-03-01T10:00:00Z level=INFO msg="next" user=7\n'
+    )
+    assert prefixes.active(block) == [prefixes.LOGFMT_NAME]
+    taken = prefixes.taken_off(block).split(b"\n")
+    assert taken[0] == block.split(b"\n")[0]  # the head: as it was
+    assert taken[1:3] == [b"Traceback (most recent call last):", b'  File "/srv/openai/_client.py", line 1, in f']
+    assert taken[3:5] == block.split(b"\n")[3:5]  # no JSON string (Go's `\\x01`), and a head: kept
+
+
 def test_cri_and_docker_stamps_are_left_to_framing() -> None:
     cri = b'2026-03-01T10:00:00.123456789Z stderr F   File "x.py", line 1\n' * 2
     docker = b'2026-03-01T10:00:00.123456789Z   File "x.py", line 1\n' * 2
@@ -121,7 +178,10 @@ def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: p
 
 @pytest.mark.parametrize(
     "name",
-    ["heroku", "syslog", "kubectl-prefix", "compose", "fly", "quoted", "journal-json", "cloud-logging", "actions"],
+    [
+        *("heroku", "syslog", "kubectl-prefix", "compose", "fly", "quoted", "journal-json", "cloud-logging"),
+        *("actions", "loki", "aws-tail"),
+    ],
 )
 def test_context_looks_past_the_prefix(tmp_path: Path, name: str) -> None:
     """A blank line splits the exception line from its frames: whose failure it is comes from the lines

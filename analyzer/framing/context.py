@@ -12,12 +12,12 @@ context only to tell whose failure a record shows (attribution), never to match 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..models import Record
 from .grammar import LEVEL_WORDS, PLAIN_HEAD
 from .lines import _decode_line, wrapped
-from .prefixes import SECOND_STAMP, after_prefix, exported_text
+from .prefixes import SECOND_STAMP, after_prefix, exported_text, looked_past
 
 CONTEXT_LINES = 12  # lines taken on each side at the most
 CONTEXT_CHARS = 4096  # characters taken on each side at the most
@@ -116,7 +116,7 @@ class Around:
     on it), so a record costs no more than that, and its context is read only when the record alone
     does not tell whose failure it shows."""
 
-    __slots__ = ("_at", "_buffer", "_prior", "_prior_of", "_scan", "_stopped")
+    __slots__ = ("_at", "_buffer", "_past", "_prior", "_prior_of", "_scan", "_stopped")
 
     def __init__(self) -> None:
         self._buffer = b""
@@ -124,6 +124,7 @@ class Around:
         self._prior = self._prior_of = b""  # the lines framed just before a buffer, and that buffer
         self._stopped = False  # the last context read stopped at a shell's prompt before the record
         self._scan: tuple[bytes | None, int, int] = (None, 0, -1)  # a buffer searched for banners up to where, the last
+        self._past: tuple[bytes | None, Callable[[str], str]] = (None, after_prefix)  # a buffer, its prefixes' reader
 
     def at(self, buffer: bytes, start: int, end: int, record: Record) -> Record:
         """Framing: `record` spans buffer[start:end]; the record, to yield."""
@@ -156,10 +157,13 @@ class Around:
         newline = text.find("\n")
         prior = self._prior if self._prior_of is self._buffer else b""
         first = text if newline < 0 else text[:newline]
+        if self._past[0] is not self._buffer:  # (the prefixes a buffer's lines carry, told once a buffer)
+            self._past = (self._buffer, looked_past(self._buffer))
+        past = self._past[1]
         if reach == PAST_PROMPT:
-            return context(self._buffer, start, end, first, prior, past_prompt=True) if self._stopped else ""
+            return context(self._buffer, start, end, first, prior, past_prompt=True, past=past) if self._stopped else ""
         stops: list[bool] = []
-        found = context(self._buffer, start, end, first, prior, stops=stops)
+        found = context(self._buffer, start, end, first, prior, stops=stops, past=past)
         self._stopped = bool(stops)
         return found
 
@@ -246,12 +250,14 @@ def context(
     prior: bytes = b"",
     past_prompt: bool = False,
     stops: list[bool] | None = None,
+    past: Callable[[str], str] = after_prefix,
 ) -> str:
     """The context of the record whose lines span buffer[start:end] (end: past its last newline, or the
     buffer's end), its first line's text `first`; `prior`: lines that came just before the buffer. The lines
-    before it stop at a shell's prompt (its command's), unless `past_prompt`; `stops` gets a True if they did."""
+    before it stop at a shell's prompt (its command's), unless `past_prompt`; `stops` gets a True if they did.
+    `past`: a line's text after the prefix its platform wrote (`prefixes.looked_past` of the buffer)."""
     exported = exported_text(first)
-    shown = exported if exported is not None else after_prefix(first)
+    shown = exported if exported is not None else past(first)
     stamp = _second_stamp(shown)
     own = shown[len(stamp) :]
     tagged = _TAG.match(own)
@@ -263,21 +269,21 @@ def context(
         rest = shown[second.end() :]
         tagged = _TAG.match(rest)
         if rest[:1] == "{" and tagged is None:
-            introduced = _introduced(buffer, start, prior)
+            introduced = _introduced(buffer, start, prior, past)
         if tagged is not None or introduced:
             stamp, own = shown[: second.end()], rest
     tag = tagged[0] if tagged is not None else ""
     own = own[len(tag) :]
     reads = (start > 0 or prior) and (
         not headlike(own)
-        or (own[:1] == "{" and (introduced if introduced is not None else _introduced(buffer, start, prior)))
+        or (own[:1] == "{" and (introduced if introduced is not None else _introduced(buffer, start, prior, past)))
     )
-    before = list(_before(buffer, start, prior, stamp, not past_prompt, stops, tag)) if reads else []
-    after = list(_after(buffer, end, stamp, tag)) if end < len(buffer) else []
+    before = list(_before(buffer, start, prior, stamp, not past_prompt, stops, tag, past)) if reads else []
+    after = list(_after(buffer, end, stamp, tag, past)) if end < len(buffer) else []
     return "\n".join([*reversed(before), *after])
 
 
-def _introduced(buffer: bytes, start: int, prior: bytes) -> bool:
+def _introduced(buffer: bytes, start: int, prior: bytes, past: Callable[[str], str] = after_prefix) -> bool:
     """Whether the line before buffer[start:] ends with a colon, or opens a Markdown code block: it introduces the
     JSON object that starts there, an error's body printed on the line after its message (`exhausted retries: 429 Too
     Many Requests:`, then `{"error":{...}}`) or pasted under the report that names its model and provider (an app's
@@ -290,7 +296,7 @@ def _introduced(buffer: bytes, start: int, prior: bytes) -> bool:
     # (the line as read, after the prefix a platform puts on each line: `stderr F`, `[pod/x/app] `, Docker Desktop's
     # stamp to the second)
     line_start = buffer.rfind(b"\n", 0, start - 1) + 1
-    line = after_prefix(_text(buffer[line_start : start - 1]))
+    line = past(_text(buffer[line_start : start - 1]))
     second = _SECOND.match(line)
     line = line[second.end() if second is not None else 0 :].strip()
     if line.endswith(":"):
@@ -336,6 +342,7 @@ def _before(
     prompts: bool = True,
     stops: list[bool] | None = None,
     tag: str = "",
+    past: Callable[[str], str] = after_prefix,
 ) -> Iterator[str]:
     taken = 0
     for _ in range(CONTEXT_LINES):
@@ -344,7 +351,7 @@ def _before(
         if start <= 0 or taken >= CONTEXT_CHARS:
             return
         line_start = buffer.rfind(b"\n", 0, start - 1) + 1
-        text = after_prefix(_text(buffer[line_start : start - 1]))
+        text = past(_text(buffer[line_start : start - 1]))
         if tag:  # (only the lines of the record's tag, without it, and of its second where a stamp is before it)
             under = _tagged(text, stamp, tag)
             if under is None:
@@ -366,7 +373,9 @@ def _before(
         start = line_start
 
 
-def _after(buffer: bytes, end: int, stamp: str = "", tag: str = "") -> Iterator[str]:
+def _after(
+    buffer: bytes, end: int, stamp: str = "", tag: str = "", past: Callable[[str], str] = after_prefix
+) -> Iterator[str]:
     taken = 0
     body = False  # the line before was .NET's `Content:`: this one is the answer's body, not a record's head
     for _ in range(CONTEXT_LINES):
@@ -374,7 +383,7 @@ def _after(buffer: bytes, end: int, stamp: str = "", tag: str = "") -> Iterator[
             return
         line_end = buffer.find(b"\n", end)
         text, exported = _read(buffer[end : line_end if line_end >= 0 else len(buffer)])
-        shown = after_prefix(text)
+        shown = past(text)
         if tag:  # (only the lines of the record's tag, without it, and of its second where a stamp is before it)
             under = _tagged(shown, stamp, tag)
             if under is None:

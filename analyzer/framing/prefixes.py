@@ -29,9 +29,11 @@ stamp with seven fractional digits before every line; Google Cloud Logging's one
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .grammar import CRI_STAMP, CRI_STREAMS, DOCKER_STAMP, INDENT, LEVEL_WORDS, MARKERS
@@ -53,6 +55,7 @@ _CONTINUES = rb"(?=[" + re.escape(INDENT).encode() + rb"]|\r?\n|\r?\Z|" + _MARKE
 _STAMP_CONTINUES = rb"(?=\t| {2}|\r?\n|\r?\Z|" + _MARKED + rb")" + _PADDED_LEVEL
 # journald's and Cloud Logging's message field: a JSON string whose text starts so (escaped)
 _JSON_CONTINUES = rb'(?= |\\t|"|' + _MARKED + rb")"
+_JSON_CONTINUES_AT = re.compile(_JSON_CONTINUES)
 
 SAMPLE_LINES = 32  # the lines at a block's start that tell its prefixes
 SAMPLE_BYTES = 16 << 10
@@ -105,6 +108,8 @@ PREFIXES = (
     _prefix("quoted", rb">(?: |(?=\r?\n|\r?\Z))", b""),
 )
 
+_BRACKETED = re.compile(r"\[[^\s\]]+\]:?")
+_STAMPED = next(p for p in PREFIXES if p.name == "stamped")
 _DESKTOP_CARRIES = re.compile(next(p.taken.pattern.removeprefix(rb"\n") for p in PREFIXES if p.name == "desktop"))
 
 # Prefixes taken off every line (a number, a quote's `>`) and around what a platform may have prefixed: the
@@ -151,24 +156,72 @@ def after_prefix(line: str) -> str:
     return line[m.end() :] if m is not None else line
 
 
-def exported_text(line: str) -> str | None:
+_EXPORTS = ("MESSAGE", "textPayload")  # a platform's export: the line is the program's, all of it
+
+
+def looked_past(block: bytes) -> Callable[[str], str]:
+    """`after_prefix`, and first a label the block's first lines share after their stamp where they do (a
+    platform's that no list here names, `active`'s `labelled` prefix): what context reads a line of the block as."""
+    # (learnt from the lines that still have their stamp: the heads, once the lines that carry on a record lost it)
+    sample = block[:SAMPLE_BYTES].split(b"\n", SAMPLE_LINES)[:SAMPLE_LINES]
+    heads = [line for line in sample if _STAMPED.head.match(line)]
+    learnt = [p for p in map(labelled, active(b"\n".join(heads))) if p is not None] if len(heads) >= 2 else []
+    # (not an app's own tag in brackets, `[StardewGPT] `: context reads a tag's lines as its own, context.py)
+    if not learnt or any(_BRACKETED.fullmatch(w) for w in learnt[0].name.split(" ")):
+        return after_prefix
+    head = re.compile(learnt[0].head.pattern.decode("utf-8", "surrogateescape"))
+
+    def past(line: str) -> str:
+        m = head.match(line)
+        return line[m.end() :] if m is not None else after_prefix(line)
+
+    return past
+
+
+def exported_text(line: str, fields: tuple[str, ...] = _EXPORTS) -> str | None:
     """The line of a program's output that a line of a platform's JSON export holds (journald's MESSAGE,
-    Cloud Logging's textPayload), or None for any other line."""
-    if not line.startswith("{") or ('"MESSAGE"' not in line and '"textPayload"' not in line):
+    Cloud Logging's textPayload; or the first of `fields` it has), or None for any other line."""
+    if not line.startswith("{") or not any(f'"{field}"' in line for field in fields):
         return None
     try:
         obj = json.loads(line)
     except (ValueError, RecursionError):
         return None
-    value = obj.get("MESSAGE", obj.get("textPayload")) if isinstance(obj, dict) else None
+    if not isinstance(obj, dict):
+        return None
+    value = next((obj[field] for field in fields if field in obj), None)
     return value if isinstance(value, str) and "\n" not in value and "\r" not in value else None
 
 
-# a JSON object a line, the line's text in one field: journald's MESSAGE, Cloud Logging's textPayload
-_JSON_HEAD = re.compile(rb'\{[^\n]*"(?:MESSAGE|textPayload)"\s*:\s*"')
-_JSON_TAKEN = re.compile(rb'\n(\{[^\n]*"(?:MESSAGE|textPayload)"\s*:\s*"' + _JSON_CONTINUES + rb"[^\n]*)")
+# a JSON object a line, the line's text in one field: journald's MESSAGE, Cloud Logging's textPayload, an
+# Elastic (ECS) or a log shipper's document's `message`, a JSON logger's `msg` (pino, zap, slog, logrus)
+_JSON_FIELDS = ("MESSAGE", "textPayload", "message", "msg")
+_JSON_FIELD = rb'"(?:' + b"|".join(f.encode() for f in _JSON_FIELDS) + rb')"\s*:\s*"'
+_JSON_HEAD = re.compile(rb"\{[^\n]*" + _JSON_FIELD)
+_JSON_TAKEN = re.compile(rb"\n(\{[^\n]*" + _JSON_FIELD + _JSON_CONTINUES + rb"[^\n]*)")
 JSON_NAME = "json-lines"
 
+# A logfmt record a line (Go's slog text handler, logrus, Grafana's tools: `time=... level=error msg="..."`), the
+# line's text quoted in its `msg`: https://pkg.go.dev/log/slog#TextHandler (checked 2026-12-07)
+_LOGFMT_LINE = rb'[\w.@-]{1,64}=[^\n]*? (?:msg|message)="((?:[^"\\\n]|\\.){0,65536})"(?= |\r?(?:\n|\Z))'
+_LOGFMT_HEAD = re.compile(_LOGFMT_LINE)
+_LOGFMT_TAKEN = re.compile(rb"\n" + _LOGFMT_LINE + rb"[^\n]*")
+LOGFMT_NAME = "logfmt"
+
+# A platform's prefix no list here names: a time (or a number) and a label the same on most lines, as a log
+# shipper's or a cloud's CLI prints a stream's lines (Grafana Loki's `logcli query`, `<stamp> {app="chat", pod="..."}
+# <line>`, https://grafana.com/docs/loki/latest/query/logcli/; `aws logs tail`, `<stamp> <stream> <line>`,
+# https://awscli.amazonaws.com/v2/documentation/api/latest/reference/logs/tail.html) or a test runner its output's
+# (xUnit's console runner, `[xUnit.net 00:02:46.36]     <line>`, https://xunit.net/docs/getting-started/v2/getting-test-results-in-ci;
+# checked 2026-12-07). Learnt from a block's first lines: word by word, the word (or a time's shape: digits and
+# punctuation) that at least half of them have there, up to an app's level; a time and a word of a label in it.
+LABELLED = "labelled "
+_LABEL_WORDS = 5
+_LABEL_LINES = 3  # the lines, at least, that have a label (a short paste's few lines share words of their own)
+_TIMELIKE = rb"[-\d:.,/+TZ\[\]()|]*\d[-\d:.,/+TZ\[\]()|]*"  # a time's or a number's word
+_TIME_WORD = re.compile(_TIMELIKE)
+TIME_MARK = "\x00"  # a time's word in a learnt label's name
+INDENT_MARK = "\x01"  # a space of the indent after it
 
 # A terminal's colour and style codes (ECMA-48 CSI sequences, `ESC [ ... m`) and OSC strings (a hyperlink
 # `ESC ] 8 ; ; url ESC \\`), as a program writes them when it thinks its output is a terminal: they split a
@@ -192,7 +245,84 @@ def active(block: bytes) -> list[str]:
         del names[0]  # the lines a platform's stamp leads: its own prefix takes them (one pass, not two)
     if sum(1 for line in lines if _JSON_HEAD.match(line)) >= need:
         names.append(JSON_NAME)
+    elif sum(1 for line in lines if _LOGFMT_HEAD.match(line)) >= need:
+        names.append(LOGFMT_NAME)
+    if (not names or names == ["stamped"]) and sum(1 for line in lines if _FRAMED.match(line)) < need:
+        label = _label(lines, need)
+        if label:
+            names.append(LABELLED + label)
     return names
+
+
+def _label(lines: list[bytes], need: int) -> str:
+    """The words that at least `need` of the lines start with (a time's shape for a time's word, TIME_MARK in
+    the name), up to an app's level (`INFO`, `[error]`, `level=warn`: the app's own head's); "" where they share
+    no time and word of a label."""
+    rows = [line.split(b" ", _LABEL_WORDS) for line in lines]
+    words: list[bytes | None] = []  # None: a time's word
+    for at in range(_LABEL_WORDS):
+        pairs = [(row, None if _TIME_WORD.fullmatch(row[at]) else row[at]) for row in rows if len(row) > at + 1]
+        if not pairs:
+            break
+        (word, count), *_ = Counter(seen for _, seen in pairs).most_common(1)
+        if count < max(need, _LABEL_LINES) or (word is not None and not _LABEL_WORD.fullmatch(word)):
+            break
+        if word is None and None in words and any(w is not None for w in words):
+            break  # (a time after the label's time and word: the app's own stamp's)
+        words.append(word)
+        rows = [row for row, seen in pairs if seen == word]
+    if None not in words or all(word is None for word in words):
+        return ""
+    label = "".join(TIME_MARK + " " if w is None else w.decode("utf-8", "surrogateescape") + " " for w in words)
+    # (and the indent every line has after it, as a test runner indents its output's: its lines start so)
+    rests = [rest for rest in (b" ".join(row[len(words) :]) for row in rows) if rest.strip()]
+    indent = min((len(rest) - len(rest.lstrip(b" ")) for rest in rests), default=0)
+    return label + INDENT_MARK * min(indent, 16) if len(rests) >= need else label
+
+
+# a runtime's wrapper that framing takes off itself (grammar.py): CRI's stamp and stream, `docker logs -t`'s stamp
+_FRAMED = re.compile(
+    rb"(?:"
+    + DOCKER_STAMP.encode()
+    + rb"|"
+    + _STAMP
+    + rb" (?:"
+    + b"|".join(s.encode() for s in CRI_STREAMS)
+    + rb") [FP]) "
+)
+# a label's word: two letters or digits at least, no space or tab in it (not a box's border, a quote's `>`, a frame's
+# `\tat`, a bullet), and no app's level or word that starts with one (`INFO:httpx:HTTP`, `[error]`, `level=warn`)
+_LABEL_WORD = re.compile(
+    rb"(?![\W_]*(?:\w+=)?" + _LEVELS + rb"(?![A-Za-z0-9]))(?=[^\s]*?[A-Za-z0-9][^\s]*?[A-Za-z0-9])[^\s]+", re.I
+)
+
+
+def _labelled(label: str) -> Prefix:
+    """The prefix of a learnt label's words: those up to its first time and its first word required, the rest
+    each optional (a longer label than the platform's, its words shared by a program's heads, takes no
+    continuation line's)."""
+    words = [w for w in label.split(" ") if w]
+    patterns = [
+        _TIMELIKE + rb" "
+        if w == TIME_MARK
+        else b" " * len(w)
+        if w[0] == INDENT_MARK
+        else re.escape(w.encode("utf-8", "surrogateescape")) + rb" "
+        for w in words
+    ]
+    needed = 1 + max(words.index(TIME_MARK), next(i for i, w in enumerate(words) if w != TIME_MARK))
+    if words[-1][0] == INDENT_MARK:  # (an indent after it: the whole label, each line has it)
+        needed = len(words)
+    pattern = b""
+    for word in reversed(patterns[needed:]):
+        pattern = rb"(?:" + word + pattern + rb")?"
+    return _prefix(label, b"".join(patterns[:needed]) + pattern)
+
+
+@functools.lru_cache(maxsize=64)
+def labelled(name: str) -> Prefix | None:
+    """The prefix a learnt name stands for (`active`'s `labelled <words>`), or None for any other name."""
+    return _labelled(name.removeprefix(LABELLED)) if name.startswith(LABELLED) else None
 
 
 def taken_off(block: bytes, names: Iterable[str] | None = None) -> bytes:
@@ -222,8 +352,14 @@ def _taken_off(block: bytes, names: Iterable[str] | None) -> bytes:
     for prefix in PREFIXES:
         if prefix.name in names:
             text = prefix.taken.sub(b"\n", text)
+    for name in names:
+        learnt = labelled(name)
+        if learnt is not None:
+            text = learnt.taken.sub(b"\n", text)
     if JSON_NAME in names:
         text = _JSON_TAKEN.sub(_json_text, text)
+    if LOGFMT_NAME in names:
+        text = _LOGFMT_TAKEN.sub(_logfmt_text, text)
     return text[1:]
 
 
@@ -233,11 +369,27 @@ def each_taken_off(blocks: Iterable[bytes]) -> Iterator[bytes]:
         yield taken_off(block)
 
 
+def _logfmt_text(match: re.Match[bytes]) -> bytes:
+    """A logfmt line's quoted message, unquoted, where it carries on a record; else the line as it was."""
+    quoted = match.group(1)
+    if quoted and not _JSON_CONTINUES_AT.match(quoted):
+        return match.group(0)
+    try:
+        value = json.loads(b'"' + quoted + b'"')
+    except ValueError:  # Go's `\x..` escapes, which JSON has not
+        return match.group(0)
+    if not isinstance(value, str) or "\n" in value or "\r" in value:
+        return match.group(0)
+    return b"\n" + value.encode("utf-8", "surrogateescape")
+
+
 def _json_text(match: re.Match[bytes]) -> bytes:
     """A JSON line's text field, where it is a string of one line; else the line as it was."""
     try:
-        value = exported_text(match.group(1).decode())
-        if value is not None:
+        line = match.group(1).decode()
+        value = exported_text(line, _JSON_FIELDS)
+        # (an empty `message` or `msg` is a logger's record whose text is in its other fields: kept whole)
+        if value is not None and (value or exported_text(line) is not None):
             return b"\n" + value.encode()
     except UnicodeError:  # bytes that are no UTF-8, or a lone surrogate escaped in the text
         pass

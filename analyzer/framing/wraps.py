@@ -269,7 +269,8 @@ _PLATFORMS["desktop"] = prefixes.LOCAL_STAMP.decode()
 
 @functools.lru_cache(maxsize=32)
 def _platform(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    heads = [_PLATFORMS[name] for name in names if name in _PLATFORMS]
+    learnt = [p.head.pattern.decode("utf-8", "surrogateescape") for p in map(prefixes.labelled, names) if p]
+    heads = [_PLATFORMS[name] for name in names if name in _PLATFORMS] + learnt
     return re.compile("|".join(f"(?:{head})" for head in heads)) if heads else None
 
 

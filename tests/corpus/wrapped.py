@@ -63,6 +63,20 @@ LINE_WRAPPERS: dict[str, Line] = {
     # a line's number before it (`cat -n`, `grep -n` of every line)
     "cat-n": lambda i, line: f"{i + 1:6d}\t{line}",
     "grep-n": lambda i, line: f"{i + 1}:{line}",
+    # Grafana Loki's `logcli query` (its stream's labels after the time)
+    "loki": lambda i, line: f'{_at(i, "%Y-%m-%dT%H:%M:%SZ")} {{app="chat", pod="chat-7d9f8c6b5-x2kqz"}} {line}',
+    # `aws logs tail` of a group (the stream's name after the time)
+    "aws-tail": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}+00:00 2026/03/01/[$LATEST]0f1e2d3c4b5a {line}",
+    # `docker compose logs -t`: the service's column, then the engine's stamp
+    "compose-t": lambda i, line: f"chat-app-1  | {_at(i, '%Y-%m-%dT%H:%M:%S.%f')}123Z {line}",
+    # an ECS-format JSON line per line (Elastic's, Filebeat's export)
+    "ecs-json": lambda i, line: json.dumps(
+        {"@timestamp": _at(i, "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "log.level": "error", "message": line}
+    ),
+    # xUnit.net's console runner: its name and the time since the run began, the output indented under it
+    "xunit": lambda i, line: f"[xUnit.net 00:00:{37 * i / 1000:05.2f}]     {line}",
+    # a logfmt logger's record (Go's slog text handler, logrus) quoting each line in msg
+    "logfmt": lambda i, line: f"time={_at(i, '%Y-%m-%dT%H:%M:%SZ')} level=ERROR msg={json.dumps(line)}",
 }
 
 
