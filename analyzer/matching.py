@@ -22,6 +22,7 @@ from .framing.context import OWN, PAST_PROMPT, PRIOR_LINE, SESSION
 from .lane.columns import LaneBatch, Successes
 from .memo import Found, Memo, Recording, Taken
 from .models import APP_RETRY, SDK_RETRY, Category, Entry, Event, Fields, Outcome, Record
+from .parsing import logged_text
 from .prefilter import KeywordSet, PatternGate
 from .ruleset import MATCH_TIMEOUT, Rule, RuleSet
 from .ruleset.providers import status_number
@@ -523,7 +524,7 @@ class Matcher:
             source=record.source,
             line=record.line,
             end_line=record.end_line,
-            text=evidence_window(entry.text, at, self.redact),
+            text=evidence_window(*logged_text(entry, at), self.redact),
             fields=self._share(fields),
         )
 

@@ -134,6 +134,7 @@ class Entry:
     format: str  # the detected format name (python, json, logfmt, syslog, ...)
     fields: Mapping[str, str] = field(default_factory=dict)
     bad_time: bool = False  # a timestamp was there, but no usable time (time is then None)
+    logged: int = -1  # where an unescaped copy of the text starts in `text` (-1: none): evidence is read before it
 
 
 class Fields(Mapping[str, str]):

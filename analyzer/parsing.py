@@ -73,10 +73,36 @@ def parse(record: Record, clock: Clock) -> Entry:
     if record.wrapper:
         parsed.fields.setdefault("stream", record.stream)
     text = "\n".join(part for part in (parsed.message, parsed.extra, rest) if part)
+    logged = -1
+    if '\\"' in text:  # JSON escaped inside a string (an error body a wrapper quoted): read unescaped too
+        logged = len(text)
+        text = text + "\n" + _JSON_ESCAPE.sub(r"\1", text)
     name = f"{record.wrapper}+{parsed.format}" if record.wrapper else parsed.format
     if when is timestamps.UNUSABLE:  # every reader answers a usable time, None or this: kept, counted, undated
-        return Entry(record, None, parsed.level, parsed.message, text, name, parsed.fields, bad_time=True)
-    return Entry(record, when, parsed.level, parsed.message, text, name, parsed.fields)
+        return Entry(record, None, parsed.level, parsed.message, text, name, parsed.fields, True, logged)
+    return Entry(record, when, parsed.level, parsed.message, text, name, parsed.fields, False, logged)
+
+
+def logged_text(entry: Entry, at: int) -> tuple[str, int]:
+    """The entry's text as logged (without the unescaped copy `parse` may add) and the place in it of a match
+    at `at` (one in the copy: the same place in the text it was made from)."""
+    logged = entry.logged
+    if logged < 0:
+        return entry.text, at
+    text = entry.text[:logged]
+    if at <= logged:
+        return text, at
+    at -= logged + 1
+    shift = 0  # (a backslash taken out before the place, for each escape)
+    for m in _JSON_ESCAPE.finditer(text):
+        if m.start() - shift >= at:
+            break
+        shift += 1
+    return text, min(at + shift, logged)
+
+
+# a quote, a slash or a backslash escaped in a JSON string (`{\"error\":{\"type\":\"new_api_error\"}}`, `https:\/\/`)
+_JSON_ESCAPE = re.compile(r'\\(["/\\])')
 
 
 def record_time(

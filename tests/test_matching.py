@@ -65,6 +65,19 @@ def test_specific_rule_beats_the_transport_status() -> None:
     assert event is not None and event.rule == "openai.quota.insufficient_quota" and event.confidence == "high"
 
 
+def test_an_error_body_escaped_in_a_string_is_matched() -> None:
+    """A relay's refusal quoted as a JSON string inside a wrapper's error (`"message": "{\\"error\\": ...}"`): its
+    rule, whose pattern reads the body's own quotes, matches it unescaped."""
+    text = (
+        'ACP protocol error: Internal error: {\n  "codex_error_info": "other",\n  "message": "{\\"error\\":{\\"code\\":'
+        '\\"\\",\\"message\\":\\"Invalid request (request id: 2026031218061815)\\",\\"type\\":\\"new_api_error\\"}}"\n}'
+    )
+    event = matcher().match(parse(Record("s", 1, 3, text), CLOCK))
+    assert event is not None and event.rule == "gateway.oneapi.refused"
+    # (its evidence: the text as logged, around the place the match was made in its unescaped copy)
+    assert '\\"type\\":\\"new_api_error\\"' in event.text and '"type":"new_api_error"' not in event.text
+
+
 def test_fields_are_extracted_and_keys_redacted() -> None:
     text = (
         "openai.RateLimitError: Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o in "

@@ -15,7 +15,7 @@ from analyzer.models import Category, Entry, Event, Outcome, Record, Severity
 RECORD = Record("app.log", 7, 9, "Traceback ...", "cri", "2026-03-14T10:00:00Z", "stderr")
 SAMPLES: dict[type, tuple[Any, ...]] = {
     Record: dataclasses.astuple(RECORD),
-    Entry: (RECORD, datetime(2026, 3, 14, tzinfo=UTC), "error", "failed", "failed\n...", "python", {"a": "b"}, True),
+    Entry: (RECORD, datetime(2026, 3, 14, tzinfo=UTC), "error", "failed", "failed\n...", "python", {"a": "b"}, True, 6),
     Event: ("openai.quota", Category.QUOTA, Outcome.FAILURE, Severity.CRITICAL, False, "high",
             datetime(2026, 3, 14, tzinfo=UTC), "app.log", 7, 9, "insufficient_quota", {"status": "429"}),
 }  # fmt: skip

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from analyzer.framing import frame_lines
 from analyzer.models import Entry, Record
-from analyzer.parsing import LEVEL_KEYS, MESSAGE_KEYS, TIME_KEYS, parse
+from analyzer.parsing import LEVEL_KEYS, MESSAGE_KEYS, TIME_KEYS, logged_text, parse
 from analyzer.timestamps import Clock
 
 JST = timezone(timedelta(hours=9))
@@ -240,6 +240,29 @@ def test_text_with_a_traceback_keeps_every_line() -> None:
     got = parse(Record("app.log", 1, 3, text), CLOCK)
     assert got.text == text
     assert got.message == text.split("\n")[0]
+
+
+def test_json_escaped_in_a_string_is_read_unescaped_too() -> None:
+    """An error body a wrapper quoted as a JSON string (`"message": "{\\"error\\": ...}"`) after a line of text: what
+    rules read holds it unescaped too, and the text as logged first (evidence and positions from it)."""
+    text = (
+        'ACP protocol error: Internal error: {\n  "message": '
+        '"{\\"error\\":{\\"type\\":\\"new_api_error\\"}} https:\\/\\/x"\n}'
+    )
+    got = entry(text)
+    assert got.text.startswith(text)
+    assert '{"error":{"type":"new_api_error"}} https://x' in got.text
+    assert entry("plain text with a \\n in it").text == "plain text with a \\n in it"  # nothing escaped: as it was
+
+
+@given(st.text(alphabet='ab"\\/', max_size=40), st.text(alphabet="xyz", min_size=1, max_size=5))
+def test_a_place_in_the_unescaped_copy_is_the_same_place_as_logged(before: str, needle: str) -> None:
+    escaped = json.dumps(before)[1:-1].replace("/", "\\/")  # (a quoted string's escapes, a slash's too)
+    got = entry(f'msg \\" {escaped}{needle}')
+    if got.logged < 0:
+        return
+    text, at = logged_text(got, got.text.rindex(needle))
+    assert text == got.text[: got.logged] and text[at:].startswith(needle)
 
 
 def test_cri_record_takes_the_wrappers_time() -> None:
