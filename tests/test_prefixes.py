@@ -120,9 +120,22 @@ def test_a_longer_label_than_the_platforms_takes_no_line_it_should_not() -> None
     assert taken[1] == '  File "/srv/openai/_base_client.py", line 955, in _request'
     assert taken[2:4] == lines[2:4]
     # (words no platform's label is made of: a box's border, a frame's `\tat`, a level)
-    for word in ("\u2502", "\tat", "INFO:httpx:HTTP", "[error]"):
-        block = "".join(f"2026-03-01T10:00:0{i}Z {word} x{i}\n" for i in range(5)).encode()
+    for word in ("\u2502", "\tat", "INFO:httpx:HTTP", "[error]", "\x01ab", "\udcffab"):
+        block = "".join(f"2026-03-01T10:00:0{i}Z {word} x{i}\n" for i in range(5)).encode("utf-8", "surrogateescape")
         assert prefixes.active(block) == ["stamped"], word
+
+
+@pytest.mark.parametrize(
+    "line", [b"1" * 200_000 + b"x", b"_" * 200_000, b"2026-03-01T10:00:00Z " + b"9" * 200_000 + b"x"]
+)
+def test_a_label_is_learnt_and_taken_off_past_hostile_lines(line: bytes) -> None:
+    """Long runs of a time's characters or of a word's: each word a label may have is read bounded (a run of
+    digits had each of its places tried against the rest of it), and the lines are kept as they were."""
+    head = b"".join(b"2026-03-01T10:00:0%dZ app-1 x%d\n" % (i, i) for i in range(6))
+    block = head + (line + b"\n") * 3 + line * 3 + b" x\n"
+    assert prefixes.active(block) == ["stamped", f"labelled {prefixes.TIME_MARK} app-1 "]
+    assert prefixes.taken_off(block) == block
+    assert prefixes.active(line + b" a\n" + line + b" b\n" + line + b" c\n") in ([], ["stamped"])
 
 
 def test_a_json_logs_empty_message_keeps_its_record() -> None:
@@ -131,6 +144,15 @@ def test_a_json_logs_empty_message_keeps_its_record() -> None:
     block = b'{"level":"error","message":"","error":"openai.RateLimitError: Error code: 429"}\n' * 2
     assert prefixes.active(block) == [prefixes.JSON_NAME]
     assert prefixes.taken_off(block) == block
+    # (nor a record whose nested error's `message` is empty or indented: its own `msg` is no continuation)
+    nested = (
+        b'{"level":"error","msg":"openai.RateLimitError: Error code: 429","error":{"message":"","type":"x"}}\n'
+        b'{"level":"error","msg":"upstream failed","err":{"message":"  status 429"}}\n'
+    )
+    assert prefixes.taken_off(nested, [prefixes.JSON_NAME]) == nested
+    logfmt = b'time=2026-03-01T10:00:01Z level=ERROR msg="" err="openai.RateLimitError: Error code: 429"\n' * 2
+    assert prefixes.active(logfmt) == [prefixes.LOGFMT_NAME]
+    assert prefixes.taken_off(logfmt) == logfmt
 
 
 def test_a_logfmt_line_is_read_as_its_message_where_it_carries_on_a_record() -> None:

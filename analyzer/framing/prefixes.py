@@ -218,7 +218,8 @@ LOGFMT_NAME = "logfmt"
 LABELLED = "labelled "
 _LABEL_WORDS = 5
 _LABEL_LINES = 3  # the lines, at least, that have a label (a short paste's few lines share words of their own)
-_TIMELIKE = rb"[-\d:.,/+TZ\[\]()|]*\d[-\d:.,/+TZ\[\]()|]*"  # a time's or a number's word
+_TIMELIKE = rb"[-\d:.,/+TZ\[\]()|]{0,40}\d[-\d:.,/+TZ\[\]()|]{0,40}"  # a time's or a number's word (bounded)
+_WORD_BYTES = 128  # a label's word, at most (a longer one is no label's: and each is read in time bounded so)
 _TIME_WORD = re.compile(_TIMELIKE)
 TIME_MARK = "\x00"  # a time's word in a learnt label's name
 INDENT_MARK = "\x01"  # a space of the indent after it
@@ -261,11 +262,15 @@ def _label(lines: list[bytes], need: int) -> str:
     rows = [line.split(b" ", _LABEL_WORDS) for line in lines]
     words: list[bytes | None] = []  # None: a time's word
     for at in range(_LABEL_WORDS):
-        pairs = [(row, None if _TIME_WORD.fullmatch(row[at]) else row[at]) for row in rows if len(row) > at + 1]
+        pairs = [
+            (row, None if _TIME_WORD.fullmatch(row[at]) else row[at])
+            for row in rows
+            if len(row) > at + 1 and len(row[at]) <= _WORD_BYTES
+        ]
         if not pairs:
             break
         (word, count), *_ = Counter(seen for _, seen in pairs).most_common(1)
-        if count < max(need, _LABEL_LINES) or (word is not None and not _LABEL_WORD.fullmatch(word)):
+        if count < max(need, _LABEL_LINES) or (word is not None and not _label_word(word)):
             break
         if word is None and None in words and any(w is not None for w in words):
             break  # (a time after the label's time and word: the app's own stamp's)
@@ -295,6 +300,16 @@ _FRAMED = re.compile(
 _LABEL_WORD = re.compile(
     rb"(?![\W_]*(?:\w+=)?" + _LEVELS + rb"(?![A-Za-z0-9]))(?=[^\s]*?[A-Za-z0-9][^\s]*?[A-Za-z0-9])[^\s]+", re.I
 )
+
+
+def _label_word(word: bytes) -> bool:
+    """Whether a word may be a label's: `_LABEL_WORD`, UTF-8 (context reads lines decoded, its bytes so too), and
+    none of the marks a learnt label's name is written with."""
+    try:
+        word.decode()
+    except UnicodeDecodeError:
+        return False
+    return _LABEL_WORD.fullmatch(word) is not None and b"\x00" not in word and b"\x01" not in word
 
 
 def _labelled(label: str) -> Prefix:
@@ -372,7 +387,7 @@ def each_taken_off(blocks: Iterable[bytes]) -> Iterator[bytes]:
 def _logfmt_text(match: re.Match[bytes]) -> bytes:
     """A logfmt line's quoted message, unquoted, where it carries on a record; else the line as it was."""
     quoted = match.group(1)
-    if quoted and not _JSON_CONTINUES_AT.match(quoted):
+    if not quoted or not _JSON_CONTINUES_AT.match(quoted):  # (an empty one: the record's text is in its other fields)
         return match.group(0)
     try:
         value = json.loads(b'"' + quoted + b'"')
@@ -388,8 +403,9 @@ def _json_text(match: re.Match[bytes]) -> bytes:
     try:
         line = match.group(1).decode()
         value = exported_text(line, _JSON_FIELDS)
-        # (an empty `message` or `msg` is a logger's record whose text is in its other fields: kept whole)
-        if value is not None and (value or exported_text(line) is not None):
+        # (the line's own text, not a nested error's `message`, that carries on a record; an empty `message` or `msg`
+        # is a logger's record whose text is in its other fields: kept whole, where an export's is a blank line)
+        if value is not None and (value.startswith((" ", "\t", *MARKERS)) or value == "" == exported_text(line)):
             return b"\n" + value.encode()
     except UnicodeError:  # bytes that are no UTF-8, or a lone surrogate escaped in the text
         pass
