@@ -35,6 +35,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from .grammar import CRI_STAMP, CRI_STREAMS, DOCKER_STAMP, INDENT, LEVEL_WORDS, MARKERS
 
@@ -165,11 +166,11 @@ def looked_past(block: bytes) -> Callable[[str], str]:
     # (learnt from the lines that still have their stamp: the heads, once the lines that carry on a record lost it)
     sample = block[:SAMPLE_BYTES].split(b"\n", SAMPLE_LINES)[:SAMPLE_LINES]
     heads = [line for line in sample if _STAMPED.head.match(line)]
-    learnt = [p for p in map(labelled, active(b"\n".join(heads))) if p is not None] if len(heads) >= 2 else []
+    learnt = [n for n in active(b"\n".join(heads)) if n.startswith(LABELLED)] if len(heads) >= 2 else []
     # (not an app's own tag in brackets, `[StardewGPT] `: context reads a tag's lines as its own, context.py)
-    if not learnt or any(_BRACKETED.fullmatch(w) for w in learnt[0].name.split(" ")):
+    if not learnt or any(_BRACKETED.fullmatch(w) for w in learnt[0].split(" ")):
         return after_prefix
-    head = re.compile(learnt[0].head.pattern.decode("utf-8", "surrogateescape"))
+    head = re.compile(cast(str, labelled_head(learnt[0])))
 
     def past(line: str) -> str:
         m = head.match(line)
@@ -338,6 +339,13 @@ def _labelled(label: str) -> Prefix:
 def labelled(name: str) -> Prefix | None:
     """The prefix a learnt name stands for (`active`'s `labelled <words>`), or None for any other name."""
     return _labelled(name.removeprefix(LABELLED)) if name.startswith(LABELLED) else None
+
+
+def labelled_head(name: str) -> str | None:
+    """The pattern of a learnt prefix's head as text (for lines read decoded: context's, a wrap's), or None for any
+    other name."""
+    learnt = labelled(name)
+    return learnt.head.pattern.decode("utf-8", "surrogateescape") if learnt is not None else None
 
 
 def taken_off(block: bytes, names: Iterable[str] | None = None) -> bytes:

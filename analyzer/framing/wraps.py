@@ -269,7 +269,7 @@ _PLATFORMS["desktop"] = prefixes.LOCAL_STAMP.decode()
 
 @functools.lru_cache(maxsize=32)
 def _platform(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    learnt = [p.head.pattern.decode("utf-8", "surrogateescape") for p in map(prefixes.labelled, names) if p]
+    learnt = [head for head in map(prefixes.labelled_head, names) if head is not None]
     heads = [_PLATFORMS[name] for name in names if name in _PLATFORMS] + learnt
     return re.compile("|".join(f"(?:{head})" for head in heads)) if heads else None
 
