@@ -202,7 +202,7 @@ def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: p
     "name",
     [
         *("heroku", "syslog", "kubectl-prefix", "compose", "fly", "quoted", "journal-json", "cloud-logging"),
-        *("actions", "loki", "aws-tail"),
+        *("actions", "loki", "aws-tail", "pm2", "pm2-time", "jenkins", "jenkins-clock"),
     ],
 )
 def test_context_looks_past_the_prefix(tmp_path: Path, name: str) -> None:
@@ -358,3 +358,39 @@ def test_a_one_space_line_under_grep_n_keeps_its_indent() -> None:
     numbered = b"11:{'error': {'message': 'x',\n12: 'code': 'y'}}\n13:2026-05-06 ok\n14:2026-05-06 ok\n"
     assert prefixes.active(numbered) == ["numbered"]
     assert prefixes.taken_off(numbered).decode().split("\n")[1] == " 'code': 'y'}}"
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        (b"0|chat     | plain\n", "pm2"),
+        (b"12|api-server | 2026-03-01T10:00:00: plain\n", "pm2"),
+        (b"0|ga-core  | 2024-06-25 07:24 +00:00: plain\n", "pm2"),
+        (b"[2026-03-01T10:00:00.037Z] plain\n", "jenkins"),
+        (b"21:51:15  plain\n", "jenkins"),
+    ],
+)
+def test_pm2s_and_jenkins_prefixes_are_known(line: bytes, name: str) -> None:
+    """PM2's column (and the time its `--time` or `--log-date-format` puts after it) and Jenkins' Timestamper: a
+    traceback's frames under them lose the prefix; an app's own time to the second and one space is no prefix."""
+    assert prefixes.active(line * 4) == [name]
+    prefix = line.removesuffix(b"plain\n")
+    block = prefix + b"ERROR chat failed\n" + prefix + b'  File "a.py", line 1, in <module>\n'
+    assert prefixes.taken_off(block) == prefix + b'ERROR chat failed\n  File "a.py", line 1, in <module>\n'
+    assert prefixes.active(b"21:51:15 INFO plain\n" * 4) == []
+
+
+def test_a_terminals_padding_is_taken_off_each_line() -> None:
+    """A console's copy pads its lines with spaces to its width: they go, a line's own single space stays."""
+    assert prefixes.taken_off(b"a  \nb\t \t\r\nc \n   \n") == b"a\nb\r\nc \n\n"
+
+
+def test_a_padded_copy_reads_as_the_bare_one(tmp_path: Path) -> None:
+    """HTTP.jl's StatusError (a 429's headers, then its body saying insufficient_quota) padded to 120 columns, as
+    Windows' console copies it: one quota failure, as without the padding (the status line alone had been a second)."""
+    bare = Path(__file__).parent / "corpus" / "fresh" / "y-julia-promptingtools-quota.log"
+    padded = tmp_path / "padded.log"
+    padded.write_text("".join(line.ljust(120) + "\n" for line in bare.read_text().splitlines()))
+    expected = [(e.category, e.line) for e in failures(bare)]
+    assert [c.value for c, _ in expected] == ["quota"]
+    assert [(e.category, e.line) for e in failures(padded)] == expected

@@ -77,6 +77,18 @@ LINE_WRAPPERS: dict[str, Line] = {
     "xunit": lambda i, line: f"[xUnit.net 00:00:{37 * i / 1000:05.2f}]     {line}",
     # a logfmt logger's record (Go's slog text handler, logrus) quoting each line in msg
     "logfmt": lambda i, line: f"time={_at(i, '%Y-%m-%dT%H:%M:%SZ')} level=ERROR msg={json.dumps(line)}",
+    # PM2's `pm2 logs`: the process's id and name in a column, and with `--time` its stamp after it
+    "pm2": lambda i, line: f"0|chat     | {line}",
+    "pm2-time": lambda i, line: f"0|chat     | {_at(i, '%Y-%m-%dT%H:%M:%S')}: {line}",
+    # Jenkins' Timestamper plugin: a Pipeline's console text, and its clock's default
+    "jenkins": lambda i, line: f"[{_at(i, '%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z] {line}",
+    "jenkins-clock": lambda i, line: f"{_at(i, '%H:%M:%S')}  {line}",
+    # GitLab CI's job log with its runner's timestamps (FF_TIMESTAMPS): the stamp, then the stream's code
+    "gitlab": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}Z 01O {line}",
+    # a cloud console's log view copied (Cloud Run's, Datadog's): its time with a zone's name
+    "console-copy": lambda i, line: f"{_at(i, '%Y-%m-%d %H:%M:%S.%f')[:-3]} UTC  {line}",
+    # a terminal's copy padded with spaces to its width (Windows' console, tmux, screen)
+    "pad-right": lambda i, line: line.ljust(120),
 }
 
 
