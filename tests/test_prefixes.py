@@ -385,6 +385,13 @@ def test_a_terminals_padding_is_taken_off_each_line() -> None:
     assert prefixes.taken_off(b"a  \nb\t \t\r\nc \n   \n") == b"a\nb\r\nc \n\n"
 
 
+@pytest.mark.parametrize("run", [b" " * 200_000, b" \t" * 100_000])
+def test_a_long_run_of_spaces_is_read_once(run: bytes) -> None:
+    """A run of spaces before a line's text, in a block with a padded line: each run is read from its start only (a
+    run of 200,000 spaces had each of its places read to its end, minutes)."""
+    assert prefixes.taken_off(b"a  \n" + run + b"x\n" + run + b"\n") == b"a\n" + run + b"x\n\n"
+
+
 def test_a_padded_copy_reads_as_the_bare_one(tmp_path: Path) -> None:
     """HTTP.jl's StatusError (a 429's headers, then its body saying insufficient_quota) padded to 120 columns, as
     Windows' console copies it: one quota failure, as without the padding (the status line alone had been a second)."""

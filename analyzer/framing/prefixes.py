@@ -248,7 +248,8 @@ INDENT_MARK = "\x01"  # a space of the indent after it
 _ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]{0,2048}(?:\x07|\x1b\\)")
 # The spaces a terminal's copy pads each line with to its width (Windows' console, tmux's and screen's panes): they
 # say nothing, and a line that ends in them is not one that ends where a pattern asks (`...\r?$`, a header's end)
-_PADDING = re.compile(rb"[ \t]{2,}(?=\r?\n)")
+# (from a run's start only, taken whole: a long run of spaces before a line's text is read once, not once a space)
+_PADDING = re.compile(rb"(?<![ \t])[ \t]{2,}+(?=\r?\n)")
 
 
 def active(block: bytes) -> list[str]:
