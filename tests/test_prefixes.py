@@ -383,6 +383,9 @@ def test_pm2s_and_jenkins_prefixes_are_known(line: bytes, name: str) -> None:
 def test_a_terminals_padding_is_taken_off_each_line() -> None:
     """A console's copy pads its lines with spaces to its width: they go, a line's own single space stays."""
     assert prefixes.taken_off(b"a  \nb\t \t\r\nc \n   \n") == b"a\nb\r\nc \n\n"
+    # (a copy pads every line: a block's first lines tell, and a block whose first lines have none is left as it is)
+    plain = b"x\n" * (prefixes.SAMPLE_BYTES // 2)
+    assert prefixes.taken_off(plain + b"a  \n") == plain + b"a  \n"
 
 
 @pytest.mark.parametrize("run", [b" " * 200_000, b" \t" * 100_000])
