@@ -202,7 +202,7 @@ def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: p
     "name",
     [
         *("heroku", "syslog", "kubectl-prefix", "compose", "fly", "quoted", "journal-json", "cloud-logging"),
-        *("actions", "loki", "aws-tail", "pm2", "pm2-time", "jenkins", "jenkins-clock"),
+        *("actions", "loki", "aws-tail", "pm2", "pm2-time", "pm2-timestamp", "jenkins"),
     ],
 )
 def test_context_looks_past_the_prefix(tmp_path: Path, name: str) -> None:
@@ -366,33 +366,35 @@ def test_a_one_space_line_under_grep_n_keeps_its_indent() -> None:
         (b"0|chat     | plain\n", "pm2"),
         (b"12|api-server | 2026-03-01T10:00:00: plain\n", "pm2"),
         (b"0|ga-core  | 2024-06-25 07:24 +00:00: plain\n", "pm2"),
+        (b"2026-03-01-10:00:00 0|chat  | plain\n", "pm2"),
         (b"[2026-03-01T10:00:00.037Z] plain\n", "jenkins"),
-        (b"21:51:15  plain\n", "jenkins"),
     ],
 )
 def test_pm2s_and_jenkins_prefixes_are_known(line: bytes, name: str) -> None:
-    """PM2's column (and the time its `--time` or `--log-date-format` puts after it) and Jenkins' Timestamper: a
-    traceback's frames under them lose the prefix; an app's own time to the second and one space is no prefix."""
+    """PM2's column (and the time its `--time` or `--log-date-format` puts after it, `--timestamp` before it) and Jenkins'
+    Timestamper: a traceback's frames under them lose the prefix; an app's own clock (one space or two after it, a
+    right-aligned field) is no prefix."""
     assert prefixes.active(line * 4) == [name]
     prefix = line.removesuffix(b"plain\n")
     block = prefix + b"ERROR chat failed\n" + prefix + b'  File "a.py", line 1, in <module>\n'
     assert prefixes.taken_off(block) == prefix + b'ERROR chat failed\n  File "a.py", line 1, in <module>\n'
     assert prefixes.active(b"21:51:15 INFO plain\n" * 4) == []
+    assert prefixes.active(b"21:51:15  INFO  plain\n" + b"21:51:15      retry 1 of 3\n" * 3) == []
 
 
 def test_a_terminals_padding_is_taken_off_each_line() -> None:
     """A console's copy pads its lines with spaces to its width: they go, a line's own single space stays."""
-    assert prefixes.taken_off(b"a  \nb\t \t\r\nc \n   \n") == b"a\nb\r\nc \n\n"
+    assert prefixes.taken_off(b"a  \nb\t  \r\nc \n   \nd\t\t\n") == b"a\nb\t\r\nc \n\nd\t\t\n"
     # (a copy pads every line: a block's first lines tell, and a block whose first lines have none is left as it is)
     plain = b"x\n" * (prefixes.SAMPLE_BYTES // 2)
     assert prefixes.taken_off(plain + b"a  \n") == plain + b"a  \n"
 
 
-@pytest.mark.parametrize("run", [b" " * 200_000, b" \t" * 100_000])
+@pytest.mark.parametrize("run", [b" " * 200_000, b"  \t" * 100_000])
 def test_a_long_run_of_spaces_is_read_once(run: bytes) -> None:
     """A run of spaces before a line's text, in a block with a padded line: each run is read from its start only (a
     run of 200,000 spaces had each of its places read to its end, minutes)."""
-    assert prefixes.taken_off(b"a  \n" + run + b"x\n" + run + b"\n") == b"a\n" + run + b"x\n\n"
+    assert prefixes.taken_off(b"a  \n" + run + b"x\n" + run + b"\n") == b"a\n" + run + b"x\n" + run.rstrip(b" ") + b"\n"
 
 
 def test_a_padded_copy_reads_as_the_bare_one(tmp_path: Path) -> None:

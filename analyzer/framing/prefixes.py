@@ -22,11 +22,11 @@ https://www.freedesktop.org/software/systemd/man/latest/journalctl.html#-o; RFC 
 service, or before the line of a container's own view), a line's number (`cat -n`, `grep -n`, POSIX
 https://pubs.opengroup.org/onlinepubs/9799919799/utilities/grep.html),
 https://kubernetes.io/docs/reference/kubectl/generated/kubectl_logs/; stern's default `<pod> <container>
-<message>`, https://github.com/stern/stern; Docker Compose's `<service>  | `; PM2's `pm2 logs`, `<id>|<name>  | ` and the time its `--time`, `--timestamp` or
-`--log-date-format` puts after it, https://pm2.keymetrics.io/docs/usage/log-management/; GitHub Actions' raw log, a
+<message>`, https://github.com/stern/stern; Docker Compose's `<service>  | `; PM2's `pm2 logs`, `<id>|<name>  | ` and the time its `--time` or `--log-date-format` puts
+after it (`pm2 logs --timestamp`'s before it), https://pm2.keymetrics.io/docs/usage/log-management/; GitHub Actions' raw log, a
 stamp with seven fractional digits before every line; Google Cloud Logging's one entry a line
 (`textPayload`), https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry; Jenkins' Timestamper, a bracketed RFC 3339
-stamp (a Pipeline's console text) or its clock's `HH:mm:ss` and two spaces, https://plugins.jenkins.io/timestamper/;
+stamp (a Pipeline's console text), https://plugins.jenkins.io/timestamper/;
 GitLab CI's runner with FF_TIMESTAMPS, `<RFC 3339> 00O `, https://docs.gitlab.com/ee/ci/yaml/ci_job_log_timestamps.html.
 """
 
@@ -49,8 +49,7 @@ _SYSLOG_STAMP = _MONTHS + rb" [ 0-3]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
 # a local time to the second and a space, no fraction after it: Docker Desktop's stamp (and an app's own, alike)
 LOCAL_STAMP = rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
 SECOND_STAMP = LOCAL_STAMP + rb"(?![\d:.,])"
-# PM2's own stamp before a line (`--time`: `2026-03-01T10:00:00`; `--timestamp`: `2026-03-01-10:00:00`; a
-# `log_date_format` as `2024-06-25 07:24 +00:00`)
+# PM2's own stamp after its column (`--time`: `2026-03-01T10:00:00`; a `log_date_format` as `2024-06-25 07:24 +00:00`)
 _PM2_STAMP = rb"\d{4}-\d\d-\d\d[-T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?: ?(?:Z|[+-]\d\d:?\d\d))?"
 _HOST_PROGRAM = rb" (?!" + _LEVELS + rb" )[\w.-]{1,255} [^\s\[\]:]{1,128}(?:\[\d{1,10}\])?: ?+"  # journald's, syslog's
 _MARKED = b"|".join(re.escape(m).encode() for m in MARKERS)
@@ -93,10 +92,10 @@ PREFIXES = (
         + rb") [FP]\b)",
         _STAMP_CONTINUES,
     ),
-    # Jenkins' Timestamper (a Pipeline's console text, `[2026-03-01T10:00:00.037Z] `, and its clock's default,
-    # `21:51:15  `, two spaces after it), https://plugins.jenkins.io/timestamper/: a stamp as `stamped`'s, an app's own
-    # bracketed time before its heads one too (its level follows, a head still)
-    _prefix("jenkins", rb"(?:\[" + _STAMP + rb"\] |\d\d:\d\d:\d\d  )", _STAMP_CONTINUES),
+    # Jenkins' Timestamper in a Pipeline's console text (`[2026-03-01T10:00:00.037Z] `), https://plugins.jenkins.io/timestamper/:
+    # a stamp as `stamped`'s, and read past by context as that one is (an app's own bracketed time before its heads is
+    # one too); not its clock's `21:51:15  `, which an app's own clock and its right-aligned fields have as well
+    _prefix("jenkins", rb"\[" + _STAMP + rb"\] ", _STAMP_CONTINUES),
     # Docker Desktop's logs view of one container copies each line with its local time first, to the second
     # (`2024-01-17 11:55:21 ` before the program's own text, its traceback's indent and Rich's column included)
     # (a run of spaces and then a number after it is an app's own right-aligned field, `%(process)6d`: a head)
@@ -111,9 +110,10 @@ PREFIXES = (
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
     # (Docker Desktop's logs view copies each line with its local time first: `2024-11-09 06:07:27 api-1  | `)
     _prefix("compose", rb"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?[\w.-]{1,64} {1,32}\| (?:" + _STAMP + rb" )?"),
-    # PM2's `pm2 logs`: the process's id and name in a padded column, and with `--time`, `--log-date-format` or
-    # `--timestamp` its time and a colon after it: `0|chat     | 2026-03-01T10:00:00: ` (the format in the docstring)
-    _prefix("pm2", rb"\d{1,5}\|[\w.@-]{1,64} {0,32}\| (?:" + _PM2_STAMP + rb": )?"),
+    # PM2's `pm2 logs`: the process's id and name in a padded column; with `--time` or a `log_date_format` the time and a
+    # colon after it (`0|chat     | 2026-03-01T10:00:00: `), with `pm2 logs --timestamp` the time before it
+    # (`2026-03-01-10:00:00 0|chat  | `) (the format in the docstring; pm2's lib/API/Log.js)
+    _prefix("pm2", rb"(?:\d{4}-\d\d-\d\d[-T ]\d\d:\d\d:\d\d )?\d{1,5}\|[\w.@-]{1,64} {0,32}\| (?:" + _PM2_STAMP + rb": )?"),
     # a line's number before it, as `cat -n` (`%6d\t`), `grep -n` (`N:` before a matching line, `N-` before a line
     # of its context) and `nl` write it: not a date's year (`2026-03-01`) or a time's hour (`10:00:00`)
     # (taken off every line, heads too: cat's right-aligned number would make each line an indented one; with the space
@@ -249,7 +249,7 @@ _ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]{0,2048}(?:\
 # The spaces a terminal's copy pads each line with to its width (Windows' console, tmux's and screen's panes): they
 # say nothing, and a line that ends in them is not one that ends where a pattern asks (`...\r?$`, a header's end)
 # (from a run's start only, taken whole: a long run of spaces before a line's text is read once, not once a space)
-_PADDING = re.compile(rb"(?<![ \t])[ \t]{2,}+(?=\r?\n)")
+_PADDING = re.compile(rb"(?<! ) {2,}+(?=\r?\n)")
 
 
 def active(block: bytes) -> list[str]:

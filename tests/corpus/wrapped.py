@@ -80,9 +80,9 @@ LINE_WRAPPERS: dict[str, Line] = {
     # PM2's `pm2 logs`: the process's id and name in a column, and with `--time` its stamp after it
     "pm2": lambda i, line: f"0|chat     | {line}",
     "pm2-time": lambda i, line: f"0|chat     | {_at(i, '%Y-%m-%dT%H:%M:%S')}: {line}",
-    # Jenkins' Timestamper plugin: a Pipeline's console text, and its clock's default
+    "pm2-timestamp": lambda i, line: f"{_at(i, '%Y-%m-%d-%H:%M:%S')} 0|chat     | {line}",
+    # Jenkins' Timestamper plugin in a Pipeline's console text
     "jenkins": lambda i, line: f"[{_at(i, '%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z] {line}",
-    "jenkins-clock": lambda i, line: f"{_at(i, '%H:%M:%S')}  {line}",
     # GitLab CI's job log with its runner's timestamps (FF_TIMESTAMPS): the stamp, then the stream's code
     "gitlab": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}Z 01O {line}",
     # a cloud console's log view copied (Cloud Run's, Datadog's): its time with a zone's name
