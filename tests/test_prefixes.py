@@ -371,9 +371,9 @@ def test_a_one_space_line_under_grep_n_keeps_its_indent() -> None:
     ],
 )
 def test_pm2s_and_jenkins_prefixes_are_known(line: bytes, name: str) -> None:
-    """PM2's column (and the time its `--time` or `--log-date-format` puts after it, `--timestamp` before it) and Jenkins'
-    Timestamper: a traceback's frames under them lose the prefix; an app's own clock (one space or two after it, a
-    right-aligned field) is no prefix."""
+    """PM2's column (and the time its `--time` or `--log-date-format` puts after it, `--timestamp` before it) and
+    Jenkins' Timestamper: a traceback's frames under them lose the prefix; an app's own clock (one space or two after
+    it, a right-aligned field) is no prefix."""
     assert prefixes.active(line * 4) == [name]
     prefix = line.removesuffix(b"plain\n")
     block = prefix + b"ERROR chat failed\n" + prefix + b'  File "a.py", line 1, in <module>\n'

@@ -22,12 +22,13 @@ https://www.freedesktop.org/software/systemd/man/latest/journalctl.html#-o; RFC 
 service, or before the line of a container's own view), a line's number (`cat -n`, `grep -n`, POSIX
 https://pubs.opengroup.org/onlinepubs/9799919799/utilities/grep.html),
 https://kubernetes.io/docs/reference/kubectl/generated/kubectl_logs/; stern's default `<pod> <container>
-<message>`, https://github.com/stern/stern; Docker Compose's `<service>  | `; PM2's `pm2 logs`, `<id>|<name>  | ` and the time its `--time` or `--log-date-format` puts
-after it (`pm2 logs --timestamp`'s before it), https://pm2.keymetrics.io/docs/usage/log-management/; GitHub Actions' raw log, a
-stamp with seven fractional digits before every line; Google Cloud Logging's one entry a line
-(`textPayload`), https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry; Jenkins' Timestamper, a bracketed RFC 3339
-stamp (a Pipeline's console text), https://plugins.jenkins.io/timestamper/;
-GitLab CI's runner with FF_TIMESTAMPS, `<RFC 3339> 00O `, https://docs.gitlab.com/ee/ci/yaml/ci_job_log_timestamps.html.
+<message>`, https://github.com/stern/stern; Docker Compose's `<service>  | `; PM2's `pm2 logs`, `<id>|<name>  | `
+and the time its `--time` or `--log-date-format` puts after it (`pm2 logs --timestamp`'s before it),
+https://pm2.keymetrics.io/docs/usage/log-management/; GitHub Actions' raw log, a stamp with seven fractional digits
+before every line; Google Cloud Logging's one entry a line (`textPayload`),
+https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry; Jenkins' Timestamper, a bracketed RFC 3339 stamp
+(a Pipeline's console text), https://plugins.jenkins.io/timestamper/; GitLab CI's runner with FF_TIMESTAMPS,
+`<RFC 3339> 00O `, https://docs.gitlab.com/ee/ci/yaml/ci_job_log_timestamps.html.
 """
 
 from __future__ import annotations
@@ -110,10 +111,13 @@ PREFIXES = (
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
     # (Docker Desktop's logs view copies each line with its local time first: `2024-11-09 06:07:27 api-1  | `)
     _prefix("compose", rb"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?[\w.-]{1,64} {1,32}\| (?:" + _STAMP + rb" )?"),
-    # PM2's `pm2 logs`: the process's id and name in a padded column; with `--time` or a `log_date_format` the time and a
-    # colon after it (`0|chat     | 2026-03-01T10:00:00: `), with `pm2 logs --timestamp` the time before it
+    # PM2's `pm2 logs`: the process's id and name in a padded column; with `--time` or a `log_date_format` the time and
+    # a colon after it (`0|chat     | 2026-03-01T10:00:00: `), with `pm2 logs --timestamp` the time before it
     # (`2026-03-01-10:00:00 0|chat  | `) (the format in the docstring; pm2's lib/API/Log.js)
-    _prefix("pm2", rb"(?:\d{4}-\d\d-\d\d[-T ]\d\d:\d\d:\d\d )?\d{1,5}\|[\w.@-]{1,64} {0,32}\| (?:" + _PM2_STAMP + rb": )?"),
+    _prefix(
+        "pm2",
+        rb"(?:\d{4}-\d\d-\d\d[-T ]\d\d:\d\d:\d\d )?\d{1,5}\|[\w.@-]{1,64} {0,32}\| (?:" + _PM2_STAMP + rb": )?",
+    ),
     # a line's number before it, as `cat -n` (`%6d\t`), `grep -n` (`N:` before a matching line, `N-` before a line
     # of its context) and `nl` write it: not a date's year (`2026-03-01`) or a time's hour (`10:00:00`)
     # (taken off every line, heads too: cat's right-aligned number would make each line an indented one; with the space
@@ -144,9 +148,10 @@ _STAMP_LED = {"heroku", "fly", "journal", "gitlab"}  # prefixes that start with 
 # case as posted changed). Not Compose's service: context reads on past it, as in the Compose logs people post the
 # record before a failure often names its provider (an `OpenAIClient` warning before LibreChat's bare 404, `Using
 # openai with model: deepseek-...` before deepwiki's timeout), though it reads another service's lines too (looked
-# past, two such positives were lost and one negative hit, as posted). PM2's, which starts with its process's number as a
-# head may (of 2,096 positives and 1,961 negatives under it: 81 lost and 24 hit when context stopped at each line). Not a line's number,
-# taken off every line of a numbered block before framing (here it would read `404: Not Found` as line 404).
+# past, two such positives were lost and one negative hit, as posted). PM2's, which starts with its process's number
+# as a head may (of 2,096 positives and 1,961 negatives under it: 81 lost and 24 hit when context stopped at each
+# line). Not a line's number, taken off every line of a numbered block before framing (here it would read `404: Not
+# Found` as line 404).
 # The longest first: a bare stamp is the start of Heroku's, Fly's and journald's prefixes, and an alternation
 # takes the first that matches (a stamp alone left `app[web.1]: ...`, which starts like no head).
 # stern's prefix as context looks past it: a ReplicaSet's pod (`chat-7d9f8c6b5-x2kqz app `, its template's hash and
