@@ -901,3 +901,29 @@ def test_a_print_stamped_to_the_second_takes_the_time_it_is_placed_at(tmp_path: 
     times = [e.time for e in analysis.events]
     assert times == sorted(times)  # type: ignore[type-var]
     assert all(i.start is not None and i.end is not None and i.start <= i.end for i in analysis.incidents)
+
+
+def test_one_announcement_of_two_failures_is_two_calls(tmp_path: Path) -> None:
+    head = "ERROR whisrs::transcription::openai_realtime: OpenAI Realtime error: "
+    analysis = analyse(
+        tmp_path,
+        f"{head}The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.\n\n"
+        f"{head}Turn detection is not supported for this transcription model.\n",
+    )
+    assert [(e.rule, e.line) for e in analysis.events] == [
+        ("openai.request.realtime_session", 1),
+        ("openai.request.realtime_session", 3),
+    ]
+    assert analysis.reprints == 0
+
+
+def test_a_logger_level_is_no_announcement_of_two_failures(tmp_path: Path) -> None:
+    # winston's `error: ` is a level: two handlers' lines of one failed call in the same second stay one call
+    server = "Error: 500 The server had an error while processing your request. Sorry about that!"
+    analysis = analyse(
+        tmp_path,
+        f"2023-12-23 13:33:06 error: [OpenAIClient.chatCompletion] Unhandled error type {server}\n"
+        f"2023-12-23 13:33:06 error: [handleAbortError] response error and aborting request {server}\n",
+    )
+    assert len(analysis.events) == 1
+    assert analysis.reprints == 1

@@ -164,6 +164,8 @@ def _reprint(before: Event, event: Event, judge: Judge, told: datetime | None = 
         return False
     if len(statuses) > 1 and _one_line(before) and _one_line(event) and not _wrapper(before, event, judge):
         return False
+    if before.rule == event.rule and _two_told(text(before), text(event)):
+        return False
     # two prints of one wording whose numbers differ (`batch 1 (0-99)`, then `batch 2 (100-199)`, each with its
     # own stack): two calls failing alike; the same print by two handlers (only their times differ) stays one
     if before.rule == event.rule and _numbered_apart(text(before), text(event)):
@@ -302,6 +304,36 @@ def _two_messages(before: Event, after: Event, text: Callable[[Event], str]) -> 
     'Conversation already has an active response'}`)."""
     one, other = _BODY_MESSAGE.search(text(before)), _BODY_MESSAGE.search(text(after))
     return one is not None and other is not None and one.group(2) != other.group(2)
+
+
+def _two_told(before: str, after: str) -> bool:
+    """Whether two one-line records each tell a failure of its own after one announcement (`ERROR
+    app::openai_realtime: OpenAI Realtime error: The Realtime Beta API is no longer supported...`, then the same head
+    and `Turn detection is not supported...`): two answers, so two calls. Not a head that only names its logger or
+    its level (one failure told over two of its lines), nor a message and then a longer print of it."""
+    one, other = _TIME.sub("", before).strip(), _TIME.sub("", after).strip()
+    if "\n" in one or "\n" in other:  # each a line of its own (a blank line after it aside)
+        return False
+    cut = _ANNOUNCED.search(_common_prefix(one, other))
+    if cut is None:
+        return False
+    rest, more = one[cut.end() :].strip(), other[cut.end() :].strip()
+    return min(len(rest), len(more)) >= 12 and rest not in more and more not in rest
+
+
+def _common_prefix(one: str, other: str, most: int = 400) -> str:
+    """The text two strings begin with, up to `most` characters (a head is short: the search after it bounded)."""
+    at, end = 0, min(len(one), len(other), most)
+    while at < end and one[at] == other[at]:
+        at += 1
+    return one[:at]
+
+
+# the last `... error: ` of a line's shared head, said by its message after a word of it (`OpenAI Realtime error: `,
+# `request failed: `), not a level (`ERROR:`, winston's `error: ` at the line's start)
+_ANNOUNCED = re.compile(
+    r"^.*\w[^\s:]*\s+[^\s:]*\b(?:[Ee]rror|[Ff]ailed|[Ff]ailure|[Ee]xception)\b[^:\n]{0,20}:\s", re.DOTALL
+)
 
 
 def _numbered_apart(before: str, after: str) -> bool:
