@@ -927,3 +927,20 @@ def test_a_logger_level_is_no_announcement_of_two_failures(tmp_path: Path) -> No
     )
     assert len(analysis.events) == 1
     assert analysis.reprints == 1
+
+
+@pytest.mark.parametrize(("host", "events"), [("localhost:11434", 0), ("api.openai.com", 1)])
+def test_a_json_body_after_a_responses_headers_is_read_with_the_command_above_them(
+    tmp_path: Path, host: str, events: int
+) -> None:
+    # curl -D -: the status line, its headers, a blank line, then the body; the command names where it went
+    analysis = analyse(
+        tmp_path,
+        f"$ curl -D - -X POST https://{host}/v1/chat/completions\n"
+        "HTTP/1.1 400 Bad Request\n"
+        "Content-Type: application/json; charset=utf-8\n"
+        "Content-Length: 83\n"
+        "\n"
+        '{"error":{"message":"EOF","type":"invalid_request_error","param":null,"code":null}}\n',
+    )
+    assert len(analysis.events) == events
