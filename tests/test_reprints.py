@@ -944,3 +944,41 @@ def test_a_json_body_after_a_responses_headers_is_read_with_the_command_above_th
         '{"error":{"message":"EOF","type":"invalid_request_error","param":null,"code":null}}\n',
     )
     assert len(analysis.events) == events
+
+
+SERVER_500 = "Error: 500 The server had an error while processing your request. Sorry about that!"
+QUOTA_TEXT = "You exceeded your current quota, please check your plan and billing details."
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # winston's `[label] level: `: a level after a bracketed label is no announcement of two failures
+        (
+            f"2023-12-23 13:33:06 [api] error: [OpenAIClient.chatCompletion] Unhandled error type {SERVER_500}",
+            f"2023-12-23 13:33:06 [api] error: [handleAbortError] response error and aborting request {SERVER_500}",
+        ),
+        # one message printed again, cut short: the two share a run of words
+        (f"ERROR app: request failed: {QUOTA_TEXT}", f"ERROR app: request failed: {QUOTA_TEXT[:60]}..."),
+    ],
+)
+def test_two_prints_of_one_failure_under_one_head_stay_one(tmp_path: Path, first: str, second: str) -> None:
+    analysis = analyse(tmp_path, f"{first}\n{second}\n")
+    assert len(analysis.events) == 1
+    assert analysis.reprints == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "events"),
+    [
+        # openai-node's print of a body whose error is a bare string: another server's
+        ("inference job failed: Error: 400 \"'response_format.type' must be 'json_schema'\"", 0),
+        # OpenAI's own sentence an app quotes stays OpenAI's
+        ('openai call failed: Error: 400 "This model\'s maximum context length is 8192 tokens."', 1),
+    ],
+)
+def test_a_quoted_body_after_a_status_is_another_servers_unless_it_is_openais_sentence(
+    tmp_path: Path, line: str, events: int
+) -> None:
+    analysis = analyse(tmp_path, f"2026-03-14 10:00:00,000 ERROR worker: {line}\n")
+    assert len(analysis.events) == events

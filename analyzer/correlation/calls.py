@@ -310,29 +310,48 @@ def _two_told(before: str, after: str) -> bool:
     """Whether two one-line records each tell a failure of its own after one announcement (`ERROR
     app::openai_realtime: OpenAI Realtime error: The Realtime Beta API is no longer supported...`, then the same head
     and `Turn detection is not supported...`): two answers, so two calls. Not a head that only names its logger or
-    its level (one failure told over two of its lines), nor a message and then a longer print of it."""
-    one, other = _TIME.sub("", before).strip(), _TIME.sub("", after).strip()
+    its level (`[api] error: `: one failure told over two of its lines), nor two prints of one message (a longer or
+    a cut one, its repr and its text: the two share a run of words)."""
+    one, other = before.strip(), after.strip()
     if "\n" in one or "\n" in other:  # each a line of its own (a blank line after it aside)
         return False
-    cut = _ANNOUNCED.search(_common_prefix(one, other))
-    if cut is None:
+    if _ANNOUNCED.search(one, 0, HEAD_CHARS) is None:  # (most lines announce nothing: told at once)
         return False
+    one, other = _TIME.sub("", one), _TIME.sub("", other)
+    cuts = list(_ANNOUNCED.finditer(_common_prefix(one, other)))
+    if not cuts:
+        return False
+    cut = cuts[-1]  # (the last announcement of the shared head)
     rest, more = one[cut.end() :].strip(), other[cut.end() :].strip()
-    return min(len(rest), len(more)) >= 12 and rest not in more and more not in rest
+    return min(len(rest), len(more)) >= SHARED_RUN and not _share_a_run(rest, more)
 
 
-def _common_prefix(one: str, other: str, most: int = 400) -> str:
-    """The text two strings begin with, up to `most` characters (a head is short: the search after it bounded)."""
-    at, end = 0, min(len(one), len(other), most)
-    while at < end and one[at] == other[at]:
-        at += 1
-    return one[:at]
+def _common_prefix(one: str, other: str) -> str:
+    """The text two strings begin with, up to HEAD_CHARS characters (a head is short: the search after it bounded),
+    found by halving (a slice's comparison is one step, a character's loop many)."""
+    low, high = 0, min(len(one), len(other), HEAD_CHARS)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if one[:middle] == other[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return one[:low]
 
 
-# the last `... error: ` of a line's shared head, said by its message after a word of it (`OpenAI Realtime error: `,
-# `request failed: `), not a level (`ERROR:`, winston's `error: ` at the line's start)
+def _share_a_run(one: str, other: str, most: int = 400) -> bool:
+    """Whether two messages share a run of SHARED_RUN characters (looked for in their first `most`): one message
+    printed twice, however differently."""
+    short, long = sorted((one[:most], other[:most]), key=len)
+    return any(short[at : at + SHARED_RUN] in long for at in range(0, len(short) - SHARED_RUN + 1, SHARED_RUN // 3))
+
+
+SHARED_RUN = 24  # characters two prints of one message share, at the least
+HEAD_CHARS = 400  # characters of two lines where the head they share is looked for
+# an announcement in a line's shared head: a word of its message, then `error: ` (`OpenAI Realtime error: `, `request
+# failed: `); not a level after a bracketed label or alone (`[api] error: `, `ERROR: `: no word of a message before it)
 _ANNOUNCED = re.compile(
-    r"^.*\w[^\s:]*\s+[^\s:]*\b(?:[Ee]rror|[Ff]ailed|[Ff]ailure|[Ee]xception)\b[^:\n]{0,20}:\s", re.DOTALL
+    r"(?<![\w\[\]])[A-Za-z][\w-]{0,40}[ \t]+(?:[Ee]rror|[Ff]ailed|[Ff]ailure|[Ee]xception)\b[^:\n]{0,20}:\s"
 )
 
 

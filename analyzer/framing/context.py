@@ -302,7 +302,7 @@ def _introduced(buffer: bytes, start: int, prior: bytes, past: Callable[[str], s
     if line.endswith(":"):
         return True
     if not line:
-        return _after_headers(buffer, line_start)
+        return _after_headers(buffer, line_start, past)
     # (a fence that opens a block, not one that closes the block above it: the fences before it, back to where a
     # session's lines are looked for, are even in number)
     return (
@@ -311,16 +311,17 @@ def _introduced(buffer: bytes, start: int, prior: bytes, past: Callable[[str], s
     )
 
 
-def _after_headers(buffer: bytes, blank: int) -> bool:
+def _after_headers(buffer: bytes, blank: int, past: Callable[[str], str] = after_prefix) -> bool:
     """Whether the lines above the blank line at buffer[blank:] are an HTTP response's status line and its headers
-    (`curl -i`'s, `curl -D -`'s, HTTPie's output): the JSON object after them is that response's body, read with the
-    command above them that names where it went (`curl -D - http://localhost:11434/v1/chat/completions`)."""
+    (`curl -i`'s, `curl -D -`'s, HTTPie's output), each read after the prefix its platform wrote: the JSON object
+    after them is that response's body, read with the command above them that names where it went (`curl -D -
+    http://localhost:11434/v1/chat/completions`)."""
     end = blank
     for _ in range(HEADER_LINES):
         if end <= 0:
             return False
         start = buffer.rfind(b"\n", 0, end - 1) + 1
-        line = buffer[start:end].rstrip(b"\r\n")
+        line = past(_text(buffer[start:end].rstrip(b"\r\n")))
         if _STATUS_LINE.match(line):
             return True
         if not _HEADER_LINE.match(line):
@@ -330,8 +331,8 @@ def _after_headers(buffer: bytes, blank: int) -> bool:
 
 
 HEADER_LINES = 40  # an HTTP response's headers looked through for its status line, at the most
-_STATUS_LINE = re.compile(rb"[ \t]*HTTP/\d(?:\.\d)? [1-5]\d\d\b")
-_HEADER_LINE = re.compile(rb"[ \t]*[A-Za-z][\w-]{0,79}:[ \t]")
+_STATUS_LINE = re.compile(r"[ \t]*HTTP/\d(?:\.\d)? [1-5]\d\d\b")
+_HEADER_LINE = re.compile(r"[ \t]*[A-Za-z][\w-]{0,79}:(?:[ \t]|$)")  # (a header's value may be empty)
 
 _FENCE = re.compile(r"(?:```|~~~)[\w+-]{0,20}")  # a Markdown fence (```json)
 # (the lines of fences, after any prefix a platform puts on them)
