@@ -917,18 +917,6 @@ def test_one_announcement_of_two_failures_is_two_calls(tmp_path: Path) -> None:
     assert analysis.reprints == 0
 
 
-def test_a_logger_level_is_no_announcement_of_two_failures(tmp_path: Path) -> None:
-    # winston's `error: ` is a level: two handlers' lines of one failed call in the same second stay one call
-    server = "Error: 500 The server had an error while processing your request. Sorry about that!"
-    analysis = analyse(
-        tmp_path,
-        f"2023-12-23 13:33:06 error: [OpenAIClient.chatCompletion] Unhandled error type {server}\n"
-        f"2023-12-23 13:33:06 error: [handleAbortError] response error and aborting request {server}\n",
-    )
-    assert len(analysis.events) == 1
-    assert analysis.reprints == 1
-
-
 @pytest.mark.parametrize(("host", "events"), [("localhost:11434", 0), ("api.openai.com", 1)])
 def test_a_json_body_after_a_responses_headers_is_read_with_the_command_above_them(
     tmp_path: Path, host: str, events: int
@@ -953,7 +941,12 @@ QUOTA_TEXT = "You exceeded your current quota, please check your plan and billin
 @pytest.mark.parametrize(
     ("first", "second"),
     [
-        # winston's `[label] level: `: a level after a bracketed label is no announcement of two failures
+        # winston's `level: `: two handlers' lines of one failed call in the same second stay one call
+        (
+            f"2023-12-23 13:33:06 error: [OpenAIClient.chatCompletion] Unhandled error type {SERVER_500}",
+            f"2023-12-23 13:33:06 error: [handleAbortError] response error and aborting request {SERVER_500}",
+        ),
+        # and its `[label] level: `: a level after a bracketed label is no announcement of two failures either
         (
             f"2023-12-23 13:33:06 [api] error: [OpenAIClient.chatCompletion] Unhandled error type {SERVER_500}",
             f"2023-12-23 13:33:06 [api] error: [handleAbortError] response error and aborting request {SERVER_500}",
