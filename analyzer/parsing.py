@@ -45,10 +45,21 @@ _LEVEL_WORD = re.compile(
 )
 _LEVEL_SPAN = 48
 
-TIME_KEYS = ("ts", "time", "timestamp", "@timestamp", "__REALTIME_TIMESTAMP", "t", "date", "datetime", "asctime")
+TIME_KEYS = (
+    "ts",
+    "time",
+    "timestamp",
+    "@timestamp",
+    "TimeStamp",
+    "__REALTIME_TIMESTAMP",
+    "t",
+    "date",
+    "datetime",
+    "asctime",
+)
 LEVEL_KEYS = ("level", "lvl", "severity", "levelname", "log.level", "loglevel", "PRIORITY", "priority")
 # (Google Cloud Logging's textPayload, CloudWatch Logs Insights' @message, .NET and Azure's Message)
-MESSAGE_KEYS = ("msg", "message", "MESSAGE", "event", "log", "text", "textPayload", "@message", "Message", "@m")
+MESSAGE_KEYS = ("msg", "message", "MESSAGE", "event", "log", "Log", "text", "textPayload", "@message", "Message", "@m")
 
 
 @dataclass(slots=True)

@@ -406,3 +406,39 @@ def test_a_padded_copy_reads_as_the_bare_one(tmp_path: Path) -> None:
     expected = [(e.category, e.line) for e in failures(bare)]
     assert [c.value for c, _ in expected] == ["quota"]
     assert [(e.category, e.line) for e in failures(padded)] == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        (b"[server] plain\n", "runner"),
+        (b"[0] plain\n", "runner"),
+        (b"web:dev: plain\n", "turbo"),
+        (b"@acme/nextjs:dev: plain\n", "turbo"),
+        (b"2023-06-21 09:57:37,545 [63206632]   INFO - STDERR - plain\n", "idea"),
+        (b"chat_app.1.x2kqz9c0d1e2@node-1    | plain\n", "compose"),
+    ],
+)
+def test_a_process_runners_label_is_known(line: bytes, name: str) -> None:
+    """concurrently's and Skaffold's bracketed label, Turborepo's `<package>:<task>: `, a JetBrains IDE's idea.log
+    re-logging a plugin's stderr, a swarm task's `docker service logs` column: a traceback's frames under them lose
+    the prefix, the head keeps it."""
+    assert prefixes.active(line * 4) == [name]
+    prefix = line.removesuffix(b"plain\n")
+    block = prefix + b"Error: chat failed\n" + prefix + b"    at fetch (node:internal/deps/undici:1:1)\n"
+    assert prefixes.taken_off(block) == prefix + b"Error: chat failed\n    at fetch (node:internal/deps/undici:1:1)\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"[ERROR] plain\n",
+        b"[warn] plain\n",
+        b"[2026-03-01T10:00:00.037Z] plain\n",
+        b"[pod/chat-7d9f8c6b5-x2kqz/app] plain\n",
+        b"ERROR:root: plain\n",
+        b"WARNING:httpx: plain\n",
+    ],
+)
+def test_a_level_a_time_or_a_pod_is_no_runners_label(line: bytes) -> None:
+    assert not {"runner", "turbo"} & set(prefixes.active(line * 4))

@@ -323,8 +323,9 @@ def _region_start(buffer: bytes, line_start: int, after: int) -> int:
 
 
 _STAMPED = {bytes([c]) for c in b"0123456789{[<"}
-# Docker Compose's service prefix before every line (`api-1  | `, v1's `api_1  | `): the line's own start is after it
-_SERVICE = re.compile(rb"[\w.-]{1,100} +\| ")
+# Docker Compose's service prefix before every line (`api-1  | `, v1's `api_1  | `, a swarm task's
+# `api.1.<id>@<node>  | `): the line's own start is after it
+_SERVICE = re.compile(rb"[\w.-]{1,100}(?:@[\w.-]{1,64})? +\| ")
 
 
 def _stamped(buffer: bytes, start: int) -> bool:

@@ -87,10 +87,12 @@ SESSION_BYTES = 1 << 16  # a banner further back than this is no session's the r
 # https://github.com/NousResearch/hermes-agent/issues/33075): a name in brackets, not a level word, a level's letter or
 # short form (`[E]`, `[WRN]`, `[crit]`) or a time (a record of its own each). Where a record's first line starts with
 # one, its context is the lines just after and before it under the same tag, read as they would be without it: a line
-# without it (another worker's, a blank one) ends it, unread.
+# without it (another worker's, a blank one) ends it, unread. And a process runner's number for each program it runs
+# (concurrently's `[0] `, `[1] `, https://github.com/open-cli-tools/concurrently, checked 2026-12-07).
 _SHORT_LEVELS = ("INF", "WRN", "DBG", "TRC", "FTL", "CRIT", "EMERG", "ALERT", "NOTE")  # (besides LEVEL_WORDS)
 _TAG = re.compile(
-    rf"\[(?!(?:{'|'.join((*LEVEL_WORDS, *_SHORT_LEVELS))}|[A-Za-z])\])[A-Za-z][\w.:@/-]{{0,60}}\] (?=\S)", re.IGNORECASE
+    rf"\[(?!(?:{'|'.join((*LEVEL_WORDS, *_SHORT_LEVELS))}|[A-Za-z])\])(?:[A-Za-z][\w.:@/-]{{0,60}}|\d{{1,2}})\] (?=\S)",
+    re.IGNORECASE,
 )
 
 

@@ -1,7 +1,8 @@
 """Prefixes a platform writes before every line of a program's output, and taken off the lines that
 carry on a record.
 
-Heroku, Fly.io, journald, syslog, `kubectl logs --prefix`, stern, Docker Compose and a CI runner's (or
+Heroku, Fly.io, journald, syslog, `kubectl logs --prefix`, stern, Docker Compose (and a swarm's `docker service
+logs`), a process runner (concurrently, Skaffold, Turborepo), a JetBrains IDE's idea.log and a CI runner's (or
 `kubectl logs --timestamps`') stamp put their own head before each line a program writes, the lines of
 a traceback included, so every line starts like a record's head and a traceback falls apart into one
 record a line: its exception line no longer beside the frames that show whose call failed. journald's
@@ -109,8 +110,20 @@ PREFIXES = (
     _prefix("journal", rb"(?:" + _STAMP + rb"|" + _SYSLOG_STAMP + rb")" + _HOST_PROGRAM),
     _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP + rb" )?"),
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
-    # (Docker Desktop's logs view copies each line with its local time first: `2024-11-09 06:07:27 api-1  | `)
-    _prefix("compose", rb"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?[\w.-]{1,64} {1,32}\| (?:" + _STAMP + rb" )?"),
+    # (Docker Desktop's logs view copies each line with its local time first: `2024-11-09 06:07:27 api-1  | `; a swarm
+    # service's `docker service logs` names the task and its node: `chat_app.1.x2kqz9c0d1e2@node-1    | `)
+    _prefix(
+        "compose",
+        rb"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?[\w.-]{1,64}(?:@[\w.-]{1,64})? {1,32}\| (?:" + _STAMP + rb" )?",
+    ),
+    # a process runner's label before each line of the programs it runs: concurrently's `[0] ` or `[server] ` (its
+    # `--names`), Skaffold's `[app] `, https://github.com/open-cli-tools/concurrently (README, `--prefix`),
+    # https://skaffold.dev/docs/workflows/dev/ (checked 2026-12-07); not an app's level in brackets (`[ERROR] `), a
+    # bracketed time (Jenkins'), nor kubectl's `[pod/...] ` (its own above)
+    _prefix("runner", rb"\[(?!pod/)(?!\d{4}-\d\d-\d\d)(?!(?i:" + _LEVELS + rb")\])[\w.@/:-]{1,40}\] "),
+    # Turborepo's `<package>:<task>: ` before each line of a task's output (`web:dev: `, `@acme/api:build: `),
+    # https://turborepo.com/docs/reference/run#--log-prefix (checked 2026-12-07); not an app's `ERROR:root: `
+    _prefix("turbo", rb"(?!(?i:" + _LEVELS + rb"):)[@\w][\w@./-]{0,63}:[\w.-]{1,32}: "),
     # PM2's `pm2 logs`: the process's id and name in a padded column; with `--time` or a `log_date_format` the time and
     # a colon after it (`0|chat     | 2026-03-01T10:00:00: `), with `pm2 logs --timestamp` the time before it
     # (`2026-03-01-10:00:00 0|chat  | `) (the format in the docstring; pm2's lib/API/Log.js)
@@ -118,6 +131,11 @@ PREFIXES = (
         "pm2",
         rb"(?:\d{4}-\d\d-\d\d[-T ]\d\d:\d\d:\d\d )?\d{1,5}\|[\w.@-]{1,64} {0,32}\| (?:" + _PM2_STAMP + rb": )?",
     ),
+    # a JetBrains IDE's idea.log, which logs each line a plugin writes to its stderr or stdout as a record of its own
+    # (`2023-06-21 09:57:37,545 [63206632]   INFO - STDERR - \tat okhttp3...`): its time, the milliseconds since the IDE
+    # started, a level and the STDERR or STDOUT category (https://intellij-support.jetbrains.com/hc/en-us/articles/
+    # 207241085, the log's layout in com.intellij.idea.IdeaLogger's formatter), checked 2026-12-07
+    _prefix("idea", rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[ {0,12}\d{1,12}\] {1,4}[A-Z]{4,6} - STD(?:ERR|OUT) - "),
     # a line's number before it, as `cat -n` (`%6d\t`), `grep -n` (`N:` before a matching line, `N-` before a line
     # of its context) and `nl` write it: not a date's year (`2026-03-01`) or a time's hour (`10:00:00`)
     # (taken off every line, heads too: cat's right-aligned number would make each line an indented one; with the space
@@ -150,8 +168,9 @@ _STAMP_LED = {"heroku", "fly", "journal", "gitlab"}  # prefixes that start with 
 # openai with model: deepseek-...` before deepwiki's timeout), though it reads another service's lines too (looked
 # past, two such positives were lost and one negative hit, as posted). PM2's, which starts with its process's number
 # as a head may (of 2,096 positives and 1,961 negatives under it: 81 lost and 24 hit when context stopped at each
-# line). Not a line's number, taken off every line of a numbered block before framing (here it would read `404: Not
-# Found` as line 404).
+# line). A JetBrains idea.log's, a stamp and a level before each line a plugin printed (of 2,233 positives and 2,173
+# negatives under it: 93 lost and 25 hit when context stopped at each line). Not a line's number, taken off every
+# line of a numbered block before framing (here it would read `404: Not Found` as line 404).
 # The longest first: a bare stamp is the start of Heroku's, Fly's and journald's prefixes, and an alternation
 # takes the first that matches (a stamp alone left `app[web.1]: ...`, which starts like no head).
 # stern's prefix as context looks past it: a ReplicaSet's pod (`chat-7d9f8c6b5-x2kqz app `, its template's hash and
@@ -161,7 +180,7 @@ _LOOKED_PAST = re.compile(
     "|".join(
         [
             f"(?:{p.head.pattern.decode()})"
-            for name in ("heroku", "gitlab", "fly", "kubectl", "pm2", "quoted")
+            for name in ("heroku", "gitlab", "fly", "kubectl", "pm2", "idea", "quoted")
             for p in PREFIXES
             if p.name == name
         ]
@@ -179,7 +198,10 @@ def after_prefix(line: str) -> str:
     return line[m.end() :] if m is not None else line
 
 
-_EXPORTS = ("MESSAGE", "textPayload")  # a platform's export: the line is the program's, all of it
+# a platform's export: the line is the program's, all of it (and Azure Container Apps' log stream, `az containerapp logs
+# show`: `{"TimeStamp": "...", "Log": "..."}`, https://learn.microsoft.com/azure/container-apps/log-streaming, checked
+# 2026-12-07)
+_EXPORTS = ("MESSAGE", "textPayload", "Log")
 
 
 def looked_past(block: bytes) -> Callable[[str], str]:
@@ -216,9 +238,9 @@ def exported_text(line: str, fields: tuple[str, ...] = _EXPORTS) -> str | None:
     return value if isinstance(value, str) and "\n" not in value and "\r" not in value else None
 
 
-# a JSON object a line, the line's text in one field: journald's MESSAGE, Cloud Logging's textPayload, an
-# Elastic (ECS) or a log shipper's document's `message`, a JSON logger's `msg` (pino, zap, slog, logrus)
-_JSON_FIELDS = ("MESSAGE", "textPayload", "message", "msg")
+# a JSON object a line, the line's text in one field: journald's MESSAGE, Cloud Logging's textPayload, Azure Container
+# Apps' Log, an Elastic (ECS) or a log shipper's document's `message`, a JSON logger's `msg` (pino, zap, slog, logrus)
+_JSON_FIELDS = ("MESSAGE", "textPayload", "Log", "message", "msg")
 _JSON_FIELD = rb'"(?:' + b"|".join(f.encode() for f in _JSON_FIELDS) + rb')"\s*:\s*"'
 _JSON_HEAD = re.compile(rb"\{[^\n]*" + _JSON_FIELD)
 _JSON_TAKEN = re.compile(rb"\n(\{[^\n]*" + _JSON_FIELD + _JSON_CONTINUES + rb"[^\n]*)")

@@ -51,7 +51,11 @@ LINE_WRAPPERS: dict[str, Line] = {
         {"__REALTIME_TIMESTAMP": str(int((T0 + timedelta(milliseconds=37 * i)).timestamp() * 1e6)), "MESSAGE": line}
     ),
     "cloud-logging": lambda i, line: json.dumps({"textPayload": line, "timestamp": _at(i, "%Y-%m-%dT%H:%M:%SZ")}),
+    # Azure Container Apps' log stream (`az containerapp logs show`)
+    "aca-json": lambda i, line: json.dumps({"TimeStamp": _at(i, "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00", "Log": line}),
     "compose": lambda i, line: f"chat-app-1  | {line}",
+    # `docker service logs`: a swarm task's service, slot, task id and node
+    "swarm": lambda i, line: f"chat_app.1.x2kqz9c0d1e2@node-1    | {line}",
     # Docker Desktop's view of one container's logs: its local time, to the second, before every line
     "desktop": lambda i, line: f"{_at(i, '%Y-%m-%d %H:%M:%S')} {line}",
     "colours": lambda i, line: f"\x1b[31m{line}\x1b[0m",
@@ -78,6 +82,11 @@ LINE_WRAPPERS: dict[str, Line] = {
     # a logfmt logger's record (Go's slog text handler, logrus) quoting each line in msg
     "logfmt": lambda i, line: f"time={_at(i, '%Y-%m-%dT%H:%M:%SZ')} level=ERROR msg={json.dumps(line)}",
     # PM2's `pm2 logs`: the process's id and name in a column, and with `--time` its stamp after it
+    # a process runner's label: concurrently's number (or a name, as Skaffold's `[app] `), Turborepo's package and task
+    "concurrently": lambda i, line: f"[0] {line}",
+    "turbo": lambda i, line: f"web:dev: {line}",
+    # a JetBrains IDE's idea.log, each line a plugin writes to stderr logged as a record of its own
+    "idea": lambda i, line: f"{_at(i, '%Y-%m-%d %H:%M:%S,%f')[:-3]} [ 691100]   INFO - STDERR - {line}",
     "pm2": lambda i, line: f"0|chat     | {line}",
     "pm2-time": lambda i, line: f"0|chat     | {_at(i, '%Y-%m-%dT%H:%M:%S')}: {line}",
     "pm2-timestamp": lambda i, line: f"{_at(i, '%Y-%m-%d-%H:%M:%S')} 0|chat     | {line}",
