@@ -65,6 +65,9 @@ _STAMP_CONTINUES = rb"(?=\t| {2}|\r?\n|\r?\Z|" + _MARKED + rb")" + _PADDED_LEVEL
 _JSON_CONTINUES = rb'(?= |\\t|"|' + _MARKED + rb")"
 _JSON_CONTINUES_AT = re.compile(_JSON_CONTINUES)
 
+RFC5424_HEAD = rb"<\d{1,3}>1 " + _STAMP + rb" \S{1,255} \S{1,48} \S{1,128} \S{1,32} (?:-|(?:\[[^\]\n]{0,1024}\])+) ?+"
+KIBANA_HEAD = _MONTHS + rb" \d{1,2}, \d{4} @ \d\d:\d\d:\d\d\.\d{3}\t"
+
 SAMPLE_LINES = 32  # the lines at a block's start that tell its prefixes
 SAMPLE_BYTES = 16 << 10
 
@@ -108,6 +111,14 @@ PREFIXES = (
     _prefix("gitlab", _STAMP + rb" [0-9a-f]{2}[OE]\+? ?+"),
     _prefix("fly", _STAMP + rb" app\[[0-9a-f]{6,32}\] [a-z]{3} \[[a-z]{4,5}\] ?+"),
     _prefix("journal", rb"(?:" + _STAMP + rb"|" + _SYSLOG_STAMP + rb")" + _HOST_PROGRAM),
+    # RFC 5424's syslog head, as rsyslog's RSYSLOG_SyslogProtocol23Format and Docker's syslog driver (syslog-format
+    # rfc5424) write it: `<PRI>1 <stamp> <host> <app> <procid> <msgid> <structured data or -> `,
+    # https://www.rfc-editor.org/rfc/rfc5424#section-6 (checked 2026-12-07)
+    _prefix("rfc5424", RFC5424_HEAD),
+    # a log viewer's table copied as text: Kibana's Discover, its time column then a tab before the document's message
+    # (`Mar 1, 2026 @ 10:00:00.000<TAB>`), https://www.elastic.co/guide/en/kibana/current/discover.html (the default
+    # date format `MMM D, YYYY @ HH:mm:ss.SSS`, checked 2026-12-07)
+    _prefix("kibana", KIBANA_HEAD),
     _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP + rb" )?"),
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
     # (Docker Desktop's logs view copies each line with its local time first: `2024-11-09 06:07:27 api-1  | `; a swarm
@@ -187,6 +198,7 @@ _LOOKED_PAST = re.compile(
         + [f"(?:{_STERN_POD})"]
         + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
         + [f"(?:{(_SYSLOG_STAMP + _HOST_PROGRAM).decode()})"]  # and syslog's
+        + [f"(?:{RFC5424_HEAD.decode()})"]  # and RFC 5424's
         + [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name in ("stamped", "jenkins")]
     )
 )

@@ -82,6 +82,10 @@ LINE_WRAPPERS: dict[str, Line] = {
     # a logfmt logger's record (Go's slog text handler, logrus) quoting each line in msg
     "logfmt": lambda i, line: f"time={_at(i, '%Y-%m-%dT%H:%M:%SZ')} level=ERROR msg={json.dumps(line)}",
     # PM2's `pm2 logs`: the process's id and name in a column, and with `--time` its stamp after it
+    # RFC 5424's syslog head (rsyslog's RSYSLOG_SyslogProtocol23Format, Docker's syslog driver)
+    "rfc5424": lambda i, line: f"<11>1 {_at(i, '%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z host1 bot 1234 - - {line}",
+    # Kibana Discover's table copied as text: its time column, then a tab
+    "kibana": lambda i, line: f"{_at(i, '%b %d, %Y @ %H:%M:%S.%f')[:-3]}\t{line}",
     # a process runner's label: concurrently's number (or a name, as Skaffold's `[app] `), Turborepo's package and task
     "concurrently": lambda i, line: f"[0] {line}",
     "turbo": lambda i, line: f"web:dev: {line}",
@@ -126,7 +130,18 @@ WHOLE_WRAPPERS: dict[str, Callable[[str], str]] = {
     "fold-120": lambda text: _fold(text, 120),
     "fold-80": lambda text: _fold(text, 80),
     "json-field": lambda text: json.dumps({"time": "2026-03-01T10:00:00Z", "level": "ERROR", "exc_info": text}) + "\n",
+    # the excerpt amid a day of another program's log, as a whole file piped in holds it: OpenStack's 2,000 lines
+    # before it (their 404s and 500s among them) and 200 after (tests/data/loghub, with its licence)
+    "amid-openstack": lambda text: _amid(text, _loghub("OpenStack_2k.log")),
 }
+
+
+def _loghub(name: str) -> list[str]:
+    return (HERE.parent / "data" / "loghub" / name).read_text(encoding="utf-8").splitlines()
+
+
+def _amid(text: str, lines: list[str]) -> str:
+    return "\n".join(lines) + "\n" + text.rstrip("\n") + "\n" + "\n".join(lines[:200]) + "\n"
 
 
 def wrapped(name: str, text: str) -> str:
