@@ -663,3 +663,29 @@ def test_a_chat_platforms_own_errors_are_its_own_unless_an_openai_error_is_in_th
 ) -> None:
     found = verdict(text)
     assert found == ("OpenAI" if expected == "OpenAI" else "a chat platform's API (Discord, Telegram, Slack)")
+
+
+def test_another_services_access_line_before_an_openai_traceback_is_not_openais(tmp_path: Path) -> None:
+    """A log whose records start with a file's or a service's name before their time (OpenStack's `nova-api.log.1
+    <stamp> <pid> INFO ...`): the next record ends a record's context after it, so a 404 the service logged is not
+    read with the OpenAI traceback printed below it (it was an OpenAI 404 before)."""
+    head = "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:14:{:02d}.305 25795 INFO nova.metadata.wsgi.server"
+    lines = [
+        f'{head.format(n)} [-] 10.11.21.143 "GET /openstack/2013-10-17/user_data HTTP/1.1" status: 200'
+        for n in range(4)
+    ]
+    lines[1] = lines[1].replace("status: 200", "status: 404")
+    log = tmp_path / "day.log"
+    log.write_text(
+        "\n".join(
+            [
+                *lines,
+                "openai.AuthenticationError: Error code: 401 - {'error': {'message': "
+                "'Incorrect API key provided: sk-abc1****wxyz.', 'type': 'invalid_request_error', 'param': "
+                "None, 'code': 'invalid_api_key'}}",
+            ]
+        )
+        + "\n"
+    )
+    analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
+    assert [(e.rule, e.line) for e in analysis.events] == [("openai.auth.invalid_api_key", 5)]

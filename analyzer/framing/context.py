@@ -96,6 +96,17 @@ _TAG = re.compile(
 )
 
 
+# A line of another record of a stamped log whose lines start with a word, not their time (a file's or a service's name
+# before it: OpenStack's `nova-api.log.1 2017-05-16 00:14:46.305 25795 INFO nova...`): its date and time, a process's
+# number maybe, and a level. Such a line after a record is the log's next record, not a line the record printed: the
+# context after a record ends at it (read on, a service's access line `"GET /v2/... HTTP/1.1" status: 404` took the
+# OpenAI client's traceback printed ten lines below it for its own, tests/corpus/README.md).
+_STAMPED_RECORD = re.compile(
+    r"[^\n]{0,64}?\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
+    rf"[ \t]+(?:\[?\d{{1,10}}\]?[ \t]+)?(?:{'|'.join(LEVEL_WORDS)})\b"
+)
+
+
 def headlike(text: str) -> bool:
     """Whether a line starts like the head of a record (a blank line does not)."""
     return bool(text.strip()) and _HEADLIKE.match(text) is not None
@@ -426,6 +437,8 @@ def _after(
         else:
             head = (PLAIN_HEAD.match(buffer, end) and shown is text and not exported) or headlike(shown)
             if (head and not (body and shown.lstrip().startswith(("{", "[")))) or prompt(shown):
+                return
+            if _STAMPED_RECORD.match(shown):
                 return
         body = shown.strip() == "Content:"
         taken += len(shown)
