@@ -24,6 +24,7 @@ HOSTS = (
     "another model host (Fireworks, Perplexity, DeepInfra, Cerebras, SambaNova, Novita, Hyperbolic, Replicate, Hugging "
     "Face, AWS Bedrock, Cloudflare Workers AI, NVIDIA NIM, GitHub Models, GitHub Copilot, Bing Chat)"
 )
+CHINESE = "a Chinese model provider (DashScope, Moonshot, Zhipu, SiliconFlow, Baidu, Volcengine)"
 NEW_WORDING = "Error code: 429 - {'error': {'message': 'A wording no rule knows', 'type': 'requests', 'code': None}}"
 
 
@@ -36,6 +37,9 @@ def verdict(text: str) -> str:
     ("text", "expected"),
     [
         (f"openai.RateLimitError: {QUOTA}", "OpenAI"),
+        # (Baidu's search and CDN hosts in another program's line beside it are no model provider's)
+        (f"openai.RateLimitError: {QUOTA}\n[07.27 10:23:42] chrome.exe *64 - t12.baidu.com:80 close", "OpenAI"),
+        (f"openai.RateLimitError: {QUOTA} (base_url https://qianfan.baidubce.com/v2)", CHINESE),
         (f"RateLimitError: {QUOTA}", "OpenAI"),  # the body's code is OpenAI's
         (f"groq.RateLimitError: {QUOTA}", "Groq"),
         (
@@ -689,3 +693,19 @@ def test_another_services_access_line_before_an_openai_traceback_is_not_openais(
     )
     analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
     assert [(e.rule, e.line) for e in analysis.events] == [("openai.auth.invalid_api_key", 5)]
+
+
+def test_another_services_404_after_a_codex_session_is_not_openais(tmp_path: Path) -> None:
+    """A Codex session's banner tells whose failure a bare line under it is; a stamped record of another program's log
+    after the session (OpenStack's) is no line of that session."""
+    access = (
+        "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:14:46.305 25795 INFO nova.metadata.wsgi.server [-] "
+        '10.11.21.143 "GET /openstack/2013-10-17/user_data HTTP/1.1" status: 404 len: 176 time: 0.2187860'
+    )
+    log = tmp_path / "day.log"
+    log.write_text(
+        "╭──────────────────────────────╮\n│  >_ OpenAI Codex (v0.118.0)  │\n╰──────────────────────────────╯\n"
+        "■ unexpected status 404 Not Found: model gpt-9 does not exist\n\n" + f"{access}\n" * 3
+    )
+    analysis = pipeline.run(pipeline.Options((str(log),), UTC, datetime(2026, 3, 15, tzinfo=UTC)), RULES, None)
+    assert [e.line for e in analysis.events] == [4]

@@ -161,7 +161,9 @@ class Around:
         if record.line != line or record.source != source:
             return ""
         if reach == SESSION:
-            return self._session(start)
+            # (not a record of a stamped log whose lines start with a name, `_STAMPED_RECORD`: another program's line,
+            # no line of a terminal's session, however close a session's banner is above it)
+            return "" if _STAMPED_RECORD.match(record.text, 0, LINE_CHARS) else self._session(start)
         if reach == PRIOR_LINE:  # (read only where it may be an HTTP client's line of a request to another host)
             data = self._line_before(start)
             openai = b"openai.com" in data or b"openai.azure" in data
@@ -287,8 +289,9 @@ def context(
             stamp, own = shown[: second.end()], rest
     tag = tagged[0] if tagged is not None else ""
     own = own[len(tag) :]
+    # (not a record of a log whose lines start with a name before their stamp: a head of its own, as a stamp first is)
     reads = (start > 0 or prior) and (
-        not headlike(own)
+        (not headlike(own) and not _STAMPED_RECORD.match(own))
         or (own[:1] == "{" and (introduced if introduced is not None else _introduced(buffer, start, prior, past)))
     )
     before = list(_before(buffer, start, prior, stamp, not past_prompt, stops, tag, past)) if reads else []
@@ -402,7 +405,7 @@ def _before(
             text = printed
         taken += len(text)
         yield text
-        if headlike(text) and _LABEL.match(text) is None:
+        if (headlike(text) and _LABEL.match(text) is None) or _STAMPED_RECORD.match(text):
             return
         if prompts and prompt(text):
             if stops is not None:
