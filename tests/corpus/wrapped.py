@@ -133,6 +133,8 @@ WHOLE_WRAPPERS: dict[str, Callable[[str], str]] = {
     # the excerpt amid a day of another program's log, as a whole file piped in holds it: OpenStack's 2,000 lines
     # before it (their 404s and 500s among them) and 200 after (tests/data/loghub, with its licence)
     "amid-openstack": lambda text: _amid(text, _loghub("OpenStack_2k.log")),
+    # and amid Proxifier's (a bracketed time and a program's name before each line, other hosts' failures among them)
+    "amid-proxifier": lambda text: _amid(text, _loghub("Proxifier_2k.log")),
 }
 
 
