@@ -257,9 +257,16 @@ def test_ctrl_c_on_a_slow_pipe_exits_130_quietly(logscan_bin: str, tmp_path: Pat
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)  # stdin stays open: logscan is waiting for more
     try:
-        out, err = proc.communicate(timeout=60)
+        # (wait with stdin open: `communicate` would close it first, and a busy machine could then let logscan read its
+        # end before it handled the signal, and finish as if never interrupted)
+        proc.wait(timeout=60)
+        assert proc.stdout is not None and proc.stderr is not None
+        out, err = proc.stdout.read(), proc.stderr.read()
     finally:
         proc.kill()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
     assert proc.returncode == 130
     assert err == b"logscan: error: interrupted\n"
     assert out == b""
