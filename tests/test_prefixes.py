@@ -368,12 +368,20 @@ def test_a_one_space_line_under_grep_n_keeps_its_indent() -> None:
         (b"0|ga-core  | 2024-06-25 07:24 +00:00: plain\n", "pm2"),
         (b"2026-03-01-10:00:00 0|chat  | plain\n", "pm2"),
         (b"[2026-03-01T10:00:00.037Z] plain\n", "jenkins"),
+        (b"[server] plain\n", "runner"),
+        (b"[0] plain\n", "runner"),
+        (b"web:dev: plain\n", "turbo"),
+        (b"@acme/nextjs:dev: plain\n", "turbo"),
+        (b"2023-06-21 09:57:37,545 [63206632]   INFO - STDERR - plain\n", "idea"),
+        (b"chat_app.1.x2kqz9c0d1e2@node-1    | plain\n", "compose"),
     ],
 )
-def test_pm2s_and_jenkins_prefixes_are_known(line: bytes, name: str) -> None:
-    """PM2's column (and the time its `--time` or `--log-date-format` puts after it, `--timestamp` before it) and
-    Jenkins' Timestamper: a traceback's frames under them lose the prefix; an app's own clock (one space or two after
-    it, a right-aligned field) is no prefix."""
+def test_pm2s_jenkins_and_process_runners_prefixes_are_known(line: bytes, name: str) -> None:
+    """PM2's column (and the time its `--time` or `--log-date-format` puts after it, `--timestamp` before it),
+    Jenkins' Timestamper, concurrently's and Skaffold's bracketed label, Turborepo's `<package>:<task>: `, a JetBrains
+    IDE's idea.log re-logging a plugin's stderr, a swarm task's `docker service logs` column: a traceback's frames
+    under them lose the prefix, the head keeps it; an app's own clock (one space or two after it, a right-aligned
+    field) is no prefix."""
     assert prefixes.active(line * 4) == [name]
     prefix = line.removesuffix(b"plain\n")
     block = prefix + b"ERROR chat failed\n" + prefix + b'  File "a.py", line 1, in <module>\n'
@@ -406,27 +414,6 @@ def test_a_padded_copy_reads_as_the_bare_one(tmp_path: Path) -> None:
     expected = [(e.category, e.line) for e in failures(bare)]
     assert [c.value for c, _ in expected] == ["quota"]
     assert [(e.category, e.line) for e in failures(padded)] == expected
-
-
-@pytest.mark.parametrize(
-    ("line", "name"),
-    [
-        (b"[server] plain\n", "runner"),
-        (b"[0] plain\n", "runner"),
-        (b"web:dev: plain\n", "turbo"),
-        (b"@acme/nextjs:dev: plain\n", "turbo"),
-        (b"2023-06-21 09:57:37,545 [63206632]   INFO - STDERR - plain\n", "idea"),
-        (b"chat_app.1.x2kqz9c0d1e2@node-1    | plain\n", "compose"),
-    ],
-)
-def test_a_process_runners_label_is_known(line: bytes, name: str) -> None:
-    """concurrently's and Skaffold's bracketed label, Turborepo's `<package>:<task>: `, a JetBrains IDE's idea.log
-    re-logging a plugin's stderr, a swarm task's `docker service logs` column: a traceback's frames under them lose
-    the prefix, the head keeps it."""
-    assert prefixes.active(line * 4) == [name]
-    prefix = line.removesuffix(b"plain\n")
-    block = prefix + b"Error: chat failed\n" + prefix + b"    at fetch (node:internal/deps/undici:1:1)\n"
-    assert prefixes.taken_off(block) == prefix + b"Error: chat failed\n    at fetch (node:internal/deps/undici:1:1)\n"
 
 
 @pytest.mark.parametrize(
