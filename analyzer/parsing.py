@@ -53,11 +53,18 @@ TIME_KEYS = (
     "TimeStamp",
     "__REALTIME_TIMESTAMP",
     "t",
+    # (.NET's JSON console formatter and Serilog's JSON formatter: `Timestamp`; Serilog's compact JSON: `@t`)
+    "Timestamp",
+    "@t",
     "date",
     "datetime",
     "asctime",
 )
-LEVEL_KEYS = ("level", "lvl", "severity", "levelname", "log.level", "loglevel", "PRIORITY", "priority")
+# (.NET's JSON console formatter: `LogLevel`; Serilog's: `Level`, compact `@l`; OpenTelemetry's: `severityText`)
+LEVEL_KEYS = (
+    "level", "lvl", "severity", "levelname", "log.level", "loglevel", "PRIORITY", "priority", "LogLevel", "Level", "@l",
+    "severityText",
+)  # fmt: skip
 # (Google Cloud Logging's textPayload, CloudWatch Logs Insights' @message, .NET and Azure's Message)
 MESSAGE_KEYS = ("msg", "message", "MESSAGE", "event", "log", "Log", "text", "textPayload", "@message", "Message", "@m")
 
@@ -163,10 +170,14 @@ def _level_in(text: str) -> str:
 # --- JSON lines ----------------------------------------------------------------------------------
 
 # log4j2's JsonLayout puts the exception in `thrown`, Serilog's compact JSON in `@x`, OpenTelemetry's log
-# records in the attributes `exception.message`, `exception.type` and `exception.stacktrace`
+# records in the attributes `exception.message`, `exception.type` and `exception.stacktrace`; a key in any case
+# (.NET's JSON console formatter and Serilog's JSON formatter write `Exception`, log4net's and NLog's layouts
+# `Exception` or `exception`: https://learn.microsoft.com/dotnet/core/extensions/console-log-formatter#json,
+# https://github.com/serilog/serilog-formatting-compact, checked 2026-12-07); zap's stack in `stacktrace`
+# (https://pkg.go.dev/go.uber.org/zap/zapcore#EncoderConfig, its production config's StacktraceKey)
 _ERROR_KEYS = (
-    "err", "error", "errors", "exception", "exc_info", "exc", "stack", "stack_trace", "traceback", "cause",
-    "thrown", "@x", "exception.message", "exception.type", "exception.stacktrace",
+    "err", "error", "errors", "exception", "exc_info", "exc", "stack", "stack_trace", "stacktrace", "traceback",
+    "cause", "thrown", "@x", "exception.message", "exception.type", "exception.stacktrace",
 )  # fmt: skip
 _MAX_DEPTH = 4  # levels of a record flattened into fields
 # Error objects are looked for at any depth (`context.job.err.response.data.error.message`, as axios and
@@ -175,7 +186,13 @@ _ERROR_DEPTH = 32
 _ERROR_NODES = 4096
 _ERROR_CHARS = 64 << 10
 # A record with none of these (no nested object, no key that may name an error) has no error below its top.
-_NESTED = re.compile(r'"(?:err|exc|stack|traceback|cause|thrown)')
+_NESTED = re.compile(r'"(?:err|exc|stack|traceback|cause|thrown)', re.I)
+_ERROR_KEY_SET = frozenset(_ERROR_KEYS)
+
+
+def _error_key(key: object) -> bool:
+    """Whether a JSON key names an error (`_ERROR_KEYS`, in any case)."""
+    return isinstance(key, str) and (key in _ERROR_KEY_SET or key.lower() in _ERROR_KEY_SET)
 
 
 def _json(text: str, clock: Clock) -> _Parsed | None:
@@ -193,6 +210,9 @@ def _json(text: str, clock: Clock) -> _Parsed | None:
     parsed.time = _first(obj, TIME_KEYS, lambda v: timestamps.parse_value(v, clock))
     parsed.level = _first(obj, LEVEL_KEYS, level_of) or ""
     parsed.message = str(_first(obj, MESSAGE_KEYS, _text_value) or "")
+    payload = obj.get("jsonPayload")  # (a Cloud Logging entry's structured payload: its message is the record's)
+    if not parsed.message and isinstance(payload, dict):
+        parsed.message = str(_first(payload, MESSAGE_KEYS, _text_value) or "")
     parsed.extra = "\n".join(_error_text(obj, text.find("{", 1) > 0 and _NESTED.search(text) is not None))
     if not parsed.message and not parsed.extra:
         # no log record's message and no error key: a body or an API object printed as it came (a Batch's
@@ -252,15 +272,16 @@ def _error_text(obj: Mapping[str, Any], nested: bool) -> list[str]:
     """Every string inside the error-like values of a JSON record, in order: those of its top level
     first, then, when it may have any (`nested`), those of error objects at any depth below."""
     parts: list[str] = []
-    if not nested and obj.keys().isdisjoint(_ERROR_KEYS):  # the usual record: no error anywhere
+    named = {key.lower(): key for key in obj if _error_key(key)}
+    if not nested and not named:  # the usual record: no error anywhere
         return parts
     budget = _Budget()
     for key in _ERROR_KEYS:
-        if key in obj:
-            _strings(obj[key], parts, 0, budget)
+        if key in named:
+            _strings(obj[named[key]], parts, 0, budget)
     if nested:
         for key, value in obj.items():
-            if key not in _ERROR_KEYS:
+            if not _error_key(key):
                 _nested_errors(value, parts, 1, budget)
     return parts
 
@@ -271,7 +292,7 @@ def _nested_errors(value: Any, out: list[str], depth: int, budget: _Budget) -> N
     if depth >= _ERROR_DEPTH or not isinstance(value, dict | list) or not budget.enter():
         return
     for key, inner in value.items() if isinstance(value, dict) else enumerate(value):
-        if key in _ERROR_KEYS and isinstance(value, dict):
+        if isinstance(value, dict) and _error_key(key):
             _strings(inner, out, depth, budget)
         else:
             _nested_errors(inner, out, depth + 1, budget)

@@ -32,7 +32,7 @@ def json_entry(**fields: object) -> Entry:
 # --- JSON lines ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", ["ts", "time", "timestamp", "@timestamp"])
+@pytest.mark.parametrize("key", ["ts", "time", "timestamp", "@timestamp", "Timestamp", "@t"])
 def test_json_time_keys(key: str) -> None:
     got = json_entry(**{key: "2026-03-14T09:12:03.412+09:00", "msg": "x"})
     assert (got.time, got.format) == (AT, "json")
@@ -70,7 +70,7 @@ def test_json_levels(value: object, level: str) -> None:
     assert json_entry(level=value, msg="x").level == level
 
 
-@pytest.mark.parametrize("key", ["levelname", "severity", "PRIORITY"])
+@pytest.mark.parametrize("key", ["levelname", "severity", "PRIORITY", "LogLevel", "Level", "@l", "severityText"])
 def test_json_level_keys(key: str) -> None:
     value = "4" if key == "PRIORITY" else "warning"  # syslog priority 4 is warning
     assert json_entry(**{key: value, "msg": "x"}).level == "warning"
@@ -107,6 +107,24 @@ def test_json_traceback_field_and_lines_after_the_json_reach_the_text() -> None:
         "app.log", 1, 2, json.dumps({"msg": "boom", "exc_info": "Traceback ...\nValueError: x"}) + "\n  tail"
     )
     assert parse(record, CLOCK).text == "boom\nTraceback ...\nValueError: x\n  tail"
+
+
+@pytest.mark.parametrize("key", ["Exception", "exception", "EXCEPTION", "StackTrace", "Error", "@x"])
+def test_an_error_key_in_any_case_reaches_the_text(key: str) -> None:
+    # .NET's JSON console formatter and Serilog's JSON formatter write the exception in `Exception`, and
+    # System.Text.Json escapes its quotes (`\u0027`); the record's own message is no failure's
+    line = (
+        '{"Timestamp":"2026-03-14T09:12:03.412+09:00","EventId":0,"LogLevel":"Error","Category":"Chat",'
+        f'"Message":"Chat call failed","{key}":"Error code: 429 - {{\\u0027error\\u0027: {{\\u0022code\\u0022: 1}}}}"}}'
+    )
+    got = entry(line)
+    assert (got.time, got.level, got.message) == (AT, "error", "Chat call failed")
+    assert got.text.split("\n") == ["Chat call failed", "Error code: 429 - {'error': {\"code\": 1}}"]
+
+
+def test_a_key_that_only_starts_like_an_error_key_is_no_error() -> None:
+    got = json_entry(msg="ok", ErrorRate="0.1", exceptional="yes")
+    assert got.text == "ok"
 
 
 def test_json_with_no_message_and_no_error_key_is_read_whole() -> None:
