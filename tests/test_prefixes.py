@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer import pipeline, ruleset
 from analyzer.framing import prefixes
@@ -429,3 +432,157 @@ def test_a_padded_copy_reads_as_the_bare_one(tmp_path: Path) -> None:
 )
 def test_a_level_a_time_or_a_pod_is_no_runners_label(line: bytes) -> None:
     assert not {"runner", "turbo"} & set(prefixes.active(line * 4))
+
+
+QUOTA_429 = (
+    "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check "
+    "your plan and billing details.', 'type': 'insufficient_quota', 'param': None, 'code': 'insufficient_quota'}}"
+)
+
+
+def test_a_csv_exports_rows_are_read_as_the_log(tmp_path: Path) -> None:
+    """A log tool's CSV download, a header then a row a line (their quotes doubled, the traceback's indent after the
+    time and level columns): the traceback is the bare one's, at each line's number one below (the header)."""
+    log = tmp_path / "export.csv"
+    log.write_text(wrapped.wrapped("csv-rows", "\n".join(TRACEBACK) + "\n"))
+    assert '"  File ""/usr/lib' in log.read_text()
+    found = failures(log)
+    assert [(e.rule, e.line - 1, e.end_line - 1) for e in found] == plain(tmp_path)
+    assert found[0].time == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)  # its first row's, not the app's own (,123)
+
+
+def test_a_csv_exports_multi_line_field_is_one_record_and_the_lines_after_keep_their_numbers(tmp_path: Path) -> None:
+    log = tmp_path / "insights.csv"
+    log.write_text(
+        wrapped._csv(
+            ["@timestamp", "@message"],
+            ["2026-03-01 10:00:00.000", "\n".join(TRACEBACK[:-1])],
+            ["2026-03-01 10:05:00.000", QUOTA_429],
+        )
+    )
+    found = failures(log)
+    assert [(e.rule, e.line, e.time) for e in found] == [
+        ("openai.generic.timeout", 2, datetime(2026, 3, 1, 10, 0, tzinfo=UTC)),
+        ("openai.quota.insufficient_quota", 2 + len(TRACEBACK) - 1, datetime(2026, 3, 1, 10, 5, tzinfo=UTC)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        b'2026-03-01 10:00:00,123 INFO httpx: HTTP Request: POST https://api.openai.com/v1/x "HTTP/1.1 200 OK"\n' * 4,
+        b'{"level":"error","msg":"a, b","err":"c"}\n' * 4,
+        b"name,count\nalpha,1\nbeta,2\n",  # a table with no message column
+        b'a,"b"\n',  # one row alone
+    ],
+)
+def test_a_log_with_commas_and_quotes_is_no_csv_export(block: bytes) -> None:
+    assert prefixes.CSV_NAME not in prefixes.active(block)
+    assert prefixes.taken_off(block) == block
+
+
+def test_a_headerless_export_is_told_by_its_quoted_rows() -> None:
+    # (a later block of a big export: no header; the time, the level and the longest column)
+    message = "openai.APITimeoutError: Request timed out, retrying"
+    row = f'2026-03-01T10:00:00.000Z,web-1,error,"{message}"\n'.encode()
+    assert prefixes.active(row * 3) == [prefixes.CSV_NAME]
+    taken = prefixes.taken_off(row * 3).splitlines()
+    expected = {"time": "2026-03-01T10:00:00.000Z", "level": "error", "Log": message}
+    assert [json.loads(line) for line in taken] == [expected] * 3
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        b'"the tail of a field the block before holds"\n',  # a big export's later block, cut inside a row
+        b'timestamp,severity,message\n2026-03-01T09:59:59.000Z,ERROR,"a quote that never closes\n',
+    ],
+)
+def test_an_exports_rows_after_a_broken_one_are_read_again(lead: bytes) -> None:
+    row = b'2026-03-01T10:00:00.000Z,ERROR,"openai.APITimeoutError: Request timed out, retrying"\n'
+    taken = prefixes.taken_off(lead + row * 3).splitlines()
+    assert taken[: lead.count(b"\n")] == lead.splitlines()  # (as they were)
+    assert [json.loads(line)["Log"] for line in taken[lead.count(b"\n") :]] == [
+        "openai.APITimeoutError: Request timed out, retrying"
+    ] * 3
+
+
+def test_a_pretty_printed_json_download_is_an_entry_a_record(tmp_path: Path) -> None:
+    """Cloud Logging's JSON download (`gcloud logging read --format=json`): each entry of the array is a record with its
+    own time (the whole array had been one record, one event, no time), numbered by its place in the array; a line
+    after the array keeps its number."""
+    structured = {"message": "chat call failed", "exception": "Traceback (most recent call last):\n" + QUOTA_429}
+    entries = [
+        {"insertId": "a1", "jsonPayload": structured, "severity": "ERROR", "timestamp": "2026-03-01T10:00:00.5Z"},
+        {"insertId": "a2", "textPayload": QUOTA_429, "severity": "ERROR", "timestamp": "2026-03-01T10:01:00Z"},
+    ]
+    log = tmp_path / "entries.json"
+    text = json.dumps(entries, indent=2) + "\n"
+    log.write_text(text + "2026-03-01 10:02:00 ERROR " + QUOTA_429 + "\n")
+    assert [(e.rule, e.line, e.time) for e in failures(log)] == [
+        ("openai.quota.insufficient_quota", 2, datetime(2026, 3, 1, 10, 0, 0, 500000, tzinfo=UTC)),
+        ("openai.quota.insufficient_quota", 3, datetime(2026, 3, 1, 10, 1, tzinfo=UTC)),
+        ("openai.quota.insufficient_quota", text.count("\n") + 1, datetime(2026, 3, 1, 10, 2, tzinfo=UTC)),
+    ]
+
+
+def test_a_traceback_an_entry_a_line_is_one_record(tmp_path: Path) -> None:
+    """Cloud Run's stderr, an entry a line (`textPayload`), downloaded pretty-printed: the bare traceback's record."""
+    entries = [{"textPayload": line, "timestamp": f"2026-03-01T10:00:0{i}Z"} for i, line in enumerate(TRACEBACK)]
+    log = tmp_path / "entries.json"
+    log.write_text(json.dumps(entries, indent=2) + "\n")
+    assert [(e.rule, e.line - 1, e.end_line - 1) for e in failures(log)] == plain(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # an app's error body, pretty-printed after its line: no log entry (no time at its top)
+        b'2026-03-01 10:00:00 ERROR openai said:\n{\n  "error": {\n    "message": "x",\n    "type": "y"\n  }\n}\n',
+        # an entry cut at the block's end, its closing brace in the next block
+        b'[\n  {\n    "timestamp": "2026-03-01T10:00:00Z",\n    "textPayload": "x"\n',
+        # a brace that closes no object
+        b'{\n  "timestamp": 1,\n  "message": "x"\n]\n',
+    ],
+)
+def test_a_pretty_object_that_is_no_whole_log_entry_is_left_as_it_is(block: bytes) -> None:
+    assert prefixes.taken_off(block) == block
+
+
+FIELDS = st.text(alphabet="ab ,\"\n\r\t'\u2028\u00a0", max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(FIELDS, min_size=3, max_size=3), max_size=8))
+def test_a_csv_export_keeps_its_line_count(rows: list[list[str]]) -> None:
+    """Each line of an export keeps its number: a row that spans lines is one line and blank ones after it; a row cut at
+    the block's start (a quoted field's tail) or of another shape is left as it was."""
+    text = wrapped._csv(["time", "level", "message"], *rows)
+    for block in (text, 'b"\n' + text, text.split("\n", 2)[-1], text.rstrip("\n")):
+        data = block.encode()
+        assert _lines(prefixes.taken_off(data)) == _lines(data)
+
+
+def _lines(data: bytes) -> int:
+    """Lines, a last one with no newline counted too."""
+    return data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.fixed_dictionaries({"timestamp": st.just("2026-03-01T10:00:00Z"), "message": FIELDS}),
+            st.dictionaries(st.sampled_from(["a", "message", "time"]), FIELDS, max_size=2),
+            FIELDS,
+        ),
+        max_size=6,
+    ),
+    st.integers(0, 8),
+)
+def test_a_pretty_json_download_keeps_its_line_count(items: list[object], indent: int) -> None:
+    """Entries, other objects and strings, pretty-printed at any indent, and cut anywhere: as many lines after."""
+    text = json.dumps(items, indent=indent or None) + "\n"
+    for block in (text, text[: len(text) // 2], "x\n" + text + "y\n"):
+        data = block.encode()
+        assert _lines(prefixes.taken_off(data)) == _lines(data)

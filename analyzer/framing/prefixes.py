@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import cast
 
+from . import exports
 from .grammar import CRI_STAMP, CRI_STREAMS, DOCKER_STAMP, INDENT, LEVEL_WORDS, MARKERS
 
 _STAMP = CRI_STAMP.encode()
@@ -105,6 +106,10 @@ PREFIXES = (
     # (`2024-01-17 11:55:21 ` before the program's own text, its traceback's indent and Rich's column included)
     # (a run of spaces and then a number after it is an app's own right-aligned field, `%(process)6d`: a head)
     _prefix("desktop", SECOND_STAMP + rb"(?! +\d)", _STAMP_CONTINUES),
+    # moreutils' `ts` before each line of a command piped through it: its default stamp is a syslog's, `%b %d %H:%M:%S`,
+    # with no host after it (`Mar 01 10:00:00 `), https://manpages.debian.org/moreutils/ts.1 (checked 2026-12-07); an
+    # app's own stamp so is taken as Docker Desktop's is
+    _prefix("ts", _SYSLOG_STAMP + rb" (?! +\d)", _STAMP_CONTINUES),
     _prefix("heroku", _STAMP + rb" [a-z][\w-]{0,30}\[[\w.-]{1,64}\]: ?+"),
     # GitLab CI's job log with its runner's timestamps (FF_TIMESTAMPS): the stamp, then the stream's number and `O` or
     # `E` (`+` where the line carries on the one before), https://docs.gitlab.com/ee/ci/yaml/ci_job_log_timestamps.html
@@ -160,7 +165,8 @@ PREFIXES = (
 
 _BRACKETED = re.compile(r"\[[^\s\]]+\]:?")
 _STAMPED = next(p for p in PREFIXES if p.name == "stamped")
-_DESKTOP_CARRIES = re.compile(next(p.taken.pattern.removeprefix(rb"\n") for p in PREFIXES if p.name == "desktop"))
+# a bare stamp that an app's own stamp may be: active only where a line carries on after it
+_CARRIES = {p.name: re.compile(p.taken.pattern.removeprefix(rb"\n")) for p in PREFIXES if p.name in ("desktop", "ts")}
 
 # Prefixes taken off every line (a number, a quote's `>`) and around what a platform may have prefixed: the
 # prefixes of the lines they held are found once they are off
@@ -199,7 +205,7 @@ _LOOKED_PAST = re.compile(
         + [f"(?:{(_STAMP + _HOST_PROGRAM).decode()})"]  # journald's ISO output
         + [f"(?:{(_SYSLOG_STAMP + _HOST_PROGRAM).decode()})"]  # and syslog's
         + [f"(?:{RFC5424_HEAD.decode()})"]  # and RFC 5424's
-        + [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name in ("stamped", "jenkins")]
+        + [f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name in ("stamped", "jenkins", "ts")]
     )
 )
 
@@ -257,6 +263,12 @@ _JSON_FIELD = rb'"(?:' + b"|".join(f.encode() for f in _JSON_FIELDS) + rb')"\s*:
 _JSON_HEAD = re.compile(rb"\{[^\n]*" + _JSON_FIELD)
 _JSON_TAKEN = re.compile(rb"\n(\{[^\n]*" + _JSON_FIELD + _JSON_CONTINUES + rb"[^\n]*)")
 JSON_NAME = "json-lines"
+# a log tool's CSV export (exports.py): its header's message column, or a row with a field quoted whole
+CSV_NAME = "csv"
+PRETTY_NAME = "pretty-json"  # and its JSON download, pretty-printed
+_CSV_HEADER = re.compile(
+    rb'(?i)(?:^|,)"?(?:message|@message|msg|_raw|textpayload|log|content|line|body|text|raw)"?(?:,|\r?$)'
+)
 
 # A logfmt record a line (Go's slog text handler, logrus, Grafana's tools: `time=... level=error msg="..."`), the
 # line's text quoted in its `msg`: https://pkg.go.dev/log/slog#TextHandler (checked 2026-12-07)
@@ -281,6 +293,7 @@ _TIME_WORD = re.compile(_TIMELIKE)
 TIME_MARK = "\x00"  # a time's word in a learnt label's name
 INDENT_MARK = "\x01"  # a space of the indent after it
 
+NBSP = "\u00a0".encode()
 # A terminal's colour and style codes (ECMA-48 CSI sequences, `ESC [ ... m`) and OSC strings (a hyperlink
 # `ESC ] 8 ; ; url ESC \\`), as a program writes them when it thinks its output is a terminal: they split a
 # level word or a prefix from the text they colour. https://ecma-international.org/publications-and-standards/standards/ecma-48/
@@ -291,18 +304,36 @@ _ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]{0,2048}(?:\
 _PADDING = re.compile(rb"(?<! ) {2,}+(?=\r?\n)")
 
 
-def active(block: bytes) -> list[str]:
-    """The prefixes that at least half of the block's first lines (not blank) start with."""
+def _sample(block: bytes) -> list[bytes]:
+    """The block's first lines (whole, not blank)."""
     sample = block[:SAMPLE_BYTES].split(b"\n", SAMPLE_LINES)[:SAMPLE_LINES]
     if len(block) > SAMPLE_BYTES or len(sample) == SAMPLE_LINES:
         sample = sample[:-1]  # the last may be cut
-    lines = [line for line in sample if line.strip()]
+    return [line for line in sample if line.strip()]
+
+
+def _exported(lines: list[bytes]) -> exports.Columns | None:
+    """The columns of a CSV export whose first lines these are, or None (a byte search first: most are not)."""
+    if not any(b"," in line and (b'"' in line or _CSV_HEADER.search(line)) for line in lines[:4]):
+        return None
+    return exports.columns(lines)
+
+
+def active(block: bytes, exported: bool = True) -> list[str]:
+    """The prefixes that at least half of the block's first lines (not blank) start with (a CSV export's rows,
+    unless not `exported`: they are JSON lines already)."""
+    lines = _sample(block)
     if not lines:
         return []
+    if exported and _exported(lines) is not None:
+        return [CSV_NAME]  # (its rows as JSON lines first, then what those have: `taken_off`)
+    if exported and exports.pretty(lines):
+        return [PRETTY_NAME]  # (and its entries)
     need = max(1, (len(lines) + 1) // 2)
     names = [p.name for p in PREFIXES if sum(1 for line in lines if p.head.match(line)) >= need]
-    if "desktop" in names and not any(_DESKTOP_CARRIES.match(line) for line in lines):
-        names.remove("desktop")  # an app's own stamp, to the second: no line it carries on (no pass for nothing)
+    for name, carries in _CARRIES.items():
+        if name in names and not any(carries.match(line) for line in lines):
+            names.remove(name)  # an app's own stamp, to the second: no line it carries on (no pass for nothing)
     if len(names) > 1 and names[0] == "stamped" and names[1] in _STAMP_LED:
         del names[0]  # the lines a platform's stamp leads: its own prefix takes them (one pass, not two)
     if sum(1 for line in lines if _JSON_HEAD.match(line)) >= need:
@@ -427,7 +458,17 @@ def taken_off(block: bytes, names: Iterable[str] | None = None) -> bytes:
 def _taken_off(block: bytes, names: Iterable[str] | None) -> bytes:
     if b"\x1b" in block:  # (a byte search: free beside the rest)
         block = _ESCAPES.sub(b"", block)
+    if NBSP in block[:SAMPLE_BYTES]:  # (a web page's copy indents with no-break spaces, a traceback's indent as a
+        block = block.replace(NBSP, b" ")  # terminal shows it; a copy, so its first lines tell: no search of all)
     names = active(block) if names is None else list(names)
+    if CSV_NAME in names:
+        cols = _exported(_sample(block))
+        if cols is not None:
+            block = exports.as_json_lines(block, cols)
+            names = active(block, exported=False)
+    if PRETTY_NAME in names:
+        block = exports.compacted(block)
+        names = active(block, exported=False)
     if not names:
         return block
     text = b"\n" + block  # each pattern starts at a newline: its line's start

@@ -13,7 +13,9 @@ negatives that now have an event. No case is changed on disk (the wrapped copies
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 import sys
 import tempfile
@@ -102,6 +104,10 @@ LINE_WRAPPERS: dict[str, Line] = {
     "console-copy": lambda i, line: f"{_at(i, '%Y-%m-%d %H:%M:%S.%f')[:-3]} UTC  {line}",
     # a terminal's copy padded with spaces to its width (Windows' console, tmux, screen)
     "pad-right": lambda i, line: line.ljust(120),
+    # moreutils' `ts` before each line (its default stamp, a syslog's without a host)
+    "ts": lambda i, line: f"{_at(i, '%b %d %H:%M:%S')} {line}",
+    # a web page's copy: its indent in no-break spaces
+    "nbsp": lambda i, line: "\u00a0" * (len(line) - len(line.lstrip(" "))) + line.lstrip(" "),
 }
 
 
@@ -117,6 +123,21 @@ def _curly(line: str) -> str:
     return "".join(out)
 
 
+def _csv(*rows: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _dotnet(text: str) -> str:
+    """A string as .NET's System.Text.Json writes it by default (JavaScriptEncoder.Default: quotes, `'`, `<`, `>`,
+    `&` and `+` as `\\uXXXX`)."""
+    escaped = json.dumps(text)[1:-1].replace('\\"', "\\u0022")
+    for char in "'<>&+":
+        escaped = escaped.replace(char, f"\\u{ord(char):04X}")
+    return f'"{escaped}"'
+
+
 def _fold(text: str, width: int) -> str:
     return "".join(
         "".join(line[i : i + width] + "\n" for i in range(0, max(len(line), 1), width)) for line in text.splitlines()
@@ -130,6 +151,36 @@ WHOLE_WRAPPERS: dict[str, Callable[[str], str]] = {
     "fold-120": lambda text: _fold(text, 120),
     "fold-80": lambda text: _fold(text, 80),
     "json-field": lambda text: json.dumps({"time": "2026-03-01T10:00:00Z", "level": "ERROR", "exc_info": text}) + "\n",
+    # .NET's JSON console formatter: the exception's text in `Exception`, escaped as System.Text.Json does
+    "dotnet-json": lambda text: (
+        '{"Timestamp":"2026-03-01T10:00:00.000Z","EventId":0,"LogLevel":"Error","Category":"Chat.Service",'
+        f'"Message":"Chat call failed","Exception":{_dotnet(text.rstrip(chr(10)))}}}\n'
+    ),
+    # a log tool's CSV download (Datadog's, CloudWatch Logs Insights', Kibana's): a header, then a row a line, or the
+    # whole excerpt in one row's quoted field
+    "csv-rows": lambda text: _csv(
+        ["timestamp", "severity", "message"],
+        *([_at(i, "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "ERROR", line] for i, line in enumerate(text.splitlines())),
+    ),
+    "csv-event": lambda text: _csv(["@timestamp", "@message"], ["2026-03-01 10:00:00.000", text.rstrip("\n")]),
+    # a log tool's JSON download, pretty-printed: Cloud Logging's entries a line (`gcloud logging read --format=json`),
+    # CloudWatch Logs' events with the whole excerpt in one (`aws logs filter-log-events`)
+    "gcloud-json": lambda text: (
+        json.dumps(
+            [
+                {"textPayload": line, "severity": "ERROR", "timestamp": _at(i, "%Y-%m-%dT%H:%M:%S.%fZ")}
+                for i, line in enumerate(text.splitlines())
+            ],
+            indent=2,
+        )
+        + "\n"
+    ),
+    "aws-events": lambda text: (
+        json.dumps(
+            {"events": [{"logStreamName": "app/chat/0f1e2d3c", "timestamp": 1772359200000, "message": text}]}, indent=4
+        )
+        + "\n"
+    ),
     # the excerpt amid a day of another program's log, as a whole file piped in holds it: OpenStack's 2,000 lines
     # before it (their 404s and 500s among them) and 200 after (tests/data/loghub, with its licence)
     "amid-openstack": lambda text: _amid(text, _loghub("OpenStack_2k.log")),
