@@ -307,8 +307,9 @@ def plan(file: OpenFile, jobs: int) -> list[Chunk]:
         return whole
     count = max(1, min(max(jobs * CHUNKS_PER_JOB, size // MAX_CHUNK), size // MIN_CHUNK))
     cuts: list[int] = []
+    head = os.pread(file.fd, 2 * prefixes.SAMPLE_BYTES, 0)  # (a CSV export's header tells its rows, in any window)
     for i in range(1, count):
-        cut = _cut_near(file.fd, size * i // count)
+        cut = _cut_near(file.fd, size * i // count, head)
         if cut is not None and cut > (cuts[-1] if cuts else 0):
             cuts.append(cut)
     edges = [0, *cuts, size]
@@ -322,8 +323,9 @@ def _size(path: str) -> int:
         return 0
 
 
-def _cut_near(fd: int, offset: int) -> int | None:
-    """A record boundary shortly before `offset`, as the framer would choose it; None if none is found."""
+def _cut_near(fd: int, offset: int, head: bytes = b"") -> int | None:
+    """A record boundary shortly before `offset`, as the framer would choose it (the file's first bytes `head`);
+    None if none is found."""
     start = max(0, offset - WINDOW)
     window = os.pread(fd, offset - start, start)
     begin = window.find(b"\n") + 1 if start else 0  # the first line may be cut: skip it
@@ -331,7 +333,7 @@ def _cut_near(fd: int, offset: int) -> int | None:
     if (begin == 0 and start) or end <= begin:
         return None
     lines = window[begin:end]
-    taken = prefixes.taken_off(lines)  # as the range's reader gives them (a line for a line)
+    taken = next(prefixes.each_taken_off([lines], head))  # as the range's reader gives them (a line for a line)
     cut = last_boundary(taken)
     if taken is not lines:  # the same line's start in the lines as read
         cut = _line_start(lines, taken.count(b"\n", 0, cut))

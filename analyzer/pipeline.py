@@ -248,7 +248,10 @@ class Scanner:
     def chunk(self, name: str, chunk: parallel.Chunk) -> parallel.Part:
         """Scan one byte range of a file (in a worker process)."""
         stats = SourceStats(name)
-        blocks = prefixes.each_taken_off(sources.read_range(chunk.fd, chunk.start, chunk.end, stats))
+        # (the file's first lines: a CSV export's header tells the columns of every range's rows)
+        first = 2 * prefixes.SAMPLE_BYTES
+        head = sources.read_before(chunk.fd, first, first) if chunk.start else b""
+        blocks = prefixes.each_taken_off(sources.read_range(chunk.fd, chunk.start, chunk.end, stats), head)
         lead = prefixes.taken_off(sources.read_before(chunk.fd, chunk.start, PRIOR))  # as the range's own lines
         return self._part(blocks, name, stats, chunk, chunk.end - chunk.start, lead)
 

@@ -201,6 +201,36 @@ def test_ranges_cut_where_the_prefix_is_taken_off(tmp_path: Path, monkeypatch: p
     assert [(e.rule, e.line, e.end_line) for e in two] == [(e.rule, e.line, e.end_line) for e in one]
 
 
+def test_a_csv_exports_ranges_read_its_header(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big export cut in ranges (and in blocks): the header, in the first only, tells every range's columns (its
+    unquoted rows alone would not), and a multi-line row is no cut's place."""
+    from analyzer import parallel
+
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 1 << 12)
+    monkeypatch.setattr(parallel, "WINDOW", 1 << 11)
+    log = tmp_path / "export.csv"
+    rows = [
+        [f"2026-03-01T10:{i // 60 % 60:02d}:{i % 60:02d}.{i % 9 + 1}00Z", "error", "\n".join(TRACEBACK[1:-1])]
+        if i % 3 == 0
+        else [f"2026-03-01T10:{i // 60 % 60:02d}:{i % 60:02d}.{i % 9 + 1}00Z", "info", f"ok {i}"]
+        for i in range(600)
+    ]
+    log.write_text(wrapped._csv(["timestamp", "level", "message"], *rows))
+    one, two = failures(log, 1), failures(log, 2)
+    assert len(one) == 200
+    assert [(e.rule, e.line, e.end_line) for e in two] == [(e.rule, e.line, e.end_line) for e in one]
+
+
+def test_a_csv_exports_later_blocks_take_its_header() -> None:
+    header = b"timestamp,level,message\n"
+    rows = b"".join(b"2026-03-01T10:00:0%dZ,info,ok %d\n" % (i, i) for i in range(5))  # (no quote: no shape alone)
+    assert prefixes.active(rows) != [prefixes.CSV_NAME]
+    first, later = prefixes.each_taken_off([header + rows, rows])
+    assert later == first.removeprefix(header)
+    assert json.loads(later.splitlines()[0]) == {"time": "2026-03-01T10:00:00Z", "level": "info", "Log": "ok 0"}
+    assert list(prefixes.each_taken_off([rows], head=header + rows)) == [later]
+
+
 @pytest.mark.parametrize(
     "name",
     [

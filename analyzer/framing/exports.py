@@ -28,7 +28,12 @@ _MESSAGE = ("message", "@message", "msg", "_raw", "textpayload", "log", "content
 _TIME = ("timestamp", "@timestamp", "time", "_time", "date", "datetime", "ts", "receivetimestamp")
 _LEVEL = ("level", "severity", "loglevel", "log.level", "levelname", "log_level", "status")
 _NAME = re.compile(r"[\w@.:/ -]{1,64}")
-_TIME_VALUE = re.compile(r"(?:\d{4}-\d\d-\d\d|[A-Z][a-z]{2} \d{1,2}, \d{4}|\d{10,13}(?:\.\d+)?$)")
+# a time's value: ISO's date, Kibana's `Mar 1, 2026 @ ...`, syslog's `Mar  1 10:00:00`, `03/01/2026`, `2026/03/01`, a
+# time of day alone, epoch seconds or milliseconds
+_TIME_VALUE = re.compile(
+    r"\s*(?:\d{4}[-/]\d\d[-/]\d\d|[A-Z][a-z]{2} +\d{1,2}(?:, \d{4}| \d\d:\d\d)|\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\d{1,2}:\d\d:\d\d|\d{10,13}(?:\.\d+)?$)"
+)
 _LEVEL_VALUE = re.compile(
     r"(?i)(?:trace|debug|info|information|notice|warn|warning|error|err|critical|crit|fatal|emergency|alert)"
 )
@@ -72,7 +77,8 @@ def columns(sample: list[bytes]) -> Columns | None:
     head = rows[0]
     names = [name.strip().lower() for name in head]
     if all(_NAME.fullmatch(name) for name in names) and any(name in _MESSAGE for name in names):
-        body = [row for row in rows[1:] if len(row) == len(head)]
+        at = _named(names, _TIME)  # (a row's line that its line breaks split off is no row of it)
+        body = [row for row in rows[1:] if len(row) == len(head) and (at < 0 or _TIME_VALUE.match(row[at]))]
         if len(body) * 2 < len(rows) - 1 or not body:
             return None
         return Columns(
@@ -95,6 +101,28 @@ def columns(sample: list[bytes]) -> Columns | None:
     others = [i for i in range(width) if i not in (times[0], level)]
     message = max(others, key=lambda i: sum(len(row[i]) for row in body))
     return Columns(width, message, times[0], level)
+
+
+def fits(sample: list[bytes], cols: Columns) -> bool:
+    """Whether two of the first lines (not blank) at least start rows of `cols`' (their width, a time in its
+    column): a later block of the export whose header told them (a row's line breaks may take most lines)."""
+    starts = 0
+    for line in sample:
+        try:
+            row = next(csv.reader([line.decode("utf-8", "replace").rstrip("\r")], strict=False), [])
+        except csv.Error:
+            continue
+        starts += _row_of(row, cols)
+    return starts >= 2
+
+
+def _row_of(row: list[str], cols: Columns) -> bool:
+    """Whether the row is one of `cols`' (its width, a time in the time column; not the header)."""
+    return (
+        len(row) == cols.fields
+        and (cols.time < 0 or _TIME_VALUE.match(row[cols.time]) is not None)
+        and tuple(row) != cols.header
+    )
 
 
 def _rows(lines: list[str]) -> list[list[str]] | None:
@@ -142,7 +170,7 @@ def as_json_lines(block: bytes, cols: Columns) -> bytes:
         try:
             for row in reader:
                 taken = lines[done : start + reader.line_num]
-                if len(row) == cols.fields and tuple(row) != cols.header:
+                if _row_of(row, cols):
                     out.append(_json_line(row, cols) + "\n" * max(1, len(taken)))
                 elif len(taken) > 1 and resyncs > 0:
                     out.append(taken[0])

@@ -493,9 +493,20 @@ def _taken_off(block: bytes, names: Iterable[str] | None) -> bytes:
     return text[1:]
 
 
-def each_taken_off(blocks: Iterable[bytes]) -> Iterator[bytes]:
-    """`taken_off` of each block (whole lines) of a source."""
+def each_taken_off(blocks: Iterable[bytes], head: bytes = b"") -> Iterator[bytes]:
+    """`taken_off` of each block (whole lines) of a source; `head`: the source's first bytes, where the blocks
+    start later in it. A CSV export's header, once seen, tells the columns of its later blocks too (they have
+    none of their own, and their rows' values alone may not tell)."""
+    header = _exported(_sample(head)) if head else None
     for block in blocks:
+        lines = _sample(block)
+        cols = _exported(lines)
+        if cols is not None and cols.header:
+            header = cols
+        elif header is not None and header.header and exports.fits(lines, header):
+            converted = exports.as_json_lines(block, header)
+            yield taken_off(converted, active(converted, exported=False))
+            continue
         yield taken_off(block)
 
 
