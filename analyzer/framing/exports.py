@@ -128,7 +128,7 @@ def _row_of(row: list[str], cols: Columns) -> bool:
 def _rows(lines: list[str]) -> list[list[str]] | None:
     """The sample's lines as rows of fields (a line that is none, or a row's part, left out), or None where
     fewer than two are rows of 2 to 256 fields."""
-    rows = []
+    rows: list[list[str]] = []
     for line in lines:
         try:
             rows.extend(csv.reader([line], strict=True))
