@@ -146,3 +146,30 @@ def test_redacts_keys_by_default_and_not_with_no_redact(logscan_bin: str, tmp_pa
     raw = run_logscan(logscan_bin, "-f", "json", "--no-redact", str(log), cwd=tmp_path)
     assert key.encode() in raw.stdout
     assert b"redaction is off" in raw.stderr
+
+
+def test_a_log_tools_csv_download_of_a_sample_gives_its_events(logscan_bin: str, tmp_path: Path) -> None:
+    """The sample as a log tool's CSV download (Datadog's columns, a row a line, quotes doubled): the same failures
+    on the same lines, one below for the header, at the rows' times."""
+    import csv
+    import io
+
+    sample = SAMPLES / "python_card_decline.log"  # (an app's own lines, as a log tool keeps them: no runtime's wrapper)
+    lines = sample.read_text(encoding="utf-8").splitlines()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Date", "Host", "Service", "Message"])
+    writer.writerows(
+        [f"2026-03-14T00:{i // 60 % 60:02d}:{i % 60:02d}.000Z", "web-1", "chat", line] for i, line in enumerate(lines)
+    )
+    export = tmp_path / "export.csv"
+    export.write_text(out.getvalue(), encoding="utf-8")
+
+    def failures(path: Path) -> list[tuple[str, int]]:
+        done = run_logscan(logscan_bin, "-f", "json", "--tz", "Asia/Tokyo", str(path), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return [(e["rule"], e["line"]) for e in json.loads(done.stdout)["events"] if e["outcome"] == "failure"]
+
+    expected = failures(sample)
+    assert expected
+    assert failures(export) == [(rule, line + 1) for rule, line in expected]
