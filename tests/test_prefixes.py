@@ -229,6 +229,8 @@ def test_a_csv_exports_later_blocks_take_its_header() -> None:
     assert later == first.removeprefix(header)
     assert json.loads(later.splitlines()[0]) == {"time": "2026-03-01T10:00:00Z", "level": "info", "Log": "ok 0"}
     assert list(prefixes.each_taken_off([rows], head=header + rows)) == [later]
+    coloured = rows.replace(b"ok", b"\x1b[32mok\x1b[0m")  # (a terminal's colours out first, as in any block)
+    assert list(prefixes.each_taken_off([header + rows, coloured]))[1] == later
 
 
 @pytest.mark.parametrize(

@@ -90,7 +90,7 @@ def columns(sample: list[bytes]) -> Columns | None:
         )
     width = max(set(map(len, rows)), key=[len(row) for row in rows].count)
     body = [row for row in rows if len(row) == width]
-    quoted = sum(1 for line in lines if _QUOTED.search(line.encode("utf-8", "replace")))
+    quoted = sum(1 for line in sample if _QUOTED.search(line))
     if width < 3 or len(body) * 2 < len(rows) or quoted * 2 < len(lines):
         return None
     times = [i for i in range(width) if all(_TIME_VALUE.match(row[i]) for row in body)]
@@ -210,13 +210,13 @@ def _json_line(row: list[str], cols: Columns) -> str:
 _OPEN = re.compile(rb"(?m)^([ \t]{0,8})\{[ \t]*\r?$")
 _ENTRY_TIME = ("timestamp", "time", "@timestamp", "ts", "Timestamp", "TimeStamp", "receiveTimestamp")
 _ENTRY_TEXT = ("textPayload", "jsonPayload", "message", "msg", "Message", "log", "Log", "MESSAGE", "error", "exception")
-PRETTY_KEY = re.compile(rb'^[ \t]{2,24}"(?:' + b"|".join(k.encode() for k in _ENTRY_TIME) + rb')"[ \t]*:')
+_PRETTY_KEY = re.compile(rb'^[ \t]{2,24}"(?:' + b"|".join(k.encode() for k in _ENTRY_TIME) + rb')"[ \t]*:')
 
 
 def pretty(sample: list[bytes]) -> bool:
     """Whether the first lines (not blank) are of a pretty-printed JSON log entry: an object's brace alone on
     its line, and an entry's time key."""
-    return any(_OPEN.match(line) for line in sample) and any(PRETTY_KEY.match(line) for line in sample)
+    return any(_OPEN.match(line) for line in sample) and any(_PRETTY_KEY.match(line) for line in sample)
 
 
 def compacted(block: bytes) -> bytes:

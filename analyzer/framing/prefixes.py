@@ -439,12 +439,13 @@ def labelled_head(name: str) -> str | None:
     return learnt.head.pattern.decode("utf-8", "surrogateescape") if learnt is not None else None
 
 
-def taken_off(block: bytes, names: Iterable[str] | None = None) -> bytes:
+def taken_off(block: bytes, names: Iterable[str] | None = None, columns: exports.Columns | None = None) -> bytes:
     """The block with a terminal's escape codes taken out, and the prefixes (`active` ones, unless named)
     taken off the lines that continue a record; a line's number and a quote's `>` off every line first, then
     the prefixes of the lines they held; then the spaces a terminal's copy padded lines with. A last line with no
-    newline that nothing is left of stays a line."""
-    taken = _taken_off(block, names)
+    newline that nothing is left of stays a line. A CSV export's rows are read by `columns` where given (its
+    header's, seen in an earlier block), else by the block's own."""
+    taken = _taken_off(block, names, columns)
     # (after the prefixes: a blank line's is its prefix and a space; a copy pads every line, so its first lines tell,
     # and a search of them costs what a search of the whole block would cost a hundred times over)
     sample = taken[:SAMPLE_BYTES]
@@ -455,17 +456,17 @@ def taken_off(block: bytes, names: Iterable[str] | None = None) -> bytes:
     return taken
 
 
-def _taken_off(block: bytes, names: Iterable[str] | None) -> bytes:
+def _taken_off(block: bytes, names: Iterable[str] | None, columns: exports.Columns | None) -> bytes:
     if b"\x1b" in block:  # (a byte search: free beside the rest)
         block = _ESCAPES.sub(b"", block)
     if NBSP in block[:SAMPLE_BYTES]:  # (a web page's copy indents with no-break spaces, a traceback's indent as a
         block = block.replace(NBSP, b" ")  # terminal shows it; a copy, so its first lines tell: no search of all)
     names = active(block) if names is None else list(names)
-    if CSV_NAME in names:
-        cols = _exported(_sample(block))
-        if cols is not None:
-            block = exports.as_json_lines(block, cols)
-            names = active(block, exported=False)
+    if columns is None and CSV_NAME in names:
+        columns = _exported(_sample(block))
+    if columns is not None:
+        block = exports.as_json_lines(block, columns)
+        names = active(block, exported=False)
     if PRETTY_NAME in names:
         block = exports.compacted(block)
         names = active(block, exported=False)
@@ -498,16 +499,15 @@ def each_taken_off(blocks: Iterable[bytes], head: bytes = b"") -> Iterator[bytes
     start later in it. A CSV export's header, once seen, tells the columns of its later blocks too (they have
     none of their own, and their rows' values alone may not tell)."""
     header = _exported(_sample(head)) if head else None
+    header = header if header is not None and header.header else None
     for block in blocks:
         lines = _sample(block)
-        cols = _exported(lines)
-        if cols is not None and cols.header:
-            header = cols
-        elif header is not None and header.header and exports.fits(lines, header):
-            converted = exports.as_json_lines(block, header)
-            yield taken_off(converted, active(converted, exported=False))
-            continue
-        yield taken_off(block)
+        columns = _exported(lines)
+        if columns is not None and columns.header:
+            header = columns
+        elif header is not None and exports.fits(lines, header):
+            columns = header
+        yield taken_off(block, [CSV_NAME] if columns is not None else None, columns)
 
 
 def _logfmt_text(match: re.Match[bytes]) -> bytes:
