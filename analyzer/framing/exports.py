@@ -81,13 +81,7 @@ def columns(sample: list[bytes]) -> Columns | None:
         body = [row for row in rows[1:] if len(row) == len(head) and (at < 0 or _TIME_VALUE.match(row[at]))]
         if len(body) * 2 < len(rows) - 1 or not body:
             return None
-        return Columns(
-            len(head),
-            _named(names, _MESSAGE),
-            _named(names, _TIME),
-            _level_column(names, body),
-            header=tuple(head),
-        )
+        return Columns(len(head), _named(names, _MESSAGE), at, _level_column(names, body), header=tuple(head))
     width = max(set(map(len, rows)), key=[len(row) for row in rows].count)
     body = [row for row in rows if len(row) == width]
     quoted = sum(1 for line in sample if _QUOTED.search(line))
@@ -206,7 +200,8 @@ def _json_line(row: list[str], cols: Columns) -> str:
 # too. https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry,
 # https://docs.aws.amazon.com/cli/latest/reference/logs/filter-log-events.html (checked 2026-12-07). Each object whose
 # braces stand alone on their lines at one indent (8 spaces at most) and that is a log entry (a time and a message or an
-# error at its top) is one JSON line, the lines it took kept as blank lines after it; any other object as it was.
+# error at its top) is one JSON line, the lines it took given back as blank lines after its run (`compacted`); any
+# other object as it was.
 _OPEN = re.compile(rb"(?m)^([ \t]{0,8})\{[ \t]*\r?$")
 _ENTRY_TIME = ("timestamp", "time", "@timestamp", "ts", "Timestamp", "TimeStamp", "receiveTimestamp")
 _ENTRY_TEXT = ("textPayload", "jsonPayload", "message", "msg", "Message", "log", "Log", "MESSAGE", "error", "exception")
