@@ -94,14 +94,37 @@ def wrapped(line: str) -> Wrapped | None:
             if m:
                 return Wrapped(m.group(2) or "", "docker-t", m.group(1))
     elif line.startswith(DOCKER_PREFIX):
-        try:
-            obj = json.loads(line)
-        except (ValueError, RecursionError):  # a line nested ~1000 deep is data too
-            return None
-        if isinstance(obj, dict) and isinstance(obj.get("log"), str):
-            text = obj["log"]
-            partial = not text.endswith("\n")
-            return Wrapped(text.rstrip("\r\n"), "docker", str(obj.get("time", "")), str(obj.get("stream", "")), partial)
+        if (known := _DOCKER_SEEN.get(line, _UNSEEN)) is not _UNSEEN:
+            return known
+        known = _docker(line)
+        if len(line) <= _REMEMBERED_CHARS:
+            if len(_DOCKER_SEEN) >= _REMEMBERED_LINES:
+                _DOCKER_SEEN.clear()
+            _DOCKER_SEEN[line] = known
+        return known
+    return None
+
+
+# The Docker lines unwrapped last: framing asks about one line up to seven times (the record's boundaries
+# looked for before and after each hit, each looking at the lines around it, then the framer), and
+# JSON-decoding it each time made a json-file log five times slower than its plain lines. A Wrapped is
+# frozen, so the same one serves every asker; the few last lines are all that is asked about again (a
+# line longer than Docker's 16 KiB pieces is not kept).
+_DOCKER_SEEN: dict[str, Wrapped | None] = {}
+_REMEMBERED_LINES = 64
+_REMEMBERED_CHARS = 1 << 14
+_UNSEEN = Wrapped("")
+
+
+def _docker(line: str) -> Wrapped | None:
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):  # a line nested ~1000 deep is data too
+        return None
+    if isinstance(obj, dict) and isinstance(obj.get("log"), str):
+        text = obj["log"]
+        partial = not text.endswith("\n")
+        return Wrapped(text.rstrip("\r\n"), "docker", str(obj.get("time", "")), str(obj.get("stream", "")), partial)
     return None
 
 
@@ -282,18 +305,33 @@ def _is_boundary(buffer: bytes, start: int) -> bool:
         ):
             return True
     end = buffer.find(b"\n", start)
-    line = unwrap(_decode_line(buffer[start : end if end >= 0 else len(buffer)]))
-    if kind(line.text) != HEAD:
+    if _look(buffer[start : end if end >= 0 else len(buffer)])[0] != HEAD:
         return False
     prev_start = buffer.rfind(b"\n", 0, start - 1) + 1
-    prev = unwrap(_decode_line(buffer[prev_start : start - 1]))
-    if kind(prev.text) not in (HEAD, BLANK) or prev.partial:  # a head joins no blank line (`_Framer._take`)
+    prev_kind, prev_partial = _look(buffer[prev_start : start - 1])
+    if prev_kind not in (HEAD, BLANK) or prev_partial:  # a head joins no blank line (`_Framer._take`)
         return False
     if prev_start == 0:
         return True
     # prev may end a run of partial lines, whose joined text ("  File ..." + "...") is not a head
-    before = buffer[buffer.rfind(b"\n", 0, prev_start - 1) + 1 : prev_start - 1]
-    return not unwrap(_decode_line(before)).partial
+    return not _look(buffer[buffer.rfind(b"\n", 0, prev_start - 1) + 1 : prev_start - 1])[1]
+
+
+def _look(data: bytes) -> tuple[int, bool]:
+    """The kind of a line's unwrapped text, and whether it is a partial line. Remembered for the last few
+    lines: where hits are a line apart (a json-file log whose every line names the API), each line is
+    asked about by the boundary searches of the hits before and after it."""
+    if (known := _LOOKED.get(data)) is None:
+        line = unwrap(_decode_line(data))
+        known = (kind(line.text), line.partial)
+        if len(data) <= _REMEMBERED_CHARS:
+            if len(_LOOKED) >= _REMEMBERED_LINES:
+                _LOOKED.clear()
+            _LOOKED[data] = known
+    return known
+
+
+_LOOKED: dict[bytes, tuple[int, bool]] = {}
 
 
 def _line_before(buffer: bytes, start: int) -> int:
