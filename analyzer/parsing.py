@@ -174,10 +174,19 @@ def _level_in(text: str) -> str:
 # (.NET's JSON console formatter and Serilog's JSON formatter write `Exception`, log4net's and NLog's layouts
 # `Exception` or `exception`: https://learn.microsoft.com/dotnet/core/extensions/console-log-formatter#json,
 # https://github.com/serilog/serilog-formatting-compact, checked 2026-12-07); zap's stack in `stacktrace`
-# (https://pkg.go.dev/go.uber.org/zap/zapcore#EncoderConfig, its production config's StacktraceKey)
+# (https://pkg.go.dev/go.uber.org/zap/zapcore#EncoderConfig, its production config's StacktraceKey). An
+# exception's class and message under names of their own: AWS Lambda's error result and log record
+# (`errorType`, `errorMessage`, `stackTrace`: https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html,
+# .../nodejs-exceptions.html), Datadog's standard attributes written as dotted keys (`error.kind`,
+# `error.message`, `error.stack`: https://docs.datadoghq.com/standard-attributes/), `error_type` and
+# `error_message` as apps name them, and Python logging's `exc_text` and `stack_info` (a LogRecord's
+# attributes, which JSON formatters copy: https://docs.python.org/3/library/logging.html#logrecord-attributes);
+# checked 2026-12-07. Lower case: a record's keys are compared in lower case. The class before the message.
 _ERROR_KEYS = (
-    "err", "error", "errors", "exception", "exc_info", "exc", "stack", "stack_trace", "stacktrace", "traceback",
-    "cause", "thrown", "@x", "exception.message", "exception.type", "exception.stacktrace",
+    "err", "error", "errors", "exception", "exc_info", "exc", "errortype", "error_type", "error.kind",
+    "exception.type", "errormessage", "error_message", "error.message", "exception.message", "exc_text", "stack",
+    "stack_trace", "stacktrace", "error.stack", "exception.stacktrace", "stack_info", "traceback", "cause",
+    "thrown", "@x",
 )  # fmt: skip
 _MAX_DEPTH = 4  # levels of a record flattened into fields
 # Error objects are looked for at any depth (`context.job.err.response.data.error.message`, as axios and
@@ -276,14 +285,40 @@ def _error_text(obj: Mapping[str, Any], nested: bool) -> list[str]:
     if not nested and not named:  # the usual record: no error anywhere
         return parts
     budget = _Budget()
+    paired = _paired(obj, named)
     for key in _ERROR_KEYS:
-        if key in named:
+        if key in paired:
+            if paired[key]:
+                budget.take(parts, paired[key])
+        elif key in named:
             _strings(obj[named[key]], parts, 0, budget)
     if nested:
         for key, value in obj.items():
             if not _error_key(key):
                 _nested_errors(value, parts, 1, budget)
     return parts
+
+
+# An exception's class and message under keys of their own, read as Python and Node print them
+# ("APITimeoutError: Request timed out."): the class then tells what the message alone may not.
+_PAIRS = (
+    ("errortype", "errormessage"),
+    ("error_type", "error_message"),
+    ("error.kind", "error.message"),
+    ("exception.type", "exception.message"),
+)
+
+
+def _paired(obj: Mapping[str, Any], named: Mapping[str, str]) -> dict[str, str]:
+    """For each class and message a record has as strings: its class key, to the two as one line (its
+    message key, to nothing more)."""
+    paired: dict[str, str] = {}
+    for kind, message in _PAIRS:
+        if kind in named and message in named:
+            kind_value, message_value = obj[named[kind]], obj[named[message]]
+            if isinstance(kind_value, str) and isinstance(message_value, str) and kind_value and message_value:
+                paired[kind], paired[message] = f"{kind_value}: {message_value}", ""
+    return paired
 
 
 def _nested_errors(value: Any, out: list[str], depth: int, budget: _Budget) -> None:

@@ -173,3 +173,41 @@ def test_a_log_tools_csv_download_of_a_sample_gives_its_events(logscan_bin: str,
     expected = failures(sample)
     assert expected
     assert failures(export) == [(rule, line + 1) for rule, line in expected]
+
+
+def test_json_records_with_the_exceptions_class_and_message_under_keys_of_their_own(
+    logscan_bin: str, tmp_path: Path
+) -> None:
+    """An exception's class and message in keys of their own (AWS Lambda's error result, Datadog's dotted
+    attributes, an app's `error_type`), Python logging's `exc_text`: each record's failure is found, at its time."""
+    body = (
+        "{'error': {'message': 'Incorrect API key provided: sk-proj-****abcd.', 'type': 'invalid_request_error', "
+        "'param': None, 'code': 'invalid_api_key'}}"
+    )
+    lambda_trace = '  File "/var/task/app.py", line 12, in handler\n    r = client.chat.completions.create(**kw)\n'
+    datadog_stack = 'Traceback (most recent call last):\n  File "/app/openai/_base_client.py", line 1002, in _request'
+    exc_text = (
+        'Traceback (most recent call last):\n  File "/app/a.py", line 3\nopenai.APIConnectionError: Connection error.'
+    )
+    quota = "You exceeded your current quota, please check your plan and billing details."
+    records = [
+        {"errorMessage": f"Error code: 401 - {body}", "errorType": "AuthenticationError", "requestId": "6a1f0d1e",
+         "stackTrace": [lambda_trace]},
+        {"timestamp": "2026-03-14T09:00:01Z", "status": "error", "message": "chat failed",
+         "error.kind": "APITimeoutError", "error.message": "Request timed out.", "error.stack": datadog_stack},
+        {"asctime": "2026-03-14 09:00:02,000", "levelname": "ERROR", "message": "call failed", "exc_text": exc_text},
+        {"level": "error", "ts": "2026-03-14T09:00:03Z", "msg": "request failed", "error_type": "insufficient_quota",
+         "error_message": quota, "status": 429},
+    ]  # fmt: skip
+    log = tmp_path / "records.log"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    done = run_logscan(logscan_bin, "-f", "json", "--tz", "UTC", str(log), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    events = json.loads(done.stdout)["events"]
+    assert [(e["category"], e["line"]) for e in events] == [
+        ("auth", 1),
+        ("timeout", 2),
+        ("connection", 3),
+        ("quota", 4),
+    ]
+    assert [e["time"][:19] for e in events[1:]] == ["2026-03-14T09:00:01", "2026-03-14T09:00:02", "2026-03-14T09:00:03"]

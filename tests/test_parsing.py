@@ -122,6 +122,34 @@ def test_an_error_key_in_any_case_reaches_the_text(key: str) -> None:
     assert got.text.split("\n") == ["Chat call failed", "Error code: 429 - {'error': {\"code\": 1}}"]
 
 
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("errorType", "errorMessage"),  # AWS Lambda's error result (Python, Node)
+        ("error.kind", "error.message"),  # Datadog's standard attributes as dotted keys
+        ("error_type", "error_message"),
+        ("ErrorType", "ErrorMessage"),
+        ("exception.type", "exception.message"),  # OpenTelemetry's log record attributes
+    ],
+)
+def test_an_exceptions_class_and_message_under_keys_of_their_own_read_as_one_line(kind: str, message: str) -> None:
+    got = json_entry(
+        **{message: "Request timed out.", kind: "APITimeoutError", "stackTrace": ['  File "/var/task/app.py"\n']}
+    )
+    lines = got.text.split("\n")
+    assert lines[0] == "APITimeoutError: Request timed out."
+    assert '  File "/var/task/app.py"' in lines  # the trace after it
+    # either alone is read as it is
+    assert json_entry(msg="failed", **{message: "Connection error."}).text == "failed\nConnection error."
+    assert json_entry(msg="failed", **{kind: "APIConnectionError"}).text == "failed\nAPIConnectionError"
+
+
+def test_python_logrecord_exc_text_and_stack_info_reach_the_text() -> None:
+    got = json_entry(message="call failed", exc_text="Traceback ...\nopenai.APIConnectionError: Connection error.")
+    assert got.text == "call failed\nTraceback ...\nopenai.APIConnectionError: Connection error."
+    assert json_entry(message="here", stack_info="Stack (most recent call last):").text.endswith("last):")
+
+
 def test_a_key_that_only_starts_like_an_error_key_is_no_error() -> None:
     got = json_entry(msg="ok", ErrorRate="0.1", exceptional="yes")
     assert got.text == "ok"
