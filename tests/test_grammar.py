@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -61,6 +62,34 @@ def test_a_simple_head_is_a_head_on_the_full_path(text: str) -> None:
     data = text.encode()
     if lines._simple_head(data, 0):
         assert full_path_head(text)
+
+
+DOCKER_TAIL = b',"stream":"stdout","time":"2026-03-14T09:12:01.123456789Z"}'
+
+
+@pytest.mark.parametrize(
+    "value",
+    [rb"GET /x 200\n", rb"2026-03-14 09:12:01,123 INFO httpx: POST \"HTTP/1.1 200 OK\"\n", rb"x\\\n"],
+)
+def test_a_whole_docker_line_whose_text_is_a_head_is_a_simple_head(value: bytes) -> None:
+    line = b'{"log":"' + value + b'"' + DOCKER_TAIL
+    assert lines._simple_head(line + b"\n", 0)
+    assert full_path_head(line.decode())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        rb"GET /x 200",  # a partial line (its text has no newline at its end)
+        rb"x\\n",  # a backslash, then n: partial too
+        rb"  at x\n",  # a continuation
+        rb"\tat x\n",  # an escape first
+        rb"Traceback (most recent call last):\n",
+        rb'x\n","log":"  y\n',  # a second "log" key: JSON reads the last
+    ],
+)
+def test_any_other_docker_line_is_left_to_the_full_path(value: bytes) -> None:
+    assert not lines._simple_head(b'{"log":"' + value + b'"' + DOCKER_TAIL + b"\n", 0)
 
 
 @settings(max_examples=3000, deadline=None)

@@ -166,8 +166,27 @@ NEEDS_LOOK = frozenset(
 ) | frozenset(range(0x80, 0x100))
 
 
+# A whole Docker json-file line (its text ended by a newline: no partial line) whose text starts with a byte
+# that needs no look (no escape, no indent, no marker, no digit) or with a date and a space: a head. Only
+# Docker's own three fields, in its order (`{"log":...,"stream":...,"time":...}`), and its text one JSON
+# string (runs of plain bytes, each escape a backslash and the byte after it, the last one `\n`: no quote
+# but escaped ones, so no second "log" key can follow it), so the line is what `lines.wrapped` reads it as,
+# or, where an escape is not JSON's, a line no wrapper takes: a head too.
+DOCKER_HEAD = (
+    re.escape(DOCKER_PREFIX).encode()
+    + rb'"(?:[^'
+    + _byte_class(NEEDS_LOOK | frozenset(b'"\\'))
+    + rb"]|"
+    + PLAIN_DATE.encode()
+    + rb')(?:[^"\\\n]*\\[^\n])*?[^"\\\n]*\\n","stream":"(?:'
+    + "|".join(CRI_STREAMS).encode()
+    + rb')","time":"[^"\\\n]*"\}\r?(?=\n|\Z)'
+)
+DOCKER_SIMPLE = re.compile(DOCKER_HEAD)
+
 # `lines._simple_head` as a pattern, at a line's start: a byte that needs no look, a JSON object that is
-# no Docker line, a plain dated head or a full CRI line whose text starts with a digit.
+# no Docker line, a plain dated head, a full CRI line whose text starts with a digit or a whole Docker line
+# whose text starts with a byte that needs no look.
 SIMPLE_HEAD = (
     rb"(?:[^"
     + _byte_class(NEEDS_LOOK)
@@ -179,6 +198,8 @@ SIMPLE_HEAD = (
     + PLAIN_DATED.pattern
     + rb"|"
     + CRI_HEAD.pattern
+    + rb"|"
+    + DOCKER_HEAD
     + rb")"
 )
 

@@ -17,6 +17,7 @@ from .grammar import (
     CRI_LINE,
     CRI_PARTIAL,
     DOCKER_PREFIX,
+    DOCKER_SIMPLE,
     DOCKER_STAMPED,
     NEEDS_LOOK,
     PLAIN_DATED,
@@ -286,8 +287,8 @@ def _simple_head(buffer: bytes, start: int) -> bool:
     first = buffer[start] if start < len(buffer) else 10
     if first not in NEEDS_LOOK:
         return True
-    if first == 123:  # "{": JSON, a head unless it is a Docker wrapper
-        return not buffer.startswith(_DOCKER_PREFIX, start)
+    if first == 123:  # "{": JSON, a head unless it is a Docker wrapper, or one whose text is a simple head
+        return not buffer.startswith(_DOCKER_PREFIX, start) or DOCKER_SIMPLE.match(buffer, start) is not None
     return PLAIN_DATED.match(buffer, start) is not None or CRI_HEAD.match(buffer, start) is not None
 
 
