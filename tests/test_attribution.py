@@ -130,6 +130,9 @@ def verdict(text: str) -> str:
             f"[/usr/lib/python3/dist-packages/openai/api_requestor.py](https://localhost:8080/#) in _x\n{QUOTA}",
             "OpenAI",
         ),
+        # (a proxy named in the log's own language too: ChuanhuChatGPT's `使用 HTTP 代理:` before Clash's port)
+        ("[utils.py:454] 使用 HTTP 代理: http://127.0.0.1:7890\nError communicating with OpenAI", "OpenAI"),
+        ("HTTPS プロキシ: http://127.0.0.1:7890\nError communicating with OpenAI", "OpenAI"),
         (f"Error communicating with OpenAI (base_url http://127.0.0.1:10809/v1): {QUOTA}", LOCAL),
         # openai-node's message of a body that is only a reason phrase: a web framework's, not OpenAI's
         (
