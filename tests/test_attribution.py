@@ -133,6 +133,15 @@ def verdict(text: str) -> str:
         # (a proxy named in the log's own language too: ChuanhuChatGPT's `使用 HTTP 代理:` before Clash's port)
         ("[utils.py:454] 使用 HTTP 代理: http://127.0.0.1:7890\nError communicating with OpenAI", "OpenAI"),
         ("HTTPS プロキシ: http://127.0.0.1:7890\nError communicating with OpenAI", "OpenAI"),
+        # nor a web server's own address in its start-up banner: the app's, not what it calls
+        (
+            "INFO:     Uvicorn running on http://0.0.0.0:5050 (Press CTRL+C to quit)\nError communicating with OpenAI",
+            "OpenAI",
+        ),
+        ("  ➜  Network: http://192.168.1.52:32100/\nError communicating with OpenAI", "OpenAI"),
+        ("Running on local URL:  http://127.0.0.1:7860\nError communicating with OpenAI", "OpenAI"),
+        # (a server that answers where a client was pointed still is one)
+        (f"Error communicating with OpenAI (base_url http://0.0.0.0:5050/v1): {QUOTA}", LOCAL),
         (f"Error communicating with OpenAI (base_url http://127.0.0.1:10809/v1): {QUOTA}", LOCAL),
         # openai-node's message of a body that is only a reason phrase: a web framework's, not OpenAI's
         (
