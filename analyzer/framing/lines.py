@@ -319,20 +319,9 @@ def _is_boundary(buffer: bytes, start: int) -> bool:
 
 
 def _look(data: bytes) -> tuple[int, bool]:
-    """The kind of a line's unwrapped text, and whether it is a partial line. Remembered for the last few
-    lines: where hits are a line apart (a json-file log whose every line names the API), each line is
-    asked about by the boundary searches of the hits before and after it."""
-    if (known := _LOOKED.get(data)) is None:
-        line = unwrap(_decode_line(data))
-        known = (kind(line.text), line.partial)
-        if len(data) <= _REMEMBERED_CHARS:
-            if len(_LOOKED) >= _REMEMBERED_LINES:
-                _LOOKED.clear()
-            _LOOKED[data] = known
-    return known
-
-
-_LOOKED: dict[bytes, tuple[int, bool]] = {}
+    """The kind of a line's unwrapped text, and whether it is a partial line."""
+    line = unwrap(_decode_line(data))
+    return kind(line.text), line.partial
 
 
 def _line_before(buffer: bytes, start: int) -> int:
