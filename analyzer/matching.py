@@ -19,6 +19,7 @@ import regex
 from . import memo, timelimit
 from .attribution import DECISIVE, Attributor, Verdict, plain
 from .framing.context import OWN, PAST_PROMPT, PRIOR_LINE, SESSION
+from .framing.prefixes import logfmt_message
 from .lane.columns import LaneBatch, Successes
 from .memo import Found, Memo, Recording, Taken
 from .models import APP_RETRY, SDK_RETRY, Category, Entry, Event, Fields, Outcome, Record
@@ -607,8 +608,13 @@ _CHANGES_MATCHING = regex.IGNORECASE | regex.VERBOSE | regex.FULLCASE | regex.WO
 def _shown(logged: str, parsed: str) -> str:
     """What tells whose failure a record is: its text as logged, and where parsing changed that (a JSON
     record's message and error text, its escapes undone: `\\"code\\": ...` is `"code": ...`), the parsed
-    text too."""
-    return logged if parsed in logged else f"{logged}\n{parsed}"
+    text too; and a message that is only part of its line (a JSON line's, a logfmt line's `msg="..."`) on a line
+    of its own, where a mark is read to a line's end (`openai.InternalServerError: Internal Server Error` and no
+    more: a body that is no JSON)."""
+    if logged.endswith(parsed):
+        quoted = logfmt_message(logged) if 'msg="' in logged or 'message="' in logged else None
+        return logged if quoted is None else f"{logged}\n{quoted}"
+    return f"{logged}\n{parsed}"
 
 
 # An HTTP client's line of a request that failed, with its URL: httpx's `HTTP Request: POST https://host/v1/embeddings

@@ -97,12 +97,16 @@ def test_a_prefix_is_active_only_on_half_the_first_lines() -> None:
 def test_a_label_the_lines_share_after_their_stamp_is_learnt() -> None:
     """A platform no list names: the words after the stamp that most lines share are its label, taken off the
     lines that carry on a record (the head keeps it); an app's level or an app's own varied words are no label."""
-    loki = "".join(WRAPPERS["loki"](i, line) + "\n" for i, line in enumerate(TRACEBACK)).encode()
-    names = prefixes.active(loki)
-    assert names == ["stamped", f'labelled {prefixes.TIME_MARK} {{app="chat", pod="chat-7d9f8c6b5-x2kqz"}} ']
-    taken = prefixes.taken_off(loki).decode().split("\n")
-    assert taken[0] == WRAPPERS["loki"](0, TRACEBACK[0]) and taken[1:6] == TRACEBACK[1:6]
-    assert taken[6] == WRAPPERS["loki"](6, TRACEBACK[6])  # the exception line: no continuation, kept whole
+
+    def shipper(i: int, line: str) -> str:  # (a shipper's stream name and tag after its stamp)
+        return f"2026-03-01T10:00:0{i}Z chat-web.1 app/out {line}"
+
+    shipped = "".join(shipper(i, line) + "\n" for i, line in enumerate(TRACEBACK)).encode()
+    names = prefixes.active(shipped)
+    assert names == ["stamped", f"labelled {prefixes.TIME_MARK} chat-web.1 app/out "]
+    taken = prefixes.taken_off(shipped).decode().split("\n")
+    assert taken[0] == shipper(0, TRACEBACK[0]) and taken[1:6] == TRACEBACK[1:6]
+    assert taken[6] == shipper(6, TRACEBACK[6])  # the exception line: no continuation, kept whole
     levels = b"".join(b"2026-03-01T10:00:0%dZ INFO app: step %d\n" % (i, i) for i in range(6))
     assert prefixes.active(levels) == ["stamped"]  # `INFO` is the app's level, whatever every line says
     varied = b"".join(b"2026-03-01T10:00:0%dZ word%d rest\n" % (i, i) for i in range(6))
@@ -618,3 +622,60 @@ def test_a_pretty_json_download_keeps_its_line_count(items: list[object], indent
     for block in (text, text[: len(text) // 2], "x\n" + text + "y\n"):
         data = block.encode()
         assert _lines(prefixes.taken_off(data)) == _lines(data)
+
+
+# the platforms that carry each line of a program's output in a record of its own: a JSON line's text field, a
+# logfmt line's msg
+CARRIERS = ["journal-json", "cloud-logging", "aca-json", "filebeat", "logfmt"]
+
+
+@pytest.mark.parametrize("name", [*CARRIERS, ""])
+def test_a_carried_lines_context_is_the_lines_the_records_after_it_carry(tmp_path: Path, name: str) -> None:
+    """Each line of a program's output in a record of its own (an ECS document's `message`, a logfmt line's `msg`):
+    the URL on the line after a failure's status tells whose it was, read from the record that carries it, as it is
+    read from the bare line after it."""
+    lines = ["Error output:", "Unexpected status 503 Service Unavailable: no healthy upstream", "url: {}"]
+    openai = [*lines[:2], lines[2].format("https://api.openai.com/v1/responses")]
+    local = [*lines[:2], lines[2].format("http://localhost:8000/v1/responses")]
+    assert [e.category.value for e in analysed(tmp_path, name, openai).events] == ["overloaded"]
+    assert analysed(tmp_path, name, local).events == []
+
+
+def test_an_apps_own_json_records_are_no_lines_of_one_print(tmp_path: Path) -> None:
+    """An app's JSON logger writes a record a line, each its own (an ECS logger's `message`): the record after a
+    failure is another, whatever it names, where a shipper's document of each line it read carries one print."""
+    lines = ["stripe webhook retry: HTTP 429 Too Many Requests", "POST https://api.openai.com/v1/chat/completions"]
+    assert [e.category.value for e in analysed(tmp_path, "filebeat", lines).events] == ["rate_limit"]
+    assert analysed(tmp_path, "ecs-json", lines).events == []
+
+
+@pytest.mark.parametrize("name", [*CARRIERS, "ecs-json", ""])
+def test_a_tracebacks_last_line_in_a_record_of_its_own_is_read_as_its_line(tmp_path: Path, name: str) -> None:
+    """A traceback's exception line that a platform carries in a record of its own is joined to the traceback as
+    its text, not as the record's raw JSON or logfmt: a body that is only a reason phrase, read to its line's end, is
+    another server's (and no record's JSON is left in the traceback's text)."""
+    lines = [
+        "Traceback (most recent call last):",
+        '  File "/app/.venv/lib/python3.11/site-packages/openai/_base_client.py", line 1030, in _request',
+        "    raise self._make_status_error_from_response(err.response) from None",
+        "openai.InternalServerError: Internal Server Error",
+    ]
+    analysis = analysed(tmp_path, name, lines)
+    assert analysis.events == [] and sum(analysis.match_stats.excluded.values()) == 1
+    quota = "openai.RateLimitError: Error code: 429 - {'error': {'code': 'insufficient_quota'}}"
+    found = analysed(tmp_path, name, [*lines[:3], quota]).events
+    assert [(e.category.value, e.line, e.end_line) for e in found] == [("quota", 1, 4)]
+    assert found[0].text.splitlines()[-1] == quota
+
+
+@pytest.mark.parametrize("name", ["loki", "aws-tail"])
+def test_a_named_platforms_prefix_is_known_in_a_two_line_paste(tmp_path: Path, name: str) -> None:
+    """Loki's `logcli query` (its stream's labels in braces) and `aws logs tail` (its stream's path) are known by
+    their shapes, not learnt from a block's lines: a paste of two lines, too few to learn a label from, reads the
+    URL on the line after a bare status as the failure's, as it does bare."""
+    lines = ["Request failed with status code 429", "POST https://api.openai.com/v1/chat/completions"]
+    block = "".join(WRAPPERS[name](i, line) + "\n" for i, line in enumerate(lines)).encode()
+    assert prefixes.active(block) == [name]
+    assert [e.category.value for e in analysed(tmp_path, name, lines).events] == ["rate_limit"]
+    local = [lines[0], "POST http://localhost:1234/v1/chat/completions"]
+    assert analysed(tmp_path, name, local).events == []

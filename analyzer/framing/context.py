@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from ..models import Record
 from .grammar import LEVEL_WORDS, PLAIN_HEAD
 from .lines import _decode_line, wrapped
-from .prefixes import SECOND_STAMP, after_prefix, exported_text, looked_past
+from .prefixes import SECOND_STAMP, after_prefix, carried_json, logfmt_message, looked_past
 
 CONTEXT_LINES = 12  # lines taken on each side at the most
 CONTEXT_CHARS = 4096  # characters taken on each side at the most
@@ -271,7 +271,7 @@ def context(
     buffer's end), its first line's text `first`; `prior`: lines that came just before the buffer. The lines
     before it stop at a shell's prompt (its command's), unless `past_prompt`; `stops` gets a True if they did.
     `past`: a line's text after the prefix its platform wrote (`prefixes.looked_past` of the buffer)."""
-    exported = exported_text(first)
+    exported = carried_text(first)
     shown = exported if exported is not None else past(first)
     stamp = _second_stamp(shown)
     own = shown[len(stamp) :]
@@ -458,6 +458,14 @@ def _tagged(text: str, stamp: str, tag: str) -> str | None:
     return text[len(stamp) + len(tag) :]
 
 
+def carried_text(line: str) -> str | None:
+    """The line of a program's output that a platform's record of it carries (a JSON line's text field: journald's
+    MESSAGE, Cloud Logging's textPayload, an ECS document's message; a logfmt line's quoted msg), or None."""
+    if line[:1] == "{":
+        return carried_json(line)
+    return logfmt_message(line) if 'msg="' in line or 'message="' in line else None
+
+
 def _text(data: bytes) -> str:
     """A line's text as context reads it: a runtime's wrapper taken off, a JSON export's line its text."""
     return _read(data)[0]
@@ -468,5 +476,5 @@ def _read(data: bytes) -> tuple[str, bool]:
     text = _decode_line(data[: LINE_CHARS * 4])
     line = wrapped(text)
     text = line.text if line is not None else text
-    exported = exported_text(text)
+    exported = carried_text(text)
     return (exported if exported is not None else text)[:LINE_CHARS], exported is not None

@@ -23,6 +23,7 @@ from .grammar import (
     PLAIN_DATED,
     TRACEBACK,
 )
+from .prefixes import raised_text
 from .wraps import column_joined
 
 # A blank line after one that is not (with the newlines of both), from the last thing in that one that a
@@ -198,6 +199,8 @@ class _Framer:
         self.in_tb = k != HEAD and (self.in_tb or k == TB_START)
         self.prev_kind = k
         if joins:
+            if k == HEAD and text[:1] in "{tl":  # (a traceback's last line a platform carried in a record of its own)
+                text = raised_text(text) or text
             self.parts.append(text)
             self.last = lineno
             return None

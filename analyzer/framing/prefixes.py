@@ -124,6 +124,14 @@ PREFIXES = (
     # (`Mar 1, 2026 @ 10:00:00.000<TAB>`), https://www.elastic.co/guide/en/kibana/current/discover.html (the default
     # date format `MMM D, YYYY @ HH:mm:ss.SSS`, checked 2026-12-07)
     _prefix("kibana", KIBANA_HEAD),
+    # Grafana Loki's `logcli query` (and `--output default`): the stamp, then the stream's labels in braces, then the
+    # line (`2026-03-01T10:00:00Z {app="chat", pod="chat-7d9f8c6b5-x2kqz"} ...`),
+    # https://grafana.com/docs/loki/latest/query/logcli/ (checked 2026-12-07)
+    _prefix("loki", _STAMP + rb' \{(?:[\w.]{1,64}="(?:[^"\\\n]|\\.){0,512}"(?:, ?)?){1,32}\} '),
+    # `aws logs tail <group>`: the stamp, then the event's stream, a path of a name or more (Lambda's
+    # `2026/03/01/[$LATEST]0f1e...`, ECS's `ecs/app/0f1e...`), then the line,
+    # https://awscli.amazonaws.com/v2/documentation/api/latest/reference/logs/tail.html (checked 2026-12-07)
+    _prefix("aws-tail", _STAMP + rb" [\w.$\[\]-]{1,128}(?:/[\w.$\[\]-]{1,128}){1,8} "),
     _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP + rb" )?"),
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
     # (Docker Desktop's logs view copies each line with its local time first: `2024-11-09 06:07:27 api-1  | `; a swarm
@@ -171,7 +179,8 @@ _CARRIES = {p.name: re.compile(p.taken.pattern.removeprefix(rb"\n")) for p in PR
 # Prefixes taken off every line (a number, a quote's `>`) and around what a platform may have prefixed: the
 # prefixes of the lines they held are found once they are off
 OUTER = ("numbered", "quoted")
-_STAMP_LED = {"heroku", "fly", "journal", "gitlab"}  # prefixes that start with a stamp: `stamped` finds their heads too
+# prefixes that start with a stamp: `stamped` finds their heads too
+_STAMP_LED = {"heroku", "fly", "journal", "gitlab", "loki", "aws-tail"}
 
 # The prefixes that themselves start like a record's head (a stamp, a bracket) and that context (context.py)
 # looks past, to tell whether the text after one does: each line under them would end a record's context. A
@@ -197,7 +206,7 @@ _LOOKED_PAST = re.compile(
     "|".join(
         [
             f"(?:{p.head.pattern.decode()})"
-            for name in ("heroku", "gitlab", "fly", "kubectl", "pm2", "idea", "quoted")
+            for name in ("heroku", "gitlab", "fly", "loki", "aws-tail", "kubectl", "pm2", "idea", "quoted")
             for p in PREFIXES
             if p.name == name
         ]
@@ -256,10 +265,72 @@ def exported_text(line: str, fields: tuple[str, ...] = _EXPORTS) -> str | None:
     return value if isinstance(value, str) and "\n" not in value and "\r" not in value else None
 
 
+# The last line of a Python traceback: an exception's class by its (dotted) name, then its message after a colon or
+# nothing (`openai.RateLimitError: Error code: 429 - ...`, `httpx.ConnectTimeout`), as
+# https://docs.python.org/3/library/traceback.html prints it (checked 2026-12-07)
+_RAISED = re.compile(r"(?:[A-Za-z_]\w{0,100}\.){0,12}[A-Z]\w{0,100}(?::[ \t]|:?$)")
+_LOGFMT_MSG = re.compile(r'[\w.@-]{1,64}=[^\n]*? (?:msg|message)=("(?:[^"\\\n]|\\.){0,65536}")(?= |\r?$)')
+
+
+def raised_text(line: str) -> str | None:
+    """The exception line a traceback ends with, where a platform carried it in a record of its own as it carries
+    each line of a program's output (a JSON line's text field: Cloud Logging's, an ECS document's; a logfmt
+    line's msg), or None: the framer joins such a line to the traceback above it, and reads it as its text."""
+    text = exported_text(line, JSON_FIELDS) if line.startswith("{") else logfmt_message(line)
+    return text if text is not None and _RAISED.match(text) is not None else None
+
+
+def logfmt_message(line: str) -> str | None:
+    """A logfmt line's quoted `msg` (or `message`), unquoted, where it is one line; else None."""
+    m = _LOGFMT_MSG.match(line)
+    if m is None:
+        return None
+    try:
+        text = json.loads(m.group(1))
+    except ValueError:  # Go's `\x..` escapes, which JSON has not
+        return None
+    return text if isinstance(text, str) and "\n" not in text and "\r" not in text else None
+
+
+# A log shipper's document of a line it read from a file or a container, its `message` that line (a JSON logger's own
+# record has a `message` too, and its neighbours are other records, not lines of one print): Filebeat's and Elastic
+# Agent's ECS fields (`ecs.version`, `agent`, `input.type`, `log.file.path`, `log.offset`:
+# https://www.elastic.co/guide/en/beats/filebeat/current/exported-fields-log.html), Logstash's `@version` and
+# Vector's `source_type` (https://vector.dev/docs/reference/configuration/sources/file/), checked 2026-12-07
+_SHIPPED_KEYS = frozenset(
+    {"ecs", "ecs.version", "agent", "agent.type", "input", "input.type", "log.file.path", "log.offset", "@version"}
+    | {"source_type"}
+)
+
+
+def carried_json(line: str) -> str | None:
+    """The line of a program's output a JSON line carries: a platform's export's (journald's MESSAGE, Cloud Logging's
+    textPayload, Azure Container Apps' Log), or a log shipper's document's `message` (Filebeat's of a line it read);
+    not the `message` of an app's own JSON record; None for any other line."""
+    if not line.startswith("{") or not any(f'"{field}"' in line for field in JSON_FIELDS):
+        return None
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    value = next((obj[field] for field in _EXPORTS if field in obj), None)
+    if value is None and _shipped(obj):
+        value = next((obj[field] for field in ("message", "msg") if field in obj), None)
+    return value if isinstance(value, str) and "\n" not in value and "\r" not in value else None
+
+
+def _shipped(obj: dict[str, object]) -> bool:
+    """Whether a JSON object is a log shipper's document of a line (its fields, above)."""
+    log = obj.get("log")
+    return not _SHIPPED_KEYS.isdisjoint(obj) or (isinstance(log, dict) and ("file" in log or "offset" in log))
+
+
 # a JSON object a line, the line's text in one field: journald's MESSAGE, Cloud Logging's textPayload, Azure Container
 # Apps' Log, an Elastic (ECS) or a log shipper's document's `message`, a JSON logger's `msg` (pino, zap, slog, logrus)
-_JSON_FIELDS = ("MESSAGE", "textPayload", "Log", "message", "msg")
-_JSON_FIELD = rb'"(?:' + b"|".join(f.encode() for f in _JSON_FIELDS) + rb')"\s*:\s*"'
+JSON_FIELDS = ("MESSAGE", "textPayload", "Log", "message", "msg")
+_JSON_FIELD = rb'"(?:' + b"|".join(f.encode() for f in JSON_FIELDS) + rb')"\s*:\s*"'
 _JSON_HEAD = re.compile(rb"\{[^\n]*" + _JSON_FIELD)
 _JSON_TAKEN = re.compile(rb"\n(\{[^\n]*" + _JSON_FIELD + _JSON_CONTINUES + rb"[^\n]*)")
 JSON_NAME = "json-lines"
@@ -528,7 +599,7 @@ def _json_text(match: re.Match[bytes]) -> bytes:
     """A JSON line's text field, where it is a string of one line; else the line as it was."""
     try:
         line = match.group(1).decode()
-        value = exported_text(line, _JSON_FIELDS)
+        value = exported_text(line, JSON_FIELDS)
         # (the line's own text, not a nested error's `message`, that carries on a record; an empty `message` or `msg`
         # is a logger's record whose text is in its other fields: kept whole, where an export's is a blank line)
         if value is not None and (value.startswith((" ", "\t", *MARKERS)) or value == "" == exported_text(line)):

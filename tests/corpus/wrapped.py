@@ -75,9 +75,19 @@ LINE_WRAPPERS: dict[str, Line] = {
     "aws-tail": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}+00:00 2026/03/01/[$LATEST]0f1e2d3c4b5a {line}",
     # `docker compose logs -t`: the service's column, then the engine's stamp
     "compose-t": lambda i, line: f"chat-app-1  | {_at(i, '%Y-%m-%dT%H:%M:%S.%f')}123Z {line}",
-    # an ECS-format JSON line per line (Elastic's, Filebeat's export)
+    # an ECS-format JSON line per line (an app's ECS logger's; and Filebeat's document of each line it read, with the
+    # file's path and the line's offset in it, its input and its ECS version)
     "ecs-json": lambda i, line: json.dumps(
         {"@timestamp": _at(i, "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "log.level": "error", "message": line}
+    ),
+    "filebeat": lambda i, line: json.dumps(
+        {
+            "@timestamp": _at(i, "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "message": line,
+            "log": {"offset": 120 * i, "file": {"path": "/var/log/app/chat.log"}},
+            "input": {"type": "filestream"},
+            "ecs": {"version": "8.0.0"},
+        }
     ),
     # xUnit.net's console runner: its name and the time since the run began, the output indented under it
     "xunit": lambda i, line: f"[xUnit.net 00:00:{37 * i / 1000:05.2f}]     {line}",
