@@ -679,3 +679,48 @@ def test_a_named_platforms_prefix_is_known_in_a_two_line_paste(tmp_path: Path, n
     assert [e.category.value for e in analysed(tmp_path, name, lines).events] == ["rate_limit"]
     local = [lines[0], "POST http://localhost:1234/v1/chat/completions"]
     assert analysed(tmp_path, name, local).events == []
+
+
+BODY_400 = (
+    "400 Invalid 'messages[67].tool_calls[0].function.name': empty string. Expected a string with minimum length 1, "
+    "but got an empty string instead."
+)
+
+
+def test_docker_desktops_lines_of_one_print_are_read_past_their_blank_lines(tmp_path: Path) -> None:
+    """Docker Desktop stamps every line of one print, blank ones too: an app's error report (`Provider: azure`, a
+    blank line, then the body in a fence) is read whole as the body's context, and a body that starts with its status
+    and words (`400 Invalid '...'`) is a printed line of its second, as it is bare."""
+    report = [
+        "**Error Details**",
+        "",
+        "Model: gpt-5-mini",
+        "Provider: azure",
+        "Status Code: 403",
+        "",
+        "**Error Output**",
+        "```",
+        '{"code":"403","message":"A Virtual Network is configured for this resource. Please use the correct endpoint '
+        'for making requests. Check https://aka.ms/cogsvc-vnet for more details."}',
+        "```",
+    ]
+    for lines in (report, [*report[:3], "Provider: openai", *report[4:8], BODY_400, "```"]):
+        bare = [e.category.value for e in analysed(tmp_path, "", lines).events]
+        assert bare in (["permission_region"], ["invalid_request"])
+        assert [e.category.value for e in analysed(tmp_path, "desktop", lines).events] == bare
+
+
+@pytest.mark.parametrize("name", ["desktop", "stamped", ""])
+def test_a_cause_indented_one_space_under_a_stamp_carries_on_its_record(tmp_path: Path, name: str) -> None:
+    """Java's ` Caused by: ...` indented one space under a bare stamp (Docker Desktop's, a runner's): the cause's
+    status belongs to the exception above it, whose class names OpenAI's client."""
+    lines = [
+        "com.theokanning.openai.OpenAiHttpException: Additional properties are not allowed ('nepochs' was unexpected)",
+        "        at com.theokanning.openai.service.OpenAiService.execute(OpenAiService.java:220)",
+        " Caused by: retrofit2.adapter.rxjava2.HttpException: HTTP 400 ",
+        "        at retrofit2.adapter.rxjava2.BodyObservable$BodyObserver.onNext(BodyObservable.java:57)",
+    ]
+    wrappers = {**WRAPPERS, "stamped": lambda i, line: f"2026-03-01T10:00:0{i}.000Z {line}"}
+    log = tmp_path / f"{name or 'bare'}.log"
+    log.write_text("".join(f"{wrappers[name](i, line) if name else line}\n" for i, line in enumerate(lines)))
+    assert [(e.category.value, e.line, e.end_line) for e in failures(log)] == [("invalid_request", 1, 4)]

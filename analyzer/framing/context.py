@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from ..models import Record
 from .grammar import LEVEL_WORDS, PLAIN_HEAD
 from .lines import _decode_line, wrapped
-from .prefixes import SECOND_STAMP, after_prefix, carried_json, logfmt_message, looked_past
+from .prefixes import LOCAL_STAMP, SECOND_STAMP, after_prefix, carried_json, logfmt_message, looked_past
 
 CONTEXT_LINES = 12  # lines taken on each side at the most
 CONTEXT_CHARS = 4096  # characters taken on each side at the most
@@ -40,7 +40,9 @@ _HEADLIKE = re.compile(
 # like no head and names no level: a line of one print the platform stamped) has for context the lines just around
 # it that are the same: what the program printed in that second, read without the stamp. Any other line ends it,
 # unread: a line of another second, or the app's own record (`%(asctime)s - app - ERROR - ...`, a level in it).
-_SECOND = re.compile(SECOND_STAMP.decode())
+# (and before an HTTP status and its words, as a line of one print starts: `400 Invalid 'messages[67]...'`,
+# openai-node's `<status> <message>`, which is no head, above)
+_SECOND = re.compile(f"{SECOND_STAMP.decode()}|{LOCAL_STAMP.decode()}(?=[1-5]\\d\\d [A-Z][a-z])")
 _LEVEL_IN = re.compile(rf"\b(?:{'|'.join(LEVEL_WORDS)})\b")
 LEVEL_LOOK = 60  # characters after a stamp where an app's record shows its level
 
@@ -369,7 +371,9 @@ def _printed(text: str) -> bool:
 
 def _in_second(text: str, stamp: str) -> str | None:
     """A line's text without the record's stamp when it is a printed line of that second; else None."""
-    if text == stamp.rstrip():  # (a blank line of that second, its stamp's space gone with the line's end)
+    # (a blank line of that second: its stamp's space gone with the line's end, or the stamp taken off it with the
+    # prefix of a line that carries on a record, prefixes.taken_off)
+    if text == stamp.rstrip() or not text:
         return ""
     rest = text[len(stamp) :]
     return rest if text.startswith(stamp) and _printed(rest) else None

@@ -60,8 +60,9 @@ _MARKED = b"|".join(re.escape(m).encode() for m in MARKERS)
 # level word its own padding right-aligns (Rust tracing's and Spring Boot's `<stamp>  INFO ...`): a head
 _PADDED_LEVEL = rb"(?![ \t]{0,8}" + _LEVELS + rb"\b)"
 _CONTINUES = rb"(?=[" + re.escape(INDENT).encode() + rb"]|\r?\n|\r?\Z|" + _MARKED + rb")" + _PADDED_LEVEL
-# after a bare stamp (`stamped`), which an app's own stamp may be: a deeper indent, a tab, nothing, a marker
-_STAMP_CONTINUES = rb"(?=\t| {2}|\r?\n|\r?\Z|" + _MARKED + rb")" + _PADDED_LEVEL
+# after a bare stamp (`stamped`), which an app's own stamp may be: a deeper indent, a tab, nothing, a marker (or an
+# indent of one space and a marker: Java's ` Caused by: ...` as some loggers print it)
+_STAMP_CONTINUES = rb"(?=\t| {2}|\r?\n|\r?\Z| ?(?:" + _MARKED + rb"))" + _PADDED_LEVEL
 # journald's and Cloud Logging's message field: a JSON string whose text starts so (escaped)
 _JSON_CONTINUES = rb'(?= |\\t|"|' + _MARKED + rb")"
 _JSON_CONTINUES_AT = re.compile(_JSON_CONTINUES)
