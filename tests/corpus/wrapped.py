@@ -91,8 +91,11 @@ LINE_WRAPPERS: dict[str, Line] = {
     ),
     # xUnit.net's console runner: its name and the time since the run began, the output indented under it
     "xunit": lambda i, line: f"[xUnit.net 00:00:{37 * i / 1000:05.2f}]     {line}",
-    # a logfmt logger's record (Go's slog text handler, logrus) quoting each line in msg
-    "logfmt": lambda i, line: f"time={_at(i, '%Y-%m-%dT%H:%M:%SZ')} level=ERROR msg={json.dumps(line)}",
+    # a logfmt logger's record (Go's slog text handler, logrus) quoting each line in msg (as strconv.Quote does: the
+    # quote and the backslash escaped, a printable character that is no ASCII kept as it is)
+    "logfmt": lambda i, line: (
+        f"time={_at(i, '%Y-%m-%dT%H:%M:%SZ')} level=ERROR msg={json.dumps(line, ensure_ascii=False)}"
+    ),
     # PM2's `pm2 logs`: the process's id and name in a column, and with `--time` its stamp after it
     # RFC 5424's syslog head (rsyslog's RSYSLOG_SyslogProtocol23Format, Docker's syslog driver)
     "rfc5424": lambda i, line: f"<11>1 {_at(i, '%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z host1 bot 1234 - - {line}",
