@@ -254,15 +254,24 @@ def looked_past(block: bytes) -> Callable[[str], str]:
 def exported_text(line: str, fields: tuple[str, ...] = _EXPORTS) -> str | None:
     """The line of a program's output that a line of a platform's JSON export holds (journald's MESSAGE,
     Cloud Logging's textPayload; or the first of `fields` it has), or None for any other line."""
+    obj = _object(line, fields)
+    value = next((obj[field] for field in fields if field in obj), None) if obj is not None else None
+    return _one_line(value)
+
+
+def _object(line: str, fields: tuple[str, ...]) -> dict[str, object] | None:
+    """The JSON object a line is, where it names one of `fields` (a byte search first: most lines do not); else None."""
     if not line.startswith("{") or not any(f'"{field}"' in line for field in fields):
         return None
     try:
         obj = json.loads(line)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(obj, dict):
-        return None
-    value = next((obj[field] for field in fields if field in obj), None)
+    return obj if isinstance(obj, dict) else None
+
+
+def _one_line(value: object) -> str | None:
+    """A text field's value where it is a string of one line; else None."""
     return value if isinstance(value, str) and "\n" not in value and "\r" not in value else None
 
 
@@ -308,18 +317,13 @@ def carried_json(line: str) -> str | None:
     """The line of a program's output a JSON line carries: a platform's export's (journald's MESSAGE, Cloud Logging's
     textPayload, Azure Container Apps' Log), or a log shipper's document's `message` (Filebeat's of a line it read);
     not the `message` of an app's own JSON record; None for any other line."""
-    if not line.startswith("{") or not any(f'"{field}"' in line for field in JSON_FIELDS):
-        return None
-    try:
-        obj = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(obj, dict):
+    obj = _object(line, JSON_FIELDS)
+    if obj is None:
         return None
     value = next((obj[field] for field in _EXPORTS if field in obj), None)
     if value is None and _shipped(obj):
         value = next((obj[field] for field in ("message", "msg") if field in obj), None)
-    return value if isinstance(value, str) and "\n" not in value and "\r" not in value else None
+    return _one_line(value)
 
 
 def _shipped(obj: dict[str, object]) -> bool:
