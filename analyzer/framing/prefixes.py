@@ -299,7 +299,7 @@ def logfmt_message(line: str) -> str | None:
         text = json.loads(m.group(1))
     except ValueError:  # Go's `\x..` escapes, which JSON has not
         return None
-    return text if isinstance(text, str) and "\n" not in text and "\r" not in text else None
+    return _one_line(text)
 
 
 # A log shipper's document of a line it read from a file or a container, its `message` that line (a JSON logger's own
@@ -307,10 +307,10 @@ def logfmt_message(line: str) -> str | None:
 # Agent's ECS fields (`ecs.version`, `agent`, `input.type`, `log.file.path`, `log.offset`:
 # https://www.elastic.co/guide/en/beats/filebeat/current/exported-fields-log.html), Logstash's `@version` and
 # Vector's `source_type` (https://vector.dev/docs/reference/configuration/sources/file/), checked 2026-12-07
-_SHIPPED_KEYS = frozenset(
-    {"ecs", "ecs.version", "agent", "agent.type", "input", "input.type", "log.file.path", "log.offset", "@version"}
-    | {"source_type"}
-)
+_SHIPPED_KEYS = frozenset((
+    "ecs", "ecs.version", "agent", "agent.type", "input", "input.type", "log.file.path", "log.offset", "@version",
+    "source_type",
+))  # fmt: skip
 
 
 def carried_json(line: str) -> str | None:
