@@ -612,7 +612,7 @@ def _shown(logged: str, parsed: str) -> str:
     of its own, where a mark is read to a line's end (`openai.InternalServerError: Internal Server Error` and no
     more: a body that is no JSON)."""
     if logged.endswith(parsed):
-        quoted = logfmt_message(logged) if 'msg="' in logged or 'message="' in logged else None
+        quoted = logfmt_message(logged)
         return logged if quoted is None else f"{logged}\n{quoted}"
     return f"{logged}\n{parsed}"
 

@@ -467,7 +467,7 @@ def carried_text(line: str) -> str | None:
     MESSAGE, Cloud Logging's textPayload, an ECS document's message; a logfmt line's quoted msg), or None."""
     if line[:1] == "{":
         return carried_json(line)
-    return logfmt_message(line) if 'msg="' in line or 'message="' in line else None
+    return logfmt_message(line)
 
 
 def _text(data: bytes) -> str:

@@ -291,7 +291,10 @@ def raised_text(line: str) -> str | None:
 
 
 def logfmt_message(line: str) -> str | None:
-    """A logfmt line's quoted `msg` (or `message`), unquoted, where it is one line; else None."""
+    """A logfmt line's quoted `msg` (or `message`), unquoted, where it is one line; else None (a substring search
+    first: most lines have none)."""
+    if 'msg="' not in line and 'message="' not in line:
+        return None
     m = _LOGFMT_MSG.match(line)
     if m is None:
         return None
