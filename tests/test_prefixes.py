@@ -305,6 +305,29 @@ def test_the_context_is_read_without_the_platforms_prefix(tmp_path: Path, name: 
     assert analysis.events == [] and sum(analysis.match_stats.excluded.values()) == 1
 
 
+@pytest.mark.parametrize("name", ["compose", "compose-t", "kibana", ""])
+def test_a_body_over_several_lines_is_read_without_the_prefix_context_reads_on_past(tmp_path: Path, name: str) -> None:
+    """Under Compose's service (Kibana's time column) context reads on past each line's prefix but reads the lines
+    without it: an app's report of a 400 whose body is OpenAI's, printed over several lines (`"param": null,` and
+    `"code": null` each on a line of its own), shows OpenAI's body as it does bare; a compatible server's body so
+    printed shows that server."""
+    lines = [
+        "Inference Server Error",
+        "The connection to the server failed with status code: 400. Response: {",
+        '"error": {',
+        '"message": "Unrecognized request argument supplied: provider",',
+        '"type": "invalid_request_error",',
+        '"param": null,',
+        '"code": null',
+        "}",
+    ]
+    assert [e.category.value for e in analysed(tmp_path, name, lines).events] == ["invalid_request"]
+    vllm = [lines[1], "{", '"object": "error",', '"message": "Unrecognized request argument supplied: provider",']
+    vllm += ['"type": "BadRequestError",', '"param": null,', '"code": 400', "}"]
+    analysis = analysed(tmp_path, name, vllm)
+    assert analysis.events == [] and sum(analysis.match_stats.excluded.values()) >= 1
+
+
 def test_a_quoted_log_is_read_as_logged(tmp_path: Path) -> None:
     """Under a quote every line starts like no head: were it not looked past, each record would read the
     others as its context, and a mark of OpenAI's in one make a bare `Connection error.` in another OpenAI's."""

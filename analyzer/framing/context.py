@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from ..models import Record
 from .grammar import LEVEL_WORDS, PLAIN_HEAD
 from .lines import _decode_line, wrapped
-from .prefixes import LOCAL_STAMP, SECOND_STAMP, after_prefix, carried_json, logfmt_message, looked_past
+from .prefixes import LOCAL_STAMP, SECOND_STAMP, after_prefix, carried_json, logfmt_message, looked_past, read_past
 
 CONTEXT_LINES = 12  # lines taken on each side at the most
 CONTEXT_CHARS = 4096  # characters taken on each side at the most
@@ -408,7 +408,7 @@ def _before(
                 return
             text = printed
         taken += len(text)
-        yield text
+        yield read_past(text)
         if (headlike(text) and _LABEL.match(text) is None) or _STAMPED_RECORD.match(text):
             return
         if prompts and prompt(text):
@@ -449,7 +449,7 @@ def _after(
                 return
         body = shown.strip() == "Content:"
         taken += len(shown)
-        yield shown  # a platform's prefix off, as the record's own lines have it off
+        yield read_past(shown)  # a platform's prefix off, as the record's own lines have it off
         if line_end < 0:
             return
         end = line_end + 1

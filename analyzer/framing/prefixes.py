@@ -226,6 +226,19 @@ def after_prefix(line: str) -> str:
     return line[m.end() :] if m is not None else line
 
 
+# Docker Compose's service (and a swarm's task), Kibana's time column: context reads on past them (a line under one
+# starts like no head, whatever the program wrote after it: `_LOOKED_PAST`, above), but reads each line without it: a
+# body its lines hold, an error's JSON printed over several lines, is read as the program printed it (with
+# `chat-app-1  | ` between its lines, `"param": null,` and `"code": null` stood together no more)
+_READ_PAST = re.compile("|".join(f"(?:{p.head.pattern.decode()})" for p in PREFIXES if p.name in ("compose", "kibana")))
+
+
+def read_past(line: str) -> str:
+    """A line of a record's context as read: without the prefix of a platform that context reads on past."""
+    m = _READ_PAST.match(line) if "| " in line or "@" in line else None
+    return line[m.end() :] if m is not None else line
+
+
 # a platform's export: the line is the program's, all of it (and Azure Container Apps' log stream, `az containerapp logs
 # show`: `{"TimeStamp": "...", "Log": "..."}`, https://learn.microsoft.com/azure/container-apps/log-streaming, checked
 # 2026-12-07)
