@@ -323,7 +323,7 @@ class Matcher:
 
     def _verdict(self, text: str, record: Placed | None) -> Verdict:
         verdict = self.attributor.verdict(text)
-        if verdict is not DECISIVE and record is not None and record[1] is not None:
+        if verdict is not DECISIVE and record is not None and record[1] is not None and not _elsewhere(text):
             if self.recording is not None:
                 self.recording.context = True
             verdict = self._in_context(verdict, text, record)
@@ -633,6 +633,17 @@ _STATUS_NAMES = {
     "422": "UnprocessableEntity",
     "429": "RateLimit",
 }
+
+
+def _elsewhere(text: str) -> bool:
+    """Whether a record's first line is an HTTP client's line of a request that failed (httpx's, urllib3's) whose URL
+    is none of OpenAI's: the line names where its request went, and the lines around it (another call's, as OpenAI's
+    `200 OK` just before an app's 401 from its own database's REST API) say nothing of it."""
+    line = text[: text.find("\n")] if "\n" in text else text
+    if "HTTP/" not in line:
+        return False
+    m = _HTTPX_REQUEST.search(line) or _URLLIB3_REQUEST.search(line)
+    return m is not None and "openai" not in m[0].lower()
 
 
 def _attributed(rule: Rule) -> bool:

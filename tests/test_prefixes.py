@@ -747,3 +747,55 @@ def test_a_cause_indented_one_space_under_a_stamp_carries_on_its_record(tmp_path
     log = tmp_path / f"{name or 'bare'}.log"
     log.write_text("".join(f"{wrappers[name](i, line) if name else line}\n" for i, line in enumerate(lines)))
     assert [(e.category.value, e.line, e.end_line) for e in failures(log)] == [("invalid_request", 1, 4)]
+
+
+@pytest.mark.parametrize("name", ["desktop", ""])
+@pytest.mark.parametrize("base", ["https://api.openai.com", "http://localhost:11434"])
+def test_under_docker_desktops_stamp_an_apps_labels_above_a_failure_are_read(
+    tmp_path: Path, name: str, base: str
+) -> None:
+    """NextChat's labels before each call it relays (`[Base Url] https://api.openai.com`), then the call's bare
+    `Error: socket hang up`: under Docker Desktop's stamp to the second the labels above the failure are lines of its
+    print, read as they are bare, and the base URL they name tells whose call it was."""
+    lines = [
+        "[Auth] use system api key",
+        "[Proxy]  v1/chat/completions?path=v1&path=chat&path=completions",
+        f"[Base Url] {base}",
+        "[Org ID] is not set up.",
+        "Error: socket hang up",
+        "    at connResetException (node:internal/errors:720:14)",
+        "    at Socket.socketOnEnd (node:_http_client:525:23) {",
+        "  code: 'ECONNRESET'",
+        "}",
+    ]
+    found = [e.category.value for e in analysed(tmp_path, name, lines).events]
+    assert found == (["connection"] if "openai" in base else [])
+
+
+@pytest.mark.parametrize("name", ["desktop", ""])
+def test_under_docker_desktops_stamp_the_frames_of_a_print_in_its_second_are_read(tmp_path: Path, name: str) -> None:
+    """LangChain.js prints a failure's message, a troubleshooting line, then the stack: under Docker Desktop's stamp
+    the stack's lines lose it (they carry on a record), and are still read as lines of that second: the frames of
+    openai-node's AzureOpenAI client show whose 404 it was, as they do bare."""
+    lines = [
+        "Error: 404 Resource not found",
+        "",
+        "Troubleshooting URL: https://js.langchain.com/docs/troubleshooting/errors/MODEL_NOT_FOUND/",
+        "",
+        "    at Function.generate (/app/node_modules/openai/src/error.ts:84:14)",
+        "    at AzureOpenAI.makeStatusError (/app/node_modules/openai/src/core.ts:443:21)",
+        "    at process.processTicksAndRejections (node:internal/process/task_queues:105:5)",
+    ]
+    assert [e.category.value for e in analysed(tmp_path, name, lines).events] == ["model_not_found"]
+
+
+@pytest.mark.parametrize("name", ["compose", "kubectl-prefix", ""])
+def test_an_http_clients_line_of_a_request_elsewhere_is_that_hosts(tmp_path: Path, name: str) -> None:
+    """httpx's line of a request that failed names where it went: a 401 from the app's own database's REST API is
+    not OpenAI's because OpenAI's calls just before it succeeded (under Compose's service, where context reads on
+    past each line's head); the same line for OpenAI's host is OpenAI's."""
+    ok = 'INFO:httpx:HTTP Request: POST https://api.openai.com/v1/embeddings "HTTP/1.1 200 OK"'
+    local = 'INFO:httpx:HTTP Request: POST http://127.0.0.1:54321/rest/v1/site_pages "HTTP/1.1 401 Unauthorized"'
+    assert analysed(tmp_path, name, [ok, ok, local, "Error inserting chunk: {'code': 'PGRST301'}"]).events == []
+    openai = 'INFO:httpx:HTTP Request: POST https://api.openai.com/v1/embeddings "HTTP/1.1 401 Unauthorized"'
+    assert [e.category.value for e in analysed(tmp_path, name, [ok, openai]).events] == ["auth"]

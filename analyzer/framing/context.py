@@ -364,19 +364,27 @@ def _second_stamp(shown: str) -> str:
     return shown[: m.end()] if m is not None and _printed(shown[m.end() :]) else ""
 
 
-def _printed(text: str) -> bool:
-    """Whether a line's text after its stamp is a printed line's: no head's start, no level word near it."""
-    return not headlike(text) and _LEVEL_IN.search(text, 0, LEVEL_LOOK) is None
+def _printed(text: str, labels: bool = False) -> bool:
+    """Whether a line's text after its stamp is a printed line's: no head's start (but an app's label in brackets,
+    where `labels`), no level word near it."""
+    head = headlike(text) and not (labels and _LABEL.match(text) is not None)
+    return not head and _LEVEL_IN.search(text, 0, LEVEL_LOOK) is None
 
 
-def _in_second(text: str, stamp: str) -> str | None:
-    """A line's text without the record's stamp when it is a printed line of that second; else None."""
+def _in_second(text: str, stamp: str, labels: bool = False) -> str | None:
+    """A line's text without the record's stamp when it is a printed line of that second (an app's label in brackets
+    is one, where `labels`: on the way up from a failure, as bare, `_LABEL`); else None."""
     # (a blank line of that second: its stamp's space gone with the line's end, or the stamp taken off it with the
     # prefix of a line that carries on a record, prefixes.taken_off)
     if text == stamp.rstrip() or not text:
         return ""
+    if not text.startswith(stamp):
+        # (a line of that second that carries on a record, its stamp taken off with the prefix too: a stack's frame,
+        # indented, as `prefixes._STAMP_CONTINUES` takes it; a line of another second keeps its stamp, and a traceback's
+        # marker, `Traceback (most recent call last):`, starts a record as it does bare)
+        return text if text.startswith(("\t", "  ")) else None
     rest = text[len(stamp) :]
-    return rest if text.startswith(stamp) and _printed(rest) else None
+    return rest if _printed(rest, labels) else None
 
 
 def _before(
@@ -403,7 +411,7 @@ def _before(
                 return
             text = under
         elif stamp:  # (only the printed lines of the record's second)
-            printed = _in_second(text, stamp)
+            printed = _in_second(text, stamp, labels=True)
             if printed is None:
                 return
             text = printed
