@@ -639,7 +639,7 @@ def _elsewhere(text: str) -> bool:
     """Whether a record's first line is an HTTP client's line of a request that failed (httpx's, urllib3's) whose URL
     is none of OpenAI's: the line names where its request went, and the lines around it (another call's, as OpenAI's
     `200 OK` just before an app's 401 from its own database's REST API) say nothing of it."""
-    line = text[: text.find("\n")] if "\n" in text else text
+    line = text.partition("\n")[0]
     if "HTTP/" not in line:
         return False
     m = _HTTPX_REQUEST.search(line) or _URLLIB3_REQUEST.search(line)
