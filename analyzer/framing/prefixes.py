@@ -136,10 +136,13 @@ PREFIXES = (
     _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP + rb" )?"),
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
     # (Docker Desktop's logs view copies each line with its local time first: `2024-11-09 06:07:27 api-1  | `; a swarm
-    # service's `docker service logs` names the task and its node: `chat_app.1.x2kqz9c0d1e2@node-1    | `)
+    # service's `docker service logs` names the task and its node: `chat_app.1.x2kqz9c0d1e2@node-1    | `; with `-t`,
+    # the engine's stamp after the column, alone on a blank line of a traceback's: that line carries on the record)
     _prefix(
         "compose",
-        rb"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?[\w.-]{1,64}(?:@[\w.-]{1,64})? {1,32}\| (?:" + _STAMP + rb" )?",
+        rb"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?[\w.-]{1,64}(?:@[\w.-]{1,64})? {1,32}\| (?:"
+        + _STAMP
+        + rb"(?: |(?=\r?\n|\r?\Z)))?",
     ),
     # a process runner's label before each line of the programs it runs: concurrently's `[0] ` or `[server] ` (its
     # `--names`), Skaffold's `[app] `, https://github.com/open-cli-tools/concurrently (README, `--prefix`),
