@@ -801,10 +801,12 @@ def test_an_http_clients_line_of_a_request_elsewhere_is_that_hosts(tmp_path: Pat
     assert [e.category.value for e in analysed(tmp_path, name, [ok, openai]).events] == ["auth"]
 
 
-def test_a_chained_traceback_under_compose_logs_t_is_one_record(tmp_path: Path) -> None:
-    """`docker compose logs -t`: the service's column, then the engine's stamp, which stands alone (no space after it)
-    on a blank line of a chained traceback: that line carries on the record, so the cause and the frame that shows
-    whose call it was are one record, as under `docker logs -t` alone."""
+@pytest.mark.parametrize("column", ["bot-1  | ", "[pod/bot-7d9f/bot] "])
+def test_a_chained_traceback_under_a_columns_stamp_is_one_record(tmp_path: Path, column: str) -> None:
+    """`docker compose logs -t` and `kubectl logs --prefix --timestamps`: the service's or pod's column, then the
+    engine's stamp, which stands alone (no space after it once the copy is trimmed) on a blank line of a chained
+    traceback: that line carries on the record, so the cause and the frame that shows whose call it was are one
+    record, as under `docker logs -t` alone."""
     lines = [
         "requests.exceptions.ConnectionError: ('Connection aborted.', ConnectionResetError(104, 'Connection reset'))",
         "",
@@ -818,7 +820,7 @@ def test_a_chained_traceback_under_compose_logs_t_is_one_record(tmp_path: Path) 
     log = tmp_path / "compose-t.log"
     log.write_text(
         "".join(
-            f"bot-1  | 2023-01-14T14:15:32.4735{i:05d}Z{' ' + line if line else ''}\n" for i, line in enumerate(lines)
+            f"{column}2023-01-14T14:15:32.4735{i:05d}Z{' ' + line if line else ''}\n" for i, line in enumerate(lines)
         )
     )
     assert [(e.category.value, e.line, e.end_line) for e in failures(log)] == [("connection", 1, 8)]

@@ -81,6 +81,11 @@ class Prefix:
     taken: re.Pattern[bytes]  # a newline, the prefix and what makes the rest a continuation
 
 
+# an engine's stamp after a wrapper's column (`docker compose logs -t`, `kubectl logs --prefix --timestamps`): a space
+# and the line's text, or nothing after it on a blank line of the program's (the space is gone once a copy is trimmed)
+_STAMP_THEN_TEXT = _STAMP + rb"(?: |(?=\r?\n|\r?\Z))"
+
+
 def _prefix(name: str, pattern: bytes, continues: bytes = _CONTINUES) -> Prefix:
     return Prefix(name, re.compile(pattern), re.compile(rb"\n" + pattern + continues))
 
@@ -133,7 +138,7 @@ PREFIXES = (
     # `2026/03/01/[$LATEST]0f1e...`, ECS's `ecs/app/0f1e...`), then the line,
     # https://awscli.amazonaws.com/v2/documentation/api/latest/reference/logs/tail.html (checked 2026-12-07)
     _prefix("aws-tail", _STAMP + rb" [\w.$\[\]-]{1,128}(?:/[\w.$\[\]-]{1,128}){1,8} "),
-    _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP + rb" )?"),
+    _prefix("kubectl", rb"\[pod/[\w.-]{1,253}/[\w.-]{1,63}\] (?:" + _STAMP_THEN_TEXT + rb")?"),
     _prefix("stern", rb"[a-z0-9][a-z0-9-]{0,200}-[a-z0-9]{5} [a-z0-9][a-z0-9-]{0,62} "),
     # (Docker Desktop's logs view copies each line with its local time first: `2024-11-09 06:07:27 api-1  | `; a swarm
     # service's `docker service logs` names the task and its node: `chat_app.1.x2kqz9c0d1e2@node-1    | `; with `-t`,
@@ -141,8 +146,8 @@ PREFIXES = (
     _prefix(
         "compose",
         rb"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?[\w.-]{1,64}(?:@[\w.-]{1,64})? {1,32}\| (?:"
-        + _STAMP
-        + rb"(?: |(?=\r?\n|\r?\Z)))?",
+        + _STAMP_THEN_TEXT
+        + rb")?",
     ),
     # a process runner's label before each line of the programs it runs: concurrently's `[0] ` or `[server] ` (its
     # `--names`), Skaffold's `[app] `, https://github.com/open-cli-tools/concurrently (README, `--prefix`),
