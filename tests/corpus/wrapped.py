@@ -44,6 +44,8 @@ LINE_WRAPPERS: dict[str, Line] = {
     "docker-t": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}123Z {line}",
     "actions": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}1Z {line}",
     "kubectl-prefix": lambda i, line: f"[pod/chat-7d9f8c6b5-x2kqz/app] {line}",
+    # with `--timestamps` too: the kubelet's stamp after the pod's column
+    "kubectl-t": lambda i, line: f"[pod/chat-7d9f8c6b5-x2kqz/app] {_at(i, '%Y-%m-%dT%H:%M:%S.%f')}123Z {line}",
     "stern": lambda i, line: f"chat-7d9f8c6b5-x2kqz app {line}",
     "heroku": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%S.%f')}+00:00 app[web.1]: {line}",
     "fly": lambda i, line: f"{_at(i, '%Y-%m-%dT%H:%M:%SZ')} app[3d8d9e1b] iad [info] {line}",
