@@ -145,9 +145,7 @@ PREFIXES = (
     # the engine's stamp after the column, alone on a blank line of a traceback's: that line carries on the record)
     _prefix(
         "compose",
-        rb"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?[\w.-]{1,64}(?:@[\w.-]{1,64})? {1,32}\| (?:"
-        + _STAMP_THEN_TEXT
-        + rb")?",
+        rb"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?[\w.-]{1,64}(?:@[\w.-]{1,64})? {1,32}\| (?:" + _STAMP_THEN_TEXT + rb")?",
     ),
     # a process runner's label before each line of the programs it runs: concurrently's `[0] ` or `[server] ` (its
     # `--names`), Skaffold's `[app] `, https://github.com/open-cli-tools/concurrently (README, `--prefix`),
