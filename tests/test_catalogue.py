@@ -205,7 +205,11 @@ CATALOGUE_ROWS: dict[str, tuple[str, str]] = {
         "The server is currently overloaded with other requests. Sorry about that! You can retry your request, or "
         "contact us through our help center at help.openai.com if the error persists.",
     ),
-    "S5": ("openai.server.overloaded", "The engine is currently overloaded. Please try again later."),
+    # (Moonshot's API says it too: OpenAI's with a mark of OpenAI's, here its host)
+    "S5": (
+        "openai.server.engine_overloaded",
+        "The engine is currently overloaded. Please try again later. (POST https://api.openai.com/v1/completions)",
+    ),
     "S6": ("openai.server.overloaded", "Our servers are currently overloaded. Please try again later."),
     "S7": (
         "openai.server.bad_gateway",
