@@ -161,6 +161,10 @@ def _fold(text: str, width: int) -> str:
 
 WHOLE_WRAPPERS: dict[str, Callable[[str], str]] = {
     "crlf": lambda text: "\r\n".join(text.splitlines()) + "\r\n",
+    # a copy whose indentation was lost (pasted outside a code block, into a chat or a ticket's plain text field), and
+    # a web view's copy with a blank line after every line
+    "dedent": lambda text: "".join(line.lstrip() + "\n" for line in text.splitlines()),
+    "double-spaced": lambda text: "".join(line + "\n\n" for line in text.splitlines()),
     # a structured logger's record holding the whole excerpt in one field (several records in one, for some)
     # a console's hard wrap at its width, as a copy from Windows' legacy console or a fixed-width pane keeps it
     "fold-120": lambda text: _fold(text, 120),
