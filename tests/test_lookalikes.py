@@ -32,5 +32,9 @@ def test_the_files_hold_the_sentences_openai_rules_look_for() -> None:
         "card_declined",
         "HTTP 429",
         "Connection error.",
+        "The engine is currently overloaded",
+        "Authentication Fails",
+        "invalid reasoning value",
+        '"object": String("error")',
     ):
         assert sentence in text
