@@ -111,6 +111,13 @@ def test_a_label_the_lines_share_after_their_stamp_is_learnt() -> None:
     assert prefixes.active(levels) == ["stamped"]  # `INFO` is the app's level, whatever every line says
     varied = b"".join(b"2026-03-01T10:00:0%dZ word%d rest\n" % (i, i) for i in range(6))
     assert prefixes.active(varied) == ["stamped"]
+    # (one message the lines repeat: its first words are no platform's label, and context reads its lines as heads)
+    repeated = b"".join(b"[2026-03-01T10:00:0%d] stream error: retrying %d/5\n" % (i, i) for i in range(6))
+    assert prefixes.active(repeated) == []
+    assert (
+        prefixes.looked_past(repeated)("[2026-03-01T10:00:09] stream error: x")
+        == "[2026-03-01T10:00:09] stream error: x"
+    )
 
 
 def test_a_longer_label_than_the_platforms_takes_no_line_it_should_not() -> None:
@@ -127,9 +134,82 @@ def test_a_longer_label_than_the_platforms_takes_no_line_it_should_not() -> None
     assert taken[1] == '  File "/srv/openai/_base_client.py", line 955, in _request'
     assert taken[2:4] == lines[2:4]
     # (words no platform's label is made of: a box's border, a frame's `\tat`, a level)
-    for word in ("\u2502", "\tat", "INFO:httpx:HTTP", "[error]", "\x01ab", "\udcffab"):
+    for word in ("\u2502", "\tat", "at", "File", "E0905", "INFO:httpx:HTTP", "[error]", "\x01ab", "\udcffab"):
         block = "".join(f"2026-03-01T10:00:0{i}Z {word} x{i}\n" for i in range(5)).encode("utf-8", "surrogateescape")
         assert prefixes.active(block) == ["stamped"], word
+    # (nor, for the lines' heads context learns from, a trace's frames whose indent a copy lost under a stamp to the
+    # second, Docker Desktop's: `at ...`, Streamlit's `File "..."`, glog's `E0905 13:39:47.98 ...` heads)
+    for word in ("at", "File", "E0905"):
+        block = "".join(f"2026-03-01 10:00:00 {word} x{i}\n" for i in range(5)).encode()
+        assert prefixes.looked_past(block)(f"2026-03-01 10:00:00 {word} x9") == f"2026-03-01 10:00:00 {word} x9"
+
+
+def test_a_stamp_of_several_words_and_the_platforms_one_level_are_the_label() -> None:
+    """A log tool's view of a stream (`Mar 01 10:00:00.037 chat-api ERROR `): a stamp of a month, a day and a time is
+    one stamp, and a level that every labelled line has, the same, is the platform's (stderr's), so the lines of a
+    traceback lose it; an app's own level, which differs from line to line, stays the head's."""
+
+    def view(i: int, line: str) -> str:
+        return f"Mar 01 10:00:{i:02d}.037 chat-api ERROR {line}"
+
+    block = "".join(view(i, line) + "\n" for i, line in enumerate(TRACEBACK)).encode()
+    t = prefixes.TIME_MARK
+    assert prefixes.active(block) == [f"labelled Mar {t} {t} chat-api ERROR "]
+    taken = prefixes.taken_off(block).decode().split("\n")
+    assert taken[0] == view(0, TRACEBACK[0]) and taken[1:6] == TRACEBACK[1:6]
+    assert taken[6] == view(6, TRACEBACK[6])
+    varied = "".join(
+        f"Mar 01 10:00:{i:02d}.037 chat-api {level} step {i}\n" for i, level in enumerate(["INFO", "ERROR"] * 3)
+    ).encode()
+    assert prefixes.active(varied) == [f"labelled Mar {t} {t} chat-api "]
+
+
+def test_under_a_learnt_label_a_record_with_its_own_stamp_reads_no_context(tmp_path: Path) -> None:
+    """Context looks past a label learnt from the lines' heads, whatever stamp it starts with: a bare `Request timed
+    out.` logged by an app with a stamp of its own is a head, as it is without the label, so the SDK's retry lines
+    above it (which name no provider: another's server answered them) make it no OpenAI event under the label
+    either (a month's stamp had been looked past alone, and the app's record read the lines before it)."""
+    lines = [
+        "2026-03-26 09:51:46,690 - app - INFO - Sending summarization prompt to LLM",
+        "2026-03-26 09:52:17,113 - openai._base_client - INFO - Retrying request to /chat/completions in 0.44 seconds",
+        "2026-03-26 09:52:47,614 - openai._base_client - INFO - Retrying request to /chat/completions in 0.77 seconds",
+        "2026-03-26 09:53:18,444 - app.llm - ERROR - LLM API call failed: Request timed out.",
+        "2026-03-26 09:53:18,469 - app.jobs - INFO - Job 754 completed",
+    ]
+    bare = tmp_path / "bare.log"
+    bare.write_text("\n".join(lines) + "\n")
+    viewed = tmp_path / "viewed.log"
+    viewed.write_text("".join(wrapped.LINE_WRAPPERS["log-view"](i, line) + "\n" for i, line in enumerate(lines)))
+    assert failures(bare) == [] and failures(viewed) == []
+
+
+def test_journalctls_pretty_json_is_an_entry_a_record(tmp_path: Path) -> None:
+    """`journalctl -o json-pretty`: each entry an indented object over several lines, its time in
+    `__REALTIME_TIMESTAMP`; the traceback its MESSAGEs carry is the record it is without them, with its time."""
+    log = tmp_path / "journal.json"
+    log.write_text(wrapped.WHOLE_WRAPPERS["journal-pretty"]("\n".join(TRACEBACK) + "\n"))
+    found = failures(log)
+    assert [e.rule for e in found] == ["openai.generic.timeout"]
+    assert found[0].time == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)  # (its head entry's, journald's time)
+
+
+def test_a_pages_source_is_read_with_its_quotes_entities_as_quotes(tmp_path: Path) -> None:
+    """A log copied from a page's HTML source (`{&quot;error&quot;: ...}`, `&#39;`): its error body's shape is read
+    as the program wrote it, line for line; an ampersand's entity is read once (`&amp;lt;` is `&lt;`)."""
+    text = "\n".join([*TRACEBACK[:6], QUOTA_429]) + "\n"
+    log = tmp_path / "plain.log"
+    log.write_text(text)
+    page = tmp_path / "page.log"
+    page.write_text(wrapped.WHOLE_WRAPPERS["html-escaped"](text))
+    assert "&quot;" in page.read_text() or "&#x27;" in page.read_text()
+    assert (
+        [(e.rule, e.line, e.end_line) for e in failures(page)]
+        == [(e.rule, e.line, e.end_line) for e in failures(log)]
+        != []
+    )
+    escaped = b"a &amp;lt; &#x27;b&#39; &#34;c&quot; &#60;d&gt;\nline two\n"
+    assert prefixes.taken_off(escaped) == b"a &lt; 'b' \"c\" <d>\nline two\n"
+    assert prefixes.taken_off(b"AT&amp;T &lt;b&gt;\n") == b"AT&amp;T &lt;b&gt;\n"  # (no quote's entity: as it was)
 
 
 @pytest.mark.parametrize(

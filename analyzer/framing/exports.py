@@ -197,13 +197,25 @@ def _json_line(row: list[str], cols: Columns) -> str:
 # A log tool's JSON download, pretty-printed: Cloud Logging's (`gcloud logging read --format=json`, the Logs Explorer's
 # download: an array of LogEntry objects, each with its `timestamp` and its `textPayload` or `jsonPayload`), CloudWatch
 # Logs' (`aws logs filter-log-events`: `{"events": [{"timestamp": ..., "message": ...}]}`), as people paste one entry
-# too. https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry,
-# https://docs.aws.amazon.com/cli/latest/reference/logs/filter-log-events.html (checked 2026-12-07). Each object whose
-# braces stand alone on their lines at one indent (8 spaces at most) and that is a log entry (a time and a message or an
-# error at its top) is one JSON line, the lines it took given back as blank lines after its run (`compacted`); any
-# other object as it was.
+# too; and journald's entries as `journalctl -o json-pretty` prints them (`__REALTIME_TIMESTAMP`, `MESSAGE`, 8 spaces).
+# https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry,
+# https://docs.aws.amazon.com/cli/latest/reference/logs/filter-log-events.html (checked 2026-12-07),
+# https://www.freedesktop.org/software/systemd/man/latest/journalctl.html (`json-pretty`; checked 2026-12-08). Each
+# object whose braces stand alone on their lines at one indent (8 spaces at most) and that is a log entry (a time and a
+# message or an error at its top) is one JSON line, the lines it took given back as blank lines after its run
+# (`compacted`); any other object as it was.
 _OPEN = re.compile(rb"(?m)^([ \t]{0,8})\{[ \t]*\r?$")
-_ENTRY_TIME = ("timestamp", "time", "@timestamp", "ts", "Timestamp", "TimeStamp", "receiveTimestamp")
+_ENTRY_TIME = (
+    "timestamp",
+    "time",
+    "@timestamp",
+    "ts",
+    "Timestamp",
+    "TimeStamp",
+    "receiveTimestamp",
+    "__REALTIME_TIMESTAMP",
+    "_SOURCE_REALTIME_TIMESTAMP",
+)
 _ENTRY_TEXT = ("textPayload", "jsonPayload", "message", "msg", "Message", "log", "Log", "MESSAGE", "error", "exception")
 _PRETTY_KEY = re.compile(rb'^[ \t]{2,24}"(?:' + b"|".join(k.encode() for k in _ENTRY_TIME) + rb')"[ \t]*:')
 

@@ -251,12 +251,17 @@ def read_past(line: str) -> str:
 _EXPORTS = ("MESSAGE", "textPayload", "Log")
 
 
+_LEARNT_HEAD = re.compile(rb"(?!" + _MARKED + rb")[^\s]")
+
+
 def looked_past(block: bytes) -> Callable[[str], str]:
     """`after_prefix`, and first a label the block's first lines share after their stamp where they do (a
     platform's that no list here names, `active`'s `labelled` prefix): what context reads a line of the block as."""
-    # (learnt from the lines that still have their stamp: the heads, once the lines that carry on a record lost it)
+    # (learnt from the lines that still have their prefix: the heads, once the lines that carry on a record lost it,
+    # blank, indented or a traceback's; a stamp that is a month's and a day's, `Mar 01 10:00:00.000 chat-api ERROR `,
+    # as well as ISO's)
     sample = block[:SAMPLE_BYTES].split(b"\n", SAMPLE_LINES)[:SAMPLE_LINES]
-    heads = [line for line in sample if _STAMPED.head.match(line)]
+    heads = [line for line in sample if _STAMPED.head.match(line) or _LEARNT_HEAD.match(line)]
     learnt = [n for n in active(b"\n".join(heads)) if n.startswith(LABELLED)] if len(heads) >= 2 else []
     # (not an app's own tag in brackets, `[StardewGPT] `: context reads a tag's lines as its own, context.py)
     if not learnt or any(_BRACKETED.fullmatch(w) for w in learnt[0].split(" ")):
@@ -402,6 +407,23 @@ _ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]{0,2048}(?:\
 _PADDING = re.compile(rb"(?<! ) {2,}+(?=\r?\n)")
 
 
+# HTML's entities for the characters a log's quoting uses, as a page's source has them (a CI server's console page
+# fetched whole, an e-mail's HTML part, a web view's copy): `{&quot;error&quot;: ...}` and `&#39;` hide every error
+# body's shape. Only those that stand for a quote, an angle bracket or an ampersand (the HTML Standard's named
+# character references, https://html.spec.whatwg.org/multipage/named-characters.html, checked 2026-12-08); a block
+# whose first lines have one of the quotes' is read with them all as their characters
+_ENTITY = re.compile(rb"&(?:quot|#0*34|#[xX]0*22|#0*39|#[xX]0*27|apos);")
+_ENTITIES = re.compile(rb"&(?:quot|#0*34|#[xX]0*22|#0*39|#[xX]0*27|apos|lt|#0*60|gt|#0*62|amp|#0*38);")
+_CHARACTERS = {b"quot": b'"', b"apos": b"'", b"lt": b"<", b"gt": b">", b"amp": b"&"}
+
+
+def _unescaped(match: re.Match[bytes]) -> bytes:
+    name = match.group(0)[1:-1]
+    if name.startswith(b"#"):
+        return bytes([int(name[2:], 16) if name[1:2] in b"xX" else int(name[1:])])
+    return _CHARACTERS[name]
+
+
 def _sample(block: bytes) -> list[bytes]:
     """The block's first lines (whole, not blank)."""
     sample = block[:SAMPLE_BYTES].split(b"\n", SAMPLE_LINES)[:SAMPLE_LINES]
@@ -447,8 +469,9 @@ def active(block: bytes, exported: bool = True) -> list[str]:
 
 def _label(lines: list[bytes], need: int) -> str:
     """The words that at least `need` of the lines start with (a time's shape for a time's word, TIME_MARK in
-    the name), up to an app's level (`INFO`, `[error]`, `level=warn`: the app's own head's); "" where they share
-    no time and word of a label."""
+    the name; a stamp of several words, `Mar 01 10:00:00.037`, one time), up to an app's level (`INFO`, `[error]`,
+    `level=warn`: the app's own head's), and that level too where every labelled line has it, the same (the
+    platform's); "" where they share no time and word of a label."""
     rows = [line.split(b" ", _LABEL_WORDS) for line in lines]
     words: list[bytes | None] = []  # None: a time's word
     for at in range(_LABEL_WORDS):
@@ -462,18 +485,33 @@ def _label(lines: list[bytes], need: int) -> str:
         (word, count), *_ = Counter(seen for _, seen in pairs).most_common(1)
         if count < max(need, _LABEL_LINES) or (word is not None and not _label_word(word)):
             break
-        if word is None and None in words and any(w is not None for w in words):
-            break  # (a time after the label's time and word: the app's own stamp's)
+        if word is None and None in words and words[-1] is not None:
+            break  # (a time after the label's time and word: the app's own stamp's; a stamp of several words, one)
         words.append(word)
         rows = [row for row, seen in pairs if seen == word]
     if None not in words or all(word is None for word in words):
         return ""
+    # (a level every labelled line has, the same: the platform's, as a log tool shows a stream's lines with the level
+    # it gave them all, stderr's `ERROR`; an app's own level differs from line to line, or its lines are few)
+    splits = [b" ".join(row[len(words) :]).split(b" ", 1) for row in rows]
+    levels = {split[0] for split in splits if len(split) == 2}
+    if len(levels) == 1 and len(splits) >= max(need, _LABEL_LINES) and all(len(split) == 2 for split in splits):
+        (level,) = levels
+        if _PLATFORM_LEVEL.fullmatch(level):
+            words.append(level)
+            rows = [[*row[: len(words) - 1], *split] for row, split in zip(rows, splits, strict=True)]
     label = "".join(TIME_MARK + " " if w is None else w.decode("utf-8", "surrogateescape") + " " for w in words)
     # (and the indent every line has after it, as a test runner indents its output's: its lines start so)
     rests = [rest for rest in (b" ".join(row[len(words) :]) for row in rows) if rest.strip()]
+    firsts = {rest.split(None, 1)[0] for rest in rests}
+    if len(rests) >= 2 and len(firsts) == 1 and not _TIME_WORD.fullmatch(next(iter(firsts))[:_WORD_BYTES]):
+        return ""  # (one message the lines repeat, `[<stamp>] stream error: ...`, whose first words are no label)
     indent = min((len(rest) - len(rest.lstrip(b" ")) for rest in rests), default=0)
     return label + INDENT_MARK * min(indent, 16) if len(rests) >= need else label
 
+
+# a level as a log tool's column shows it (`ERROR`, `[error]`, `E`), a platform's word for a stream's every line
+_PLATFORM_LEVEL = re.compile(rb"(?i)\[?(?:" + _LEVELS + rb"|[EWIDF])\]?:?")
 
 # a runtime's wrapper that framing takes off itself (grammar.py): CRI's stamp and stream, `docker logs -t`'s stamp
 _FRAMED = re.compile(
@@ -486,9 +524,12 @@ _FRAMED = re.compile(
     + rb") [FP]) "
 )
 # a label's word: two letters or digits at least, no space or tab in it (not a box's border, a quote's `>`, a frame's
-# `\tat`, a bullet), and no app's level or word that starts with one (`INFO:httpx:HTTP`, `[error]`, `level=warn`)
+# `\tat`, a bullet), and no app's level or word that starts with one (`INFO:httpx:HTTP`, `[error]`, `level=warn`,
+# glog's level and date `E0905`), nor a stack frame's `at` or `File` (a trace whose indent a copy lost, Streamlit's)
 _LABEL_WORD = re.compile(
-    rb"(?![\W_]*(?:\w+=)?" + _LEVELS + rb"(?![A-Za-z0-9]))(?=[^\s]*?[A-Za-z0-9][^\s]*?[A-Za-z0-9])[^\s]+", re.I
+    rb"(?![\W_]*(?:\w+=)?" + _LEVELS + rb"(?![A-Za-z0-9]))(?![IWEF]\d{4}$)(?!(?:at|File)$)"
+    rb"(?=[^\s]*?[A-Za-z0-9][^\s]*?[A-Za-z0-9])[^\s]+",
+    re.I,
 )
 
 
@@ -559,6 +600,8 @@ def _taken_off(block: bytes, names: Iterable[str] | None, columns: exports.Colum
         block = _ESCAPES.sub(b"", block)
     if NBSP in block[:SAMPLE_BYTES]:  # (a web page's copy indents with no-break spaces, a traceback's indent as a
         block = block.replace(NBSP, b" ")  # terminal shows it; a copy, so its first lines tell: no search of all)
+    if b"&" in block[:SAMPLE_BYTES] and _ENTITY.search(block[:SAMPLE_BYTES]):  # (a page's source: its first lines tell)
+        block = _ENTITIES.sub(_unescaped, block)
     names = active(block) if names is None else list(names)
     if columns is None and CSV_NAME in names:
         columns = _exported(_sample(block))

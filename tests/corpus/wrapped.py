@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import io
 import json
 import sys
@@ -122,6 +123,10 @@ LINE_WRAPPERS: dict[str, Line] = {
     # moreutils' `ts` before each line (its default stamp, a syslog's without a host)
     "ts": lambda i, line: f"{_at(i, '%b %d %H:%M:%S')} {line}",
     # a web page's copy: its indent in no-break spaces
+    # a log tool's live view of a stream copied as text: its time (a month's and a day's, to the millisecond), the
+    # service, and the one level it gave every line the stream carried (stderr's ERROR); the shape several tools' views
+    # share, no one tool's exact columns
+    "log-view": lambda i, line: f"{_at(i, '%b %d %H:%M:%S.%f')[:-3]} chat-api ERROR {line}",
     "nbsp": lambda i, line: "\u00a0" * (len(line) - len(line.lstrip(" "))) + line.lstrip(" "),
 }
 
@@ -165,6 +170,22 @@ WHOLE_WRAPPERS: dict[str, Callable[[str], str]] = {
     # a web view's copy with a blank line after every line
     "dedent": lambda text: "".join(line.lstrip() + "\n" for line in text.splitlines()),
     "double-spaced": lambda text: "".join(line + "\n\n" for line in text.splitlines()),
+    # a page's HTML source copied (entities for quotes, ampersands and angle brackets)
+    "html-escaped": lambda text: html.escape(text),
+    # `journalctl -o json-pretty`: each entry an indented JSON object over several lines
+    "journal-pretty": lambda text: "".join(
+        json.dumps(
+            {
+                "__REALTIME_TIMESTAMP": str(1772359200000000 + i * 37000),
+                "_SYSTEMD_UNIT": "chat.service",
+                "PRIORITY": "3",
+                "MESSAGE": line,
+            },
+            indent=8,
+        )
+        + "\n"
+        for i, line in enumerate(text.splitlines())
+    ),
     # a structured logger's record holding the whole excerpt in one field (several records in one, for some)
     # a console's hard wrap at its width, as a copy from Windows' legacy console or a fixed-width pane keeps it
     "fold-120": lambda text: _fold(text, 120),
