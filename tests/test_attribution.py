@@ -487,6 +487,21 @@ def test_an_apps_own_tag_on_each_line_of_a_message(
     assert [(e.rule, e.line) for e in as_typed(tmp_path, lines).events] == found
 
 
+@pytest.mark.parametrize(("base", "events"), [("https://api.openai.com", 1), ("http://localhost:1234", 0)])
+def test_a_blank_line_between_a_tags_lines_is_passed_over(tmp_path: Path, base: str, events: int) -> None:
+    """A mod's log pasted outside a code block, a blank line after each line (a web view's copy): the tag's request
+    line above the bare status is still its context, and its URL tells whose server answered."""
+    lines = [
+        "[StardewGPT] Creating request with content {}",
+        "",
+        f"[StardewGPT] Making request to {base}/v1/chat/completions",
+        "",
+        "[StardewGPT] Received response with status code Unauthorized",
+        "",
+    ]
+    assert [e.category.value for e in as_typed(tmp_path, lines).events] == ["auth"] * events
+
+
 def test_another_tags_line_before_a_tagged_failure_is_not_its_context(tmp_path: Path) -> None:
     """The line just above a tagged failure, of another worker's tag, is no part of its context (it names another
     worker's endpoint); the failure's own lines after it are."""

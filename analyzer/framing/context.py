@@ -89,8 +89,11 @@ SESSION_BYTES = 1 << 16  # a banner further back than this is no session's the r
 # https://github.com/NousResearch/hermes-agent/issues/33075): a name in brackets, not a level word, a level's letter or
 # short form (`[E]`, `[WRN]`, `[crit]`) or a time (a record of its own each). Where a record's first line starts with
 # one, its context is the lines just after and before it under the same tag, read as they would be without it: a line
-# without it (another worker's, a blank one) ends it, unread. And a process runner's number for each program it runs
-# (concurrently's `[0] `, `[1] `, https://github.com/open-cli-tools/concurrently, checked 2026-12-07).
+# without it (another worker's) ends it, unread; a blank line between is passed over (a web view's copy, a paste
+# outside a code block, double-spaces a log: `[StardewGPT] Making request to https://api.openai.com/...`, a blank
+# line, then its `[StardewGPT] Received response with status code Unauthorized`). And a process runner's number for
+# each program it runs (concurrently's `[0] `, `[1] `, https://github.com/open-cli-tools/concurrently, checked
+# 2026-12-07).
 _SHORT_LEVELS = ("INF", "WRN", "DBG", "TRC", "FTL", "CRIT", "EMERG", "ALERT", "NOTE")  # (besides LEVEL_WORDS)
 _TAG = re.compile(
     rf"\[(?!(?:{'|'.join((*LEVEL_WORDS, *_SHORT_LEVELS))}|[A-Za-z])\])(?:[A-Za-z][\w.:@/-]{{0,60}}|\d{{1,2}})\] (?=\S)",
@@ -405,6 +408,9 @@ def _before(
             return
         line_start = buffer.rfind(b"\n", 0, start - 1) + 1
         text = past(_text(buffer[line_start : start - 1]))
+        if tag and not text.strip():  # (a blank line between them: a web view's copy double-spaces a log)
+            start = line_start
+            continue
         if tag:  # (only the lines of the record's tag, without it, and of its second where a stamp is before it)
             under = _tagged(text, stamp, tag)
             if under is None:
@@ -437,6 +443,9 @@ def _after(
         line_end = buffer.find(b"\n", end)
         text, exported = _read(buffer[end : line_end if line_end >= 0 else len(buffer)])
         shown = past(text)
+        if tag and not shown.strip() and line_end >= 0:  # (a blank line between them, as above)
+            end = line_end + 1
+            continue
         if tag:  # (only the lines of the record's tag, without it, and of its second where a stamp is before it)
             under = _tagged(shown, stamp, tag)
             if under is None:
