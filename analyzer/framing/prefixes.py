@@ -494,11 +494,10 @@ def _label(lines: list[bytes], need: int) -> str:
     # (a level every labelled line has, the same: the platform's, as a log tool shows a stream's lines with the level
     # it gave them all, stderr's `ERROR`; an app's own level differs from line to line, or its lines are few)
     splits = [b" ".join(row[len(words) :]).split(b" ", 1) for row in rows]
-    levels = {split[0] for split in splits if len(split) == 2}
-    if len(levels) == 1 and len(splits) >= max(need, _LABEL_LINES) and all(len(split) == 2 for split in splits):
-        (level,) = levels
-        if _PLATFORM_LEVEL.fullmatch(level):
-            words.append(level)
+    if len(splits) >= max(need, _LABEL_LINES) and all(len(split) == 2 for split in splits):
+        levels = {level for level, _ in splits}
+        if len(levels) == 1 and _PLATFORM_LEVEL.fullmatch(splits[0][0]):
+            words.append(splits[0][0])
             rows = [[*row[: len(words) - 1], *split] for row, split in zip(rows, splits, strict=True)]
     label = "".join(TIME_MARK + " " if w is None else w.decode("utf-8", "surrogateescape") + " " for w in words)
     # (and the indent every line has after it, as a test runner indents its output's: its lines start so)
@@ -598,9 +597,10 @@ def taken_off(block: bytes, names: Iterable[str] | None = None, columns: exports
 def _taken_off(block: bytes, names: Iterable[str] | None, columns: exports.Columns | None) -> bytes:
     if b"\x1b" in block:  # (a byte search: free beside the rest)
         block = _ESCAPES.sub(b"", block)
-    if NBSP in block[:SAMPLE_BYTES]:  # (a web page's copy indents with no-break spaces, a traceback's indent as a
-        block = block.replace(NBSP, b" ")  # terminal shows it; a copy, so its first lines tell: no search of all)
-    if b"&" in block[:SAMPLE_BYTES] and _ENTITY.search(block[:SAMPLE_BYTES]):  # (a page's source: its first lines tell)
+    head = block[:SAMPLE_BYTES]
+    if NBSP in head:  # (a web page's copy indents with no-break spaces, a traceback's indent as a terminal shows it;
+        block = block.replace(NBSP, b" ")  # a copy, so its first lines tell: no search of all)
+    if _ENTITY.search(head):  # (a page's source: its first lines tell)
         block = _ENTITIES.sub(_unescaped, block)
     names = active(block) if names is None else list(names)
     if columns is None and CSV_NAME in names:
