@@ -408,10 +408,10 @@ def _before(
             return
         line_start = buffer.rfind(b"\n", 0, start - 1) + 1
         text = past(_text(buffer[line_start : start - 1]))
-        if tag and not text.strip():  # (a blank line between them: a web view's copy double-spaces a log)
-            start = line_start
-            continue
         if tag:  # (only the lines of the record's tag, without it, and of its second where a stamp is before it)
+            if not text.strip():  # (a blank line between them: a web view's copy double-spaces a log)
+                start = line_start
+                continue
             under = _tagged(text, stamp, tag)
             if under is None:
                 return
@@ -443,10 +443,10 @@ def _after(
         line_end = buffer.find(b"\n", end)
         text, exported = _read(buffer[end : line_end if line_end >= 0 else len(buffer)])
         shown = past(text)
-        if tag and not shown.strip() and line_end >= 0:  # (a blank line between them, as above)
-            end = line_end + 1
-            continue
         if tag:  # (only the lines of the record's tag, without it, and of its second where a stamp is before it)
+            if not shown.strip() and line_end >= 0:  # (a blank line between them, as above)
+                end = line_end + 1
+                continue
             under = _tagged(shown, stamp, tag)
             if under is None:
                 return

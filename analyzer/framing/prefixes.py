@@ -412,8 +412,9 @@ _PADDING = re.compile(rb"(?<! ) {2,}+(?=\r?\n)")
 # body's shape. Only those that stand for a quote, an angle bracket or an ampersand (the HTML Standard's named
 # character references, https://html.spec.whatwg.org/multipage/named-characters.html, checked 2026-12-08); a block
 # whose first lines have one of the quotes' is read with them all as their characters
-_ENTITY = re.compile(rb"&(?:quot|#0*34|#[xX]0*22|#0*39|#[xX]0*27|apos);")
-_ENTITIES = re.compile(rb"&(?:quot|#0*34|#[xX]0*22|#0*39|#[xX]0*27|apos|lt|#0*60|gt|#0*62|amp|#0*38);")
+_QUOTES = rb"quot|#0*34|#[xX]0*22|#0*39|#[xX]0*27|apos"
+_ENTITY = re.compile(rb"&(?:" + _QUOTES + rb");")
+_ENTITIES = re.compile(rb"&(?:" + _QUOTES + rb"|lt|#0*60|gt|#0*62|amp|#0*38);")
 _CHARACTERS = {b"quot": b'"', b"apos": b"'", b"lt": b"<", b"gt": b">", b"amp": b"&"}
 
 
